@@ -1,0 +1,90 @@
+"""Weight initialization schemes (the notebook's ``ini_weight`` and the reference's ``init_weights``).
+
+A model as built keeps PyTorch's default init (``reset_parameters``); ``init_weights`` is the
+separate step the notebook takes with ``model.apply(ini_weight)``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import nn
+
+Scheme = Literal["normal", "xavier", "kaiming", "default"]
+SCHEMES: tuple[str, ...] = ("normal", "xavier", "kaiming", "default")
+
+_CONV_LIKE = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear)
+_BATCH_NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+
+
+def init_weights(model: nn.Module, scheme: str = "normal", gain: float = 0.02, seed: int | None = None) -> nn.Module:
+    """Initialize ``model`` in place and return it.
+
+    - ``normal`` (pix2pix paper, section 6.2; the notebook): conv and linear weights ~ N(0, gain),
+      BatchNorm weight ~ N(1, gain), every bias 0.
+    - ``xavier``: conv weights ``xavier_normal_(gain=gain)``; ``kaiming``: ``kaiming_normal_``
+      (fan_in, a=0), both with the same BatchNorm and bias rule as ``normal``.
+    - ``default``: each module's own ``reset_parameters()``, i.e. PyTorch's init as built.
+
+    ``seed`` makes the draw reproducible without touching the global RNG.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
+    if not (isinstance(gain, (int, float)) and gain > 0):
+        raise ValueError(f"gain must be a positive number, got {gain!r}")
+    generator = None
+    if seed is not None:
+        generator = torch.Generator(device="cpu").manual_seed(int(seed))
+    with torch.no_grad(), _fork_rng(seed):
+        for module in model.modules():
+            _init_module(module, scheme, gain, generator)
+    return model
+
+
+class _fork_rng:
+    """Seed the global RNG inside the block and restore it after (for ``reset_parameters``)."""
+
+    def __init__(self, seed: int | None) -> None:
+        self.seed = seed
+        self.state: torch.Tensor | None = None
+
+    def __enter__(self) -> None:
+        if self.seed is not None:
+            self.state = torch.get_rng_state()
+            torch.manual_seed(int(self.seed))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.state is not None:
+            torch.set_rng_state(self.state)
+
+
+def _normal_(t: torch.Tensor, mean: float, std: float, generator: torch.Generator | None) -> None:
+    if t.device.type == "meta":
+        return
+    # Draw on the CPU so a seed gives the same numbers on any device.
+    t.copy_(torch.randn(t.shape, generator=generator, dtype=torch.float32).mul_(std).add_(mean))
+
+
+def _init_module(module: nn.Module, scheme: str, gain: float, generator: torch.Generator | None) -> None:
+    if scheme == "default":
+        reset = getattr(module, "reset_parameters", None)
+        if callable(reset):
+            reset()
+        return
+    if isinstance(module, _CONV_LIKE):
+        w = module.weight
+        if scheme == "normal":
+            std = gain
+        elif scheme == "xavier":
+            fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(w)
+            std = gain * (2.0 / (fan_in + fan_out)) ** 0.5
+        else:  # kaiming, fan_in, a=0 (ReLU gain sqrt(2))
+            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(w)
+            std = (2.0 / fan_in) ** 0.5
+        _normal_(w.data, 0.0, std, generator)
+        if module.bias is not None:
+            module.bias.data.zero_()
+    elif isinstance(module, _BATCH_NORM) and module.affine:
+        _normal_(module.weight.data, 1.0, gain, generator)
+        module.bias.data.zero_()

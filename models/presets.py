@@ -1,0 +1,74 @@
+"""A registry of named (GeneratorConfig, DiscriminatorConfig) pairs.
+
+A new variant is one ``register_preset`` call; the UI and CLI list what exists with
+``list_presets()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.config import DiscriminatorConfig, GeneratorConfig
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    generator: GeneratorConfig
+    discriminator: DiscriminatorConfig
+    description: str
+
+
+_PRESETS: dict[str, Preset] = {}
+
+
+def register_preset(name: str, generator: GeneratorConfig, discriminator: DiscriminatorConfig, description: str) -> None:
+    if name in _PRESETS:
+        raise ValueError(f"preset {name!r} is already registered")
+    _PRESETS[name] = Preset(name, generator, discriminator, description)
+
+
+def list_presets() -> list[str]:
+    """Names of the registered presets, in registration order."""
+    return list(_PRESETS)
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return _PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(_PRESETS)}") from None
+
+
+def preset(name: str) -> tuple[GeneratorConfig, DiscriminatorConfig]:
+    """The (generator, discriminator) configs of preset ``name``."""
+    p = get_preset(name)
+    return p.generator, p.discriminator
+
+
+# The notebook: no outermost skip, dropout in every decoder block, discriminator strides all 2
+# and no bias anywhere. 54,407,810 + 2,765,568 parameters.
+NOTEBOOK_G = GeneratorConfig(outer_skip=False, dropout="all")
+NOTEBOOK_D = DiscriminatorConfig(last_stride=2, end_bias=False)
+
+register_preset(
+    "notebook",
+    NOTEBOOK_G,
+    NOTEBOOK_D,
+    "The study notebook's Pix2Pix_Generator and Pix2Pix_Discriminator (its typo fixed: the "
+    "second conv is Conv2d(64, 128)).",
+)
+register_preset(
+    "notebook-as-written",
+    NOTEBOOK_G,
+    NOTEBOOK_D.replace(notebook_bug=True),
+    "The notebook exactly as written: the discriminator's second conv is Conv2d(3, 64). It "
+    "builds, and fails on the first forward pass.",
+)
+register_preset(
+    "pix2pix",
+    GeneratorConfig(),
+    DiscriminatorConfig(),
+    "The pix2pix reference: unet_256 (1 -> 2 channels, batch norm, dropout in the three "
+    "innermost decoders) and the 70x70 PatchGAN (n_layers=3).",
+)
