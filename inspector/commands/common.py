@@ -1,0 +1,49 @@
+"""Arguments and helpers shared by subcommands."""
+
+from __future__ import annotations
+
+import argparse
+
+from torch import nn
+
+from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, list_presets, preset
+
+PARTS = ("generator", "discriminator")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def add_preset_args(parser: argparse.ArgumentParser, part: bool = True, default: str | None = "notebook") -> None:
+    parser.add_argument(
+        "--preset",
+        default=default,
+        choices=list_presets(),
+        metavar="NAME",
+        help=f"model preset: {', '.join(list_presets())} (default: {default})",
+    )
+    if part:
+        parser.add_argument("--part", choices=PARTS, default="generator", help="which network (default: generator)")
+
+
+def preset_configs(name: str, input_size: int | None = None) -> tuple[GeneratorConfig, DiscriminatorConfig]:
+    """The preset's configs, with ``input_size`` applied (validated) when given."""
+    g, d = preset(name)
+    if input_size is not None:
+        g = g.replace(input_size=input_size)
+        d = d.replace(input_size=input_size)
+    return g, d
+
+
+def build_part(g: GeneratorConfig, d: DiscriminatorConfig, part: str) -> tuple[nn.Module, tuple[int, int]]:
+    """The chosen network and its (channels, size) input."""
+    if part == "generator":
+        return build_generator(g), (g.in_channels, g.input_size)
+    return build_discriminator(d), (d.in_channels, d.input_size)

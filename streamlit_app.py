@@ -1,0 +1,15 @@
+"""pix2pix-inspector: the Streamlit entry point. Layout only; every page is in inspector/ui/pages."""
+
+import streamlit as st
+
+from inspector.ui.sidebar import model_sidebar
+
+st.set_page_config(page_title="pix2pix-inspector", page_icon="🎨", layout="wide")
+
+PAGES = [
+    st.Page("inspector/ui/pages/architecture.py", title="Architecture", icon="🏗️", default=True),
+]
+
+page = st.navigation(PAGES)
+model_sidebar()
+page.run()
