@@ -14,11 +14,21 @@ from torch import nn
 Scheme = Literal["normal", "xavier", "kaiming", "default"]
 SCHEMES: tuple[str, ...] = ("normal", "xavier", "kaiming", "default")
 
-_CONV_LIKE = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear)
+_CONV_LIKE = (
+    nn.Conv1d,
+    nn.Conv2d,
+    nn.Conv3d,
+    nn.ConvTranspose1d,
+    nn.ConvTranspose2d,
+    nn.ConvTranspose3d,
+    nn.Linear,
+)
 _BATCH_NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
 
-def init_weights(model: nn.Module, scheme: str = "normal", gain: float = 0.02, seed: int | None = None) -> nn.Module:
+def init_weights(
+    model: nn.Module, scheme: str = "normal", gain: float = 0.02, seed: int | None = None
+) -> nn.Module:
     """Initialize ``model`` in place and return it.
 
     - ``normal`` (pix2pix paper, section 6.2; the notebook): conv and linear weights ~ N(0, gain),

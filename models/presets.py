@@ -22,7 +22,9 @@ class Preset:
 _PRESETS: dict[str, Preset] = {}
 
 
-def register_preset(name: str, generator: GeneratorConfig, discriminator: DiscriminatorConfig, description: str) -> None:
+def register_preset(
+    name: str, generator: GeneratorConfig, discriminator: DiscriminatorConfig, description: str
+) -> None:
     if name in _PRESETS:
         raise ValueError(f"preset {name!r} is already registered")
     _PRESETS[name] = Preset(name, generator, discriminator, description)

@@ -11,8 +11,11 @@ APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("app", help="start the Streamlit app (http://localhost:8501)",
-                       description="Start the Streamlit app; extra arguments go to `streamlit run`.")
+    p = sub.add_parser(
+        "app",
+        help="start the Streamlit app (http://localhost:8501)",
+        description="Start the Streamlit app; extra arguments go to `streamlit run`.",
+    )
     p.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to `streamlit run`")
     p.set_defaults(func=run)
@@ -21,5 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not APP.exists():
         raise FileNotFoundError(f"streamlit_app.py not found at {APP} (the app runs from a source checkout)")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port), *args.streamlit_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(args.port),
+        *args.streamlit_args,
+    ]
     return subprocess.call(cmd, cwd=APP.parent)

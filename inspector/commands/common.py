@@ -6,7 +6,14 @@ import argparse
 
 from torch import nn
 
-from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, list_presets, preset
+from models import (
+    DiscriminatorConfig,
+    GeneratorConfig,
+    build_discriminator,
+    build_generator,
+    list_presets,
+    preset,
+)
 
 PARTS = ("generator", "discriminator")
 
@@ -21,7 +28,9 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_preset_args(parser: argparse.ArgumentParser, part: bool = True, default: str | None = "notebook") -> None:
+def add_preset_args(
+    parser: argparse.ArgumentParser, part: bool = True, default: str | None = "notebook"
+) -> None:
     parser.add_argument(
         "--preset",
         default=default,
@@ -30,7 +39,9 @@ def add_preset_args(parser: argparse.ArgumentParser, part: bool = True, default:
         help=f"model preset: {', '.join(list_presets())} (default: {default})",
     )
     if part:
-        parser.add_argument("--part", choices=PARTS, default="generator", help="which network (default: generator)")
+        parser.add_argument(
+            "--part", choices=PARTS, default="generator", help="which network (default: generator)"
+        )
 
 
 def preset_configs(name: str, input_size: int | None = None) -> tuple[GeneratorConfig, DiscriminatorConfig]:

@@ -9,12 +9,20 @@ from inspector.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("summary", help="print the torchinfo summary of a preset's network",
-                       description="Print the torchinfo summary (every layer's shapes and parameters), "
-                       "computed on the meta device: no memory, no real forward pass.")
+    p = sub.add_parser(
+        "summary",
+        help="print the torchinfo summary of a preset's network",
+        description="Print the torchinfo summary (every layer's shapes and parameters), "
+        "computed on the meta device: no memory, no real forward pass.",
+    )
     add_preset_args(p)
-    p.add_argument("--input-size", type=positive_int, default=None, metavar="N",
-                   help="image height = width (default: the preset's, 256)")
+    p.add_argument(
+        "--input-size",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="image height = width (default: the preset's, 256)",
+    )
     p.add_argument("--batch", type=positive_int, default=1, metavar="B", help="batch size (default: 1)")
     p.add_argument("--depth", type=positive_int, default=4, help="nesting depth of the table (default: 4)")
     p.set_defaults(func=run)

@@ -22,7 +22,10 @@ GLOSSARY = """
 
 
 def _load_preset() -> None:
-    g, d = get_preset(st.session_state["cfg.preset"]).generator, get_preset(st.session_state["cfg.preset"]).discriminator
+    g, d = (
+        get_preset(st.session_state["cfg.preset"]).generator,
+        get_preset(st.session_state["cfg.preset"]).discriminator,
+    )
     for name, value in g.to_dict().items():
         st.session_state[f"cfg.g.{name}"] = value
     for name, value in d.to_dict().items():
@@ -40,12 +43,23 @@ def model_sidebar() -> None:
     _ensure_state()
     ss = st.session_state
     with st.sidebar:
-        st.selectbox("Preset", list_presets(), key="cfg.preset", on_change=_load_preset,
-                     help="notebook: the study notebook's models; notebook-as-written: with its discriminator "
-                     "typo; pix2pix: the reference implementation.")
+        st.selectbox(
+            "Preset",
+            list_presets(),
+            key="cfg.preset",
+            on_change=_load_preset,
+            help="notebook: the study notebook's models; notebook-as-written: with its discriminator "
+            "typo; pix2pix: the reference implementation.",
+        )
         st.caption(get_preset(ss["cfg.preset"]).description)
-        st.number_input("Input size (H = W)", min_value=2, max_value=MAX_INPUT_SIZE, step=1, key="cfg.g.input_size",
-                        help="Both networks see images of this size. The U-Net needs a multiple of 2**depth.")
+        st.number_input(
+            "Input size (H = W)",
+            min_value=2,
+            max_value=MAX_INPUT_SIZE,
+            step=1,
+            key="cfg.g.input_size",
+            help="Both networks see images of this size. The U-Net needs a multiple of 2**depth.",
+        )
         with st.expander("Generator (U-Net)"):
             st.number_input("ngf", 1, MAX_CHANNELS, key="cfg.g.ngf")
             st.number_input("depth (downsamplings)", 2, MAX_GEN_DEPTH, key="cfg.g.depth")
@@ -65,8 +79,8 @@ def model_sidebar() -> None:
         with st.expander("Glossary"):
             st.markdown(GLOSSARY)
     ss["cfg.d.input_size"] = ss["cfg.g.input_size"]
-    g_values = {k[len("cfg.g."):]: v for k, v in ss.items() if isinstance(k, str) and k.startswith("cfg.g.")}
-    d_values = {k[len("cfg.d."):]: v for k, v in ss.items() if isinstance(k, str) and k.startswith("cfg.d.")}
+    g_values = {k[len("cfg.g.") :]: v for k, v in ss.items() if isinstance(k, str) and k.startswith("cfg.g.")}
+    d_values = {k[len("cfg.d.") :]: v for k, v in ss.items() if isinstance(k, str) and k.startswith("cfg.d.")}
     try:
         ss["generator_config"] = GeneratorConfig.from_dict(g_values)
         ss["discriminator_config"] = DiscriminatorConfig.from_dict(d_values)

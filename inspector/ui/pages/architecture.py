@@ -1,0 +1,152 @@
+"""Architecture: both networks' torchinfo summaries, parameters per block, and the reference diff."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from inspector import notebook_code as nb
+from inspector.compare import compare_to_reference
+from inspector.summary import Summary
+from inspector.ui.cache import model_blocks, model_summary
+from inspector.ui.common import current_configs, intro, notebook_code, notice
+from models import DiscriminatorConfig, GeneratorConfig
+
+intro(
+    "Architecture",
+    "Pix2Pix colorizes with two networks. The **generator** is a U-Net: it takes the L (lightness) "
+    "channel of a Lab image and predicts the two colour channels a and b. The **discriminator** is a "
+    "PatchGAN: it looks at L and ab together and says, for every overlapping patch, whether the colours "
+    "look real. Pick a preset or change the settings in the sidebar; every table below follows.",
+)
+
+g_cfg, d_cfg = current_configs()
+batch = st.columns([1, 3])[0].number_input(
+    "Batch size for the summaries",
+    min_value=1,
+    max_value=256,
+    value=1,
+    help="Only the shapes change: summaries run on the meta device and allocate nothing.",
+)
+PARAMS = st.column_config.NumberColumn(format="localized")
+
+
+def _fmt_shape(shape: tuple[int, ...] | None) -> str:
+    return "x".join(map(str, shape)) if shape else "--"
+
+
+def _summary_table(s: Summary) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "layer": ["    " * max(r.depth - 1, 0) + (r.name or type(r).__name__) for r in s.rows],
+            "type": [r.kind for r in s.rows],
+            "input": [_fmt_shape(r.input_shape) for r in s.rows],
+            "output": [_fmt_shape(r.output_shape) for r in s.rows],
+            "params": [r.params if r.is_leaf or r.depth <= 1 else None for r in s.rows],
+            "kernel": [_fmt_shape(r.kernel_size) for r in s.rows],
+        }
+    )
+
+
+def _network(cfg: GeneratorConfig | DiscriminatorConfig, label: str) -> int | None:
+    """Render one network; returns its parameter count."""
+    blocks = model_blocks(cfg)
+    total = sum(b.params for b in blocks)
+    st.metric(f"{label} parameters", f"{total:,}")
+    st.markdown("**Parameters per block**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "block": [b.name for b in blocks] + ["total"],
+                "layers": [b.layers for b in blocks] + [""],
+                "params": [b.params for b in blocks] + [total],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"params": PARAMS},
+    )
+    try:
+        s = model_summary(cfg, int(batch))
+    except RuntimeError:
+        st.error(
+            f"The {label.lower()} cannot run on a {cfg.in_channels}x{cfg.input_size}x{cfg.input_size} input, so "
+            "torchinfo cannot trace it. This is the notebook's discriminator as written: its second conv is "
+            "`Conv2d(3, 64)` but receives the 64 channels of the first conv. The **Mismatch doctor** page "
+            "explains it and shows the fix."
+            if isinstance(cfg, DiscriminatorConfig) and cfg.notebook_bug
+            else f"The {label.lower()} cannot run at this input size. See the **Mismatch doctor** page."
+        )
+        return total
+    st.markdown(
+        f"**torchinfo summary** (input {_fmt_shape(s.input_shape)} -> output {_fmt_shape(s.output_shape)}, "
+        f"{s.total_mult_adds / 1e9:.2f} G mult-adds)"
+    )
+    st.dataframe(
+        _summary_table(s), hide_index=True, width="stretch", height=420, column_config={"params": PARAMS}
+    )
+    with st.expander("torchinfo's text output"):
+        st.code(s.text, language="text")
+    return total
+
+
+gen_tab, disc_tab, diff_tab = st.tabs(
+    ["Generator (U-Net)", "Discriminator (PatchGAN)", "vs the pix2pix reference"]
+)
+
+with gen_tab:
+    _network(g_cfg, "Generator")
+    notice(
+        [
+            "Each encoder halves the image and (up to 512) doubles the channels: "
+            f"{g_cfg.input_size} -> {g_cfg.bottleneck_size} pixels after {g_cfg.depth} downsamplings.",
+            "Decoder convs take twice the channels their encoder produced: the skip connection concatenates "
+            "them (the **Skip connections** page shows every concatenation).",
+            "Almost all parameters sit in the 512-channel blocks near the middle: a 4x4 conv from 1024 to 512 "
+            "channels alone has 8.4 million.",
+        ]
+    )
+    notebook_code(nb.GENERATOR, "Pix2Pix_Generator")
+
+with disc_tab:
+    _network(d_cfg, "Discriminator")
+    notice(
+        [
+            f"The output is not one number but a {d_cfg.output_size}x{d_cfg.output_size} map: one real/fake "
+            "logit per overlapping patch of the input.",
+            "The first conv has no norm layer (C64 in the paper); the others are conv, norm, LeakyReLU(0.2).",
+            "There is no sigmoid at the end: the loss is `BCEWithLogitsLoss`, which applies it itself.",
+        ]
+    )
+    notebook_code(
+        nb.DISCRIMINATOR_AS_WRITTEN if d_cfg.notebook_bug else nb.DISCRIMINATOR, "Pix2Pix_Discriminator"
+    )
+
+with diff_tab:
+    diffs = compare_to_reference(g_cfg, d_cfg)
+    only = st.toggle("Only the differences", value=True)
+    rows = [d for d in diffs if d.differs or not only]
+    if not rows:
+        st.success("These settings are the pix2pix reference: nothing differs.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "network": [r.network for r in rows],
+                    "point": [r.point for r in rows],
+                    "this configuration": [r.chosen for r in rows],
+                    "pix2pix reference": [r.reference for r in rows],
+                    "why it matters": [r.note for r in rows],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    notice(
+        [
+            "The reference is `UnetGenerator(1, 2, num_downs=8, ngf=64, norm=batch, use_dropout=True)` and "
+            "`NLayerDiscriminator(3, ndf=64, n_layers=3)` from the public pytorch-CycleGAN-and-pix2pix code.",
+            "The notebook drops the outermost skip, puts dropout in every decoder and uses stride 2 to the end "
+            "of the discriminator, which shrinks its patch map from 30x30 to 8x8.",
+        ]
+    )
