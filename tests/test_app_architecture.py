@@ -72,3 +72,19 @@ def test_user_settings_change_the_model(at: AppTest) -> None:
     assert not at.exception and not at.error
     summary = at.dataframe[1].value
     assert summary["output"].iloc[0] == "1x2x128x128"
+
+
+def test_a_rerun_with_the_same_settings_rebuilds_nothing(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    import inspector.ui.cache as cache
+
+    calls: list[str] = []
+    for name in ("build_generator", "build_discriminator"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda cfg, _real=real, _n=name: calls.append(_n) or _real(cfg))
+    at.run()
+    at.run()
+    assert not at.exception
+    assert calls == []
+    # ...while new settings do build (so the counter above is really wired in).
+    at.number_input(key="cfg.g.ngf").set_value(24).run()
+    assert "build_generator" in calls
