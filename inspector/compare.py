@@ -30,8 +30,14 @@ class Difference:
 
 
 def _dropout_blocks(cfg: GeneratorConfig) -> str:
-    names = [b.name for b in generator_plan(cfg) if b.dropout]
-    return ", ".join(names) if names else "none"
+    plan = generator_plan(cfg)
+    names = [b.name for b in plan if b.dropout]
+    decoders = [b.name for b in plan if b.role == "decoder"]
+    if not names:
+        return "none"
+    if names == decoders and len(names) > 3:
+        return f"all {len(names)} decoders ({names[0]} .. {names[-1]})"
+    return ", ".join(names)
 
 
 def _count(cfg: GeneratorConfig | DiscriminatorConfig) -> int:

@@ -86,3 +86,15 @@ def test_help_everywhere() -> None:
             [sys.executable, "-m", "inspector.cli", command, "--help"], capture_output=True, text=True
         )
         assert sub.returncode == 0 and "usage: pix2pix-inspector" in sub.stdout
+
+
+def test_compare_lists_the_notebook_differences(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["compare", "--preset", "notebook", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    points = {(r["network"], r["point"]) for r in rows}
+    assert ("generator", "outermost skip") in points and ("discriminator", "strides") in points
+    assert all(r["differs"] for r in rows)
+    assert main(["compare", "--preset", "pix2pix"]) == 0
+    assert "identical to the pix2pix reference" in capsys.readouterr().out
