@@ -123,7 +123,9 @@ def normalize_lab(lab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def denormalize_lab(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     """Inverse of :func:`normalize_lab`: L (B, 1, H, W) and ab (B, 2, H, W) -> Lab (B, 3, H, W)."""
     if L.dim() != 4 or L.shape[1] != 1 or ab.dim() != 4 or ab.shape[1] != 2:
-        raise ValueError(f"expected L (B, 1, H, W) and ab (B, 2, H, W), got {tuple(L.shape)} and {tuple(ab.shape)}")
+        raise ValueError(
+            f"expected L (B, 1, H, W) and ab (B, 2, H, W), got {tuple(L.shape)} and {tuple(ab.shape)}"
+        )
     if L.shape[0] != ab.shape[0] or L.shape[2:] != ab.shape[2:]:
         raise ValueError(f"L {tuple(L.shape)} and ab {tuple(ab.shape)} differ in batch or size")
     return torch.cat([(L + 1.0) * L_SCALE, ab.to(L.dtype) * AB_SCALE], dim=1)
