@@ -25,5 +25,19 @@ __all__ = [
 # --- weights, conv animation, receptive field ---
 
 # --- Lab colour and data sets ---
+from inspector.data import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
+from inspector.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab
+
+__all__ += [
+    "ImageSet",
+    "SkippedFile",
+    "denormalize_lab",
+    "lab_to_rgb",
+    "load_folder",
+    "load_uploads",
+    "normalize_lab",
+    "rgb_to_lab",
+    "sample_images",
+]
 
 # --- training, checkpoints, colorize ---
