@@ -40,11 +40,14 @@ AB_SCALE = 110.0  # the notebook's ab / 110 maps a and b (about [-86, 98] and [-
 def _working(x: torch.Tensor, what: str) -> torch.Tensor:
     """Check a (B, 3, H, W) tensor and return it in a float dtype precise enough for the formulas.
 
-    float32 and float64 are kept; integers, float16 and bfloat16 are computed in float32 (the
-    cube root and the 2.4 power lose too much in half precision, even under autocast).
+    float32 and float64 are kept; float16 and bfloat16 are computed in float32 (the cube root and
+    the 2.4 power lose too much in half precision, even under autocast). Integers are refused: a
+    uint8 image silently read as values up to 255 would give nonsense Lab.
     """
     if x.dim() != 4 or x.shape[1] != 3:
         raise ValueError(f"{what} must be shaped (B, 3, H, W), got {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"{what} must be a float tensor, got {x.dtype} (for uint8 images use x.float() / 255)")
     if x.dtype in (torch.float32, torch.float64):
         return x
     return x.float()
