@@ -1,10 +1,12 @@
 """The CLI's subcommands; each module's ``register`` adds one (or a few) to the parser."""
 
-from inspector.commands import app, compare, summary
+from inspector.commands import animate, app, compare, summary, weights
 
 # Order is the order of `pix2pix-inspector --help`.
 COMMANDS = [
     summary.register,
     compare.register,
+    weights.register,
+    animate.register,
     app.register,
 ]

@@ -1,0 +1,141 @@
+"""Receptive field of a chain of convolutions (the PatchGAN discriminator), and its patch grid.
+
+Walking the layers in order, with ``r`` the field size, ``j`` the jump (input pixels between
+two neighbouring cells of the current map) and ``left`` the first field's left edge::
+
+    k_eff = dilation * (kernel - 1) + 1
+    r    <- r + (k_eff - 1) * j
+    left <- left - padding * j
+    j    <- j * stride
+
+Output cell ``i`` then sees input pixels ``left + i * j`` .. ``left + i * j + r - 1`` (some of
+them padding when that range leaves the image). 70 for the pix2pix PatchGAN, 94 for the
+notebook's (all strides 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from models import DiscriminatorConfig, build_discriminator
+
+_POOLS = (nn.MaxPool2d, nn.AvgPool2d)
+
+
+@dataclass(frozen=True)
+class RFLayer:
+    """One spatial layer and the field after it."""
+
+    name: str
+    module_type: str
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+    rf: int  # receptive field after this layer, input pixels
+    jump: int  # input pixels between neighbouring output cells after this layer
+    left: int  # left edge of cell 0's field, in input pixels (negative: it starts in the padding)
+    size: int | None  # map side after this layer for ``input_size`` (None if not given)
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """The field of one output cell: a ``size`` x ``size`` square, cells ``jump`` apart."""
+
+    layers: tuple[RFLayer, ...]
+    input_size: int | None
+    size: int
+    jump: int
+    left: int
+    grid: int | None  # side of the output (patch) map at input_size
+
+    def field(self, row: int, col: int, clip: bool = True) -> tuple[int, int, int, int]:
+        """(top, left, bottom, right), inclusive, of output cell (row, col)'s field in input pixels;
+        with ``clip``, cut to the image (needs ``input_size``)."""
+        if self.grid is not None and not (0 <= row < self.grid and 0 <= col < self.grid):
+            raise ValueError(f"cell ({row}, {col}) is outside the {self.grid}x{self.grid} patch map")
+        top, lft = self.left + row * self.jump, self.left + col * self.jump
+        box = (top, lft, top + self.size - 1, lft + self.size - 1)
+        if clip and self.input_size is not None:
+            hi = self.input_size - 1
+            box = (max(box[0], 0), max(box[1], 0), min(box[2], hi), min(box[3], hi))
+        return box
+
+
+def _pair(v: int | tuple[int, ...]) -> int:
+    if isinstance(v, tuple):
+        if len(set(v)) != 1:
+            raise ValueError(f"only square kernels, strides and paddings are supported, got {v}")
+        return int(v[0])
+    return int(v)
+
+
+def spatial_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The layers that change the receptive field, in module order (convs and pools)."""
+    out = []
+    for name, m in model.named_modules():
+        if isinstance(m, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
+            raise ValueError(f"{name} is a {type(m).__name__}: a receptive field is defined here for a chain "
+                             "of convolutions (a discriminator), not for a network that upsamples")
+        if isinstance(m, (nn.Conv2d, *_POOLS)):
+            out.append((name, m))
+    return out
+
+
+def receptive_field(model_or_cfg: nn.Module | DiscriminatorConfig, input_size: int | None = None) -> ReceptiveField:
+    """The receptive field of the last layer's cells, walking the model's convs and pools in order.
+
+    Assumes the layers form a chain, as in a PatchGAN (module order = data order). A
+    ``DiscriminatorConfig`` is built on the meta device (no memory), and its ``input_size`` is
+    used unless ``input_size`` is given. A ``GeneratorConfig`` (a U-Net) is refused.
+    """
+    if isinstance(model_or_cfg, DiscriminatorConfig):
+        if input_size is None:
+            input_size = model_or_cfg.input_size
+        with torch.device("meta"):
+            model = build_discriminator(model_or_cfg)
+    elif isinstance(model_or_cfg, nn.Module):
+        model = model_or_cfg
+    else:
+        raise ValueError(f"expected a discriminator (nn.Module or DiscriminatorConfig), got {type(model_or_cfg).__name__}")
+    layers = spatial_layers(model)
+    if not layers:
+        raise ValueError("the model has no Conv2d or pooling layer: its receptive field is one pixel")
+    rf, jump, left, size = 1, 1, 0, input_size
+    rows: list[RFLayer] = []
+    for name, m in layers:
+        k, s, p = _pair(m.kernel_size), _pair(m.stride), _pair(m.padding)
+        d = _pair(getattr(m, "dilation", 1))
+        k_eff = d * (k - 1) + 1
+        rf += (k_eff - 1) * jump
+        left -= p * jump
+        jump *= s
+        if size is not None:
+            size = (size + 2 * p - k_eff) // s + 1
+            if size < 1:
+                raise ValueError(f"input size {input_size} is too small: after {name} the map is {size}x{size}")
+        rows.append(RFLayer(name, type(m).__name__, k, s, p, d, rf, jump, left, size))
+    return ReceptiveField(tuple(rows), input_size, rf, jump, left, size)
+
+
+def gradient_field(model: nn.Module, input_shape: tuple[int, int, int, int], row: int, col: int) -> torch.Tensor:
+    """The oracle: which input pixels reach output cell (row, col), by backpropagation.
+
+    Runs a float64 copy in eval mode (train-mode BatchNorm would mix every pixel through the
+    batch statistics) and returns a (H, W) bool mask of pixels with a nonzero gradient.
+    """
+    import copy
+
+    work = copy.deepcopy(model).double().eval()
+    for m in work.modules():  # in-place activations are fine for autograd, but keep the graph simple
+        if hasattr(m, "inplace"):
+            m.inplace = False
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(input_shape, generator=gen, dtype=torch.float64, requires_grad=True)
+    y = work(x)
+    y[0, 0, row, col].backward()
+    assert x.grad is not None
+    return x.grad[0].abs().sum(0) > 0
