@@ -23,6 +23,35 @@ __all__ = [
 # --- shapes, skips and the mismatch doctor (trace.py, diagnose.py) ---
 
 # --- weights, conv animation, receptive field ---
+from inspector.conv_anim import ConvAnimation, ConvSettings, conv_animation
+from inspector.conv_render import save_gif
+from inspector.receptive_field import ReceptiveField, receptive_field
+from inspector.weights import (
+    ActivationStats,
+    Theory,
+    WeightStats,
+    activation_comparison,
+    activation_stats,
+    init_comparison,
+    weight_stats,
+)
+
+__all__ = [  # an assignment, not +=: ruff E402 then still sees the imports below as at the top
+    *__all__,
+    "ActivationStats",
+    "ConvAnimation",
+    "ConvSettings",
+    "ReceptiveField",
+    "Theory",
+    "WeightStats",
+    "activation_comparison",
+    "activation_stats",
+    "conv_animation",
+    "init_comparison",
+    "receptive_field",
+    "save_gif",
+    "weight_stats",
+]
 
 # --- Lab colour and data sets ---
 from inspector.data import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
