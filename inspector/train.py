@@ -172,6 +172,12 @@ class TrainResult:
     replicas_in_sync: bool | None = None  # under torchrun: did all ranks end with the same weights
 
 
+def load_size(size: int) -> int:
+    """Side at which to store images for a model of side ``size``: one eighth more, so that random
+    crops jitter the framing (the pix2pix reference loads 286 for 256 crops)."""
+    return size + size // 8
+
+
 def check_trainable(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig) -> None:
     """Refuse, with the reason, model pairs that cannot train as a colorization GAN."""
     if d_cfg.notebook_bug:
@@ -310,7 +316,9 @@ class Trainer:
         if self.dist.distributed and len(images) >= self.dist.world_size:
             images = images[rank :: self.dist.world_size]
         self.images = images.to(dev)  # (N, 3, S, S) uint8, converted to Lab per batch on the device
-        self.sampler = torch.Generator(device=dev)
+        # A CPU generator: make_batch draws on it and moves the indices, so a seed gives the same
+        # batches on every device, and its state is small and portable for checkpoints.
+        self.sampler = torch.Generator()
         self.sampler.manual_seed(cfg.seed * 7919 + rank + 1)
         if self.resume is not None:
             self._restore_rng(self.resume.rng)

@@ -1,6 +1,6 @@
 """The CLI's subcommands; each module's ``register`` adds one (or a few) to the parser."""
 
-from inspector.commands import animate, app, compare, summary, weights
+from inspector.commands import animate, app, colorize, compare, summary, train, weights
 
 # Order is the order of `pix2pix-inspector --help`.
 COMMANDS = [
@@ -8,5 +8,7 @@ COMMANDS = [
     compare.register,
     weights.register,
     animate.register,
+    train.register,
+    colorize.register,
     app.register,
 ]
