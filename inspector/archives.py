@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from inspector.images import DEFAULT_LIMITS, Limits
+from inspector.images import DEFAULT_LIMITS, Limits, human_bytes
 
 ZIP_MAGIC = b"PK\x03\x04"
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".jar")
@@ -88,7 +88,7 @@ def read_zip(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterato
                 continue
             if len(payload) > limits.max_file_bytes:
                 yield Member(
-                    member, refused=f"expands past the limit of {limits.max_file_bytes // 2**20} MB per file"
+                    member, refused=f"expands past the limit of {human_bytes(limits.max_file_bytes)} per file"
                 )
             elif payload[:4] == ZIP_MAGIC:
                 yield Member(member, refused="nested archive, refused (upload it on its own)")
@@ -111,6 +111,6 @@ def _refuse(info: zipfile.ZipInfo, limits: Limits) -> str | None:
         return "nested archive, refused (upload it on its own)"
     if info.file_size > limits.max_file_bytes:
         return (
-            f"{info.file_size / 2**20:.1f} MB, over the limit of {limits.max_file_bytes // 2**20} MB per file"
+            f"{human_bytes(info.file_size)}, over the limit of {human_bytes(limits.max_file_bytes)} per file"
         )
     return None

@@ -25,7 +25,15 @@ import torch.nn.functional as F
 
 from inspector.archives import is_zip, read_zip
 from inspector.errors import UserError
-from inspector.images import DEFAULT_LIMITS, BadImage, Limits, fit_square, image_to_tensor, load_image
+from inspector.images import (
+    DEFAULT_LIMITS,
+    BadImage,
+    Limits,
+    fit_square,
+    human_bytes,
+    image_to_tensor,
+    load_image,
+)
 from inspector.lab import normalize_lab, rgb_to_lab
 
 # The colour photographs shipped inside the scikit-image wheel (skimage/data/), read straight
@@ -144,7 +152,7 @@ class _Collector:
         """Count bytes against the total cap; True (and skip the file) once it would be exceeded."""
         if self.total_bytes + n_bytes > self.limits.max_total_bytes:
             self.skip(
-                name, f"over the limit of {self.limits.max_total_bytes // 2**20} MB for all files together"
+                name, f"over the limit of {human_bytes(self.limits.max_total_bytes)} for all files together"
             )
             return True
         self.total_bytes += n_bytes
@@ -239,9 +247,7 @@ def _unreadable(file: Path, real_root: Path, limits: Limits) -> str | None:
     if not stat.S_ISREG(info.st_mode):
         return "not a regular file"  # a FIFO or a device would block or never end
     if info.st_size > limits.max_file_bytes:
-        return (
-            f"{info.st_size / 2**20:.1f} MB, over the limit of {limits.max_file_bytes // 2**20} MB per file"
-        )
+        return f"{human_bytes(info.st_size)}, over the limit of {human_bytes(limits.max_file_bytes)} per file"
     return None
 
 

@@ -21,8 +21,8 @@ from inspector.errors import UserError
 
 # Only these decoders are ever run on user bytes. Pillow can open many more formats, some of them
 # by calling out to other programs (EPS runs Ghostscript); a short allowlist keeps the attack
-# surface to the formats photos come in. MPO is what many cameras write for JPEG.
-ACCEPTED_FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "TIFF", "WEBP", "PPM")
+# surface to the formats photos come in. (Camera MPO files come through the JPEG decoder.)
+ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
 
 MiB = 1024 * 1024
 
@@ -64,7 +64,9 @@ def load_image(
     if not data:
         raise BadImage(name, "the file is empty")
     if len(data) > limits.max_file_bytes:
-        raise BadImage(name, f"{_mb(len(data))} is over the {_mb(limits.max_file_bytes)} limit per file")
+        raise BadImage(
+            name, f"{human_bytes(len(data))}, over the limit of {human_bytes(limits.max_file_bytes)} per file"
+        )
     with warnings.catch_warnings():
         # Pillow only warns between its own cap and twice that; a warning is as bad as the error.
         # (catch_warnings is process-wide, so a concurrent thread may merely print the warning:
@@ -171,5 +173,8 @@ def _describe(error: BaseException) -> str:
     return text[:200] if text else type(error).__name__
 
 
-def _mb(n: int) -> str:
-    return f"{n / MiB:.1f} MB"
+def human_bytes(n: int) -> str:
+    """A byte count for a message: "3.2 MB", "20 kB", "512 bytes"."""
+    if n >= MiB:
+        return f"{n / MiB:.1f} MB"
+    return f"{n / 1024:.0f} kB" if n >= 1024 else f"{n} bytes"

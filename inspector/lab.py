@@ -47,7 +47,9 @@ def _working(x: torch.Tensor, what: str) -> torch.Tensor:
     if x.dim() != 4 or x.shape[1] != 3:
         raise ValueError(f"{what} must be shaped (B, 3, H, W), got {tuple(x.shape)}")
     if not x.is_floating_point():
-        raise ValueError(f"{what} must be a float tensor, got {x.dtype} (for uint8 images use x.float() / 255)")
+        raise ValueError(
+            f"{what} must be a float tensor, got {x.dtype} (for uint8 images use x.float() / 255)"
+        )
     if x.dtype in (torch.float32, torch.float64):
         return x
     return x.float()
