@@ -11,6 +11,10 @@ two neighbouring cells of the current map) and ``left`` the first field's left e
 Output cell ``i`` then sees input pixels ``left + i * j`` .. ``left + i * j + r - 1`` (some of
 them padding when that range leaves the image). 70 for the pix2pix PatchGAN, 94 for the
 notebook's (all strides 2).
+
+This is the field of the local computation. A norm that uses statistics of the whole map
+(InstanceNorm, or BatchNorm in train mode) lets every pixel nudge every output through those
+statistics; ``gradient_field`` shows it (eval-mode BatchNorm does not).
 """
 
 from __future__ import annotations

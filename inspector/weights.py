@@ -74,14 +74,15 @@ class Dist:
         return f"constant {self.a:.4g}"
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
-        """P(X <= x), elementwise. x: any shape, float."""
+        """P(X < x), elementwise (x: any shape). For a constant the strict inequality puts its mass
+        in the bin [edge_i, edge_i+1) that holds it, as a histogram does."""
         x = np.asarray(x, dtype=np.float64)
         if self.family == "uniform":
             return np.clip((x - self.a) / (self.b - self.a), 0.0, 1.0)
         if self.family == "normal":
             z = (x - self.a) / (self.b * math.sqrt(2))
             return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[float])(z))
-        return (x >= self.a).astype(np.float64)
+        return (x > self.a).astype(np.float64)
 
     def pdf(self, x: np.ndarray) -> np.ndarray:
         """Density at x (0 everywhere for a constant: draw it as a vertical line at ``a``)."""
