@@ -8,6 +8,7 @@ st.set_page_config(page_title="pix2pix-inspector", page_icon="🎨", layout="wid
 
 PAGES = [
     st.Page("inspector/ui/pages/architecture.py", title="Architecture", icon="🏗️", default=True),
+    st.Page("inspector/ui/pages/lab_colour.py", title="Lab colour", icon="🌈"),
 ]
 
 page = st.navigation(PAGES)

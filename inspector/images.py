@@ -102,6 +102,12 @@ def load_image(
     return to_rgb(image, name)
 
 
+def load_square(data: bytes, name: str, size: int, *, limits: Limits = DEFAULT_LIMITS) -> torch.Tensor:
+    """Untrusted bytes -> one (3, size, size) uint8 tensor, decoded as :func:`load_image` and cut
+    as :func:`fit_square`. Raises :class:`BadImage` (a ``UserError``) for a bad file."""
+    return image_to_tensor(fit_square(load_image(data, name, limits=limits, draft_size=size), size))
+
+
 def to_rgb(image: Image.Image, name: str = "image") -> Image.Image:
     """Any Pillow mode -> 8-bit RGB.
 

@@ -10,6 +10,7 @@ from skimage.color import lab2rgb, rgb2lab
 
 from inspector import lab_to_rgb, rgb_to_lab
 from inspector.lab import denormalize_lab, normalize_lab
+from inspector.lab_view import lab_view, srgb_lab_ranges
 
 # Colours at the edges of the formulas: black, white, the primaries and secondaries, both sides
 # of the sRGB gamma's switch (0.04045) and of Lab's cube-root switch (Y/Yn = 0.008856, reached
@@ -131,3 +132,26 @@ def test_same_on_cuda() -> None:
     rgb = _test_colours(torch.float32)
     torch.testing.assert_close(rgb_to_lab(rgb.cuda()).cpu(), rgb_to_lab(rgb), atol=1e-3, rtol=0)
     torch.testing.assert_close(lab_to_rgb(rgb_to_lab(rgb.cuda())).cpu(), rgb, atol=1e-4, rtol=0)
+
+
+def test_srgb_gamut_ranges_are_the_known_ones() -> None:
+    ranges = srgb_lab_ranges()
+    assert ranges["L"] == pytest.approx((0.0, 100.0), abs=1e-3)
+    assert ranges["a"] == pytest.approx((-86.18, 98.23), abs=0.01)
+    assert ranges["b"] == pytest.approx((-107.86, 94.48), abs=0.01)
+
+
+def test_lab_view_takes_an_image_apart() -> None:
+    rgb = torch.zeros(3, 16, 16, dtype=torch.uint8)
+    rgb[0, :, :8] = 255  # left half red, right half black
+    view = lab_view(rgb)
+    assert view.L_input.shape == (1, 1, 16, 16) and view.ab_target.shape == (1, 2, 16, 16)
+    assert view.rgb.shape == view.l_only.shape == view.a_only.shape == (16, 16, 3)
+    # L alone is grey: the three channels agree, and black stays black.
+    assert (view.l_only[..., 0] == view.l_only[..., 2]).all() and view.l_only[0, -1].tolist() == [0, 0, 0]
+    rows = {r.tensor: r for r in view.ranges}
+    assert rows["a"].observed_max == pytest.approx(80.09, abs=0.01) and rows["a"].observed_min == 0
+    assert rows["ab/110 (generator target)"].shape == (1, 2, 16, 16)
+    assert view.histogram_a.sum() == 256 and view.near_grey == 0.5
+    with pytest.raises(ValueError, match="uint8"):
+        lab_view(rgb.float())

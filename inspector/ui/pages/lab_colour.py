@@ -1,0 +1,128 @@
+"""Lab colour: one photo split into L, a and b, and the tensors the generator reads and must predict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from inspector.data import SAMPLE_FILES, sample_images
+from inspector.errors import UserError
+from inspector.images import ACCEPTED_FORMATS, load_square
+from inspector.lab_view import SHOW_LIGHTNESS, lab_view
+from inspector.notebook_code import DATASET
+from inspector.ui.common import intro, notebook_code, notice
+
+SIZE = 256  # the notebook's training size
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "ppm", "pgm"]
+
+intro(
+    "Lab colour",
+    "The notebook does not give the generator an RGB photo. It converts the photo to **CIE Lab**: "
+    "**L** is lightness (0 black to 100 white), **a** runs from green to red and **b** from blue to "
+    "yellow. The generator reads L, which is the grey photo, and must invent a and b: that is what "
+    "colorizing means. Pick a sample photo or upload your own.",
+)
+
+
+@st.cache_data(max_entries=len(SAMPLE_FILES), show_spinner=False)
+def _sample(name: str) -> np.ndarray:
+    """A scikit-image sample photo, SIZE x SIZE, as a (3, S, S) uint8 array."""
+    photos = sample_images(SIZE)
+    return photos.images[photos.names.index(name)].numpy()
+
+
+@st.cache_data(max_entries=8, show_spinner="Decoding the image...")
+def _upload(data: bytes, name: str) -> np.ndarray:
+    """An uploaded file, decoded safely (see inspector.images). Raises UserError, which is not cached."""
+    return load_square(data, name, SIZE).numpy()
+
+
+source, choice = st.columns([1, 2])
+kind = source.radio("Image", ["Sample photo", "Upload"], horizontal=True, key="lab.source")
+if kind == "Sample photo":
+    name = choice.selectbox(
+        "Sample photo", list(SAMPLE_FILES), key="lab.sample", help="Colour photos shipped with scikit-image."
+    )
+    pixels = _sample(name)
+else:
+    upload = choice.file_uploader(
+        "A photo",
+        type=UPLOAD_TYPES,
+        key="lab.upload",
+        help=f"Accepted formats: {', '.join(ACCEPTED_FORMATS)}.",
+    )
+    if upload is None:
+        st.info("Upload a photo to take it apart, or pick a sample photo.")
+        st.stop()
+    try:
+        pixels = _upload(upload.getvalue(), upload.name)
+    except UserError as error:
+        st.error(f"This file cannot be used. {error}")
+        st.stop()
+
+view = lab_view(torch.from_numpy(pixels))
+
+st.subheader("The photo and its three Lab channels")
+columns = st.columns(4)
+columns[0].image(view.rgb, caption=f"RGB, resized and centre-cropped to {SIZE}x{SIZE}")
+columns[1].image(view.lightness, caption="L: lightness, the generator's only input")
+columns[2].image(view.a_only, caption=f"a alone (at L = {SHOW_LIGHTNESS:.0f}): green to red")
+columns[3].image(view.b_only, caption=f"b alone (at L = {SHOW_LIGHTNESS:.0f}): blue to yellow")
+
+st.subheader("Ranges: what this photo uses, and what is possible")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "tensor": [r.tensor for r in view.ranges],
+            "shape": [str(r.shape) for r in view.ranges],
+            "min here": [r.observed_min for r in view.ranges],
+            "max here": [r.observed_max for r in view.ranges],
+            "min possible": [r.possible_min for r in view.ranges],
+            "max possible": [r.possible_max for r in view.ranges],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        c: st.column_config.NumberColumn(format="%.2f")
+        for c in ("min here", "max here", "min possible", "max possible")
+    },
+)
+st.caption(
+    "Possible: over every colour sRGB can show. a and b never reach the nominal ±128 of Lab, so "
+    "ab/110 stays inside (-1, 1), the range of the generator's final tanh."
+)
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**What the generator starts from**")
+    st.image(view.l_only, caption="lab2rgb(L, a = 0, b = 0): the input, with no colour at all")
+with right:
+    st.markdown("**What it must predict: ab/110 for every pixel**")
+    centres = (view.histogram_edges[:-1] + view.histogram_edges[1:]) / 2
+    st.bar_chart(
+        pd.DataFrame({"a/110": view.histogram_a, "b/110": view.histogram_b}, index=np.round(centres, 3)),
+        x_label="value",
+        y_label="pixels",
+        stack=False,
+    )
+    st.caption(f"{view.near_grey:.0%} of the pixels have |a| and |b| below 5: almost grey.")
+
+notice(
+    [
+        "L alone is the whole photo in grey: shapes, light and shade are all there. Only the colour is missing.",
+        "The notebook scales L to [-1, 1] (L/50 - 1) for the input and a, b by 1/110 for the target, "
+        f"shaped {tuple(view.L_input.shape)} and {tuple(view.ab_target.shape)} for one image.",
+        "Most pixels have small a and b: a generator that predicts 0 (grey) everywhere already has a "
+        "low L1 loss. That is why early results look sepia, and why pix2pix adds the GAN loss.",
+        "The ranges this photo uses are much narrower than what is possible; vivid colours are rare.",
+    ]
+)
+notebook_code(DATASET, "ColorizationDataset (resize, flip, rgb2lab, L/50 - 1, ab/110)")
+st.caption(
+    f"Here, as in training, a photo is decoded once, its shorter side resized to {SIZE} (bicubic) "
+    "and its centre cut out, where the notebook stretches it to 256x256; the Lab conversion is "
+    "batched PyTorch (inspector.lab), checked against scikit-image's rgb2lab."
+)
