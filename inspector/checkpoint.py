@@ -327,7 +327,9 @@ def _optimizer_states(tensors: dict[str, dict[str, torch.Tensor]], meta: Mapping
             state.setdefault(int(index), {})[attr] = value
         for index, values in (info.get("scalars") or {}).items():
             state.setdefault(int(index), {}).update(values)
-        out[which] = {"state": state, "param_groups": info["param_groups"]}
+        # JSON turned tuples (Adam's betas) into lists; give them back as PyTorch made them.
+        groups = [{k: tuple(v) if k == "betas" else v for k, v in g.items()} for g in info["param_groups"]]
+        out[which] = {"state": state, "param_groups": groups}
     return out
 
 
