@@ -1,0 +1,196 @@
+"""The meta-device tracer: shapes against torchinfo, every concatenation, any way of writing a model."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+import torchinfo
+from torch import nn
+
+from inspector.summary import summary
+from inspector.trace import INPUT, Trace, trace
+from models import build_discriminator, build_generator, preset
+from tests.reference_nets import reference_patchgan, reference_unet
+
+
+class ListSkipUNet(nn.Module):
+    """A U-Net written the lucidrains way: push each encoder output on a Python list, pop it on the way up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.downs = nn.ModuleList(
+            [nn.Conv2d(1, 8, 4, 2, 1), nn.Conv2d(8, 16, 4, 2, 1), nn.Conv2d(16, 32, 4, 2, 1)]
+        )
+        self.ups = nn.ModuleList(
+            [
+                nn.ConvTranspose2d(32, 16, 4, 2, 1),
+                nn.ConvTranspose2d(32, 8, 4, 2, 1),
+                nn.ConvTranspose2d(16, 2, 4, 2, 1),
+            ]
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = []
+        for down in self.downs:
+            x = torch.relu(down(x))  # a functional activation: the tensor is still down's
+            skips.append(x)
+        skips.pop()  # the bottleneck is not a skip
+        for i, up in enumerate(self.ups):
+            if i:
+                x = torch.cat([x, skips.pop()], dim=1)
+            x = up(x)
+        return x
+
+
+class Residual(nn.Module):
+    """x + f(x), and a torch.stack of two views, to exercise the other combinations."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, 1, 1)
+        self.body = nn.Sequential(nn.ReLU(), nn.Conv2d(8, 8, 3, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        y = x + self.body(x)
+        return torch.stack([y, x], dim=0)
+
+
+@pytest.fixture(scope="module")
+def notebook_trace() -> Trace:
+    return trace(build_generator(preset("notebook")[0]), (1, 1, 256, 256))
+
+
+def test_notebook_generator_has_six_concats_named_by_block(notebook_trace: Trace) -> None:
+    cats = notebook_trace.concats
+    assert [c.op for c in cats] == ["torch.cat"] * 6
+    assert [c.output_shape[1] for c in cats] == [1024, 1024, 1024, 1024, 512, 256]
+    assert [tuple(r.producer for r in c.inputs) for c in cats] == [
+        ("middle", "encoder_6"),
+        ("decoder_6", "encoder_5"),
+        ("decoder_5", "encoder_4"),
+        ("decoder_4", "encoder_3"),
+        ("decoder_3", "encoder_2"),
+        ("decoder_2", "encoder_1"),
+    ]
+    # inputs unpack as (producer, shape); leaf-level names are kept too.
+    producer, shape = cats[0].inputs[1]
+    assert (producer, shape) == ("encoder_6", (1, 512, 2, 2))
+    assert cats[0].input_layers == ("middle.4", "encoder_6.2")
+    assert [c.consumer for c in cats] == [f"decoder_{k}" for k in range(6, 0, -1)]
+    assert cats[0].arithmetic() == "512 + 512 = 1024"
+    assert notebook_trace.output_shape == (1, 2, 256, 256)
+
+
+def test_pix2pix_generator_has_seven_concats_the_last_with_input_layer() -> None:
+    t = trace(build_generator(preset("pix2pix")[0]), (2, 1, 256, 256))
+    assert len(t.concats) == 7
+    last = t.concats[-1]
+    assert [r.producer for r in last.inputs] == ["decoder_1", "input_layer"]
+    assert last.output_shape == (2, 128, 128, 128) and last.consumer == "output_layer"
+
+
+def test_recursive_reference_unet_concats_every_level() -> None:
+    model = reference_unet()
+    t = trace(model, (1, 1, 256, 256))
+    # Innermost block concatenates first: cat([x, self.model(x)], 1) at every level but the outermost.
+    assert [c.output_shape[1] for c in t.concats] == [1024, 1024, 1024, 1024, 512, 256, 128]
+    assert [c.output_shape[-1] for c in t.concats] == [2, 4, 8, 16, 32, 64, 128]
+    names = dict(model.named_modules())
+    for c in t.concats:
+        x, inner = (r.producer for r in c.inputs)
+        assert c.module and isinstance(names[c.module], nn.Module)
+        assert inner == f"{c.module}.model"  # the block's own Sequential made the second half
+        assert x in names and c.consumer is not None
+    assert t.concats[-1].inputs[0].producer == "model.0"  # the outermost down conv
+
+
+def test_python_list_of_skips() -> None:
+    t = trace(ListSkipUNet(), (1, 1, 32, 32))
+    assert [tuple(r.producer for r in c.inputs) for c in t.concats] == [
+        ("ups.0", "downs.1"),
+        ("ups.1", "downs.0"),
+    ]
+    assert [c.arithmetic() for c in t.concats] == ["16 + 16 = 32", "8 + 8 = 16"]
+    assert [c.consumer for c in t.concats] == ["ups.1", "ups.2"]
+    assert t.output_shape == (1, 2, 32, 32)
+
+
+def test_residual_add_and_stack_are_recorded() -> None:
+    t = trace(Residual(), (1, 3, 8, 8))
+    assert [c.op for c in t.concats] == ["add", "torch.stack"]
+    add, stack = t.concats
+    assert [r.producer for r in add.inputs] == ["stem", "body"]
+    assert [r.producer for r in stack.inputs] == ["add#0", "stem"]
+    assert stack.output_shape == (2, 1, 8, 8, 8)
+
+
+def test_first_layer_reads_the_input_and_activations_keep_the_producer(notebook_trace: Trace) -> None:
+    first = notebook_trace.layers[0]
+    assert (first.name, first.kind, first.input_producers) == ("input_layer.0", "Conv2d", (INPUT,))
+    # encoder_1.0 is an in-place LeakyReLU: the conv after it still reads input_layer's tensor.
+    assert notebook_trace.layer("encoder_1.1").input_producers == ("input_layer",)
+    assert notebook_trace.layer("encoder_1.2").input_producers == ("encoder_1.1",)
+    assert sum(r.params for r in notebook_trace.layers) == 54_407_810
+
+
+def _leaf_shapes_from_torchinfo(model: nn.Module, shape: tuple[int, ...], device: str) -> list[tuple]:
+    s = summary(model, shape, depth=30, device=device)
+    return [(r.name, r.input_shape, r.output_shape) for r in s.rows if r.is_leaf]
+
+
+@pytest.mark.parametrize(
+    ("make", "shape", "device"),
+    [
+        (lambda: build_generator(preset("notebook")[0]), (2, 1, 256, 256), "meta"),
+        (lambda: build_generator(preset("pix2pix")[0]), (1, 1, 512, 512), "meta"),
+        (reference_unet, (1, 1, 256, 256), "meta"),
+        (lambda: build_discriminator(preset("notebook")[1]), (2, 3, 64, 64), "cpu"),  # a real forward
+        (lambda: reference_patchgan(), (1, 3, 70, 70), "cpu"),
+        (ListSkipUNet, (1, 1, 32, 32), "cpu"),
+    ],
+)
+def test_every_shape_equals_torchinfo(make, shape: tuple[int, ...], device: str) -> None:  # type: ignore[no-untyped-def]
+    model = make()
+    ours = [(r.name, r.input_shapes[0], r.output_shape) for r in trace(model, shape).layers]
+    assert ours == _leaf_shapes_from_torchinfo(model, shape, device)
+
+
+def test_torchinfo_real_forward_agrees_on_the_generator_output() -> None:
+    # One real CPU forward (small size) as an oracle independent of the meta device.
+    model = build_generator(preset("notebook")[0].replace(input_size=64, depth=6))
+    stats = torchinfo.summary(model, input_size=(1, 1, 64, 64), device="cpu", verbose=0, depth=1)
+    assert trace(model, (1, 1, 64, 64)).output_shape == tuple(stats.summary_list[0].output_size)
+
+
+def test_model_is_left_as_it_was_also_when_it_raises() -> None:
+    model = build_discriminator(preset("notebook-as-written")[1])
+    model.eval()
+    model.register_forward_hook(lambda *a: None)
+    before = {n: p.data_ptr() for n, p in model.named_parameters()}
+    with pytest.raises(RuntimeError):
+        trace(model, (1, 3, 256, 256))
+    assert not model.training
+    assert all(p.device.type == "cpu" for p in model.parameters())
+    assert {n: p.data_ptr() for n, p in model.named_parameters()} == before
+    assert len(model._forward_hooks) == 1 and all(not m._forward_pre_hooks for m in model.modules())
+
+    healthy = build_generator(preset("notebook")[0])
+    trace(healthy, (1, 1, 256, 256))
+    assert healthy.training and all(not m._forward_hooks for m in healthy.modules())
+
+
+def test_bad_shapes_are_value_errors() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        trace(nn.Conv2d(1, 1, 1), (1, 0, 4, 4))
+
+
+def test_big_inputs_cost_nothing() -> None:
+    model = build_generator(preset("notebook")[0])
+    trace(model, (1, 1, 256, 256))  # warm up
+    start = time.perf_counter()
+    t = trace(model, (64, 1, 1024, 1024))
+    assert time.perf_counter() - start < 1.0  # the bench asks < 0.1 s; this only guards against real work
+    assert t.output_shape == (64, 2, 1024, 1024)
