@@ -97,6 +97,8 @@ class _Collector:
             raise UserError(f"image size must be at least {limits.min_side} px, got {size}")
         self.size = size
         self.limits = limits
+        # How many decoded images fit: the count cap, or the memory cap at this size if smaller.
+        self.max_images = max(1, min(limits.max_images, limits.max_set_bytes // (3 * size * size)))
         self.images: list[torch.Tensor] = []  # each (3, size, size) uint8
         self.names: list[str] = []
         self.skipped: list[SkippedFile] = []
@@ -115,18 +117,22 @@ class _Collector:
             if not allow_archive:
                 self.skip(name, "nested archive, refused (upload it on its own)")
                 return
+            members = 0
             for member in read_zip(name, data, self.limits):
+                members += 1
                 if member.data is None:
                     self.skip(member.name, member.refused or "refused")
                 elif not self._over_budget(member.name, len(member.data)):
                     self.add_image(member.name, member.data)
+            if members == 0:
+                self.skip(name, "the zip archive holds no files")
             return
         self.add_image(name, data)
 
     def add_image(self, name: str, data: bytes) -> None:
         """One image file: decoded, checked for duplicates, resized, kept."""
-        if len(self.images) >= self.limits.max_images:
-            self.skip(name, f"the limit of {self.limits.max_images:,} images was reached")
+        if len(self.images) >= self.max_images:
+            self.skip(name, f"the limit of {self.max_images:,} images at {self.size}x{self.size} was reached")
             return
         digest = hashlib.sha256(data).hexdigest()
         if digest in self.seen_bytes:

@@ -18,6 +18,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from inspector.errors import UserError
+from inspector.lab import lab_to_rgb
 
 # Only these decoders are ever run on user bytes. Pillow can open many more formats, some of them
 # by calling out to other programs (EPS runs Ghostscript); a short allowlist keeps the attack
@@ -36,6 +37,7 @@ class Limits:
     max_pixels: int = 50_000_000  # width x height, checked from the header before decoding
     min_side: int = 16  # smaller images hold too little to learn colour from
     max_images: int = 2_000  # at 256x256 that is 393 MB of uint8, kept in memory
+    max_set_bytes: int = 1024 * MiB  # the decoded set in memory: fewer images at larger sizes
     max_files: int = 5_000  # files looked at in a folder, and entries in one zip archive
 
 
@@ -115,7 +117,8 @@ def to_rgb(image: Image.Image, name: str = "image") -> Image.Image:
     than clipped (Pillow's own ``convert("L")`` clips at 255, which turns most of a 16-bit image
     white). Float ("F") images in [0, 1] are scaled by 255, others clipped to [0, 255]. Anything
     with transparency is composited on white, so transparent areas do not turn black. CMYK,
-    palette, 1-bit, YCbCr and the rest use Pillow's conversions (no colour management).
+    palette, 1-bit, YCbCr and the rest use Pillow's conversions (no colour management), except
+    CIELab ("LAB", from TIFF), which Pillow gets wrong and :func:`inspector.lab.lab_to_rgb` converts.
     """
     mode = image.mode
     try:
@@ -123,6 +126,8 @@ def to_rgb(image: Image.Image, name: str = "image") -> Image.Image:
             return image
         if mode.startswith("I") or mode == "F":
             return Image.fromarray(_to_uint8(np.asarray(image))).convert("RGB")
+        if mode == "LAB":  # CIELab TIFF: Pillow has no real conversion, ours is exact
+            return _lab_image_to_rgb(image)
         if "A" in mode or "a" in mode or "transparency" in image.info:
             rgba = image.convert("RGBA")
             white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -130,6 +135,15 @@ def to_rgb(image: Image.Image, name: str = "image") -> Image.Image:
         return image.convert("RGB")
     except Exception as error:
         raise BadImage(name, f"colour mode {mode!r} cannot be converted to RGB: {_describe(error)}") from None
+
+
+def _lab_image_to_rgb(image: Image.Image) -> Image.Image:
+    """Pillow's "LAB" mode (L scaled to 0..255, a and b stored +128) -> sRGB via inspector.lab."""
+    values = torch.from_numpy(np.asarray(image, dtype=np.float64).copy()).permute(2, 0, 1)[
+        None
+    ]  # (1, 3, H, W)
+    lab = torch.cat([values[:, :1] * (100.0 / 255.0), values[:, 1:] - 128.0], dim=1)
+    return tensor_to_image(lab_to_rgb(lab)[0])
 
 
 def _to_uint8(values: np.ndarray) -> np.ndarray:

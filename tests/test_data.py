@@ -197,6 +197,14 @@ def test_transparency_is_composited_on_white() -> None:
     assert pixels[0, 0].tolist() == [10, 200, 30] and pixels[0, 31].tolist() == [255, 255, 255]
 
 
+def test_cielab_tiff_is_converted_exactly() -> None:
+    lab = np.zeros((20, 20, 3), dtype=np.uint8)
+    lab[..., 0] = round(53.24 * 255 / 100)  # Pillow's LAB: L scaled to 0..255, a and b stored +128
+    lab[..., 1], lab[..., 2] = 128 + 80, 128 + 67  # pure red is (53.24, 80.09, 67.20)
+    pixels = decode(encode(Image.frombytes("LAB", (20, 20), lab.tobytes()), "TIFF"))
+    np.testing.assert_allclose(pixels[0, 0], [255, 0, 0], atol=3)
+
+
 def test_grey_and_one_bit_become_grey_rgb() -> None:
     assert decode(encode(Image.new("L", (20, 20), 77)))[0, 0].tolist() == [77, 77, 77]
     assert decode(encode(Image.new("1", (20, 20), 1)))[0, 0].tolist() == [255, 255, 255]
@@ -293,6 +301,9 @@ def test_total_size_cap_and_corrupt_zip() -> None:
     s = load_uploads(files, SIZE, Limits(max_total_bytes=cap))
     assert s.names == ["a.png", "b.png"] and "all files together" in reasons(s)["c.png"]
 
+    s = load_uploads([("empty.zip", zip_of({})), ("ok.png", png(2))], SIZE)
+    assert reasons(s) == {"empty.zip": "the zip archive holds no files"}
+
     broken = zip_of({"a.png": png(1)})[:-30]  # cut into the central directory
     s = load_uploads([("broken.zip", broken), ("ok.png", png(2))], SIZE)
     assert s.names == ["ok.png"] and "not a readable zip" in reasons(s)["broken.zip"]
@@ -300,7 +311,12 @@ def test_total_size_cap_and_corrupt_zip() -> None:
 
 def test_image_count_cap() -> None:
     s = load_uploads([(f"{i}.png", png(i)) for i in range(4)], SIZE, Limits(max_images=2))
-    assert len(s) == 2 and "limit of 2 images" in reasons(s)["3.png"]
+    assert len(s) == 2 and "limit of 2 images at 32x32" in reasons(s)["3.png"]
+    # The memory cap lowers the count at larger sizes: 3 images of 3x32x32 bytes.
+    s = load_uploads(
+        [(f"{i}.png", png(i)) for i in range(4)], SIZE, Limits(max_set_bytes=3 * 3 * SIZE * SIZE)
+    )
+    assert len(s) == 3 and "limit of 3 images" in reasons(s)["3.png"]
 
 
 # --- folders -------------------------------------------------------------------------------------
