@@ -178,6 +178,14 @@ def load_size(size: int) -> int:
     return size + size // 8
 
 
+def shard_images(images: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
+    """Rank ``rank``'s share of (N, 3, S, S) images: every ``world_size``-th from ``rank`` on. With
+    fewer images than ranks every rank keeps them all (their random streams still differ)."""
+    if world_size <= 1 or len(images) < world_size:
+        return images
+    return images[rank::world_size]
+
+
 def check_trainable(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig) -> None:
     """Refuse, with the reason, model pairs that cannot train as a colorization GAN."""
     if d_cfg.notebook_bug:
@@ -312,9 +320,7 @@ class Trainer:
             self.opt_G.load_state_dict(self.resume.optimizers["G"])
             self.opt_D.load_state_dict(self.resume.optimizers["D"])
         # Each rank: its own share of the images and its own sampling stream.
-        images = self.train_set.images
-        if self.dist.distributed and len(images) >= self.dist.world_size:
-            images = images[rank :: self.dist.world_size]
+        images = shard_images(self.train_set.images, rank, self.dist.world_size)
         self.images = images.to(dev)  # (N, 3, S, S) uint8, converted to Lab per batch on the device
         # A CPU generator: make_batch draws on it and moves the indices, so a seed gives the same
         # batches on every device, and its state is small and portable for checkpoints.

@@ -1,0 +1,100 @@
+"""``pix2pix-inspector train`` and ``colorize`` end to end on tiny CPU runs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from inspector.checkpoint import load_checkpoint
+from inspector.cli import main
+
+TINY = ["--ngf", "4", "--depth", "5", "--size", "32", "--batch", "2", "--device", "cpu", "--sample-every", "10",
+        "--checkpoint-every", "10"]
+
+
+def _steps(run: Path) -> list[int]:
+    return [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def run20(tmp_path_factory) -> Path:
+    run = tmp_path_factory.mktemp("cli") / "run"
+    assert main(["train", "--steps", "20", "--out", str(run), *TINY]) == 0
+    return run
+
+
+def test_train_writes_metrics_samples_and_a_checkpoint(run20: Path, capsys) -> None:
+    lines = [json.loads(line) for line in (run20 / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in lines] == list(range(1, 21))
+    assert {"G_GAN", "G_L1", "D_real", "D_fake", "D(real)", "D(fake)"} <= set(lines[-1])
+    assert sorted(p.name for p in (run20 / "samples").glob("*.png")) == [
+        "step_000000.png", "step_000010.png", "step_000020.png"]
+    assert Image.open(run20 / "samples" / "step_000020.png").size == (3 * 32, 32 * 2)  # 2 val images
+    ckpt = load_checkpoint(run20)
+    assert ckpt.step == 20 and ckpt.generator_config.ngf == 4
+    meta = json.loads((run20 / "checkpoint.json").read_text())
+    assert meta["step"] == 20 and meta["train_config"]["steps"] == 20
+
+
+def test_resume_trains_up_to_the_total(run20: Path, tmp_path: Path, capsys) -> None:
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(run20, run)
+    assert main(["train", "--resume", str(run), "--steps", "30"]) == 0
+    assert _steps(run) == list(range(1, 31))
+    assert load_checkpoint(run).step == 30
+    err = capsys.readouterr().err
+    assert "30/30" in err and "21/30" in err and "training finished at step 30 of 30" in err
+    assert main(["train", "--resume", str(run), "--steps", "30"]) == 0
+    assert "nothing to train" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--size", "100", "--depth", "6"], "depths that fit 100: 2"),
+        (["--preset", "notebook-as-written", "--size", "32", "--depth", "5"], "Conv2d(3, 64)"),
+        (["--batch", "0"], "expected a positive integer"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(args: list[str], message: str, tmp_path: Path, capsys) -> None:
+    # argparse rejects --batch 0 itself (SystemExit 2); our own checks return 2.
+    with pytest.raises(SystemExit) if "--batch" in args else contextlib.nullcontext():
+        code = main(["train", "--steps", "1", "--device", "cpu", "--out", str(tmp_path / "r"), *args])
+        assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_existing_run_is_not_overwritten(run20: Path, capsys) -> None:
+    assert main(["train", "--out", str(run20), *TINY]) == 2
+    assert "--resume" in capsys.readouterr().err
+
+
+def test_model_flags_cannot_change_a_resumed_run(run20: Path, capsys) -> None:
+    assert main(["train", "--resume", str(run20), "--ngf", "8"]) == 2
+    assert "comes from the checkpoint" in capsys.readouterr().err
+
+
+def test_colorize_with_a_run_dir_and_with_a_file(run20: Path, tmp_path: Path, capsys) -> None:
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (50, 30), (200, 40, 40)).save(photo)
+    out = tmp_path / "out.png"
+    assert main(["colorize", str(run20), str(photo), "--out", str(out)]) == 0
+    assert Image.open(out).size == (50, 30)
+    assert main(["colorize", str(run20 / "checkpoint.safetensors"), str(photo), "--out", str(out)]) == 0
+    assert "the model ran at 32x32" in capsys.readouterr().err
+
+
+def test_colorize_refuses_another_architecture(run20: Path, tmp_path: Path, capsys) -> None:
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (8, 8)).save(photo)
+    code = main(["colorize", str(run20), str(photo), "--out", str(tmp_path / "o.png"), "--preset", "pix2pix"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "mis-shaped keys: input_layer.0.weight (checkpoint 4x1x4x4, model 64x1x4x4)" in err
