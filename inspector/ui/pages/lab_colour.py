@@ -103,7 +103,7 @@ with right:
     st.markdown("**What it must predict: ab/110 for every pixel**")
     centres = (view.histogram_edges[:-1] + view.histogram_edges[1:]) / 2
     st.bar_chart(
-        pd.DataFrame({"a/110": view.histogram_a, "b/110": view.histogram_b}, index=np.round(centres, 3)),
+        pd.DataFrame({"a/110": view.histogram_a, "b/110": view.histogram_b}, index=np.round(centres, 2)),
         x_label="value",
         y_label="pixels",
         stack=False,
