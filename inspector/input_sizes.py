@@ -130,10 +130,18 @@ def search_sizes(runs: Callable[[int], bool], limit: int = MAX_INPUT_SIZE) -> In
     first = next((p for p in powers if runs(p)), None)
     if first is None:
         return None
-    # The step: the smallest power of two that can be added to a working size.
-    step = next((2**j for j in range(first.bit_length()) if runs(first + 2**j)), None)
-    if step is None:  # nothing near `first` works: a narrow range or a single size
-        return InputSizes(1, first, first, why="only this size was found to work")
+    # The step: the smallest power of two that can be added to a working size, three times
+    # (one odd size can slip through: a U-Net without an outermost skip also runs at 257).
+    step = next(
+        (2**j for j in range(first.bit_length()) if all(runs(first + k * 2**j) for k in (1, 2, 3))), None
+    )
+    if step is None:  # a narrow range around `first` (a Linear after a flatten)
+        low, high = first, first
+        while low > 1 and first - low < 64 and runs(low - 1):
+            low -= 1
+        while high < limit and high - first < 64 and runs(high + 1):
+            high += 1
+        return InputSizes(1, low, high, why="found by running the model: only this narrow range works")
     # The minimum: binary search over multiples of the step below `first` (assumed monotone).
     lo, hi = 0, first // step  # runs(hi * step) is True
     while hi - lo > 1:

@@ -1,0 +1,207 @@
+"""The mismatch doctor and valid input sizes, with PyTorch's own errors as the oracle."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+from torch import nn
+
+from inspector.diagnose import diagnose, pytorch_error
+from inspector.input_sizes import InputSizes, search_sizes, valid_input_sizes
+from inspector.trace import trace
+from models import GeneratorConfig, build_discriminator, build_generator, generator_plan, preset
+from tests.reference_nets import reference_patchgan, reference_unet
+
+
+def _pytorch_message(model: nn.Module, shape: tuple[int, ...]) -> str:
+    """The oracle: a real CPU forward pass and the error PyTorch raises."""
+    with pytest.raises((RuntimeError, ValueError)) as exc, torch.no_grad():
+        model(torch.zeros(shape))
+    return str(exc.value)
+
+
+def test_notebook_as_written_discriminator_names_model_2() -> None:
+    model = build_discriminator(preset("notebook-as-written")[1])
+    d = diagnose(model, (1, 3, 256, 256))
+    assert not d.ok
+    first = d.problems[0]
+    assert (first.module, first.kind, first.expected, first.actual) == ("model.2", "channels", 3, 64)
+    assert "model.0 (Conv2d(3, 64))" in first.message
+    assert first.fix == "model.2: Conv2d in_channels 3 -> 64 (64 from model.0)"
+    # PyTorch says the same numbers: weight [64, 3, 4, 4], input with 64 channels, 3 expected.
+    text = _pytorch_message(model, (1, 3, 256, 256))
+    expected, actual = map(int, re.search(r"to have (\d+) channels, but got (\d+) channels", text).groups())
+    assert (expected, actual) == (first.expected, first.actual)
+    assert pytorch_error(model, (1, 3, 256, 256)) == " ".join(text.split())
+    # ...and carrying on, the BatchNorm(128) after it gets the 64 channels of Conv2d(3, 64).
+    assert [(p.module, p.expected, p.actual) for p in d.problems[1:]] == [("model.3", 128, 64)]
+    assert d.problems[1].fix.startswith("model.2: Conv2d out_channels 64 -> 128")
+
+
+def _two_mistakes() -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, 1, 1),
+        nn.ReLU(),
+        nn.Conv2d(8, 32, 3, 2, 1),  # mistake 1: gets 16 channels
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 3, 2, 1),
+        nn.BatchNorm2d(48),  # mistake 2: gets 64 channels
+    ).eval()
+
+
+def test_finds_both_problems_in_one_pass_and_pytorch_agrees_one_at_a_time() -> None:
+    model = _two_mistakes()
+    d = diagnose(model, (2, 3, 32, 32))
+    assert [(p.module, p.expected, p.actual) for p in d.problems] == [("2", 8, 16), ("5", 48, 64)]
+    # PyTorch sees only the first; fix it as the doctor says and PyTorch sees the second.
+    assert "to have 8 channels, but got 16" in _pytorch_message(model, (2, 3, 32, 32))
+    model[2] = nn.Conv2d(16, 32, 3, 2, 1)
+    assert "running_mean should contain 64 elements not 48" in _pytorch_message(model, (2, 3, 32, 32))
+    model[5] = nn.BatchNorm2d(64)
+    assert diagnose(model, (2, 3, 32, 32)).ok
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 64, 8, 8)
+
+
+def _notebook_plan_with(name: str, in_channels: int):  # type: ignore[no-untyped-def]
+    g = preset("notebook")[0]
+    plan = tuple(b.with_channels(in_channels=in_channels) if b.name == name else b for b in generator_plan(g))
+    return build_generator(g, plan)
+
+
+def test_decoder_that_forgot_the_skip_doubling() -> None:
+    d = diagnose(_notebook_plan_with("decoder_4", 512), (1, 1, 256, 256))
+    assert [(p.module, p.block, p.expected, p.actual) for p in d.problems] == [
+        ("decoder_4.1", "decoder_4", 512, 1024)
+    ]
+    assert (
+        d.problems[0].fix
+        == "decoder_4: ConvTranspose2d in_channels 512 -> 1024 (512 from decoder_5 + 512 skip from encoder_4)"
+    )
+    assert "torch.cat of 512 from decoder_5 and 512 from encoder_4" in d.problems[0].message
+    # The pass carried on: the rest of the U-Net has its usual shapes.
+    assert d.trace.output_shape == (1, 2, 256, 256) and len(d.trace.concats) == 6
+    # Mending it as the fix says makes the model healthy.
+    assert diagnose(_notebook_plan_with("decoder_4", 1024), (1, 1, 256, 256)).ok
+
+
+def test_input_size_not_a_multiple_of_two_to_the_depth() -> None:
+    model = build_generator(preset("notebook")[0])
+    d = diagnose(model, (1, 1, 300, 300))
+    assert {p.kind for p in d.problems} == {"concat"}
+    assert [p.module for p in d.problems] == ["decoder_4", "decoder_2", "decoder_1"]
+    first = d.problems[0]
+    assert (first.expected, first.actual) == ((1, 512, 8, 8), (1, 512, 9, 9))
+    assert "300 -> 150 -> 75 -> 37 -> 18 -> 9" in first.message
+    assert "use an input size of 256 or 512 instead of 300" in first.fix
+    assert d.sizes is not None and d.sizes.nearest(300) == (256, 512)
+    assert first.concat is not None and d.trace.concats[first.concat].consumer == "decoder_4"
+    # PyTorch fails at the same concatenation with the same sizes.
+    assert "Expected size 8 but got size 9" in pytorch_error(model, (1, 1, 300, 300))
+
+
+def test_discriminator_fed_only_ab() -> None:
+    model = build_discriminator(preset("notebook")[1])
+    d = diagnose(model, (1, 2, 256, 256))
+    assert [(p.module, p.expected, p.actual) for p in d.problems] == [("model.0", 3, 2)]
+    assert "torch.cat([L, ab], dim=1)" in d.problems[0].fix
+    assert "ab alone" in d.problems[0].message
+    assert "to have 3 channels, but got 2" in _pytorch_message(model, (1, 2, 256, 256))
+
+
+def test_kernel_larger_than_its_input() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 4, 2, 1), nn.Conv2d(8, 8, 4, 2, 1), nn.Conv2d(8, 8, 4, 1, 0))
+    d = diagnose(model, (1, 3, 8, 8))
+    assert [(p.module, p.kind, p.expected, p.actual) for p in d.problems] == [("2", "kernel", (4, 4), (2, 2))]
+    assert "Kernel size can't be greater than actual input size" in _pytorch_message(model, (1, 3, 8, 8))
+    assert d.sizes == InputSizes(1, 16, None, d.sizes.why)  # 16 -> 8 -> 4 fits the last 4x4 kernel
+    assert "use an input size of 16 instead of 8" in d.problems[0].fix
+
+
+def test_linear_in_features_and_its_size_range() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, 2, 1), nn.Flatten(), nn.Linear(4 * 4 * 4, 10))
+    d = diagnose(model, (1, 3, 16, 16))
+    assert [(p.module, p.kind, p.expected, p.actual) for p in d.problems] == [("2", "features", 64, 256)]
+    assert "1x256 and 64x10" in _pytorch_message(model, (1, 3, 16, 16))
+    sizes = valid_input_sizes(model, (1, 3, 16, 16))
+    assert sizes is not None and [s for s in range(1, 40) if sizes.is_valid(s)] == [7, 8]
+
+
+def test_batch_norm_with_one_value_per_channel_then_carries_on() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 4, 2, 1), nn.BatchNorm2d(8), nn.Conv2d(4, 8, 1))
+    d = diagnose(model, (1, 3, 2, 2))
+    assert [(p.module, p.kind) for p in d.problems] == [("1", "batch-stats"), ("2", "channels")]
+    assert "Expected more than 1 value per channel" in _pytorch_message(model, (1, 3, 2, 2))
+    assert model.training  # the doctor switched only its own copy to eval
+
+
+def test_residual_shapes_that_cannot_add() -> None:
+    class Bad(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = nn.Conv2d(4, 8, 3, 1, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + self.body(x)
+
+    d = diagnose(Bad(), (1, 4, 8, 8))
+    assert [(p.kind, p.expected, p.actual) for p in d.problems] == [("concat", (1, 4, 8, 8), (1, 8, 8, 8))]
+    assert "1x1 conv" in d.problems[0].fix
+
+
+def test_unknown_errors_stop_the_pass_with_pytorchs_message() -> None:
+    class Reshapes(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 3, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.conv(x).view(-1, 7)
+
+    d = diagnose(Reshapes(), (1, 1, 4, 4))
+    assert [p.kind for p in d.problems] == ["runtime"]
+    assert "is invalid for input of size 48" in d.problems[0].message
+
+
+def test_instance_norm_without_weights_ignores_num_features_as_pytorch_does() -> None:
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, 1, 1), nn.InstanceNorm2d(8))
+    assert diagnose(model, (1, 1, 8, 8)).ok
+    with pytest.warns(UserWarning):
+        assert model(torch.zeros(1, 1, 8, 8)).shape == (1, 4, 8, 8)
+
+
+def test_healthy_models_are_ok_and_their_trace_is_the_tracers() -> None:
+    model = build_generator(preset("pix2pix")[0])
+    d = diagnose(model, (1, 1, 256, 256))
+    assert d.ok and d.problems == () and d.sizes is None
+    assert d.trace == trace(model, (1, 1, 256, 256))
+    assert diagnose(reference_unet(), (1, 1, 512, 512)).ok
+
+
+def test_valid_input_sizes_from_configs_and_by_search() -> None:
+    g = GeneratorConfig()
+    assert valid_input_sizes(g).step == 256 and valid_input_sizes(g).nearest(300) == (256, 512)
+    assert (
+        valid_input_sizes(g.replace(depth=6, input_size=64)).describe()
+        == "multiples of 64 (64, 128, 192, ...)"
+    )
+    # Searching a module by running it gives the formula's answer.
+    searched = valid_input_sizes(reference_unet(), (1, 1, 256, 256))
+    assert (searched.step, searched.minimum, searched.maximum) == (256, 256, None)
+    d_cfg = preset("pix2pix")[1]
+    formula = valid_input_sizes(d_cfg)
+    found = valid_input_sizes(reference_patchgan().eval(), (1, 3, 256, 256))
+    assert (found.step, found.minimum) == (formula.step, formula.minimum) == (1, d_cfg.min_input_size())
+    assert valid_input_sizes(build_discriminator(d_cfg)) == formula
+    assert search_sizes(lambda s: False) is None
+
+
+def test_the_model_is_untouched() -> None:
+    model = _two_mistakes()
+    before = [p.clone() for p in model.parameters()]
+    diagnose(model, (2, 3, 32, 32))
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert not model.training and all(
+        not m._forward_hooks and not m._forward_pre_hooks for m in model.modules()
+    )
