@@ -20,11 +20,16 @@ statistics; ``gradient_field`` shows it (eval-mode BatchNorm does not).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 from torch import nn
 
 from models import DiscriminatorConfig, build_discriminator
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d)
 
@@ -143,3 +148,55 @@ def gradient_field(model: nn.Module, input_shape: tuple[int, int, int, int], row
     y[0, 0, row, col].backward()
     assert x.grad is not None
     return x.grad[0].abs().sum(0) > 0
+
+
+def sample_photo(size: int) -> np.ndarray:
+    """scikit-image's bundled astronaut photo (never downloaded), resized to (size, size, 3) uint8."""
+    from PIL import Image
+    from skimage import data
+
+    return np.asarray(Image.fromarray(data.astronaut()).resize((size, size), Image.Resampling.BICUBIC))
+
+
+def field_overlay(image: np.ndarray, rf: ReceptiveField, row: int, col: int, neighbour: bool = True,
+                  side_px: int = 512) -> Image.Image:
+    """``image`` (H, W, 3) uint8 of the model's input size with cell (row, col)'s field drawn on it.
+
+    The field is a red square (its part in the zero padding, outside the image, dashed), the
+    rest of the image dimmed; with ``neighbour`` the next cell's field (one jump to the right,
+    or left at the edge) is outlined in yellow, to show how much two patches overlap. The picture
+    is scaled to ``side_px`` pixels, with a margin for the padding.
+    """
+    from PIL import Image, ImageDraw
+
+    n = image.shape[0]
+    if rf.input_size is not None and n != rf.input_size:
+        raise ValueError(f"image is {n}x{n} but the receptive field was computed for {rf.input_size}")
+    scale = side_px / n
+    top, left, bottom, right = rf.field(row, col, clip=False)
+    margin = int(max(0, -top, -left, bottom - n + 1, right - n + 1) * scale) + 4
+    side = round(n * scale)
+    canvas = Image.new("RGB", (side + 2 * margin, side + 2 * margin), (245, 245, 245))
+    photo = Image.fromarray(image).resize((side, side), Image.Resampling.BILINEAR)
+    dim = Image.blend(photo, Image.new("RGB", photo.size, (0, 0, 0)), 0.55)
+    canvas.paste(dim, (margin, margin))
+    ct, cl, cb, cr = rf.field(row, col, clip=True)
+    # The field itself at full brightness.
+    box = (int(cl * scale), int(ct * scale), int((cr + 1) * scale), int((cb + 1) * scale))
+    canvas.paste(photo.crop(box), (margin + box[0], margin + box[1]))
+    draw = ImageDraw.Draw(canvas)
+
+    def px(v: int) -> int:
+        return margin + round(v * scale)
+
+    if neighbour and rf.grid is not None and rf.grid > 1:
+        ncol = col + 1 if col + 1 < rf.grid else col - 1
+        nt, nl, nb, nr = rf.field(row, ncol, clip=False)
+        draw.rectangle((px(nl), px(nt), px(nr + 1), px(nb + 1)), outline=(255, 221, 0), width=2)
+    draw.rectangle((px(left), px(top), px(right + 1), px(bottom + 1)), outline=(230, 30, 30), width=3)
+    if (top, left, bottom, right) != (ct, cl, cb, cr):
+        # Dashes where the field hangs over the padding.
+        for x in range(px(left), px(right + 1), 8):
+            for y in (px(top), px(bottom + 1)):
+                draw.line((x, y, x + 4, y), fill=(255, 255, 255))
+    return canvas

@@ -1,0 +1,178 @@
+"""Conv vs ConvTranspose: the same k, s, p as a Conv2d (gather) and a ConvTranspose2d (scatter)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from inspector.conv_anim import (
+    MAX_DILATION,
+    MAX_IN_SIZE,
+    MAX_KERNEL,
+    MAX_OUT_SIZE,
+    MAX_PADDING,
+    MAX_STRIDE,
+    ConvAnimation,
+    ConvSettings,
+    conv_animation,
+)
+from inspector.conv_render import gif_bytes, png_bytes, render_frame
+from inspector.ui.common import intro, notebook_code, notice
+
+intro(
+    "Conv vs ConvTranspose",
+    "The generator's encoder halves the image with `Conv2d(kernel_size=4, stride=2, padding=1)`; its decoder "
+    "doubles it back with `ConvTranspose2d` and the *same* numbers. Here both run on a small integer input, "
+    "step by step, and every number is PyTorch's own: the output equals `torch.nn.functional.conv2d` / "
+    "`conv_transpose2d` on the same input and kernel.",
+)
+
+ss = st.session_state
+DEFAULTS = {"cvt.in_size": 4, "cvt.kernel": 4, "cvt.stride": 2, "cvt.padding": 1, "cvt.dilation": 1,
+            "cvt.output_padding": 0, "cvt.seed": 0}
+for key, value in DEFAULTS.items():
+    ss.setdefault(key, value)
+
+
+def _notebook_settings() -> None:
+    for key, value in DEFAULTS.items():
+        ss[key] = value
+
+
+cols = st.columns(7)
+cols[0].number_input("input size", 1, MAX_IN_SIZE, key="cvt.in_size", help=f"capped at {MAX_IN_SIZE} to keep frames few")
+cols[1].number_input("kernel", 1, MAX_KERNEL, key="cvt.kernel")
+cols[2].number_input("stride", 1, MAX_STRIDE, key="cvt.stride")
+cols[3].number_input("padding", 0, MAX_PADDING, key="cvt.padding")
+cols[4].number_input("dilation", 1, MAX_DILATION, key="cvt.dilation")
+cols[5].number_input("output_padding", 0, MAX_STRIDE, key="cvt.output_padding",
+                     help="ConvTranspose2d only: extra rows and columns at the bottom and right. Must be smaller "
+                     "than stride or dilation.")
+cols[6].number_input("seed", 0, 10_000, key="cvt.seed", help="draws other integers")
+st.button("Back to the notebook's k=4, s=2, p=1 on 4x4", on_click=_notebook_settings)
+st.caption(f"Sizes are capped (input <= {MAX_IN_SIZE}, kernel <= {MAX_KERNEL}, output <= {MAX_OUT_SIZE}) so that "
+           "an animation stays a few hundred frames at most.")
+
+args = (int(ss["cvt.in_size"]), int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]),
+        int(ss["cvt.dilation"]))
+op, seed = int(ss["cvt.output_padding"]), int(ss["cvt.seed"])
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _animation(settings: ConvSettings, seed: int) -> ConvAnimation:
+    s = settings
+    return conv_animation(s.in_size, s.kernel, s.stride, s.padding, s.dilation, s.output_padding, s.transposed, seed)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _frame_png(settings: ConvSettings, seed: int, view: str, index: int) -> bytes:
+    return png_bytes(render_frame(_animation(settings, seed), index, view))
+
+
+@st.cache_data(max_entries=16, show_spinner="Rendering the GIF...")
+def _gif(settings: ConvSettings, seed: int, view: str) -> bytes:
+    return gif_bytes(_animation(settings, seed), view)
+
+
+def _build(settings: ConvSettings) -> ConvAnimation | None:
+    """The animation, or None after showing why these settings are impossible (never a traceback)."""
+    try:
+        return _animation(settings, seed)
+    except ValueError as exc:
+        kind = "ConvTranspose2d" if settings.transposed else "Conv2d"
+        st.error(f"**{kind}**: {exc}")
+        st.code(settings.formula, language=None)
+        return None
+
+
+conv_s = ConvSettings(*args, output_padding=0, transposed=False)
+tconv_s = ConvSettings(*args, output_padding=op, transposed=True)
+left, right = st.columns(2)
+with left:
+    st.subheader("Conv2d: gather")
+    conv = _build(conv_s)
+    if op:
+        st.caption("output_padding does not exist for Conv2d: it is ignored on this side.")
+with right:
+    st.subheader("ConvTranspose2d: scatter")
+    tconv = _build(tconv_s)
+    view = st.radio("Draw it as", ("scatter", "equivalent"), horizontal=True, key="cvt.view",
+                    format_func=lambda v: {"scatter": "each input cell scatters the kernel",
+                                           "equivalent": "a conv over the zero-stuffed input"}[v])
+
+play = st.toggle("Play", key="cvt.play", help="steps both animations; stop it to pick a frame with the sliders")
+panels = [(conv, conv_s, "gather", "cvt.frame_conv"), (tconv, tconv_s, view, "cvt.frame_tconv")]
+
+
+@st.fragment(run_every=0.8 if play else None)
+def _players() -> None:
+    # Only this fragment reruns while playing: the rest of the page (and other pages) stay responsive.
+    cols = st.columns(2)
+    for col, (anim, settings, name, key) in zip(cols, panels):
+        if anim is None:
+            continue
+        n = len(anim.view(name).frames)
+        if ss.get(key, 0) >= n:
+            ss[key] = 0
+        if play:
+            ss[key] = (ss.get(key, 0) + 1) % n
+        with col:
+            if n > 1:
+                st.slider("frame", 0, n - 1, key=key, disabled=play)
+            index = int(ss.get(key, 0))
+            st.image(_frame_png(settings, seed, name, index), width="content")
+
+
+_players()
+
+fcols = st.columns(2)
+for col, (anim, settings, name, _key) in zip(fcols, panels):
+    if anim is None:
+        continue
+    with col:
+        st.markdown(f"`{settings.formula}`")
+        st.markdown(f"`{settings.formula_filled}`")
+        if settings.transposed:
+            st.caption(f"As a convolution: {settings.equivalent_text}.")
+        st.download_button(
+            f"Download the GIF ({len(anim.view(name).frames)} frames)", _gif(settings, seed, name),
+            file_name=f"{'convtranspose2d' if settings.transposed else 'conv2d'}_{name}_in{settings.in_size}"
+            f"_k{settings.kernel}_s{settings.stride}_p{settings.padding}.gif",
+            mime="image/gif", key=f"cvt.gif.{name}",
+        )
+        with st.expander("The numbers"):
+            st.markdown("input")
+            st.dataframe(anim.input, width="content")
+            st.markdown("kernel")
+            st.dataframe(anim.kernel, width="content")
+            st.markdown("output (PyTorch)")
+            st.dataframe(anim.output, width="content")
+
+st.subheader("Where the generator uses them")
+g_cfg = ss.get("generator_config")
+if g_cfg is not None:
+    sizes = [g_cfg.input_size // 2**i for i in range(g_cfg.depth + 1)]
+    st.markdown(
+        "Every down conv of the U-Net (`input_layer`, `encoder_*`, the first conv of `middle`) is "
+        "`Conv2d(k=4, s=2, p=1)`: floor((n + 2 - 3 - 1) / 2) + 1 = n / 2, so "
+        + " -> ".join(map(str, sizes)) + ". Every up conv (the `ConvTranspose2d` of `middle`, `decoder_*` and "
+        "`output_layer`) is `ConvTranspose2d(k=4, s=2, p=1)`: (n - 1) x 2 - 2 + 3 + 1 = 2n, so "
+        + " -> ".join(map(str, reversed(sizes))) + "."
+    )
+if (args, op) == ((4, 4, 2, 1, 1), 0):
+    st.info("These are the notebook's settings: 4x4 -> 2x2 on the left, 4x4 -> 8x8 on the right.")
+notebook_code(
+    "nn.Conv2d(in_ch, out_ch, kernel_size=4, stride=2, padding=1, bias=False)           # encoder: halves\n"
+    "nn.ConvTranspose2d(in_ch, out_ch, kernel_size=4, stride=2, padding=1, bias=False)  # decoder: doubles",
+    "the two layers every block is built from",
+)
+notice([
+    "Conv2d gathers: each output cell is one window of the padded input times the kernel. With stride 2 the "
+    "window jumps two cells, so the output is about half the input.",
+    "ConvTranspose2d scatters: each input cell stamps a copy of the kernel, scaled by its value, into the output, "
+    "two cells apart; where stamps overlap they add up. Padding crops the border of that canvas.",
+    "The same transposed conv is a plain conv with the kernel flipped, over the input with stride - 1 zeros "
+    "stuffed between cells.",
+    "When the kernel is not a multiple of the stride (try k=3, s=2), neighbouring output cells receive "
+    "different numbers of kernel taps: the checkerboard artefact of upsampling. k=4, s=2 overlaps evenly.",
+    "ConvTranspose2d is not the inverse of Conv2d: it restores the *shape*, not the values.",
+])
