@@ -24,7 +24,7 @@ substitute a well-formed input, so that a traced pass can carry on after a misma
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
 import torch
@@ -125,6 +125,20 @@ class Trace:
     layers: tuple[LayerRecord, ...]
     concats: tuple[ConcatRecord, ...]
     blocks: tuple[BlockRecord, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; each concat input is ``{"producer", "shape"}``."""
+        data = asdict(self)
+        data["concats"] = [
+            {
+                **asdict(c),
+                "label": c.label,
+                "arithmetic": c.arithmetic(),
+                "inputs": [{"producer": r.producer, "shape": list(r.shape)} for r in c.inputs],
+            }
+            for c in self.concats
+        ]
+        return data
 
     def layer(self, name: str) -> LayerRecord:
         """The first call of the leaf ``name``."""

@@ -1,0 +1,53 @@
+"""``pix2pix-inspector doctor``: every shape mismatch of a network, each with its fix."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from inspector.commands.target import add_target_args, resolve
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "doctor",
+        help="find every channel / size mismatch of a network and say how to fix it",
+        description="Check every layer's input on the meta device and carry on past each mismatch, so "
+        "that all problems are found in one pass. Exit 0 when the network is healthy, 1 when problems "
+        "were found, 2 for bad arguments or a file that cannot be loaded.",
+    )
+    add_target_args(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from inspector.diagnose import diagnose
+    from inspector.input_sizes import valid_input_sizes
+    from inspector.trace import fmt_shape
+
+    target = resolve(args)
+    result = diagnose(target.model, target.input_shape)
+    if args.json:
+        data = {"model": target.label, **result.to_dict(), "output_shape": result.trace.output_shape}
+        print(json.dumps(data, indent=2))
+        return 0 if result.ok else 1
+    head = f"{target.label}, input {fmt_shape(result.input_shape)}"
+    if result.ok:
+        print(f"{head}: healthy, output {fmt_shape(result.trace.output_shape)}")
+        sizes = valid_input_sizes(target.model, result.input_shape)
+        if sizes is not None:
+            print(f"valid input sizes: {sizes.describe()}")
+        return 0
+    n = len(result.problems)
+    print(f"{head}: {n} problem{'s' if n > 1 else ''}")
+    for i, p in enumerate(result.problems, 1):
+        print(f"\n{i}. {p.module} [{p.kind}] expected {_value(p.expected)}, got {_value(p.actual)}")
+        print(f"   {p.message}")
+        print(f"   fix: {p.fix}")
+    return 1
+
+
+def _value(v: object) -> str:
+    if isinstance(v, tuple):
+        return "x".join(map(str, v))
+    return "--" if v is None else str(v)

@@ -1,0 +1,79 @@
+"""The model a ``trace`` or ``doctor`` command looks at: a preset's network or a user's file."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from torch import nn
+
+from inspector.commands.common import PARTS, build_part
+from inspector.errors import UserError
+from models import list_presets, preset
+
+
+def input_shape(text: str) -> tuple[int, ...]:
+    """``"1,3,256,256"`` (or ``1x3x256x256``) -> (1, 3, 256, 256)."""
+    parts = text.replace("x", ",").split(",")
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected B,C,H,W (e.g. 1,3,256,256), got {text!r}") from None
+    if any(s < 1 for s in shape):
+        raise argparse.ArgumentTypeError(f"every size must be positive, got {text!r}")
+    return shape
+
+
+def add_target_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "model",
+        nargs="?",
+        metavar="FILE.py:NAME",
+        help="your own model: an nn.Module subclass built without arguments, or a function returning one",
+    )
+    p.add_argument(
+        "--preset",
+        choices=list_presets(),
+        metavar="NAME",
+        help=f"a preset instead of a file: {', '.join(list_presets())} (default: notebook)",
+    )
+    p.add_argument("--part", choices=PARTS, default="generator", help="which network (default: generator)")
+    p.add_argument(
+        "--input",
+        type=input_shape,
+        metavar="B,C,H,W",
+        help="input shape (default: the preset's, e.g. 1,1,256,256; for a file: 1,C,256,256 with C "
+        "from its first conv)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+@dataclass(frozen=True)
+class Target:
+    model: nn.Module
+    input_shape: tuple[int, ...]
+    label: str  # e.g. "notebook generator" or "my_unet.py:UNet"
+
+
+def resolve(args: argparse.Namespace) -> Target:
+    """The model and input shape the arguments name; ``UserError`` when they do not add up."""
+    if args.model and args.preset:
+        raise UserError("give either FILE.py:NAME or --preset, not both")
+    if args.model:
+        from inspector.loader import load_model
+
+        model = load_model(args.model)
+        shape = args.input or _guess_input(model)
+        return Target(model, shape, args.model)
+    name = args.preset or "notebook"
+    g, d = preset(name)
+    model, (channels, size) = build_part(g, d, args.part)
+    return Target(model, args.input or (1, channels, size, size), f"{name} {args.part}")
+
+
+def _guess_input(model: nn.Module) -> tuple[int, ...]:
+    for m in model.modules():
+        channels = getattr(m, "in_channels", None)
+        if isinstance(channels, int):
+            return (1, channels, 256, 256)
+    raise UserError("cannot guess the input shape (the model has no conv): give --input B,C,H,W")
