@@ -21,6 +21,24 @@ __all__ = [
 ]
 
 # --- shapes, skips and the mismatch doctor (trace.py, diagnose.py) ---
+from inspector.diagnose import Diagnosis, Problem, diagnose
+from inspector.input_sizes import InputSizes, valid_input_sizes
+from inspector.trace import BlockRecord, ConcatRecord, LayerRecord, TensorRef, Trace, trace
+
+__all__ = [
+    *__all__,
+    "BlockRecord",
+    "ConcatRecord",
+    "Diagnosis",
+    "InputSizes",
+    "LayerRecord",
+    "Problem",
+    "TensorRef",
+    "Trace",
+    "diagnose",
+    "trace",
+    "valid_input_sizes",
+]
 
 # --- weights, conv animation, receptive field ---
 from inspector.conv_anim import ConvAnimation, ConvSettings, conv_animation

@@ -1,11 +1,14 @@
 """The CLI's subcommands; each module's ``register`` adds one (or a few) to the parser."""
 
-from inspector.commands import animate, app, colorize, compare, summary, train, weights
+from inspector.commands import animate, app, colorize, compare, doctor, summary, train, weights
+from inspector.commands import trace as trace_command
 
 # Order is the order of `pix2pix-inspector --help`.
 COMMANDS = [
     summary.register,
     compare.register,
+    trace_command.register,
+    doctor.register,
     weights.register,
     animate.register,
     train.register,
