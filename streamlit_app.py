@@ -3,6 +3,7 @@
 import streamlit as st
 
 from inspector.ui.sidebar import model_sidebar
+from inspector.ui.training import stop_when_leaving
 
 st.set_page_config(page_title="pix2pix-inspector", page_icon="🎨", layout="wide")
 
@@ -12,8 +13,11 @@ PAGES = [
     st.Page("inspector/ui/pages/conv_vs_transpose.py", title="Conv vs ConvTranspose", icon="🔁"),
     st.Page("inspector/ui/pages/receptive_field.py", title="Receptive field", icon="🔍"),
     st.Page("inspector/ui/pages/lab_colour.py", title="Lab colour", icon="🌈"),
+    st.Page("inspector/ui/pages/train.py", title="Train", icon="🏋️"),
+    st.Page("inspector/ui/pages/colorize.py", title="Colorize", icon="🖍️"),
 ]
 
 page = st.navigation(PAGES)
+stop_when_leaving(page)  # a training run stops when its session opens another page
 model_sidebar()
 page.run()
