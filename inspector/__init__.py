@@ -88,3 +88,23 @@ __all__ += [
 ]
 
 # --- training, checkpoints, colorize ---
+from inspector.checkpoint import Checkpoint, load_checkpoint, save_checkpoint  # noqa: E402 (the `__all__ +=` above ends ruff's import block)
+from inspector.colorize import Colorized, colorize, load_generator  # noqa: E402 (the `__all__ +=` above ends ruff's import block)
+from inspector.device import pick_device  # noqa: E402 (the `__all__ +=` above ends ruff's import block)
+from inspector.train import Sample, StepMetrics, TrainConfig, Trainer, TrainResult  # noqa: E402 (the `__all__ +=` above ends ruff's import block)
+
+__all__ = [
+    *__all__,
+    "Checkpoint",
+    "Colorized",
+    "Sample",
+    "StepMetrics",
+    "TrainConfig",
+    "TrainResult",
+    "Trainer",
+    "colorize",
+    "load_checkpoint",
+    "load_generator",
+    "pick_device",
+    "save_checkpoint",
+]
