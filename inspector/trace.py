@@ -100,6 +100,9 @@ class ConcatRecord:
     module: str  # the module whose forward made the call ("" = the model itself)
     after_layer: int  # number of leaf calls before it
     consumer: str | None = None  # the block (or layer) that takes the result, e.g. "decoder_4"
+    # Per input: in-place leaves that rewrote the tensor after its producer made it. In the
+    # notebook, middle.0 (LeakyReLU(0.2, True)) rewrites encoder_6's output before the cat.
+    modified_in_place: tuple[tuple[str, ...], ...] = ()
 
     @property
     def label(self) -> str:
@@ -226,6 +229,7 @@ class _Recorder(TorchFunctionMode):
         self.concats: list[ConcatRecord] = []
         self.blocks: list[BlockRecord] = []
         self.first_use: dict[int, str] = {}  # combination index -> first leaf fed by its result
+        self.writers: dict[int, list[str]] = {}  # tensor id -> in-place leaves that rewrote it
 
     # --- who made what ---
     def source(self, t: Tensor) -> Source | None:
@@ -289,6 +293,8 @@ class _Recorder(TorchFunctionMode):
             self.leaf_depth -= 1
             index, in_shapes, in_producers, _ = self.pending.pop()
             params = sum(p.numel() for p in module.parameters())
+            if out is not None and getattr(module, "inplace", False) and any(out is t for t in ins):
+                self.writers.setdefault(id(out), []).append(name)
             if out is not None and not any(out is t for t in ins):
                 first = self.source(ins[0]) if ins else None
                 keeps_shape = len(ins) == 1 and tuple(out.shape) == tuple(ins[0].shape)
@@ -380,6 +386,7 @@ class _Recorder(TorchFunctionMode):
             input_layers=tuple(s.layer if s else "?" for s in sources),
             module=self.stack[-1] if self.stack else "",
             after_layer=len(self.layers),
+            modified_in_place=tuple(tuple(self.writers.get(id(t), ())) for t in tensors),
         )
         self.concats.append(record)
         self.claim(out, Source(record.label, record.label, index))

@@ -194,3 +194,43 @@ def test_big_inputs_cost_nothing() -> None:
     t = trace(model, (64, 1, 1024, 1024))
     assert time.perf_counter() - start < 1.0  # the bench asks < 0.1 s; this only guards against real work
     assert t.output_shape == (64, 2, 1024, 1024)
+
+
+def test_in_place_activations_that_rewrite_a_skip_are_named(notebook_trace: Trace) -> None:
+    # encoder_6's output is stored for the skip, then middle.0 (LeakyReLU(0.2, True)) rewrites it in
+    # place: the skip concatenated later carries LeakyReLU(encoder_6), as in the notebook and reference.
+    assert [c.modified_in_place for c in notebook_trace.concats] == [
+        ((), ("middle.0",)),
+        *[((), (f"encoder_{k + 1}.0",)) for k in range(5, 0, -1)],
+    ]
+    # The oracle: run the real blocks and compare the stored skip with the BatchNorm output.
+    model = build_generator(preset("notebook")[0]).eval()
+    with torch.no_grad():
+        x = torch.randn(1, 1, 256, 256)
+        for name in ["input_layer", *[f"encoder_{k}" for k in range(1, 7)]]:
+            x = getattr(model, name)(x)
+        before = x.clone()
+        model.middle(x)
+    assert torch.equal(x, nn.functional.leaky_relu(before, 0.2)) and not torch.equal(x, before)
+
+
+def test_diagrams_show_every_concat_and_paint_problems_red(notebook_trace: Trace) -> None:
+    import graphviz
+
+    from inspector.diagnose import diagnose
+    from inspector.unet_diagram import RED, concat_rows, diagram_dot, render_svg
+
+    source = diagram_dot(notebook_trace)
+    assert (
+        source.count('label="torch.cat\n') == 6
+        and "512 + 512 = 1024" in source
+        and "256 + 256 = 512" in source
+    )
+    assert "bottleneck 512x1x1" in source and RED not in source
+    assert [r["skip from"] for r in concat_rows(notebook_trace)] == [f"encoder_{k}" for k in range(6, 0, -1)]
+    broken = diagnose(build_discriminator(preset("notebook-as-written")[1]), (1, 3, 256, 256))
+    chain = diagram_dot(broken.trace, broken.problems)
+    assert "torch.cat" not in chain and chain.count(RED) == 2 and "expected 3, got 64" in chain
+    graphviz.Source(source)  # parses as DOT; the dot binary renders it when installed
+    svg = render_svg(chain)
+    assert svg is None or b"<svg" in svg
