@@ -71,7 +71,7 @@ def _layout(anim: ConvAnimation, view: View, cell: int) -> dict[str, int]:
     return {"grid_x": gap, "kernel_x": kx, "out_x": ox, "top": top, "width": width, "height": height}
 
 
-def render_frame(anim: ConvAnimation, index: int, view: str | None = None, cell: int = 28) -> Image.Image:
+def render_frame(anim: ConvAnimation, index: int, view: str | None = None, cell: int = 32) -> Image.Image:
     """Frame ``index`` of ``view`` (default: the main view) as an RGB image."""
     v = anim.view(view) if view else anim.views[0]
     if not 0 <= index < len(v.frames):
@@ -183,7 +183,7 @@ def _draw_canvas(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, index:
                    outline=OUTPUT_ACTIVE, width=2)
 
 
-def render_frames(anim: ConvAnimation, view: str | None = None, cell: int = 28) -> list[Image.Image]:
+def render_frames(anim: ConvAnimation, view: str | None = None, cell: int = 32) -> list[Image.Image]:
     """Every frame of ``view`` as RGB images (the same size)."""
     v = anim.view(view) if view else anim.views[0]
     return [render_frame(anim, i, v.name, cell) for i in range(len(v.frames))]
@@ -200,21 +200,21 @@ def _write_gif(frames: list[Image.Image], target: str | Path | io.BytesIO, durat
 
 
 def save_gif(anim: ConvAnimation, path: str | Path, view: str | None = None, duration_ms: int = 600,
-             cell: int = 28) -> Path:
+             cell: int = 32) -> Path:
     """Write ``view``'s frames as an animated GIF at ``path`` (one GIF frame per frame); returns it."""
     path = Path(path)
     _write_gif(render_frames(anim, view, cell), path, duration_ms)
     return path
 
 
-def gif_bytes(anim: ConvAnimation, view: str | None = None, duration_ms: int = 600, cell: int = 28) -> bytes:
+def gif_bytes(anim: ConvAnimation, view: str | None = None, duration_ms: int = 600, cell: int = 32) -> bytes:
     """The animated GIF in memory (for a download button)."""
     buf = io.BytesIO()
     _write_gif(render_frames(anim, view, cell), buf, duration_ms)
     return buf.getvalue()
 
 
-def save_pngs(anim: ConvAnimation, directory: str | Path, view: str | None = None, cell: int = 28) -> list[Path]:
+def save_pngs(anim: ConvAnimation, directory: str | Path, view: str | None = None, cell: int = 32) -> list[Path]:
     """Write each frame as ``frame_000.png``, ... in ``directory`` (created); returns the paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -124,7 +124,9 @@ def test_the_54m_generator_is_fast() -> None:
     stats = weight_stats(model)
     elapsed = time.perf_counter() - start
     assert stats.groups["all_conv"].numel + 2 + 2 * 4928 == 54_407_810
-    assert elapsed < 2.5  # about 0.6 s measured on 2 shared cores; the budget leaves headroom
+    # bench/weight_hist.py measures it (about 0.6 s on 2 idle cores). This bound only catches a
+    # per-element Python loop or a quadratic slip; it must hold on a loaded CI machine too.
+    assert elapsed < 10
 
 
 def test_meta_model_is_refused() -> None:

@@ -86,10 +86,11 @@ def _hist_chart(t: TensorStats, title: str) -> alt.LayerChart | alt.Chart:
     e = t.hist.edges
     width = np.diff(e)
     bars = pd.DataFrame({"from": e[:-1], "to": e[1:], "count": t.hist.counts,
-                         "density": t.hist.counts / (t.numel * width)})
-    chart = alt.Chart(bars, title=title).mark_bar(color="#4C78A8", opacity=0.75).encode(
+                         "density": t.hist.counts / (t.numel * width), "zero": 0.0})
+    # Explicit rectangles (x..x2, 0..y): each bin drawn over its true width.
+    chart = alt.Chart(bars, title=title).mark_rect(color="#4C78A8", opacity=0.75).encode(
         x=alt.X("from:Q", title="weight value", scale=alt.Scale(zero=False)), x2="to:Q",
-        y=alt.Y("density:Q", title="density"),
+        y=alt.Y("density:Q", title="density"), y2="zero:Q",
         tooltip=[alt.Tooltip("from:Q", format=".4g"), alt.Tooltip("to:Q", format=".4g"), "count:Q"],
     )
     layers: list[alt.Chart] = [chart]
@@ -172,7 +173,8 @@ if acts is not None:
     chart = alt.Chart(df).mark_line(point=True).encode(
         x=alt.X("step:Q", title="depth (layer order)"),
         y=alt.Y("std:Q", scale=alt.Scale(type="log"), title="output std (log)"),
-        color=alt.Color("init:N", title="init"),
+        color=alt.Color("init:N", title="init", scale=alt.Scale(
+            domain=[AS_BUILT, "normal", "xavier", "kaiming"], range=["#4C78A8", "#E45756", "#54A24B", "#F58518"])),
         tooltip=["init:N", "layer:N", alt.Tooltip("std:Q", format=".3g")],
     ).properties(height=320)
     st.altair_chart(chart, width="stretch")
