@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from inspector.receptive_field import gradient_field, receptive_field
+from inspector.receptive_field import field_overlay, gradient_field, receptive_field, sample_photo
 from models import DiscriminatorConfig, build_discriminator, build_generator, preset
 
 
@@ -76,3 +77,21 @@ def test_refusals() -> None:
     with pytest.raises(ValueError, match="outside the 30x30"):
         rf.field(30, 0)
     assert rf.field(0, 0, clip=False) == (-23, -23, 46, 46)
+
+
+def test_field_drawn_over_the_sample_photo() -> None:
+    photo = sample_photo(256)
+    assert photo.shape == (256, 256, 3) and photo.dtype == np.uint8
+    rf = receptive_field(preset("notebook")[1])
+    img = np.asarray(field_overlay(photo, rf, 4, 4, neighbour=False, side_px=256))
+    margin = (img.shape[0] - 256) // 2
+    top, left, _, right = rf.field(4, 4)  # (97, 97, 190, 190)
+    red = img[margin + top, margin + (left + right) // 2]  # on the field's top edge
+    assert red[0] > 200 and red[1] < 80 and red[2] < 80
+    # Inside the field the photo is at full brightness, outside it is dimmed.
+    inside = img[margin + 140, margin + 140].astype(int)
+    outside = img[margin + 20, margin + 140].astype(int)
+    assert np.abs(inside - photo[140, 140]).max() <= 3
+    assert outside.sum() < photo[20, 140].astype(int).sum() * 0.6
+    with pytest.raises(ValueError, match="computed for 256"):
+        field_overlay(sample_photo(128), rf, 0, 0)

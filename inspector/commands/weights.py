@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             acts = activation_comparison(model, probe_shape(cfg, batch=2), schemes, mode=args.mode,
                                          gain=args.gain, seed=args.seed)
-        except RuntimeError as exc:
+        except (RuntimeError, ValueError) as exc:
             raise ValueError(f"the {args.part} of preset {args.preset!r} cannot run a forward pass: "
                              f"{str(exc).splitlines()[0]}") from exc
     if args.plot is not None:

@@ -158,7 +158,7 @@ mode = a1.radio(
 layers_shown = a2.radio("Show", ("conv outputs", "every layer"), horizontal=True, key="wi.layers")
 try:
     acts = _activations(cfg, mode, float(gain), int(seed))
-except RuntimeError as exc:
+except (RuntimeError, ValueError) as exc:  # e.g. the notebook's typo: a channel mismatch
     st.warning(f"This {part} cannot run a forward pass, so there are no activations to show: "
                f"{str(exc).splitlines()[0]}")
     acts = None
