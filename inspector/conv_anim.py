@@ -2,9 +2,9 @@
 
 ``conv_animation(...)`` returns a ``ConvAnimation``: the integer ``input`` (H, H) and ``kernel``
 (k, k), the ``output`` computed by ``torch.nn.functional.conv2d`` / ``conv_transpose2d`` on the
-same numbers, the output-size formula with the numbers filled in, and one or two ``View``\\ s,
-each a list of ``Frame``\\ s computed here independently (so the last frame's ``accumulated``
-equal to ``output`` is a check, not a copy):
+same numbers, the output-size formula with the numbers filled in, and one or two views (``View``),
+each a list of frames (``Frame``) computed here independently, so that the last frame's
+``accumulated`` being equal to ``output`` is a check, not a copy:
 
 - Conv2d, *gather*: one frame per output cell; the kernel window slides over the padded input
   (with stride and dilation) and the cell gets the sum of products.
@@ -105,9 +105,12 @@ class ConvSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{name} must be an integer, got {value!r}")
-            if not low <= value <= high:
-                cap = " (the animation caps it so that frames stay few)" if value > high else ""
-                raise ValueError(f"{name} must be in [{low}, {high}]{cap}, got {value}")
+            if value < low:
+                raise ValueError(f"{name} must be in [{low}, {high}], got {value}: {self.formula} "
+                                 f"needs {name} >= {low}")
+            if value > high:
+                raise ValueError(f"{name} must be in [{low}, {high}] (the animation caps it so that frames "
+                                 f"stay few), got {value}")
         if not self.transposed and self.output_padding:
             raise ValueError(f"output_padding applies to ConvTranspose2d only; got {self.output_padding} "
                              "for a Conv2d (use 0)")
