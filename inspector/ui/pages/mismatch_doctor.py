@@ -1,0 +1,276 @@
+"""Mismatch doctor: broken models to pick, channels to edit, every problem found at once, with its fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from inspector import notebook_code as nb
+from inspector.diagnose import Diagnosis
+from inspector.edit_layers import layer_channels
+from inspector.input_sizes import valid_input_sizes
+from inspector.ui.cache import meta_model
+from inspector.ui.common import current_configs, intro, notebook_code, notice
+from inspector.ui.shapes import (
+    Changes,
+    discriminator_diagnosis,
+    generator_diagnosis,
+    pytorch_message,
+    show_diagram,
+    show_problems,
+)
+from models import DiscriminatorConfig, GeneratorConfig, Plan, generator_plan, preset
+
+intro(
+    "Mismatch doctor",
+    "PyTorch stops at the first shape error, with a message about weights and tensors. The doctor "
+    "runs the model on the meta device, checks every layer's input **before** the layer runs, and "
+    "when something does not fit it writes down what the layer expected, what it got and which module "
+    "produced it, then carries on with the shape the layer *would* have produced. So it finds every "
+    "problem in one pass, and says which number to change. Pick a broken model, or break one yourself "
+    "in the table.",
+)
+
+NOTEBOOK_G, NOTEBOOK_D = preset("notebook")
+AS_WRITTEN_D = preset("notebook-as-written")[1]
+
+
+@dataclass(frozen=True)
+class Example:
+    key: str
+    title: str
+    story: str
+    part: str  # "generator" or "discriminator"
+    forgot_skip: str | None = None  # generator: this decoder takes only its input's channels
+    size: int | None = None  # None: the config's input size
+    channels: int | None = None  # discriminator input channels; None: the config's
+    sidebar: bool = False  # use the sidebar's configs
+
+
+EXAMPLES = [
+    Example(
+        "as-written",
+        "The notebook's discriminator, as written",
+        "The notebook's second conv reads `nn.Conv2d(3, 64, ...)` where `nn.Conv2d(64, 128, ...)` was meant: "
+        "copy-paste from the first conv. It builds fine and fails on the first forward pass.",
+        "discriminator",
+    ),
+    Example(
+        "forgot-skip",
+        "A decoder that forgot the skip doubling",
+        "`decoder_4` was written with `ConvTranspose2d(512, 512)`, as if it received only `decoder_5`'s "
+        "512 channels. But `torch.cat` puts the 512 channels of the skip from `encoder_4` next to them.",
+        "generator",
+        forgot_skip="decoder_4",
+    ),
+    Example(
+        "bad-size",
+        "An input size that is not a multiple of 2^depth",
+        "The images were resized to 300x300 instead of 256x256. Nothing is wrong with the weights: the "
+        "encoder rounds odd sizes down when it halves them, and the skips no longer meet the decoder.",
+        "generator",
+        size=300,
+    ),
+    Example(
+        "ab-only",
+        "A discriminator fed only ab",
+        "The training loop passes the generator's ab output to the discriminator alone, forgetting to put "
+        "the L channel in front of it: 2 channels where the first conv expects L + ab = 3.",
+        "discriminator",
+        channels=2,
+    ),
+    Example(
+        "sidebar-g",
+        "The sidebar's generator (break it yourself)",
+        "The generator of the sidebar's settings. Change a channel count in the table to break it.",
+        "generator",
+        sidebar=True,
+    ),
+    Example(
+        "sidebar-d",
+        "The sidebar's discriminator (break it yourself)",
+        "The discriminator of the sidebar's settings. Change a channel count in the table to break it.",
+        "discriminator",
+        sidebar=True,
+    ),
+]
+BY_TITLE = {e.title: e for e in EXAMPLES}
+
+title = st.selectbox("Broken example", list(BY_TITLE), key="doctor.example")
+ex = BY_TITLE[title]
+st.markdown(ex.story)
+
+if ex.sidebar:
+    g_cfg, d_cfg = current_configs()
+else:
+    g_cfg, d_cfg = NOTEBOOK_G, (AS_WRITTEN_D if ex.key == "as-written" else NOTEBOOK_D)
+cfg: GeneratorConfig | DiscriminatorConfig = g_cfg if ex.part == "generator" else d_cfg
+
+c1, c2, _ = st.columns([1, 1, 2])
+size = int(
+    c1.number_input(
+        "Input size (H = W)",
+        2,
+        4096,
+        ex.size or cfg.input_size,
+        key=f"doctor.size.{ex.key}",
+        help="The doctor runs on the meta device: any size costs nothing.",
+    )
+)
+channels = cfg.in_channels
+if ex.part == "discriminator":
+    channels = int(
+        c2.number_input(
+            "Input channels",
+            1,
+            64,
+            ex.channels or cfg.in_channels,
+            key=f"doctor.channels.{ex.key}",
+            help="L + ab = 3 for the discriminator.",
+        )
+    )
+
+NUMBER = st.column_config.NumberColumn(min_value=1, max_value=4096, step=1, format="%d")
+
+
+def _edited_counts(table: pd.DataFrame, base: pd.DataFrame) -> list[tuple[int, int, int]] | None:
+    """Rows whose channels changed, as (row, in, out); None (with a warning) if a cell is empty."""
+    changed = []
+    for i in range(len(base)):
+        cin, cout = table.iloc[i]["in_channels"], table.iloc[i]["out_channels"]
+        if pd.isna(cin) or pd.isna(cout):
+            st.warning(f"Row {i} ({base.iloc[i, 0]}) has an empty cell: it keeps its channels.")
+            continue
+        if (int(cin), int(cout)) != (int(base.iloc[i]["in_channels"]), int(base.iloc[i]["out_channels"])):
+            changed.append((i, int(cin), int(cout)))
+    return changed
+
+
+def _generator_table(cfg: GeneratorConfig) -> Plan:
+    plan = generator_plan(cfg)
+    if ex.forgot_skip:
+        plan = tuple(
+            b.with_channels(in_channels=b.in_channels // 2) if b.name == ex.forgot_skip else b for b in plan
+        )
+    base = pd.DataFrame(
+        {
+            "block": [b.name for b in plan],
+            "role": [b.role for b in plan],
+            "in_channels": [b.in_channels for b in plan],
+            "out_channels": [b.out_channels for b in plan],
+            "skip from": [b.skip or "" for b in plan],
+        }
+    )
+    table = st.data_editor(
+        base,
+        key=f"doctor.table.{ex.key}",
+        hide_index=True,
+        disabled=["block", "role", "skip from"],
+        column_config={"in_channels": NUMBER, "out_channels": NUMBER},
+        width="stretch",
+    )
+    edited = list(plan)
+    for i, cin, cout in _edited_counts(table, base) or []:
+        edited[i] = edited[i].with_channels(cin, cout)
+    return tuple(edited)
+
+
+def _discriminator_table(cfg: DiscriminatorConfig) -> Changes:
+    layers = layer_channels(meta_model(cfg))
+    base = pd.DataFrame(
+        {
+            "layer": [layer.name for layer in layers],
+            "kind": [layer.kind for layer in layers],
+            "in_channels": [layer.in_channels for layer in layers],
+            "out_channels": [layer.out_channels for layer in layers],
+        }
+    )
+    table = st.data_editor(
+        base,
+        key=f"doctor.table.{ex.key}",
+        hide_index=True,
+        disabled=["layer", "kind"],
+        column_config={"in_channels": NUMBER, "out_channels": NUMBER},
+        width="stretch",
+    )
+    changes = []
+    for i, cin, cout in _edited_counts(table, base) or []:
+        if layers[i].kind.startswith(("BatchNorm", "InstanceNorm", "GroupNorm")):
+            cout = cin if cin != layers[i].in_channels else cout  # a norm has one count: num_features
+            cin = cout
+        changes.append((layers[i].name, cin, cout))
+    return tuple(changes)
+
+
+def _reset_button() -> None:
+    if st.button("Reset the table", key=f"doctor.reset.{ex.key}"):
+        st.session_state.pop(f"doctor.table.{ex.key}", None)
+        st.rerun()
+
+
+table_col, verdict_col = st.columns([2, 3])
+with table_col:
+    st.markdown("**Channels of each block**: edit a number to break or mend the model")
+    plan: Plan | None = None
+    changes: Changes = ()
+    if isinstance(cfg, GeneratorConfig):
+        plan = _generator_table(cfg)
+    else:
+        changes = _discriminator_table(cfg)
+    _reset_button()
+
+try:
+    if isinstance(cfg, GeneratorConfig):
+        d: Diagnosis = generator_diagnosis(cfg, size, plan)
+    else:
+        d = discriminator_diagnosis(cfg, channels, size, changes)
+except Exception as exc:  # an edit the model cannot even be built with: explain, never a traceback
+    verdict_col.error(f"This model cannot be built: {exc}")
+    st.stop()
+
+with verdict_col:
+    if d.ok:
+        st.success(
+            f"Healthy: a {channels}x{size}x{size} input gives a "
+            f"{'x'.join(map(str, d.trace.output_shape[1:] if d.trace.output_shape else ()))} output."
+        )
+    else:
+        n = len(d.problems)
+        st.markdown(f"**The doctor found {n} problem{'s' if n > 1 else ''}**")
+        show_problems(d.problems)
+        if d.sizes is not None and not d.sizes.is_valid(size):
+            st.info(f"Valid input sizes: {d.sizes.describe()}. {d.sizes.why[0].upper() + d.sizes.why[1:]}.")
+        try:
+            message = pytorch_message(cfg, channels, size, plan, changes)
+        except Exception as exc:  # building a real copy failed (memory?): the doctor's answer stands
+            message = f"(could not run it on CPU: {exc})"
+        if message:
+            st.markdown("**What PyTorch says** (it stops at the first error):")
+            st.code(message, language="text", wrap_lines=True)
+
+show_diagram(d, f"{ex.part}, {channels}x{size}x{size} input: the offending node in red")
+
+sizes = valid_input_sizes(cfg)
+notice(
+    [
+        "Read a channel error from the layer backwards: *expects* is the layer's `in_channels`, *gets* is "
+        "what the module before it produced. Either number can be the wrong one; the fix names both.",
+        "After `torch.cat(..., dim=1)` the channels add up: a decoder after a skip needs the sum "
+        "(512 + 512 = 1024), not the channels of one side.",
+        f"Sizes must agree too: valid input sizes here are {sizes.describe() if sizes else 'unknown'}.",
+        "The discriminator judges colours **with** the lightness they belong to: it takes "
+        "`torch.cat([L, ab], dim=1)`, 1 + 2 = 3 channels, for real and fake pairs alike.",
+    ]
+)
+if ex.part == "discriminator":
+    notebook_code(
+        nb.DISCRIMINATOR_AS_WRITTEN
+        if isinstance(cfg, DiscriminatorConfig) and cfg.notebook_bug
+        else nb.DISCRIMINATOR,
+        "Pix2Pix_Discriminator"
+        + (" as written (look at the second Conv2d)" if ex.key == "as-written" else ""),
+    )
+else:
+    notebook_code(nb.GENERATOR, "Pix2Pix_Generator (decoders take the concatenated channels)")
