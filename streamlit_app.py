@@ -9,6 +9,8 @@ st.set_page_config(page_title="pix2pix-inspector", page_icon="🎨", layout="wid
 
 PAGES = [
     st.Page("inspector/ui/pages/architecture.py", title="Architecture", icon="🏗️", default=True),
+    st.Page("inspector/ui/pages/skip_connections.py", title="Skip connections", icon="🔗"),
+    st.Page("inspector/ui/pages/mismatch_doctor.py", title="Mismatch doctor", icon="🩺"),
     st.Page("inspector/ui/pages/weight_init.py", title="Weight init", icon="🎲"),
     st.Page("inspector/ui/pages/conv_vs_transpose.py", title="Conv vs ConvTranspose", icon="🔁"),
     st.Page("inspector/ui/pages/receptive_field.py", title="Receptive field", icon="🔍"),
