@@ -58,7 +58,7 @@ def test_weights_table_and_activations(capsys: pytest.CaptureFixture[str], tmp_p
     out = capsys.readouterr().out
     assert "2,765,568 parameters" in out
     assert "N(0, 0.02)" in out and "N(1, 0.02)" in out and "mixture of 5" in out
-    assert "model.11" in out and "eval mode" in out
+    assert "model.11" in out and "eval mode" in out and "(1, 3, 64, 64)" in out
     assert Image.open(plot).size[0] > 0
 
 

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layers", action="store_true", help="also list every parameter tensor")
     p.add_argument("--activations", action="store_true", help="also push a small batch and report each conv's output")
     p.add_argument("--mode", choices=("eval", "train"), default="eval",
-                   help="mode of the activation pass (default: eval, see --help of the app page)")
+                   help="eval (default): BatchNorm at its initial running stats, so the init alone shows; "
+                   "train: batch statistics, as the first training step sees them")
     p.add_argument("--json", action="store_true", help="print everything as JSON (with histograms)")
     p.add_argument("--plot", type=Path, default=None, metavar="PNG",
                    help="save a figure of all conv weights: as built next to each scheme")
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.activations:
         cfg = g if args.part == "generator" else d
         try:
-            acts = activation_comparison(model, probe_shape(cfg, batch=2), schemes, mode=args.mode,
+            acts = activation_comparison(model, probe_shape(cfg, batch=1), schemes, mode=args.mode,
                                          gain=args.gain, seed=args.seed)
         except (RuntimeError, ValueError) as exc:
             raise ValueError(f"the {args.part} of preset {args.preset!r} cannot run a forward pass: "
