@@ -287,7 +287,7 @@ def _flatten_torch(obj: Any, name: str) -> dict[str, torch.Tensor]:
 
 
 def _check_finite(tensors: Mapping[str, torch.Tensor], name: str) -> None:
-    bad = [k for k, t in tensors.items() if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    bad = sorted(k for k, t in tensors.items() if t.is_floating_point() and not bool(torch.isfinite(t).all()))
     if bad:
         raise UserError(f"{name} has non-finite values (NaN or inf) in {len(bad)} tensor(s): {_names(bad)}")
 
@@ -344,7 +344,7 @@ def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module, part: 
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     got = {k: tuple(v.shape) for k, v in state.items()}
     missing = [k for k in expected if k not in got]
-    unexpected = [k for k in got if k not in expected]
+    unexpected = sorted(k for k in got if k not in expected)  # file order is not stable: sort
     misshaped = [
         f"{k} (checkpoint {_shape(got[k])}, model {_shape(expected[k])})"
         for k in expected

@@ -433,11 +433,11 @@ class Trainer:
 
     def _fit(self) -> TrainResult:
         cfg = self.config
-        self._build()
-        self._open_metrics()
         start = self.step
         if start >= cfg.steps:
             return self._result("completed", f"already at step {start} of {cfg.steps}: nothing to train")
+        self._build()
+        self._open_metrics()
         self._sample(start)
         self.G_train.train()
         self.D_train.train()
@@ -473,8 +473,7 @@ class Trainer:
             self._sample(self.step)
         in_sync = self._replicas_agree()
         word = "finished" if status == "completed" else "stopped"
-        where = f"; checkpoint {self.checkpoint}" if self.checkpoint else ""
-        result = self._result(status, f"training {word} at step {self.step} of {cfg.steps}{where}")
+        result = self._result(status, f"training {word} at step {self.step} of {cfg.steps}")
         result.replicas_in_sync = in_sync
         return result
 

@@ -123,7 +123,7 @@ def test_non_finite_tensors_are_refused(models, tmp_path: Path) -> None:
     with safe_open(path, "pt") as f:
         metadata = f.metadata()
     save_file(tensors, path, metadata=metadata)
-    bad = r"non-finite.*2 tensor.*generator\.encoder_1\.1\.weight, discriminator\.model\.0\.weight"
+    bad = r"non-finite.*2 tensor.*discriminator\.model\.0\.weight, generator\.encoder_1\.1\.weight"
     with pytest.raises(UserError, match=bad):
         load_checkpoint(tmp_path)
     sd = {k: v.clone() for k, v in G.state_dict().items()}

@@ -152,6 +152,9 @@ def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
         if result.step > (resume.step if resume else 0):
             print(file=sys.stderr)
         print(result.message, file=sys.stderr)
+        if result.checkpoint is not None:
+            print(f"checkpoint (step {result.checkpoint_step}): {result.checkpoint}; metrics: "
+                  f"{run_dir / 'metrics.jsonl'}; sample grids: {run_dir / 'samples'}", file=sys.stderr)
         if result.replicas_in_sync is not None:
             print(f"{info.world_size} replicas hold the same weights: {'yes' if result.replicas_in_sync else 'NO'}",
                   file=sys.stderr)

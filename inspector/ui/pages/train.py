@@ -18,7 +18,8 @@ from inspector.ui.training import session_owner
 
 RUN_PREFIX = "pix2pix-app-"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp", "zip"]
-POLL_S = 1.0
+POLL_S = 1.5  # seconds between redraws of the live view while training
+MAX_POINTS = 600  # points per curve: long runs are thinned so that a redraw stays cheap
 
 intro(
     "Train",
@@ -142,7 +143,8 @@ if st.button("Start training", type="primary", key="train.start_btn", disabled=b
 
 # ------------------------------------------------------------------------------------- live view
 def _charts(s: RunSnapshot) -> None:
-    frame = pd.DataFrame(list(s.metrics)).set_index("step")
+    rows = s.metrics[:: max(len(s.metrics) // MAX_POINTS, 1)]
+    frame = pd.DataFrame(list(rows)).set_index("step")
     left, mid, right = st.columns(3)
     with left:
         st.markdown("**Adversarial losses** (BCE)")
