@@ -330,10 +330,17 @@ class _Doctor:
         fix = f"{self.fix_target(name)}: {kind} {field_name} {expected} -> {got}"
         producer = self.modules.get(src.layer) if src is not None else None
         if isinstance(producer, nn.modules.conv._ConvNd) and src is not None and src.concat is None:
-            fix = (
-                f"{src.layer}: {type(producer).__name__} out_channels {got} -> {expected}, "
-                f"or {name}: {kind} {field_name} {expected} -> {got}"
-            )
+            conv = type(producer).__name__
+            fix = f"{src.layer}: {conv} out_channels {got} -> {expected}, or {name}: {kind} {field_name} {expected} -> {got}"
+            # The notebook's typo in one line: the conv before got both its counts wrong.
+            for earlier in self.found:
+                if (
+                    earlier.module == src.layer
+                    and earlier.kind == "channels"
+                    and isinstance(earlier.actual, int)
+                ):
+                    should = f"{conv}({earlier.actual}, {expected})"
+                    earlier.fix += f"; with the next problem ({name}), {src.layer} should be {should}"
         self.add(
             name,
             "channels",

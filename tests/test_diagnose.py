@@ -29,7 +29,8 @@ def test_notebook_as_written_discriminator_names_model_2() -> None:
     first = d.problems[0]
     assert (first.module, first.kind, first.expected, first.actual) == ("model.2", "channels", 3, 64)
     assert "model.0 (Conv2d(3, 64))" in first.message
-    assert first.fix == "model.2: Conv2d in_channels 3 -> 64 (64 from model.0)"
+    assert first.fix.startswith("model.2: Conv2d in_channels 3 -> 64 (64 from model.0)")
+    assert first.fix.endswith("model.2 should be Conv2d(64, 128)")  # the notebook's intended layer
     # PyTorch says the same numbers: weight [64, 3, 4, 4], input with 64 channels, 3 expected.
     text = _pytorch_message(model, (1, 3, 256, 256))
     expected, actual = map(int, re.search(r"to have (\d+) channels, but got (\d+) channels", text).groups())

@@ -210,7 +210,7 @@ def _reset_button() -> None:
         st.rerun()
 
 
-table_col, verdict_col = st.columns([2, 3])
+table_col, verdict_col = st.columns([1, 1])
 with table_col:
     st.markdown("**Channels of each block**: edit a number to break or mend the model")
     plan: Plan | None = None
