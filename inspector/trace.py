@@ -208,6 +208,23 @@ def top_level_blocks(model: nn.Module) -> tuple[str, list[tuple[str, nn.Module]]
     return "", children
 
 
+def _is_leaf(module: nn.Module) -> bool:
+    """No children, or only the ``parametrizations`` of a weight (spectral norm, weight norm)."""
+    return all(name == "parametrizations" for name, _ in module.named_children())
+
+
+def hooked_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The modules a learner sees: all but the insides of ``parametrizations`` (which compute a
+    weight, not a layer's output)."""
+    return [
+        (name, m)
+        for name, m in model.named_modules()
+        if not (
+            name.startswith("parametrizations.") or ".parametrizations." in name or name == "parametrizations"
+        )
+    ]
+
+
 class _Recorder(TorchFunctionMode):
     """Records leaves and combinations while the (meta) model runs."""
 
@@ -215,7 +232,7 @@ class _Recorder(TorchFunctionMode):
         super().__init__()
         self.checker = checker
         self.names = {id(m): n for n, m in model.named_modules()}
-        self.leaves = {id(m) for m in model.modules() if not list(m.children())}
+        self.leaves = {id(m) for _, m in hooked_modules(model) if _is_leaf(m)}
         _, top = top_level_blocks(model)
         self.top = {id(m): n for n, m in top}
         self.block_of_name = {n: n for n, _ in top}
@@ -441,7 +458,7 @@ def run_traced(
     if checker is not None:
         checker.attach(rec.concats)  # the doctor reads the combinations made so far
     handles = []
-    for module in meta_model.modules():
+    for _, module in hooked_modules(meta_model):
         handles.append(module.register_forward_pre_hook(rec.pre_hook))
         handles.append(module.register_forward_hook(rec.post_hook))
     x = torch.empty(shape, device="meta", dtype=_input_dtype(meta_model))

@@ -234,3 +234,23 @@ def test_diagrams_show_every_concat_and_paint_problems_red(notebook_trace: Trace
     graphviz.Source(source)  # parses as DOT; the dot binary renders it when installed
     svg = render_svg(chain)
     assert svg is None or b"<svg" in svg
+
+
+def test_spectral_and_weight_norm_layers_are_traced_as_the_layers_they_wrap() -> None:
+    from torch.nn.utils import parametrizations, spectral_norm
+
+    model = nn.Sequential(
+        spectral_norm(nn.Conv2d(3, 8, 4, 2, 1)),  # the old hook-based API
+        nn.LeakyReLU(0.2),
+        parametrizations.spectral_norm(nn.Conv2d(8, 16, 4, 2, 1)),  # the new parametrization API
+        parametrizations.weight_norm(nn.Conv2d(16, 1, 3)),
+    )
+    t = trace(model, (2, 3, 32, 32))
+    assert [(r.name, r.output_shape) for r in t.layers] == [
+        ("0", (2, 8, 16, 16)),
+        ("1", (2, 8, 16, 16)),
+        ("2", (2, 16, 8, 8)),
+        ("3", (2, 1, 6, 6)),
+    ]
+    with torch.no_grad():
+        assert model(torch.zeros(2, 3, 32, 32)).shape == t.output_shape  # the oracle
