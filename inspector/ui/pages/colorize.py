@@ -7,13 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from inspector.background import get_runner
 from inspector.colorize import colorize, load_generator
 from inspector.data import SAMPLE_FILES
 from inspector.errors import UserError
 from inspector.images import load_image
 from inspector.ui.common import current_configs, intro, notice
-from inspector.ui.training import session_owner
+from inspector.ui.training import session_owner, shared_runner
 
 MAX_CHECKPOINT_MB = 64  # the server's upload cap (.streamlit/config.toml); a CPU-sized model is ~10 MB
 MAX_PHOTO_MB = 20
@@ -30,7 +29,7 @@ g_side, d_side = current_configs()
 owner = session_owner()
 
 # --------------------------------------------------------------------------------- checkpoint
-snap = get_runner().snapshot()
+snap = shared_runner().snapshot()
 mine = snap.owner == owner and snap.result is not None and snap.result.checkpoint is not None
 last = Path(snap.result.checkpoint) if mine and snap.result else None
 options = (["last"] if last is not None and last.exists() else []) + ["upload"]

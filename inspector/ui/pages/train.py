@@ -10,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from inspector import notebook_code as nb
-from inspector.background import RunSnapshot, get_runner, prepare_run
+from inspector.background import RunSnapshot, prepare_run
 from inspector.device import default_sizes, pick_device
 from inspector.train import TrainConfig, check_trainable
 from inspector.ui.common import current_configs, intro, notebook_code, notice
-from inspector.ui.training import session_owner
+from inspector.ui.training import session_owner, shared_runner
 
 RUN_PREFIX = "pix2pix-app-"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp", "zip"]
@@ -31,7 +31,7 @@ intro(
 
 g_side, d_side = current_configs()
 ss = st.session_state
-runner = get_runner()
+runner = shared_runner()
 owner = session_owner()
 device = pick_device()
 sizes = default_sizes(device)
