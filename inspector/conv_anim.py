@@ -137,6 +137,7 @@ class Frame:
     ``window``: where each kernel tap lands, row-major over the kernel as the view applies it, in
     the view's ``grid`` coordinates (gather) or ``canvas`` coordinates (scatter).
     ``accumulated``: (out, out) the output so far. ``canvas``: scatter only, the uncropped sums.
+    ``reached``: scatter only, which canvas cells some input cell has written (even a sum of 0).
     """
 
     input_cells: tuple[Cell, ...]  # cells of ``input`` that contribute in this step
@@ -144,6 +145,7 @@ class Frame:
     window: tuple[Cell, ...]
     accumulated: np.ndarray
     canvas: np.ndarray | None = None
+    reached: np.ndarray | None = None  # scatter only: (C, C) bool, canvas cells written so far
 
 
 @dataclass(frozen=True)
@@ -282,14 +284,17 @@ def _scatter(cfg: ConvSettings, x: np.ndarray, w: np.ndarray) -> View:
     n, k, s, p, d, out = cfg.in_size, cfg.kernel, cfg.stride, cfg.padding, cfg.dilation, cfg.out_size
     size = (n - 1) * s + cfg.k_eff + cfg.output_padding
     canvas = np.zeros((size, size), dtype=np.int64)
+    reached = np.zeros((size, size), dtype=bool)
     frames = []
     for a in range(n):
         for b in range(n):
             window = tuple((a * s + i * d, b * s + j * d) for i in range(k) for j in range(k))
             for (u, v), (i, j) in zip(window, np.ndindex(k, k)):
                 canvas[u, v] += x[a, b] * w[i, j]
+                reached[u, v] = True
             hit = tuple((u - p, v - p) for u, v in window if 0 <= u - p < out and 0 <= v - p < out)
-            frames.append(Frame(((a, b),), hit, window, canvas[p:p + out, p:p + out].copy(), canvas.copy()))
+            frames.append(Frame(((a, b),), hit, window, canvas[p:p + out, p:p + out].copy(), canvas.copy(),
+                                reached.copy()))
     source = np.arange(n * n, dtype=np.int64).reshape(n, n)
     return View("scatter", "ConvTranspose2d: each input cell scatters", x, source, w, s, tuple(frames),
                 canvas_size=size, crop=p)

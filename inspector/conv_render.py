@@ -58,6 +58,32 @@ def _cell_box(x0: int, y0: int, r: int, c: int, cell: int) -> tuple[int, int, in
     return (x0 + c * cell, y0 + r * cell, x0 + (c + 1) * cell - 1, y0 + (r + 1) * cell - 1)
 
 
+MAX_WIDTH = 960  # px: big animations get smaller cells, so that frames stay cheap to draw and to send
+
+
+def auto_cell(anim: ConvAnimation, view: View) -> int:
+    """Cell side in px: 32, or less (down to 14) so that the three panels fit in ``MAX_WIDTH``."""
+    right = view.canvas_size if view.name == "scatter" else anim.out_size
+    columns = view.grid.shape[0] + anim.settings.kernel + right + 4  # panels and the gaps between
+    return max(14, min(32, MAX_WIDTH // columns))
+
+
+def _titles(anim: ConvAnimation, v: View, frame: Frame | None, index: int) -> tuple[str, str]:
+    """The heading and the caption of a frame (None: the longest they can be, to size the image)."""
+    s = anim.settings
+    kind = "ConvTranspose2d" if s.transposed else "Conv2d"
+    op = f" op{s.output_padding}" if s.transposed else ""
+    n = len(v.frames)
+    head = (f"{kind} in {s.in_size}, k{s.kernel} s{s.stride} p{s.padding} d{s.dilation}{op} -> out {s.out_size}"
+            f"   ({v.name}, frame {index + 1 if frame else n}/{n})")
+    if frame is None:
+        tail = ("input[88,88] = 8 times the kernel, added into the canvas" if v.name == "scatter"
+                else "output[88,88] = -8888: sum of the window times the kernel")
+    else:
+        tail = _caption(anim, v, frame)
+    return head, tail
+
+
 def _layout(anim: ConvAnimation, view: View, cell: int) -> dict[str, int]:
     """Pixel positions of the three panels (the same for every frame of a view)."""
     grid = view.grid.shape[0]
@@ -66,34 +92,87 @@ def _layout(anim: ConvAnimation, view: View, cell: int) -> dict[str, int]:
     gap, top = cell, 2 * cell + 8
     kx = gap + grid * cell + gap
     ox = kx + k * cell + gap
-    width = ox + right * cell + gap
+    fs = _font_size(cell)
+    # Wide enough for the longest heading any frame of this view can have.
+    head, tail = _titles(anim, view, None, 0)
+    text = max(_font(fs + 2).getlength(head), _font(fs).getlength(tail))
+    width = max(ox + right * cell + gap, int(text) + 2 * gap)
     height = top + max(grid, right, k) * cell + cell
     return {"grid_x": gap, "kernel_x": kx, "out_x": ox, "top": top, "width": width, "height": height}
 
 
-def render_frame(anim: ConvAnimation, index: int, view: str | None = None, cell: int = 32) -> Image.Image:
-    """Frame ``index`` of ``view`` (default: the main view) as an RGB image."""
+def _font_size(cell: int) -> int:
+    return max(8, cell * 4 // 10)
+
+
+def render_frame(anim: ConvAnimation, index: int, view: str | None = None, cell: int | None = None) -> Image.Image:
+    """Frame ``index`` of ``view`` (default: the main view) as an RGB image; ``cell``: px per cell
+    (default: ``auto_cell``)."""
     v = anim.view(view) if view else anim.views[0]
     if not 0 <= index < len(v.frames):
         raise ValueError(f"frame index must be in [0, {len(v.frames) - 1}], got {index}")
-    frame = v.frames[index]
+    cell = cell or auto_cell(anim, v)
+    return _render(anim, v, index, cell, _settled(anim, v, index, cell, _base(anim, v, cell)))
+
+
+def _base(anim: ConvAnimation, v: View, cell: int) -> Image.Image:
+    """What every frame of a view shares: the grid with its numbers and the kernel."""
     pos = _layout(anim, v, cell)
     img = Image.new("RGB", (pos["width"], pos["height"]), WHITE)
     draw = ImageDraw.Draw(img, "RGBA")
-    fs = max(8, cell * 4 // 10)
-    s = anim.settings
-    kind = "ConvTranspose2d" if s.transposed else "Conv2d"
-    op = f" op{s.output_padding}" if s.transposed else ""
-    _text(draw, (pos["grid_x"], 6), f"{kind} in {s.in_size}, k{s.kernel} s{s.stride} p{s.padding} "
-          f"d{s.dilation}{op} -> out {s.out_size}   ({v.name}, frame {index + 1}/{len(v.frames)})",
-          fs + 2, anchor="la")
-    _text(draw, (pos["grid_x"], 6 + fs + 8), _caption(anim, v, frame), fs, fill=MUTED, anchor="la")
-    _draw_grid(draw, anim, v, frame, pos["grid_x"], pos["top"], cell, fs)
+    fs = _font_size(cell)
+    n = v.grid.shape[0]
+    for r in range(n):
+        for c in range(n):
+            _grid_cell(draw, v, r, c, pos["grid_x"], pos["top"], cell, fs)
     _draw_kernel(draw, v, pos["kernel_x"], pos["top"], cell, fs)
+    _empty_output(draw, anim, v, pos["out_x"], pos["top"], cell, fs)
+    return img
+
+
+def _settled(anim: ConvAnimation, v: View, index: int, cell: int, base: Image.Image) -> Image.Image:
+    """``base`` with every output (or canvas) cell that frame ``index`` has computed so far."""
+    img = base.copy()
+    frame = v.frames[index]
     if v.name == "scatter":
-        _draw_canvas(draw, anim, v, index, pos["out_x"], pos["top"], cell, fs)
+        assert frame.reached is not None  # scatter frames always carry it
+        cells = [(int(r), int(c)) for r, c in zip(*np.nonzero(frame.reached))]
     else:
-        _draw_output(draw, anim, v, frame, index, pos["out_x"], pos["top"], cell, fs)
+        out = anim.out_size
+        cells = [divmod(i, out) for i in range(index + 1)]  # gather goes through the output in raster order
+    _settle(ImageDraw.Draw(img, "RGBA"), anim, v, frame, cells, cell)
+    return img
+
+
+def _settle(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, frame: Frame, cells: list[tuple[int, int]],
+            cell: int) -> None:
+    pos = _layout(anim, v, cell)
+    for rc in cells:
+        _out_cell(draw, anim, v, frame, rc, pos["out_x"], pos["top"], cell, _font_size(cell), active=False)
+
+
+def _render(anim: ConvAnimation, v: View, index: int, cell: int, settled: Image.Image) -> Image.Image:
+    """``settled`` (the output so far) plus what frame ``index`` highlights: titles, the window,
+    the active input and output cells."""
+    frame = v.frames[index]
+    pos = _layout(anim, v, cell)
+    img = settled.copy()
+    draw = ImageDraw.Draw(img, "RGBA")
+    fs = _font_size(cell)
+    head, tail = _titles(anim, v, frame, index)
+    _text(draw, (pos["grid_x"], 6), head, fs + 2, anchor="la")
+    _text(draw, (pos["grid_x"], 6 + fs + 8), tail, fs, fill=MUTED, anchor="la")
+    if v.name == "scatter":
+        for r, c in frame.input_cells:  # the scatter grid is the input itself
+            _grid_cell(draw, v, r, c, pos["grid_x"], pos["top"], cell, fs, active=True)
+        active = frame.window  # the kernel's footprint on the canvas
+    else:
+        _draw_window(draw, v, frame, pos["grid_x"], pos["top"], cell, fs)
+        active = frame.output_cells
+    for rc in active:
+        _out_cell(draw, anim, v, frame, rc, pos["out_x"], pos["top"], cell, fs, active=True)
+    if v.name == "scatter":
+        _crop_border(draw, anim, v, pos["out_x"], pos["top"], cell)
     return img
 
 
@@ -105,24 +184,20 @@ def _caption(anim: ConvAnimation, v: View, frame: Frame) -> str:
     return f"output[{r},{c}] = {frame.accumulated[r, c]}: sum of the window times the kernel"
 
 
-def _draw_grid(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, frame: Frame,
-               x0: int, y0: int, cell: int, fs: int) -> None:
-    n = v.grid.shape[0]
-    active = set(frame.input_cells)
-    for r in range(n):
-        for c in range(n):
-            box = _cell_box(x0, y0, r, c, cell)
-            src = int(v.source[r, c])
-            if src < 0:  # padding or a stuffed zero
-                _dashed_rect(draw, box)
-                _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), "0", fs, fill=PAD_LINE)
-                continue
-            cell_rc = divmod(src, anim.settings.in_size)
-            fill = INPUT_ACTIVE if (v.name == "scatter" and cell_rc in active) else INPUT
-            draw.rectangle(box, fill=fill, outline=WHITE)
-            _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(v.grid[r, c]), fs)
-    if v.name == "scatter":
+def _grid_cell(draw: ImageDraw.ImageDraw, v: View, r: int, c: int, x0: int, y0: int, cell: int, fs: int,
+               active: bool = False) -> None:
+    box = _cell_box(x0, y0, r, c, cell)
+    center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+    if v.source[r, c] < 0:  # padding or a stuffed zero
+        _dashed_rect(draw, box)
+        _text(draw, center, "0", fs, fill=PAD_LINE)
         return
+    draw.rectangle(box, fill=INPUT_ACTIVE if active else INPUT, outline=WHITE)
+    _text(draw, center, str(v.grid[r, c]), fs)
+
+
+def _draw_window(draw: ImageDraw.ImageDraw, v: View, frame: Frame, x0: int, y0: int, cell: int, fs: int) -> None:
+    """The kernel over the grid: shaded cells, each with its weight in the corner."""
     k = v.kernel.shape[0]
     for (r, c), (i, j) in zip(frame.window, np.ndindex(k, k)):
         box = _cell_box(x0, y0, r, c, cell)
@@ -141,80 +216,98 @@ def _draw_kernel(draw: ImageDraw.ImageDraw, v: View, x0: int, y0: int, cell: int
             _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(v.kernel[i, j]), fs, fill=WHITE)
 
 
-def _draw_output(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, frame: Frame, index: int,
-                 x0: int, y0: int, cell: int, fs: int) -> None:
-    out = anim.out_size
-    _text(draw, (x0, y0 - 4), "output", max(7, fs * 3 // 4), fill=MUTED, anchor="ld")
-    for r in range(out):
-        for c in range(out):
-            box = _cell_box(x0, y0, r, c, cell)
-            done = r * out + c <= index  # gather frames go through the output in raster order
-            if not done:
-                draw.rectangle(box, outline=PAD_LINE)
-                continue
-            fill = OUTPUT_ACTIVE if (r, c) in frame.output_cells else OUTPUT
-            draw.rectangle(box, fill=fill, outline=WHITE)
-            _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(frame.accumulated[r, c]), fs)
+def _empty_output(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, x0: int, y0: int, cell: int,
+                  fs: int) -> None:
+    """The output panel before any step: empty outlines (gather) or the blank canvas (scatter)."""
+    small = max(7, fs * 3 // 4)
+    if v.name != "scatter":
+        _text(draw, (x0, y0 - 4), "output", small, fill=MUTED, anchor="ld")
+        for r in range(anim.out_size):
+            for c in range(anim.out_size):
+                draw.rectangle(_cell_box(x0, y0, r, c, cell), outline=PAD_LINE)
+        return
+    _text(draw, (x0, y0 - 4), f"output canvas (grey: cropped by padding={v.crop})", small, fill=MUTED, anchor="ld")
+    for r in range(v.canvas_size):
+        for c in range(v.canvas_size):
+            fill = OUTPUT if _inside(anim, v, r, c) else CROPPED
+            draw.rectangle(_cell_box(x0, y0, r, c, cell), fill=fill, outline=WHITE)
+    _crop_border(draw, anim, v, x0, y0, cell)
 
 
-def _draw_canvas(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, index: int,
-                 x0: int, y0: int, cell: int, fs: int) -> None:
-    frame = v.frames[index]
-    assert frame.canvas is not None  # scatter frames always carry it
-    size, p, out = v.canvas_size, v.crop, anim.out_size
-    _text(draw, (x0, y0 - 4), f"output canvas (grey: cropped by padding={p})", max(7, fs * 3 // 4),
-          fill=MUTED, anchor="ld")
-    window = set(frame.window)
-    # A canvas cell shows its sum once some input cell has scattered into it (even a sum of 0).
-    touched = {rc for f in v.frames[: index + 1] for rc in f.window}
-    for r in range(size):
-        for c in range(size):
-            box = _cell_box(x0, y0, r, c, cell)
-            inside = p <= r < p + out and p <= c < p + out
-            fill = OUTPUT if inside else CROPPED
-            if (r, c) in window:
-                fill = OUTPUT_ACTIVE if inside else (160, 160, 160)
-            draw.rectangle(box, fill=fill, outline=WHITE)
-            if (r, c) in touched:
-                _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(frame.canvas[r, c]), fs,
-                      fill=INK if inside else MUTED)
-    # The output's border inside the canvas.
+def _inside(anim: ConvAnimation, v: View, r: int, c: int) -> bool:
+    """Whether canvas cell (r, c) survives the crop by padding (is part of the output)."""
+    p, out = v.crop, anim.out_size
+    return p <= r < p + out and p <= c < p + out
+
+
+def _crop_border(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, x0: int, y0: int, cell: int) -> None:
+    """The output's border inside the scatter canvas."""
+    p, out = v.crop, anim.out_size
     draw.rectangle((x0 + p * cell - 1, y0 + p * cell - 1, x0 + (p + out) * cell, y0 + (p + out) * cell),
                    outline=OUTPUT_ACTIVE, width=2)
 
 
-def render_frames(anim: ConvAnimation, view: str | None = None, cell: int = 32) -> list[Image.Image]:
+def _out_cell(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, frame: Frame, rc: tuple[int, int],
+              x0: int, y0: int, cell: int, fs: int, active: bool) -> None:
+    """One output cell (gather) or canvas cell (scatter) with its value as of ``frame``."""
+    r, c = rc
+    box = _cell_box(x0, y0, r, c, cell)
+    if v.name == "scatter":
+        assert frame.canvas is not None
+        inside = _inside(anim, v, r, c)
+        fill = (OUTPUT_ACTIVE if inside else (160, 160, 160)) if active else (OUTPUT if inside else CROPPED)
+        value, ink = frame.canvas[r, c], INK if inside else MUTED
+    else:
+        fill, value, ink = (OUTPUT_ACTIVE if active else OUTPUT), frame.accumulated[r, c], INK
+    draw.rectangle(box, fill=fill, outline=WHITE)
+    _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(value), fs, fill=ink)
+
+
+def render_frames(anim: ConvAnimation, view: str | None = None, cell: int | None = None) -> list[Image.Image]:
     """Every frame of ``view`` as RGB images (the same size)."""
     v = anim.view(view) if view else anim.views[0]
-    return [render_frame(anim, i, v.name, cell) for i in range(len(v.frames))]
+    cell = cell or auto_cell(anim, v)
+    # Drawn incrementally: the static panels once, then each step settles only the cells it changed.
+    running = _base(anim, v, cell)
+    draw = ImageDraw.Draw(running, "RGBA")
+    images = []
+    for i, frame in enumerate(v.frames):
+        _settle(draw, anim, v, frame, list(frame.window if v.name == "scatter" else frame.output_cells), cell)
+        images.append(_render(anim, v, i, cell, running))
+    return images
 
 
 def _write_gif(frames: list[Image.Image], target: str | Path | io.BytesIO, duration_ms: int) -> None:
     # One shared palette for all frames: the colours are few and fixed, and Pillow then needs no
     # per-frame quantization. disposal=1 keeps frames whole. Each frame differs from the last
     # (its frame counter at least), so Pillow merges none and the count stays len(frames).
-    palette = frames[0].quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    # The palette comes from the first and the last frame side by side: together they hold every colour.
+    first, last = frames[0], frames[-1]
+    both = Image.new("RGB", (first.width * 2, first.height), WHITE)
+    both.paste(first, (0, 0))
+    both.paste(last, (first.width, 0))
+    palette = both.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
     quantized = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
     quantized[0].save(target, format="GIF", save_all=True, append_images=quantized[1:],
                       duration=duration_ms, loop=0, disposal=1, optimize=False)
 
 
 def save_gif(anim: ConvAnimation, path: str | Path, view: str | None = None, duration_ms: int = 600,
-             cell: int = 32) -> Path:
+             cell: int | None = None) -> Path:
     """Write ``view``'s frames as an animated GIF at ``path`` (one GIF frame per frame); returns it."""
     path = Path(path)
     _write_gif(render_frames(anim, view, cell), path, duration_ms)
     return path
 
 
-def gif_bytes(anim: ConvAnimation, view: str | None = None, duration_ms: int = 600, cell: int = 32) -> bytes:
+def gif_bytes(anim: ConvAnimation, view: str | None = None, duration_ms: int = 600, cell: int | None = None) -> bytes:
     """The animated GIF in memory (for a download button)."""
     buf = io.BytesIO()
     _write_gif(render_frames(anim, view, cell), buf, duration_ms)
     return buf.getvalue()
 
 
-def save_pngs(anim: ConvAnimation, directory: str | Path, view: str | None = None, cell: int = 32) -> list[Path]:
+def save_pngs(anim: ConvAnimation, directory: str | Path, view: str | None = None, cell: int | None = None) -> list[Path]:
     """Write each frame as ``frame_000.png``, ... in ``directory`` (created); returns the paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -117,3 +117,13 @@ def test_receptive_field_page() -> None:
     presets = at.dataframe[-1].value
     assert dict(zip(presets["preset"], presets["receptive field"])) == {
         "notebook": 94, "notebook-as-written": 94, "pix2pix": 70}
+
+
+def test_conv_vs_transpose_long_gif_on_request() -> None:
+    at = _open("conv_vs_transpose.py", **{"cvt.in_size": 12, "cvt.kernel": 3, "cvt.stride": 1, "cvt.padding": 0})
+    # Conv2d: 10x10 output, 100 frames, GIF offered at once; ConvTranspose2d scatter: 144 frames, on request.
+    assert len(at.get("download_button")) == 1
+    make = at.button(key="cvt.make_gif.scatter")
+    assert "144 frames" in make.label
+    make.click().run()
+    assert not at.exception and len(at.get("download_button")) == 2

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from inspector.conv_anim import MAX_IN_SIZE, ConvSettings, conv_animation
-from inspector.conv_render import gif_bytes, render_frame, save_gif, save_pngs
+from inspector.conv_render import auto_cell, gif_bytes, render_frame, render_frames, save_gif, save_pngs
 
 # (in_size, kernel, stride, padding, dilation, output_padding) - covering the notebook's k4 s2 p1,
 # kernel 1, stride > kernel (gaps), padding > kernel - 1, dilation, and output_padding both
@@ -178,3 +178,20 @@ def test_method_and_png_frames(tmp_path) -> None:
         render_frame(a, 999)
     with pytest.raises(ValueError, match="view must be one of"):
         a.view("gather")
+
+
+@pytest.mark.parametrize("args", [(4, 4, 2, 1, 1, 0, False), (4, 4, 2, 1, 1, 0, True), (3, 2, 1, 0, 2, 1, True)])
+def test_incremental_frames_equal_single_frames(args) -> None:
+    """render_frames draws step by step; render_frame draws one frame from scratch: same pixels."""
+    a = conv_animation(*args)
+    for v in a.views:
+        frames = render_frames(a, v.name)
+        for i in (0, len(frames) // 2, len(frames) - 1):
+            np.testing.assert_array_equal(np.asarray(frames[i]), np.asarray(render_frame(a, i, v.name)))
+
+
+def test_big_animations_get_smaller_cells() -> None:
+    small, big = conv_animation(4, 3), conv_animation(16, 3, 1, 8)  # 30x30 output: 900 frames
+    assert auto_cell(small, small.views[0]) == 32
+    assert 14 <= auto_cell(big, big.views[0]) < 32
+    assert render_frame(big, 899).width <= 1000

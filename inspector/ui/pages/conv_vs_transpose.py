@@ -27,6 +27,7 @@ intro(
 )
 
 ss = st.session_state
+EAGER_GIF_FRAMES = 120  # above this the GIF is made on request
 DEFAULTS = {"cvt.in_size": 4, "cvt.kernel": 4, "cvt.stride": 2, "cvt.padding": 1, "cvt.dilation": 1,
             "cvt.output_padding": 0, "cvt.seed": 0}
 for key, value in DEFAULTS.items():
@@ -133,12 +134,18 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
         st.markdown(f"`{settings.formula_filled}`")
         if settings.transposed:
             st.caption(f"As a convolution: {settings.equivalent_text}.")
-        st.download_button(
-            f"Download the GIF ({len(anim.view(name).frames)} frames)", _gif(settings, seed, name),
-            file_name=f"{'convtranspose2d' if settings.transposed else 'conv2d'}_{name}_in{settings.in_size}"
-            f"_k{settings.kernel}_s{settings.stride}_p{settings.padding}.gif",
-            mime="image/gif", key=f"cvt.gif.{name}",
-        )
+        n = len(anim.view(name).frames)
+        # A long animation takes seconds to encode: only on request, so the sliders stay quick.
+        if n <= EAGER_GIF_FRAMES or st.session_state.get(f"cvt.want_gif.{name}") == (settings, seed):
+            st.download_button(
+                f"Download the GIF ({n} frames)", _gif(settings, seed, name),
+                file_name=f"{'convtranspose2d' if settings.transposed else 'conv2d'}_{name}_in{settings.in_size}"
+                f"_k{settings.kernel}_s{settings.stride}_p{settings.padding}.gif",
+                mime="image/gif", key=f"cvt.gif.{name}",
+            )
+        elif st.button(f"Make the GIF ({n} frames, a few seconds)", key=f"cvt.make_gif.{name}"):
+            st.session_state[f"cvt.want_gif.{name}"] = (settings, seed)
+            st.rerun()
         with st.expander("The numbers"):
             st.markdown("input")
             st.dataframe(anim.input, width="content")
