@@ -433,6 +433,7 @@ def activation_stats(
     input_shape: tuple[int, int, int, int],
     mode: Literal["eval", "train"] = "eval",
     seed: int = 0,
+    _copy: bool = True,
 ) -> ActivationStats:
     """Each leaf module's output mean and std for an N(0, 1) input of ``input_shape`` (B, C, H, W).
 
@@ -446,7 +447,7 @@ def activation_stats(
     """
     if mode not in ("eval", "train"):
         raise ValueError(f"mode must be 'eval' or 'train', got {mode!r}")
-    work = copy.deepcopy(model).cpu()
+    work = copy.deepcopy(model).cpu() if _copy else model  # _copy=False: the caller's own throwaway copy
     work.train(mode == "train")
     rows: list[ActivationRow] = []
 
@@ -480,8 +481,8 @@ def activation_comparison(
     """``activation_stats`` of the model as built and after each scheme, same input batch."""
     out = {AS_BUILT: activation_stats(model, input_shape, mode, seed)}
     for s in schemes:
-        work = init_weights(copy.deepcopy(model), s, gain=gain, seed=seed)
-        stats = activation_stats(work, input_shape, mode, seed)
+        work = init_weights(copy.deepcopy(model).cpu(), s, gain=gain, seed=seed)
+        stats = activation_stats(work, input_shape, mode, seed, _copy=False)
         out[s] = ActivationStats(s, stats.mode, stats.input_shape, stats.rows)
     return out
 
