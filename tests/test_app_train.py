@@ -133,3 +133,20 @@ def test_colorize_without_a_checkpoint_asks_for_one(runner) -> None:
     at = _open(COLORIZE)
     assert at.title[0].value == "Colorize"
     assert any("upload a checkpoint" in i for i in _texts(at, "info"))
+
+
+def test_an_abandoned_run_stops_itself(tmp_path: Path) -> None:
+    """No page polled for heartbeat_timeout_s (tab closed): the run stops at a step boundary, with a checkpoint."""
+    from inspector.background import TrainingRunner, prepare_run
+    from inspector.train import TrainConfig
+    from models import preset
+
+    g, d = preset("notebook")
+    g, d = g.replace(ngf=4, depth=5, input_size=32), d.replace(ndf=4, input_size=32)
+    runner = TrainingRunner(heartbeat_timeout_s=0.5)
+    config = TrainConfig(steps=1_000_000, batch=2, device="cpu", sample_every=0, checkpoint_every=0)
+    assert runner.start("tab", prepare_run(g, d, config, run_dir=tmp_path), tmp_path)
+    assert not runner.start("other tab", prepare_run(g, d, config))  # one run at a time
+    snap = runner.wait(60)
+    assert snap.state == "finished" and snap.result.status == "stopped", snap.error
+    assert (tmp_path / "checkpoint.safetensors").exists() and snap.result.checkpoint_step == snap.step

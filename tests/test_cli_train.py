@@ -98,3 +98,27 @@ def test_colorize_refuses_another_architecture(run20: Path, tmp_path: Path, caps
     assert code == 2
     err = capsys.readouterr().err
     assert "mis-shaped keys: input_layer.0.weight (checkpoint 4x1x4x4, model 64x1x4x4)" in err
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_stops_after_the_step_with_a_checkpoint(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "inspector.cli", "train", "--steps", "100000", "--out", str(run), *TINY]
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 90
+    while not (run / "metrics.jsonl").exists() or not (run / "metrics.jsonl").read_text().strip():
+        assert proc.poll() is None and time.monotonic() < deadline, "training did not start"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "stopping after this step" in err and "training stopped at step" in err
+    steps = _steps(run)
+    assert load_checkpoint(run).step == steps[-1] >= 1
