@@ -298,7 +298,7 @@ def _histogram(flats: Sequence[torch.Tensor], lo: float, hi: float, bins: int) -
     # histc counts in float32, exact below 2**24 per bin: sum the tensors' counts in float64.
     parts = _map(lambda t: torch.histc(t, bins, lo, hi).double(), flats)
     counts = torch.stack(parts).sum(0) if parts else torch.zeros(bins, dtype=torch.float64)
-    return Histogram(np.linspace(lo, hi, bins + 1), counts.numpy().round().astype(np.int64))
+    return Histogram(np.linspace(lo, hi, bins + 1), counts.cpu().numpy().round().astype(np.int64))
 
 
 def _moments(flat: torch.Tensor, bins: int) -> tuple[float, float, float, float, Histogram]:
@@ -308,7 +308,7 @@ def _moments(flat: torch.Tensor, bins: int) -> tuple[float, float, float, float,
     rlo, rhi = _range(lo, hi)
     counts = torch.histc(flat, bins, rlo, rhi).double()
     return lo, hi, mean.item(), std.item(), Histogram(np.linspace(rlo, rhi, bins + 1),
-                                                      counts.numpy().round().astype(np.int64))
+                                                      counts.cpu().numpy().round().astype(np.int64))
 
 
 def weight_stats(model: nn.Module, scheme: str = "default", gain: float = 0.02, bins: int = 60) -> WeightStats:
