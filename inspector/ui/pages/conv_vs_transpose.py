@@ -51,7 +51,7 @@ cols[5].number_input("output_padding", 0, MAX_STRIDE, key="cvt.output_padding",
 cols[6].number_input("seed", 0, 10_000, key="cvt.seed", help="draws other integers")
 st.button("Back to the notebook's k=4, s=2, p=1 on 4x4", on_click=_notebook_settings)
 st.caption(f"Sizes are capped (input <= {MAX_IN_SIZE}, kernel <= {MAX_KERNEL}, output <= {MAX_OUT_SIZE}) so that "
-           "an animation stays a few hundred frames at most.")
+           "an animation has at most 1024 frames; long GIFs are made on request.")
 
 args = (int(ss["cvt.in_size"]), int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]),
         int(ss["cvt.dilation"]))
