@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib.resources
 import itertools
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -173,7 +174,8 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=sizes.batch)
     p.add_argument("--ngf", type=int, default=sizes.ngf)
     p.add_argument("--depth", type=int, default=sizes.depth)
-    p.add_argument("--steps", type=int, default=30 if device.type == "cpu" else 100, help="timed steps")
+    p.add_argument("--steps", type=int, default=20 if device.type == "cpu" else 100, help="timed steps per round")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are compared")
     p.add_argument("--warmup", type=int, default=3 if device.type == "cpu" else 10)
     p.add_argument("--peak-tflops", type=float, help="dense bf16 peak of this GPU, for MFU")
     args = p.parse_args()
@@ -183,13 +185,19 @@ def main() -> int:
     d = d.replace(ndf=args.ngf, input_size=args.size)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
     print(f"device {name}; preset {args.preset}, ngf {args.ngf}, depth {args.depth}, {args.size}x{args.size}, "
-          f"batch {args.batch}; {args.steps} timed steps after {args.warmup} warm-up; torch threads "
+          f"batch {args.batch}; {args.rounds} rounds of {args.steps} timed steps after {args.warmup} warm-up; torch threads "
           f"{torch.get_num_threads()}")
-    nb = bench_notebook(g, d, args.batch, args.steps, args.warmup, device)
-    print(f"notebook loop (per-item PIL + skimage, DataLoader num_workers=0, fp32): {nb:8.1f} images/s")
-    ours = bench_project(g, d, args.batch, args.steps, args.warmup, device)
+    # Rounds alternate between the two loops and the medians are compared, so that a burst of load
+    # from other processes on a shared machine cannot land on one side only.
+    nbs, ourss = [], []
+    for r in range(args.rounds):
+        nbs.append(bench_notebook(g, d, args.batch, args.steps, args.warmup, device))
+        ourss.append(bench_project(g, d, args.batch, args.steps, args.warmup, device))
+        print(f"round {r + 1}: notebook {nbs[-1]:.1f}, project {ourss[-1]:.1f} images/s")
+    nb, ours = statistics.median(nbs), statistics.median(ourss)
+    print(f"notebook loop (per-item PIL + skimage, DataLoader num_workers=0, fp32): {nb:8.1f} images/s (median)")
     extras = " + bf16 autocast + channels_last" if device.type == "cuda" else ", fp32"
-    print(f"project trainer (uint8 on device, batched Lab{extras}):  {ours:8.1f} images/s")
+    print(f"project trainer (uint8 on device, batched Lab{extras}):  {ours:8.1f} images/s (median)")
     print(f"ratio project / notebook: {ours / nb:.2f}x")
     if device.type == "cuda":
         flops = step_flops(g, d, args.batch, device)
