@@ -309,6 +309,8 @@ class Trainer:
         else:
             init_weights(self.G, cfg.init, seed=cfg.seed)
             init_weights(self.D, cfg.init, seed=cfg.seed + 1)
+        if dev.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
         memory_format = torch.channels_last if uses_channels_last(dev) else torch.contiguous_format
         self.memory_format = memory_format
         self.G.to(dev, memory_format=memory_format)

@@ -163,3 +163,10 @@ def test_label_smoothing_changes_only_the_real_target(configs, data) -> None:
 def test_impossible_train_configs_are_refused(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):
         TrainConfig(**{field: value})
+
+
+def test_fetching_losses_in_chunks_reports_every_step_the_same(configs, data) -> None:
+    _, _, every = _train(configs, data, steps=6, sample_every=0)
+    _, _, chunked = _train(configs, data, steps=6, sample_every=0, log_every=4)
+    assert [m.step for m in chunked["on_step_end"]] == [1, 2, 3, 4, 5, 6]
+    assert _losses(chunked) == _losses(every)

@@ -122,7 +122,8 @@ try:
     check_trainable(g_cfg, d_cfg)
     config = TrainConfig(steps=int(steps), batch=int(batch), lambda_l1=float(lambda_l1), l1_warmup_steps=int(warmup),
                          label_smoothing=float(smoothing), seed=int(seed), sample_every=int(sample_every),
-                         checkpoint_every=max(int(steps) // 4, 1), lr=float(lr), data=source, device=device.type)
+                         checkpoint_every=max(int(steps) // 4, 1), lr=float(lr), data=source, device=device.type,
+                         log_every=5 if device.type == "cuda" else 1)
 except ValueError as exc:  # UserError too
     problem = str(exc)
     st.error(problem)
