@@ -448,7 +448,7 @@ class Trainer:
         status: Status = "completed"
         try:
             for step in range(start + 1, cfg.steps + 1):
-                if self._stop_requested():
+                if self._stop_requested(step):
                     status = "stopped"
                     break
                 pending.append((step, self._train_step(step)))
@@ -464,6 +464,8 @@ class Trainer:
                     self._sample(step)
                 if ckpt_now and not last:
                     self._save()
+                if (sample_now or ckpt_now) and not last:
+                    self.t_last = time.perf_counter()  # images/s measures training, not writing files
             bad = self._flush(pending)
             if bad is not None:
                 return self._diverged(*bad)
@@ -479,11 +481,14 @@ class Trainer:
         result.replicas_in_sync = in_sync
         return result
 
-    def _stop_requested(self) -> bool:
-        flag = bool(self.should_stop())
+    def _stop_requested(self, step: int) -> bool:
         if not self.dist.distributed:
-            return flag
-        # Every rank must stop at the same step, or the others would wait in a collective forever.
+            return bool(self.should_stop())
+        # Every rank must stop at the same step, or the others would wait in a collective forever;
+        # agreeing costs a collective (and a GPU sync), so ranks only ask every log_every steps.
+        if (step - 1) % self.config.log_every:
+            return False
+        flag = bool(self.should_stop())
         t = torch.tensor([1.0 if flag else 0.0], device=self.device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t.item() > 0)
