@@ -150,3 +150,31 @@ def test_an_abandoned_run_stops_itself(tmp_path: Path) -> None:
     snap = runner.wait(60)
     assert snap.state == "finished" and snap.result.status == "stopped", snap.error
     assert (tmp_path / "checkpoint.safetensors").exists() and snap.result.checkpoint_step == snap.step
+
+
+def test_prepare_run_reads_uploads_and_lists_skipped_files() -> None:
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    from inspector.background import prepare_run
+    from inspector.train import TrainConfig
+    from models import preset
+
+    def png(colour: tuple[int, int, int]) -> bytes:
+        buf = io.BytesIO()
+        Image.new("RGB", (48, 40), colour).save(buf, format="PNG")
+        return buf.getvalue()
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("b.png", png((0, 200, 0)))
+        z.writestr("c.png", png((0, 0, 200)))
+    uploads = [("a.png", png((200, 0, 0))), ("photos.zip", archive.getvalue()), ("broken.jpg", b"not an image")]
+    g, d = preset("notebook")
+    g, d = g.replace(ngf=4, depth=5, input_size=32), d.replace(ndf=4, input_size=32)
+    trainer, notes = prepare_run(g, d, TrainConfig(steps=1, device="cpu"), uploads)(lambda: False)
+    assert len(trainer.train_set) + len(trainer.val_set) == 3
+    assert trainer.train_set.images.shape[-1] == 36  # stored a little larger than 32, for random crops
+    assert len(notes) == 1 and notes[0].startswith("skipped broken.jpg")

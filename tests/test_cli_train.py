@@ -122,3 +122,26 @@ def test_ctrl_c_stops_after_the_step_with_a_checkpoint(tmp_path: Path) -> None:
     assert "stopping after this step" in err and "training stopped at step" in err
     steps = _steps(run)
     assert load_checkpoint(run).step == steps[-1] >= 1
+
+
+def test_colorize_keeps_the_photos_lightness_and_discards_its_colour(run20: Path) -> None:
+    import numpy as np
+    from skimage.color import rgb2lab
+
+    from inspector.colorize import colorize, load_generator
+
+    generator, ckpt = load_generator(run20)
+    rng = np.random.default_rng(0)
+    photo = Image.fromarray(rng.integers(0, 256, (37, 53, 3), dtype=np.uint8))
+    result = colorize(generator, photo)
+    assert result.grey.shape == result.colour.shape == result.original.shape == (37, 53, 3)
+    assert (result.grey[..., 0] == result.grey[..., 1]).mean() > 0.95  # grey: R = G = B
+    # The photo's own L (scikit-image as the oracle) survives; only a and b come from the model.
+    L_photo = rgb2lab(result.original)[..., 0]
+    L_colour = rgb2lab(result.colour)[..., 0]
+    assert np.median(np.abs(L_photo - L_colour)) < 1.0
+    # The photo's colours are discarded first: its grey version is colorized (almost, up to uint8
+    # rounding of the grey image) the same.
+    again = colorize(generator, Image.fromarray(result.grey))
+    assert ckpt.step == 20
+    assert np.abs(again.colour.astype(int) - result.colour.astype(int)).mean() < 2
