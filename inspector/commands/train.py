@@ -104,6 +104,8 @@ def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
         if d_cfg is None:
             raise UserError(f"{args.resume} has no discriminator: it cannot resume training")
         stored = TrainConfig.from_dict(resume.train_config)
+        if stored.data == "upload" and not args.data:
+            raise UserError(f"{args.resume} was trained on images uploaded to the app: give them again with --data DIR")
         config = stored.replace(**overrides, data=args.data or stored.data, device=args.device)
         run_dir = Path(args.out or args.resume)
     else:
