@@ -3,6 +3,7 @@ and on leaving, the busy message for a second session, and colorizing with the r
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -24,6 +25,9 @@ def runner():
     r.stop(wait=True)
     yield r
     r.stop(wait=True)
+    run_dir = r.snapshot().run_dir
+    if run_dir is not None and run_dir.name.startswith("pix2pix-app-"):
+        shutil.rmtree(run_dir, ignore_errors=True)  # the page keeps the last run's directory; tests do not
 
 
 def _open(page: str) -> AppTest:
