@@ -19,7 +19,7 @@ problem carrying PyTorch's own message.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import torch
@@ -491,7 +491,30 @@ class _Doctor:
                 else:
                     fix = "make the sizes match: resize or pad the input, or crop or pad a tensor before the call"
             out.append(Problem(module, f.kind, f.expected, f.actual, f.message, fix, block, f.concat))
-        return tuple(out)
+        return _fold_size_cascade(out)
+
+
+SIZE_KINDS = ("kernel", "batch-stats", "concat")
+
+
+def _fold_size_cascade(problems: list[Problem]) -> tuple[Problem, ...]:
+    """After a kernel that does not fit, the pass carries on with a made-up size, so every later
+    size problem is an echo of the first: fold them into it (channel problems stay separate)."""
+    first = next((i for i, p in enumerate(problems) if p.kind == "kernel"), None)
+    if first is None:
+        return tuple(problems)
+    echoes = [p for p in problems[first + 1 :] if p.kind in SIZE_KINDS]
+    if not echoes:
+        return tuple(problems)
+    names = ", ".join(p.module for p in echoes[:6]) + (", ..." if len(echoes) > 6 else "")
+    head = problems[first]
+    folded = replace(
+        head,
+        message=f"{head.message} Carrying on from there, {len(echoes)} later layer(s) hit the same size "
+        f"problem ({names}); one fix covers them all.",
+    )
+    rest = [p for p in problems[first + 1 :] if p.kind not in SIZE_KINDS]
+    return (*problems[:first], folded, *rest)
 
 
 def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:

@@ -206,3 +206,11 @@ def test_the_model_is_untouched() -> None:
     assert not model.training and all(
         not m._forward_hooks and not m._forward_pre_hooks for m in model.modules()
     )
+
+
+def test_a_tiny_input_is_one_size_problem_not_a_cascade() -> None:
+    d = diagnose(build_generator(preset("notebook")[0]), (1, 1, 3, 3))
+    (problem,) = d.problems
+    assert (problem.module, problem.kind) == ("encoder_1.1", "kernel")
+    assert "later layer(s) hit the same size problem" in problem.message
+    assert "use an input size of 256 instead of 3" in problem.fix
