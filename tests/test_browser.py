@@ -133,7 +133,9 @@ def test_every_page_opens_without_exception(server: str) -> None:
             _wait_until_idle(page)
             links = page.locator('[data-testid="stSidebarNav"] a')
             hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-            titles = [links.nth(i).inner_text().strip() for i in range(links.count())]
+            titles = [
+                links.nth(i).inner_text().strip().splitlines()[-1].strip() for i in range(links.count())
+            ]
             # Every st.Page that streamlit_app.py declares must be in the navigation
             # (Streamlit hides the navigation when there is a single page).
             declared = re.findall(r'st\.Page\([^)]*title="([^"]+)"', (ROOT / "streamlit_app.py").read_text())
