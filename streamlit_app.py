@@ -8,15 +8,15 @@ from inspector.ui.training import stop_when_leaving
 st.set_page_config(page_title="pix2pix-inspector", page_icon="🎨", layout="wide")
 
 PAGES = [
-    st.Page("inspector/ui/pages/architecture.py", title="Architecture", icon="🏗️", default=True),
-    st.Page("inspector/ui/pages/skip_connections.py", title="Skip connections", icon="🔗"),
-    st.Page("inspector/ui/pages/mismatch_doctor.py", title="Mismatch doctor", icon="🩺"),
-    st.Page("inspector/ui/pages/weight_init.py", title="Weight init", icon="🎲"),
-    st.Page("inspector/ui/pages/conv_vs_transpose.py", title="Conv vs ConvTranspose", icon="🔁"),
-    st.Page("inspector/ui/pages/receptive_field.py", title="Receptive field", icon="🔍"),
-    st.Page("inspector/ui/pages/lab_colour.py", title="Lab colour", icon="🌈"),
-    st.Page("inspector/ui/pages/train.py", title="Train", icon="🏋️"),
-    st.Page("inspector/ui/pages/colorize.py", title="Colorize", icon="🖍️"),
+    st.Page("inspector/ui/pages/architecture.py", title="Architecture", icon=":material/architecture:", default=True),
+    st.Page("inspector/ui/pages/skip_connections.py", title="Skip connections", icon=":material/merge:"),
+    st.Page("inspector/ui/pages/mismatch_doctor.py", title="Mismatch doctor", icon=":material/healing:"),
+    st.Page("inspector/ui/pages/weight_init.py", title="Weight init", icon=":material/bar_chart:"),
+    st.Page("inspector/ui/pages/conv_vs_transpose.py", title="Conv vs ConvTranspose", icon=":material/grid_on:"),
+    st.Page("inspector/ui/pages/receptive_field.py", title="Receptive field", icon=":material/center_focus_strong:"),
+    st.Page("inspector/ui/pages/lab_colour.py", title="Lab colour", icon=":material/palette:"),
+    st.Page("inspector/ui/pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("inspector/ui/pages/colorize.py", title="Colorize", icon=":material/brush:"),
 ]
 
 page = st.navigation(PAGES)
