@@ -10,25 +10,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
-import time
-from collections.abc import Callable
 
 from PIL import Image
+from timing import median_seconds  # bench/timing.py
 
 from inspector.conv_anim import conv_animation
 from inspector.conv_render import gif_bytes, render_frames
-
-
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -39,8 +26,11 @@ def main() -> None:
     cases = [
         ("Conv2d 7x7, k3 (gather)", dict(in_size=7, kernel=3), None),
         ("ConvTranspose2d 7x7, k3 (scatter)", dict(in_size=7, kernel=3, transposed=True), "scatter"),
-        ("ConvTranspose2d 4x4, k4 s2 p1 (equivalent conv)",
-         dict(in_size=4, kernel=4, stride=2, padding=1, transposed=True), "equivalent"),
+        (
+            "ConvTranspose2d 4x4, k4 s2 p1 (equivalent conv)",
+            dict(in_size=4, kernel=4, stride=2, padding=1, transposed=True),
+            "equivalent",
+        ),
     ]
     for label, kwargs, view in cases:
         anim = conv_animation(**kwargs)
@@ -53,8 +43,10 @@ def main() -> None:
             frames, size = im.n_frames, im.size
         assert frames == len(v.frames), (frames, len(v.frames))
         print(f"{label}: {frames} frames of {size[0]}x{size[1]}, {len(data) / 1024:.0f} KiB")
-        print(f"  engine {t_data * 1e3:.1f} ms, frames {t_frames * 1e3:.0f} ms "
-              f"({t_frames / frames * 1e3:.1f} ms each), whole GIF {t_gif * 1e3:.0f} ms")
+        print(
+            f"  engine {t_data * 1e3:.1f} ms, frames {t_frames * 1e3:.0f} ms "
+            f"({t_frames / frames * 1e3:.1f} ms each), whole GIF {t_gif * 1e3:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

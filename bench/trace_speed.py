@@ -9,26 +9,13 @@ Targets: trace at least 10x faster than torchinfo, and under 0.1 s at 1024x1024.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
 import torchinfo
+from timing import median_seconds  # bench/timing.py
 
 from inspector.trace import trace
 from models import build_generator, preset
-
-
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

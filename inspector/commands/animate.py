@@ -5,42 +5,52 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inspector.commands.common import positive_int
+from inspector.commands.common import non_negative_int, positive_int
 from inspector.conv_anim import MAX_IN_SIZE, MAX_KERNEL, MAX_OUT_SIZE
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "animate", help="animate a Conv2d / ConvTranspose2d on small integers (GIF or PNG frames)",
+        "animate",
+        help="animate a Conv2d / ConvTranspose2d on small integers (GIF or PNG frames)",
         description="Draw one square, single-channel convolution step by step, with PyTorch's numbers: "
         "Conv2d as the kernel sliding over the padded input; ConvTranspose2d as each input cell scattering "
         "the kernel into the output (--view scatter) or as the equivalent stride-1 convolution over the "
         f"zero-stuffed input (--view equivalent). Sizes are capped: input <= {MAX_IN_SIZE}, kernel <= "
-        f"{MAX_KERNEL}, output <= {MAX_OUT_SIZE}.")
-    p.add_argument("--in-size", type=positive_int, default=4, metavar="N", help="input height = width (default: 4)")
-    p.add_argument("--kernel", type=_non_negative, default=4, metavar="K", help="kernel size (default: 4)")
+        f"{MAX_KERNEL}, output <= {MAX_OUT_SIZE}.",
+    )
+    p.add_argument(
+        "--in-size", type=positive_int, default=4, metavar="N", help="input height = width (default: 4)"
+    )
+    p.add_argument("--kernel", type=non_negative_int, default=4, metavar="K", help="kernel size (default: 4)")
     p.add_argument("--stride", type=positive_int, default=2, metavar="S", help="stride (default: 2)")
-    p.add_argument("--padding", type=_non_negative, default=1, metavar="P", help="padding (default: 1)")
+    p.add_argument("--padding", type=non_negative_int, default=1, metavar="P", help="padding (default: 1)")
     p.add_argument("--dilation", type=positive_int, default=1, metavar="D", help="dilation (default: 1)")
-    p.add_argument("--output-padding", type=_non_negative, default=0, metavar="OP",
-                   help="ConvTranspose2d only: extra rows/columns at the bottom and right (default: 0)")
+    p.add_argument(
+        "--output-padding",
+        type=non_negative_int,
+        default=0,
+        metavar="OP",
+        help="ConvTranspose2d only: extra rows/columns at the bottom and right (default: 0)",
+    )
     p.add_argument("--transposed", action="store_true", help="ConvTranspose2d instead of Conv2d")
-    p.add_argument("--view", choices=("gather", "scatter", "equivalent"), default=None,
-                   help="which drawing (default: gather for Conv2d, scatter for ConvTranspose2d)")
+    p.add_argument(
+        "--view",
+        choices=("gather", "scatter", "equivalent"),
+        default=None,
+        help="which drawing (default: gather for Conv2d, scatter for ConvTranspose2d)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the input and kernel integers (default: 0)")
-    p.add_argument("--duration", type=positive_int, default=600, metavar="MS", help="ms per GIF frame (default: 600)")
-    p.add_argument("--out", type=Path, default=None, metavar="PATH",
-                   help="write PATH.gif (an animated GIF) or, for a directory or no suffix, one PNG per frame")
+    p.add_argument(
+        "--duration", type=positive_int, default=600, metavar="MS", help="ms per GIF frame (default: 600)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write PATH.gif (an animated GIF) or, for a directory or no suffix, one PNG per frame",
+    )
     p.set_defaults(func=run)
 
 
@@ -48,10 +58,25 @@ def run(args: argparse.Namespace) -> int:
     from inspector.conv_anim import conv_animation
     from inspector.conv_render import save_gif, save_pngs
 
-    if args.out is not None and args.out.suffix.lower() != ".gif" and args.out.suffix and not args.out.is_dir():
-        raise ValueError(f"--out must end in .gif (an animation) or name a directory (PNG frames), got {args.out}")
-    anim = conv_animation(args.in_size, args.kernel, args.stride, args.padding, args.dilation,
-                          args.output_padding, args.transposed, args.seed)
+    if (
+        args.out is not None
+        and args.out.suffix.lower() != ".gif"
+        and args.out.suffix
+        and not args.out.is_dir()
+    ):
+        raise ValueError(
+            f"--out must end in .gif (an animation) or name a directory (PNG frames), got {args.out}"
+        )
+    anim = conv_animation(
+        args.in_size,
+        args.kernel,
+        args.stride,
+        args.padding,
+        args.dilation,
+        args.output_padding,
+        args.transposed,
+        args.seed,
+    )
     view = anim.view(args.view) if args.view else anim.views[0]
     kind = "ConvTranspose2d" if args.transposed else "Conv2d"
     print(f"{kind}: {anim.formula}")

@@ -19,21 +19,11 @@ from typing import TextIO
 
 from inspector import distributed
 from inspector.checkpoint import CHECKPOINT_FILE, load_checkpoint
-from inspector.commands.common import add_preset_args, positive_int
+from inspector.commands.common import add_preset_args, non_negative_int, positive_int
 from inspector.errors import UserError
 
 EXIT_CODES = {"completed": 0, "diverged": 1, "out_of_memory": 2, "stopped": 130}
 MODEL_FLAGS = ("preset", "ngf", "depth", "size")
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
 
 
 def _number(text: str) -> float:
@@ -59,20 +49,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", metavar="DIR", help="folder of images (default: scikit-image's sample photos)")
     p.add_argument("--steps", type=positive_int, help="total steps, counting those of a resumed run")
     p.add_argument("--batch", type=positive_int, help="images per step (per process under torchrun)")
-    p.add_argument("--lambda-l1", type=_number, dest="lambda_l1", help="weight of L1 in G's loss (default 100)")
+    p.add_argument(
+        "--lambda-l1", type=_number, dest="lambda_l1", help="weight of L1 in G's loss (default 100)"
+    )
     p.add_argument("--lr", type=_number, help="Adam learning rate (default 2e-4)")
-    p.add_argument("--l1-warmup", type=_non_negative_int, dest="l1_warmup_steps",
-                   help="first steps where G learns from L1 alone (default 0)")
-    p.add_argument("--label-smoothing", type=_number, dest="label_smoothing",
-                   help="one-sided: D's target for real pairs is 1 - this (default 0)")
-    p.add_argument("--sample-every", type=_non_negative_int, dest="sample_every",
-                   help="steps between sample grids (default 50)")
-    p.add_argument("--checkpoint-every", type=_non_negative_int, dest="checkpoint_every",
-                   help="steps between checkpoints (default 100; one is always written at the end)")
-    p.add_argument("--seed", type=_non_negative_int, help="seed for weights, dropout and batches (default 0)")
+    p.add_argument(
+        "--l1-warmup",
+        type=non_negative_int,
+        dest="l1_warmup_steps",
+        help="first steps where G learns from L1 alone (default 0)",
+    )
+    p.add_argument(
+        "--label-smoothing",
+        type=_number,
+        dest="label_smoothing",
+        help="one-sided: D's target for real pairs is 1 - this (default 0)",
+    )
+    p.add_argument(
+        "--sample-every",
+        type=non_negative_int,
+        dest="sample_every",
+        help="steps between sample grids (default 50)",
+    )
+    p.add_argument(
+        "--checkpoint-every",
+        type=non_negative_int,
+        dest="checkpoint_every",
+        help="steps between checkpoints (default 100; one is always written at the end)",
+    )
+    p.add_argument("--seed", type=non_negative_int, help="seed for weights, dropout and batches (default 0)")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cuda, mps or cpu")
-    p.add_argument("--out", metavar="RUN_DIR", help="where to write (default: runs/<preset>-<time>; with "
-                   "--resume, the resumed directory)")
+    p.add_argument(
+        "--out",
+        metavar="RUN_DIR",
+        help="where to write (default: runs/<preset>-<time>; with --resume, the resumed directory)",
+    )
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint")
     p.set_defaults(func=run)
 
@@ -91,21 +102,37 @@ def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
     from inspector.train import TrainConfig, Trainer, check_trainable, load_size
     from models import preset
 
-    overrides = {k: getattr(args, k) for k in ("steps", "batch", "lambda_l1", "lr", "l1_warmup_steps",
-                                               "label_smoothing", "sample_every", "checkpoint_every", "seed")}
+    overrides = {
+        k: getattr(args, k)
+        for k in (
+            "steps",
+            "batch",
+            "lambda_l1",
+            "lr",
+            "l1_warmup_steps",
+            "label_smoothing",
+            "sample_every",
+            "checkpoint_every",
+            "seed",
+        )
+    }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     resume = None
     if args.resume:
         given = [f"--{k}" for k in MODEL_FLAGS if getattr(args, k) is not None]
         if given:
-            raise UserError(f"{', '.join(given)} cannot change a resumed run: its model comes from the checkpoint")
+            raise UserError(
+                f"{', '.join(given)} cannot change a resumed run: its model comes from the checkpoint"
+            )
         resume = load_checkpoint(args.resume)
         g_cfg, d_cfg = resume.generator_config, resume.discriminator_config
         if d_cfg is None:
             raise UserError(f"{args.resume} has no discriminator: it cannot resume training")
         stored = TrainConfig.from_dict(resume.train_config)
         if stored.data == "upload" and not args.data:
-            raise UserError(f"{args.resume} was trained on images uploaded to the app: give them again with --data DIR")
+            raise UserError(
+                f"{args.resume} was trained on images uploaded to the app: give them again with --data DIR"
+            )
         config = stored.replace(**overrides, data=args.data or stored.data, device=args.device)
         run_dir = Path(args.out or args.resume)
     else:
@@ -125,10 +152,14 @@ def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
         # On a GPU, fetch the losses every 10 steps: a fetch waits for the GPU, and waiting every step
         # leaves it idle while Python queues the next one. metrics.jsonl still gets every step.
         defaults = {"steps": sizes.steps, "batch": sizes.batch, "log_every": 10 if gpu else 1}
-        config = TrainConfig(**{**defaults, **overrides, "data": args.data or "samples", "device": args.device})
+        config = TrainConfig(
+            **{**defaults, **overrides, "data": args.data or "samples", "device": args.device}
+        )
         run_dir = Path(args.out or Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")
         if (run_dir / CHECKPOINT_FILE).exists():
-            raise UserError(f"{run_dir} already holds a run: continue it with --resume {run_dir}, or choose another --out")
+            raise UserError(
+                f"{run_dir} already holds a run: continue it with --resume {run_dir}, or choose another --out"
+            )
 
     size = g_cfg.input_size
     stored = load_size(size)  # a little larger than the model: random crops jitter the framing
@@ -137,17 +168,28 @@ def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
     main = info.is_main
     if main:
         where = f"{device}" + (f" x {info.world_size} processes" if info.distributed else "")
-        print(f"training ngf {g_cfg.ngf}, depth {g_cfg.depth}, size {size}, batch {config.batch} on {where}; "
-              f"{len(train_set)} train / {len(val_set)} val images from {config.data}; writing {run_dir}",
-              file=sys.stderr)
+        print(
+            f"training ngf {g_cfg.ngf}, depth {g_cfg.depth}, size {size}, batch {config.batch} on {where}; "
+            f"{len(train_set)} train / {len(val_set)} val images from {config.data}; writing {run_dir}",
+            file=sys.stderr,
+        )
         if images.skipped:
             shown = "; ".join(f"{s.name}: {s.reason}" for s in images.skipped[:5])
             more = f" (and {len(images.skipped) - 5} more)" if len(images.skipped) > 5 else ""
             print(f"skipped {len(images.skipped)} file(s): {shown}{more}", file=sys.stderr)
 
     with _graceful_interrupt() as stop:
-        trainer = Trainer(g_cfg, d_cfg, config, train_set, val_set, run_dir=run_dir, resume=resume,
-                          should_stop=stop.is_set, device=device)
+        trainer = Trainer(
+            g_cfg,
+            d_cfg,
+            config,
+            train_set,
+            val_set,
+            run_dir=run_dir,
+            resume=resume,
+            should_stop=stop.is_set,
+            device=device,
+        )
         if main:
             bar = ProgressBar(config.steps, trainer.step, sys.stderr)
             trainer.add_callback("on_step_end", bar.update)
@@ -157,11 +199,16 @@ def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
             print(file=sys.stderr)
         print(result.message, file=sys.stderr)
         if result.checkpoint is not None:
-            print(f"checkpoint (step {result.checkpoint_step}): {result.checkpoint}; metrics: "
-                  f"{run_dir / 'metrics.jsonl'}; sample grids: {run_dir / 'samples'}", file=sys.stderr)
+            print(
+                f"checkpoint (step {result.checkpoint_step}): {result.checkpoint}; metrics: "
+                f"{run_dir / 'metrics.jsonl'}; sample grids: {run_dir / 'samples'}",
+                file=sys.stderr,
+            )
         if result.replicas_in_sync is not None:
-            print(f"{info.world_size} replicas hold the same weights: {'yes' if result.replicas_in_sync else 'NO'}",
-                  file=sys.stderr)
+            print(
+                f"{info.world_size} replicas hold the same weights: {'yes' if result.replicas_in_sync else 'NO'}",
+                file=sys.stderr,
+            )
     return EXIT_CODES[result.status]
 
 
