@@ -46,7 +46,8 @@ def add_preset_args(
         default=default,
         choices=list_presets(),
         metavar="NAME",
-        help=f"model preset: {', '.join(list_presets())} (default: {default})",
+        # default None lets a command tell "not given" from the preset (train's --resume refuses it)
+        help=f"model preset: {', '.join(list_presets())} (default: {default or 'notebook'})",
     )
     if part:
         parser.add_argument(
