@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import struct
 import tempfile
@@ -199,6 +200,20 @@ def load_checkpoint(
         name = name or path.name
     if len(data) > max_bytes:
         raise UserError(f"{name} is {len(data) / 2**20:.0f} MiB; checkpoints are capped at {max_bytes / 2**20:.0f} MiB")
+    try:
+        return _load(data, name, generator_config, discriminator_config)
+    except UserError:
+        raise
+    except Exception as exc:  # a crafted file can reach corners no check foresaw: still one clear message
+        raise UserError(f"{name} could not be read as a checkpoint ({type(exc).__name__}: {exc})") from None
+
+
+def _load(
+    data: bytes,
+    name: str,
+    generator_config: GeneratorConfig | None,
+    discriminator_config: DiscriminatorConfig | None,
+) -> Checkpoint:
     if name.lower().endswith(TORCH_SUFFIXES) or data[:2] == b"PK" or data[:1] == b"\x80":
         tensors, meta = _read_torch(data, name), {}
     else:
@@ -212,17 +227,27 @@ def load_checkpoint(
             "trained with (a preset and its settings) and load it again"
         )
     d_cfg = discriminator_config or _config(DiscriminatorConfig, meta.get("discriminator_config"), name)
-    check_state_dict(parts["generator"], build_meta(g_cfg), "generator", g_cfg)
+    g_meta = build_meta(g_cfg)
+    check_state_dict(parts["generator"], g_meta, "generator", g_cfg)
+    d_meta = None
     if parts["discriminator"] and d_cfg is not None:
-        check_state_dict(parts["discriminator"], build_meta(d_cfg), "discriminator", d_cfg)
+        d_meta = build_meta(d_cfg)
+        check_state_dict(parts["discriminator"], d_meta, "discriminator", d_cfg)
+    optimizers = _optimizer_states(optim, meta.get("optimizers") or {}, name)
+    if optimizers:
+        # Adam's moments must fit the parameters they belong to, or resuming fails mid-step.
+        for which, model in (("G", g_meta), ("D", d_meta)):
+            if model is not None and which in optimizers:
+                _check_optimizer(optimizers[which], model, which, name)
+    _check_rng(rng, name)
     return Checkpoint(
         generator_config=g_cfg,
         discriminator_config=d_cfg,
         generator=parts["generator"],
         discriminator=parts["discriminator"],
-        step=int(meta.get("step", 0)),
+        step=meta.get("step", 0),
         meta=meta,
-        optimizers=_optimizer_states(optim, meta.get("optimizers") or {}),
+        optimizers=optimizers,
         rng=rng,
     )
 
@@ -245,11 +270,29 @@ def _read_safetensors(data: bytes, name: str) -> tuple[dict[str, torch.Tensor], 
     if text:
         try:
             meta = json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, TypeError):
             raise UserError(f"{name}: its pix2pix-inspector metadata is not valid JSON") from None
-        if meta.get("format") != FORMAT or int(meta.get("version", 0)) > FORMAT_VERSION:
-            raise UserError(f"{name} is checkpoint format {meta.get('version')!r}; this version reads {FORMAT_VERSION}")
+        meta = _check_meta(meta, name)
     return tensors, meta
+
+
+def _check_meta(meta: Any, name: str) -> dict[str, Any]:
+    """The header JSON's types, checked before anything trusts them (the file may be crafted)."""
+    if not isinstance(meta, dict):
+        raise UserError(f"{name}: its pix2pix-inspector metadata is a JSON {type(meta).__name__}, not an object")
+    version = meta.get("version", 0)
+    if meta.get("format") != FORMAT or not _is_count(version) or version > FORMAT_VERSION:
+        raise UserError(f"{name} is checkpoint format {version!r}; this version reads {FORMAT_VERSION}")
+    if not _is_count(meta.get("step", 0)):
+        raise UserError(f"{name}: its step must be an integer >= 0, got {meta.get('step')!r}")
+    for key in ("generator_config", "discriminator_config", "train_config", "metrics", "optimizers"):
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            raise UserError(f"{name}: its {key} must be a JSON object, got {type(meta[key]).__name__}")
+    return meta
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _read_torch(data: bytes, name: str) -> dict[str, torch.Tensor]:
@@ -317,20 +360,82 @@ def _config(cls: type, data: Any, name: str) -> Any:
         raise UserError(f"{name}: its stored {cls.__name__} is invalid: {exc}") from None
 
 
-def _optimizer_states(tensors: dict[str, dict[str, torch.Tensor]], meta: Mapping[str, Any]) -> dict[str, dict]:
+def _optimizer_states(
+    tensors: dict[str, dict[str, torch.Tensor]], meta: Mapping[str, Any], name: str
+) -> dict[str, dict]:
     """Rebuild ``optimizer.state_dict()`` for "G" and "D" from the key scheme and the JSON."""
+    if not meta:
+        if tensors:
+            raise UserError(f"{name} holds optimizer tensors ({_names(sorted(tensors))}) but no optimizer metadata")
+        return {}
+    if set(meta) != {"G", "D"}:
+        raise UserError(f"{name}: its optimizers must be exactly G and D, got {_names(sorted(map(str, meta)))}")
+    stray = sorted(set(tensors) - set(meta))
+    if stray:
+        raise UserError(f"{name} holds tensors of unknown optimizers: {_names(stray)}")
     out = {}
     for which, info in meta.items():
+        groups = info.get("param_groups") if isinstance(info, dict) else None
+        if not (isinstance(groups, list) and groups and all(_is_group(g) for g in groups)):
+            raise UserError(f"{name}: optimizer {which} has no valid param_groups (a list of objects with a list "
+                            "of integer params)")
+        scalars = info.get("scalars") or {}
+        if not isinstance(scalars, dict) or not all(
+            isinstance(v, dict) and all(_is_number(x) for x in v.values()) for v in scalars.values()
+        ):
+            raise UserError(f"{name}: optimizer {which}'s scalars must map parameter indices to objects")
         state: dict[int, dict[str, Any]] = {}
         for key, value in tensors.get(which, {}).items():
             index, _, attr = key.partition(".")
-            state.setdefault(int(index), {})[attr] = value
-        for index, values in (info.get("scalars") or {}).items():
-            state.setdefault(int(index), {}).update(values)
+            state.setdefault(_index(index, which, name), {})[attr] = value
+        for index, values in scalars.items():
+            state.setdefault(_index(index, which, name), {}).update(values)
         # JSON turned tuples (Adam's betas) into lists; give them back as PyTorch made them.
-        groups = [{k: tuple(v) if k == "betas" else v for k, v in g.items()} for g in info["param_groups"]]
+        groups = [{k: tuple(v) if k == "betas" and isinstance(v, list) else v for k, v in g.items()} for g in groups]
         out[which] = {"state": state, "param_groups": groups}
     return out
+
+
+def _is_group(group: Any) -> bool:
+    params = group.get("params") if isinstance(group, dict) else None
+    return isinstance(params, list) and all(_is_count(i) for i in params)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _index(text: str, which: str, name: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise UserError(f"{name}: optimizer {which} has a state for parameter {text!r}, which is not an index")
+    return int(text)
+
+
+def _check_optimizer(state_dict: Mapping[str, Any], model: nn.Module, which: str, name: str) -> None:
+    """Adam's param_groups must list each parameter once; its moments must have the parameters' shapes."""
+    shapes = [tuple(p.shape) for p in model.parameters()]
+    listed = [i for g in state_dict["param_groups"] for i in g["params"]]
+    if sorted(listed) != list(range(len(shapes))):
+        raise UserError(f"{name}: optimizer {which} lists {len(listed)} parameters; the model has {len(shapes)}")
+    for index, values in state_dict["state"].items():
+        if index >= len(shapes):
+            raise UserError(f"{name}: optimizer {which} has a state for parameter {index}; the model has {len(shapes)}")
+        for attr, value in values.items():
+            if attr in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") and (
+                not isinstance(value, torch.Tensor) or tuple(value.shape) != shapes[index]
+            ):
+                got = _shape(tuple(value.shape)) if isinstance(value, torch.Tensor) else type(value).__name__
+                raise UserError(f"{name}: optimizer {which}'s {attr} of parameter {index} is {got}; "
+                                f"the parameter is {_shape(shapes[index])}")
+
+
+def _check_rng(rng: Mapping[str, torch.Tensor], name: str) -> None:
+    """Random states are byte tensors of the size the generators expect (set_rng_state checks little)."""
+    sizes = {"cpu": torch.get_rng_state().numel(), "sampler": torch.Generator().get_state().numel()}
+    for key, value in rng.items():
+        expected = sizes.get(key)
+        if value.dtype != torch.uint8 or value.dim() != 1 or (expected is not None and value.numel() != expected):
+            raise UserError(f"{name}: its random state rng.{key} is not a valid generator state")
 
 
 def build_meta(cfg: GeneratorConfig | DiscriminatorConfig) -> nn.Module:

@@ -95,6 +95,10 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        for name in ("lambda_l1", "lr", "beta1", "beta2", "label_smoothing", "val_fraction"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{name} must be a number, got {value!r}")
         if not (math.isfinite(self.lambda_l1) and self.lambda_l1 >= 0):
             raise ValueError(f"lambda_l1 must be a finite number >= 0, got {self.lambda_l1!r}")
         if not (math.isfinite(self.lr) and self.lr > 0):
@@ -117,7 +121,10 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """From a checkpoint's JSON; keys this version does not know are dropped."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        try:
+            return cls(**{k: v for k, v in data.items() if k in names})
+        except TypeError as exc:  # a stored value of the wrong type (the JSON may be hand-edited)
+            raise ValueError(f"the stored train config is invalid: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -319,8 +326,11 @@ class Trainer:
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=cfg.lr, betas=betas)
         if self.resume is not None and self.resume.optimizers:
-            self.opt_G.load_state_dict(self.resume.optimizers["G"])
-            self.opt_D.load_state_dict(self.resume.optimizers["D"])
+            try:
+                self.opt_G.load_state_dict(self.resume.optimizers["G"])
+                self.opt_D.load_state_dict(self.resume.optimizers["D"])
+            except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+                raise UserError(f"the checkpoint's optimizer state does not fit the models: {exc}") from None
         # Each rank: its own share of the images and its own sampling stream.
         images = shard_images(self.train_set.images, rank, self.dist.world_size)
         self.images = images.to(dev)  # (N, 3, S, S) uint8, converted to Lab per batch on the device
@@ -329,7 +339,10 @@ class Trainer:
         self.sampler = torch.Generator()
         self.sampler.manual_seed(cfg.seed * 7919 + rank + 1)
         if self.resume is not None:
-            self._restore_rng(self.resume.rng)
+            try:
+                self._restore_rng(self.resume.rng)
+            except (TypeError, ValueError, RuntimeError) as exc:
+                raise UserError(f"the checkpoint's random state cannot be restored: {exc}") from None
         if self.dist.distributed:
             ids = [dev.index] if dev.type == "cuda" else None
             self.G_train: nn.Module = DDP(self.G, device_ids=ids)

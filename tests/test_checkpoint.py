@@ -187,3 +187,98 @@ def test_a_missing_checkpoint_is_a_user_error(tmp_path: Path) -> None:
         load_checkpoint(tmp_path)
     with pytest.raises(UserError, match="does not exist"):
         load_checkpoint(tmp_path / "nope.safetensors")
+
+
+def _recraft(path: Path, edit) -> bytes:
+    """The checkpoint at ``path`` with its header JSON changed by ``edit(meta) -> meta`` (and tensors by
+    ``edit`` too when it returns a pair), as an attacker or a hand-edit would."""
+    import json
+
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        meta = json.loads(f.metadata()[ck.META_KEY])
+    tensors = load_file(str(path))
+    out = edit(meta, tensors)
+    meta, tensors = out if isinstance(out, tuple) else (out, tensors)
+    tmp = path.with_name("crafted.safetensors")
+    save_file(tensors, str(tmp), metadata={ck.META_KEY: json.dumps(meta)})
+    return tmp.read_bytes()
+
+
+def _set(key, value):
+    def edit(meta, tensors):
+        meta[key] = value
+        return meta
+    return edit
+
+
+def _opt(edit_optimizers):
+    def edit(meta, tensors):
+        edit_optimizers(meta["optimizers"])
+        return meta
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda meta, t: [1, 2, 3], "not an object"),
+        (_set("step", "seven"), "step must be an integer"),
+        (_set("step", -3), "step must be an integer"),
+        (_set("step", 1.5), "step must be an integer"),
+        (_set("version", "1"), "checkpoint format"),
+        (_set("generator_config", [4, 5]), "generator_config must be a JSON object"),
+        (_set("train_config", "fast"), "train_config must be a JSON object"),
+        (_set("optimizers", {"G": {}, "D": {}}), "no valid param_groups"),
+        (_set("optimizers", {"G": 1, "D": 2}), "no valid param_groups"),
+        (_opt(lambda o: o.pop("D")), "exactly G and D"),
+        (_opt(lambda o: o["G"].update(param_groups=[{"params": ["a"]}])), "no valid param_groups"),
+        (_opt(lambda o: o["G"].update(param_groups=[{"params": [0, 1]}])), "lists 2 parameters"),
+        (_opt(lambda o: o["G"].update(scalars={"x": {"step": 1}})), "not an index"),
+        (_opt(lambda o: o["G"].update(scalars={"0": {"step": "one"}})), "scalars must map"),
+    ],
+)
+def test_crafted_metadata_is_a_user_error(models, tmp_path: Path, edit, message: str) -> None:
+    G, D = models
+    path = save_checkpoint(tmp_path, G, D, step=3, optimizers=_optimizers(G, D), rng={"cpu": torch.get_rng_state()})
+    with pytest.raises(UserError, match=message):
+        load_checkpoint(_recraft(path, edit), name="crafted.safetensors")
+
+
+def _tensor_edit(key_from: str, key_to: str | None = None, value=None):
+    def edit(meta, tensors):
+        t = tensors.pop(key_from)
+        tensors[key_to or key_from] = t if value is None else value
+        return meta, tensors
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_tensor_edit("optim.G.0.exp_avg", "optim.G.zero.exp_avg"), "not an index"),
+        (_tensor_edit("optim.G.0.exp_avg", "optim.X.0.exp_avg"), "unknown optimizers"),
+        (_tensor_edit("optim.G.0.exp_avg", "optim.G.999.exp_avg"), "state for parameter 999"),
+        (_tensor_edit("optim.G.0.exp_avg", value=torch.zeros(3)), "exp_avg of parameter 0 is 3"),
+        (_tensor_edit("rng.cpu", value=torch.zeros(5, dtype=torch.uint8)), "random state"),
+        (_tensor_edit("rng.cpu", value=torch.zeros(5)), "random state"),
+    ],
+)
+def test_crafted_tensors_are_a_user_error(models, tmp_path: Path, edit, message: str) -> None:
+    G, D = models
+    path = save_checkpoint(tmp_path, G, D, step=3, optimizers=_optimizers(G, D), rng={"cpu": torch.get_rng_state()})
+    with pytest.raises(UserError, match=message):
+        load_checkpoint(_recraft(path, edit), name="crafted.safetensors")
+
+
+def test_an_unforeseen_failure_is_still_a_user_error(models, tmp_path: Path, monkeypatch) -> None:
+    G, D = models
+    save_checkpoint(tmp_path, G, D, step=1)
+
+    def boom(*args, **kwargs):
+        raise KeyError("param_groups")
+
+    monkeypatch.setattr(ck, "_check_rng", boom)
+    with pytest.raises(UserError, match="could not be read as a checkpoint .KeyError"):
+        load_checkpoint(tmp_path)

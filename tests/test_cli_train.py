@@ -145,3 +145,40 @@ def test_colorize_keeps_the_photos_lightness_and_discards_its_colour(run20: Path
     again = colorize(generator, Image.fromarray(result.grey))
     assert ckpt.step == 20
     assert np.abs(again.colour.astype(int) - result.colour.astype(int)).mean() < 2
+
+
+def _crafted_copy(run20: Path, tmp_path: Path, edit) -> Path:
+    """A copy of the run whose checkpoint's header JSON was edited (as a hand-edit or an attacker would)."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    from inspector.checkpoint import META_KEY
+
+    src = run20 / "checkpoint.safetensors"
+    with safe_open(str(src), "pt") as f:
+        meta = json.loads(f.metadata()[META_KEY])
+    run = tmp_path / "crafted"
+    run.mkdir()
+    save_file(load_file(str(src)), str(run / "checkpoint.safetensors"), metadata={META_KEY: json.dumps(edit(meta))})
+    return run
+
+
+@pytest.mark.parametrize(
+    ("command", "edit", "message"),
+    [
+        ("colorize", lambda m: {**m, "optimizers": {"G": {}, "D": {}}}, "no valid param_groups"),
+        ("colorize", lambda m: {**m, "step": "many"}, "step must be an integer"),
+        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "lr": "fast"}}, "lr must be a number"),
+        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "steps": -1}}, "steps must be a positive"),
+    ],
+)
+def test_a_crafted_checkpoint_is_a_one_line_error(run20: Path, tmp_path: Path, capsys, command, edit, message) -> None:
+    run = _crafted_copy(run20, tmp_path, edit)
+    if command == "colorize":
+        photo = tmp_path / "photo.png"
+        Image.new("RGB", (8, 8)).save(photo)
+        code = main(["colorize", str(run), str(photo), "--out", str(tmp_path / "o.png")])
+    else:
+        code = main(["train", "--resume", str(run), "--steps", "25"])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
