@@ -3,12 +3,13 @@
 Each subcommand lives in ``inspector/commands/<name>.py`` and exposes ``register(subparsers)``,
 which adds its parser and sets ``func`` to a ``run(args) -> int`` returning the exit code.
 Exit codes: 0 fine, 1 the command found problems (``doctor``), 2 bad arguments or input
-(always one line on stderr, never a traceback).
+(always one line on stderr, never a traceback; ``PIX2PIX_DEBUG=1`` re-raises unexpected errors).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -51,6 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # e.g. `... | head`
         return 0
+    except Exception as exc:  # a bug, or a user's model failing in a way no check foresaw: still one line
+        if os.environ.get("PIX2PIX_DEBUG"):
+            raise
+        print(
+            f"{PROG} {args.command}: error: {type(exc).__name__}: {_one_line(exc)} "
+            "(set PIX2PIX_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _one_line(exc: BaseException) -> str:

@@ -150,6 +150,8 @@ def test_user_files_class_and_function(user_file: Path, capsys: pytest.CaptureFi
         ("{file}:Tiny", ["--preset", "notebook"], "not both"),
         ("{file}:Tiny", ["--input", "1,x,8,8"], "expected B,C,H,W"),
         ("{file}:Tiny", ["--input", "1,0,8,8"], "every size must be positive"),
+        ("{file}:Tiny", ["--input", "1,3,8"], "expected 4 sizes B,C,H,W"),
+        ("{file}:Tiny", ["--input", "1x3x8x8x2"], "got 5"),
     ],
 )
 def test_bad_targets_exit_2_with_one_line(
@@ -177,3 +179,33 @@ def test_a_file_that_raises_on_import_is_one_line(tmp_path: Path, capsys: pytest
     assert proc.returncode == 2
     assert "failed on import: ImportError: no module named unet_parts" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_a_model_that_cannot_be_copied_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked.py"
+    locked.write_text(
+        "import threading\nfrom torch import nn\n\n"
+        "class Locked(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.lock = threading.Lock()\n"
+        "        self.conv = nn.Conv2d(3, 8, 3)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.conv(x)\n"
+    )
+    for command in ("trace", "doctor"):
+        code, _, err = _run([command, f"{locked}:Locked", "--input", "1,3,8,8"], capsys)
+        assert code == 2 and "Locked cannot be copied to the meta device" in err, err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_an_unexpected_error_is_one_line(monkeypatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import inspector.commands.trace as trace_command
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("something\nno check foresaw")
+
+    monkeypatch.setattr(trace_command, "resolve", boom)
+    code, _, err = _run(["trace", "--preset", "notebook"], capsys)
+    assert code == 2 and "error: RuntimeError: something no check foresaw (set PIX2PIX_DEBUG=1" in err
+    assert len(err.strip().splitlines()) == 1

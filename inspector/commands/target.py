@@ -19,6 +19,10 @@ def input_shape(text: str) -> tuple[int, ...]:
         shape = tuple(int(p) for p in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected B,C,H,W (e.g. 1,3,256,256), got {text!r}") from None
+    if len(shape) != 4:
+        raise argparse.ArgumentTypeError(
+            f"expected 4 sizes B,C,H,W (batch, channels, height, width), got {len(shape)} in {text!r}"
+        )
     if any(s < 1 for s in shape):
         raise argparse.ArgumentTypeError(f"every size must be positive, got {text!r}")
     return shape
