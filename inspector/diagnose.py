@@ -25,6 +25,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from inspector.errors import UserError
 from inspector.input_sizes import InputSizes, valid_input_sizes
 from inspector.meta import meta_copy
 from inspector.trace import (
@@ -545,13 +546,48 @@ def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
     return Diagnosis(ok=not problems, problems=problems, trace=result, input_shape=shape, sizes=sizes)
 
 
-def pytorch_error(model: nn.Module, input_shape: Sequence[int]) -> str | None:
+MAX_RUN_BYTES = 1 << 30  # 1 GiB: a real CPU run for PyTorch's message; beyond it the meta answer stands
+
+
+def real_run_bytes(model: nn.Module, input_shape: Sequence[int]) -> int:
+    """Bytes a real CPU forward of ``model`` up to its first error would need (an upper bound).
+
+    Weights and buffers, the input, and every layer output the meta trace records (no_grad
+    frees most of them early, so the true peak is lower). Computed on a meta copy: no memory.
+    """
+    shape = check_shape(input_shape)
+    copy = meta_copy(model)
+    weights = sum(t.numel() * t.element_size() for t in [*copy.parameters(), *copy.buffers()])
+    result, _, _ = run_traced(copy, shape)
+    activations = _numel(shape) + sum(_numel(r.output_shape) for r in result.layers if r.output_shape)
+    activations += sum(_numel(c.output_shape) for c in result.concats)
+    return weights + 4 * activations
+
+
+def _numel(shape: Sequence[int]) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def pytorch_error(
+    model: nn.Module, input_shape: Sequence[int], max_bytes: int = MAX_RUN_BYTES
+) -> str | None:
     """What PyTorch itself says when ``model`` runs on CPU at ``input_shape`` (None if it runs).
 
     The copy's weights are uninitialized memory (``to_empty``): fast, and the values do not
     matter for a shape error. Used to show the learner the message the doctor explains.
+    Raises ``UserError`` instead of running when the run would need more than ``max_bytes``
+    (see ``real_run_bytes``): a 4096-channel model must not take the machine's memory.
     """
     shape = check_shape(input_shape)
+    need = real_run_bytes(model, shape)
+    if need > max_bytes:
+        raise UserError(
+            f"running it for real would need about {need / 2**30:.1f} GiB of CPU memory "
+            f"(the limit is {max_bytes / 2**30:.1f} GiB), so only the meta-device diagnosis is shown"
+        )
     copy = meta_copy(model).to_empty(device="cpu")
     try:
         with torch.no_grad():

@@ -215,3 +215,23 @@ def test_a_tiny_input_is_one_size_problem_not_a_cascade() -> None:
     assert (problem.module, problem.kind) == ("encoder_1.1", "kernel")
     assert "later layer(s) hit the same size problem" in problem.message
     assert "use an input size of 256 instead of 3" in problem.fix
+
+
+def test_pytorch_error_refuses_a_run_too_big_for_memory() -> None:
+    from inspector.diagnose import real_run_bytes
+    from inspector.errors import UserError
+
+    model = build_discriminator(preset("notebook-as-written")[1])
+    need = real_run_bytes(model, (1, 3, 256, 256))
+    params = sum(p.numel() for p in model.parameters()) * 4
+    # Weights plus at least the input and the first conv's 64x128x128 output, all float32.
+    assert need >= params + 4 * (3 * 256 * 256 + 64 * 128 * 128)
+    assert need < params + 4 * 10 * (3 * 256 * 256 + 64 * 128 * 128)  # the run stops at model.2
+    with pytest.raises(UserError, match=r"would need about 0\.0 GiB"):
+        pytorch_error(model, (1, 3, 256, 256), max_bytes=need - 1)
+    assert "to have 3 channels, but got 64" in pytorch_error(model, (1, 3, 256, 256), max_bytes=need)
+    # A 4096-channel conv would need 4096*4096*16*4 bytes = 1 GiB for one weight: refused untouched.
+    with torch.device("meta"):  # built on meta: the test itself allocates nothing
+        huge_meta = nn.Sequential(nn.Conv2d(4096, 4096, 4), nn.Conv2d(8, 8, 1))
+    with pytest.raises(UserError, match="GiB of CPU memory"):
+        pytorch_error(huge_meta, (1, 4096, 8, 8))

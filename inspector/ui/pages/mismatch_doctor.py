@@ -10,6 +10,7 @@ import streamlit as st
 from inspector import notebook_code as nb
 from inspector.diagnose import Diagnosis
 from inspector.edit_layers import layer_channels
+from inspector.errors import UserError
 from inspector.input_sizes import valid_input_sizes
 from inspector.ui.cache import meta_model
 from inspector.ui.common import current_configs, intro, notebook_code, notice
@@ -115,7 +116,8 @@ size = int(
         2,
         4096,
         ex.size or cfg.input_size,
-        key=f"doctor.size.{ex.key}",
+        # the sidebar examples follow the sidebar's size: a change there starts this box afresh
+        key=f"doctor.size.{ex.key}" + (f".{cfg.input_size}" if ex.sidebar else ""),
         help="The doctor runs on the meta device: any size costs nothing.",
     )
 )
@@ -244,7 +246,10 @@ with verdict_col:
             st.info(f"Valid input sizes: {d.sizes.describe()}. {d.sizes.why[0].upper() + d.sizes.why[1:]}.")
         try:
             message = pytorch_message(cfg, channels, size, plan, changes)
-        except Exception as exc:  # building a real copy failed (memory?): the doctor's answer stands
+        except UserError as exc:  # too big to run for real: the doctor's answer stands
+            message = None
+            st.caption(f"What PyTorch says is not shown: {exc}.")
+        except Exception as exc:  # building a real copy failed: the doctor's answer stands
             message = f"(could not run it on CPU: {exc})"
         if message:
             st.markdown("**What PyTorch says** (it stops at the first error):")
