@@ -54,14 +54,22 @@ def test_skip_page_draws_the_notebook_u_with_six_concats(skips: AppTest) -> None
 
 
 def test_a_bad_size_is_explained_with_the_nearest_valid_ones(skips: AppTest) -> None:
-    skips.number_input(key="skips.size").set_value(300).run()
+    skips.number_input(key="skips.size.256").set_value(300).run()
     assert not skips.exception
     assert "300 does not work" in skips.warning[0].value and "256 or 512" in skips.warning[0].value
     errors = _texts(skips.error)
     assert "300 -> 150 -> 75 -> 37 -> 18 -> 9" in errors and "decoder_4" in errors
     assert "sizes differ" in _graphviz(skips)
-    skips.number_input(key="skips.size").set_value(512).run()
+    skips.number_input(key="skips.size.256").set_value(512).run()
     assert not skips.warning and not skips.error
+    assert skips.dataframe[0].value["output"].iloc[0] == "1024x4x4"
+
+
+def test_the_size_box_follows_the_sidebar(skips: AppTest) -> None:
+    skips.number_input(key="skips.size.256").set_value(300).run()
+    skips.number_input(key="cfg.g.input_size").set_value(512).run()
+    assert not skips.exception and not skips.warning
+    assert skips.number_input(key="skips.size.512").value == 512
     assert skips.dataframe[0].value["output"].iloc[0] == "1024x4x4"
 
 
@@ -139,7 +147,7 @@ def test_mending_the_decoder_and_breaking_the_sidebar_generator(doctor: AppTest)
 
 def test_bad_settings_never_show_a_traceback(doctor: AppTest) -> None:
     doctor.selectbox(key="doctor.example").set_value("The sidebar's discriminator (break it yourself)").run()
-    doctor.number_input(key="doctor.size.sidebar-d").set_value(8).run()
+    doctor.number_input(key="doctor.size.sidebar-d.256").set_value(8).run()
     assert not doctor.exception
     assert "kernel" in _texts(doctor.error)
     doctor.number_input(key="cfg.g.input_size").set_value(100).run()  # an impossible sidebar setting

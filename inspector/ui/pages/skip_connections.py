@@ -34,7 +34,8 @@ size = int(
         max_value=4096,
         value=g_cfg.input_size,
         step=1,
-        key="skips.size",
+        # keyed on the sidebar's size: changing it there starts this box afresh at the new size
+        key=f"skips.size.{g_cfg.input_size}",
         help="Try a size that is not a multiple of 2**depth, e.g. 300, to see where the U-Net breaks.",
     )
 )
