@@ -356,12 +356,16 @@ class _Recorder(TorchFunctionMode):
         if self.leaf_depth == 0 and op is not None:
             return self.combine(op, func, args, kwargs)
         out = func(*args, **kwargs)
-        if self.leaf_depth == 0 and isinstance(out, Tensor) and self.source(out) is None:
-            # view, flatten, F.relu ... in a forward: the result is still its input's.
-            first = _first_tensor(args)
-            src = self.source(first) if first is not None else None
-            if src is not None:
-                self.claim(out, src)
+        if self.leaf_depth == 0:
+            # view, flatten, F.relu ... in a forward: the result is still its input's. So are the
+            # pieces of chunk / split / unbind (a tuple), which a two-headed decoder may take apart.
+            fresh = [t for t in _tensors(out) if self.source(t) is None]
+            if fresh:
+                first = _first_tensor(args)
+                src = self.source(first) if first is not None else None
+                if src is not None:
+                    for t in fresh:
+                        self.claim(t, src)
         return out
 
     def combine(

@@ -127,6 +127,28 @@ def test_residual_add_and_stack_are_recorded() -> None:
     assert stack.output_shape == (2, 1, 8, 8, 8)
 
 
+class SplitHeads(nn.Module):
+    """A stem whose output is taken apart (chunk, split, unbind) and put back together."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.head = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a, b = self.stem(x).chunk(2, dim=1)
+        c, d = torch.split(self.stem(x), [4, 4], dim=1)
+        planes = torch.unbind(self.stem(x), dim=1)
+        return torch.cat([self.head(a), b, c, d, planes[0][:, None]], dim=1)
+
+
+def test_pieces_of_chunk_split_and_unbind_keep_their_producer() -> None:
+    t = trace(SplitHeads(), (1, 3, 8, 8))
+    (cat,) = t.concats
+    assert [r.producer for r in cat.inputs] == ["head", "stem", "stem", "stem", "stem"]
+    assert cat.arithmetic() == "4 + 4 + 4 + 4 + 1 = 17"
+
+
 def test_first_layer_reads_the_input_and_activations_keep_the_producer(notebook_trace: Trace) -> None:
     first = notebook_trace.layers[0]
     assert (first.name, first.kind, first.input_producers) == ("input_layer.0", "Conv2d", (INPUT,))
