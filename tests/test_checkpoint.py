@@ -280,5 +280,5 @@ def test_an_unforeseen_failure_is_still_a_user_error(models, tmp_path: Path, mon
         raise KeyError("param_groups")
 
     monkeypatch.setattr(ck, "_check_rng", boom)
-    with pytest.raises(UserError, match="could not be read as a checkpoint .KeyError"):
+    with pytest.raises(UserError, match=r"could not be read as a checkpoint \(KeyError"):
         load_checkpoint(tmp_path)
