@@ -31,6 +31,7 @@ import math
 import os
 import struct
 import tempfile
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,7 +300,9 @@ def _read_torch(data: bytes, name: str) -> dict[str, torch.Tensor]:
     try:
         # weights_only: the unpickler builds tensors and plain containers only; any other global
         # (os.system, a class with __reduce__) is refused before it can run.
-        obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": the error below says enough
+            warnings.simplefilter("ignore")
+            obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:
         raise UserError(
             f"{name} was refused: it is not a file of plain tensors (it may contain code, which is never run). "

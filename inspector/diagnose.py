@@ -132,8 +132,16 @@ class _Doctor:
         return next((b for b in self.top if name == b or name.startswith(b + ".")), "")
 
     def fix_target(self, name: str) -> str:
+        """The name a fix uses: the block ("decoder_4") when that says which layer unambiguously
+        (its only one of the kind), else the layer itself ("downs.1" in a ModuleList, "body.3")."""
         parent = name.rsplit(".", 1)[0] if "." in name else ""
-        return parent if parent in self.named_blocks else name
+        block, leaf = self.modules.get(parent), self.modules.get(name)
+        if parent not in self.named_blocks or block is None or leaf is None:
+            return name
+        if isinstance(block, (nn.ModuleList, nn.ModuleDict)):  # a list of layers, not one block
+            return name
+        same_kind = [m for m in block.modules() if type(m) is type(leaf)]
+        return parent if len(same_kind) == 1 else name
 
     def origin(self, src: Source | None, dim: int) -> str:
         """Where a tensor came from, in words: '... from model.0 (Conv2d(3, 64))'."""
@@ -594,4 +602,6 @@ def pytorch_error(
             copy(torch.zeros(shape))
     except Exception as exc:  # any error is the answer
         return " ".join(str(exc).split()) or type(exc).__name__
+    except SystemExit as exc:  # a forward that calls sys.exit() must not stop the app
+        return f"the model's forward called sys.exit({exc.code!r})"
     return None

@@ -62,6 +62,8 @@ def load_model(spec: str) -> nn.Module:
     if not sep or not path_text or not name.isidentifier():
         raise UserError(f"expected path/to/file.py:NAME (e.g. my_unet.py:UNet), got {spec!r}")
     path = Path(path_text)
+    if path.is_dir():
+        raise UserError(f"{path} is a directory: name the .py file in it that defines the model, e.g. {path}/unet.py:{name}")
     if not path.is_file():
         raise UserError(f"no such file: {path}")
     if path.suffix != ".py":

@@ -382,6 +382,7 @@ class _Recorder(TorchFunctionMode):
             dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
             dim = int(dim) if not isinstance(dim, str) else dim
         sources = [self.source(t) for t in tensors]
+        arrived = [tuple(t.shape) for t in tensors]  # the record shows these, not the doctor's stand-ins
         if self.checker is not None:
             replaced = self.checker.check_combine(
                 op, tensors, dim, sources, self.stack[-1] if self.stack else ""
@@ -400,9 +401,7 @@ class _Recorder(TorchFunctionMode):
             index=index,
             op=op,
             dim=dim if isinstance(dim, int) else None,
-            inputs=tuple(
-                TensorRef(s.producer if s else "?", tuple(t.shape)) for t, s in zip(tensors, sources)
-            ),
+            inputs=tuple(TensorRef(s.producer if s else "?", shape) for shape, s in zip(arrived, sources)),
             output_shape=tuple(out.shape),
             input_layers=tuple(s.layer if s else "?" for s in sources),
             module=self.stack[-1] if self.stack else "",
@@ -475,6 +474,9 @@ def run_traced(
             output = meta_model(x)
     except Exception as exc:  # the model's own error, reported with where it happened
         error, failed_in = exc, (rec.stack[-1] if rec.stack else "")
+    except SystemExit as exc:  # sys.exit() / exit() in a forward must not end the CLI or the app silently
+        error = RuntimeError(f"the model's forward called sys.exit({exc.code!r})")
+        failed_in = rec.stack[-1] if rec.stack else ""
     finally:
         for h in handles:
             h.remove()

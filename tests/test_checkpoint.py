@@ -282,3 +282,9 @@ def test_an_unforeseen_failure_is_still_a_user_error(models, tmp_path: Path, mon
     monkeypatch.setattr(ck, "_check_rng", boom)
     with pytest.raises(UserError, match=r"could not be read as a checkpoint \(KeyError"):
         load_checkpoint(tmp_path)
+
+
+def test_a_plain_pickle_is_refused_quietly(recwarn) -> None:
+    with pytest.raises(UserError, match="refused"):
+        load_checkpoint(pickle.dumps({"a": 1}, protocol=4), name="x.pt")
+    assert not [w for w in recwarn if "pickle protocol" in str(w.message)]

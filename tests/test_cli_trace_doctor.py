@@ -146,6 +146,7 @@ def test_user_files_class_and_function(user_file: Path, capsys: pytest.CaptureFi
         ("{file}:not_a_model", [], "not_a_model() returned a int, not an nn.Module"),
         ("{file}:NUMBER", [], "is a int, not an nn.Module class or a function"),
         ("{dir}/nope.py:Model", [], "no such file"),
+        ("{dir}:Model", [], "is a directory: name the .py file in it"),
         ("{file}", [], "expected path/to/file.py:NAME"),
         ("{file}:Tiny", ["--preset", "notebook"], "not both"),
         ("{file}:Tiny", ["--input", "1,x,8,8"], "expected B,C,H,W"),

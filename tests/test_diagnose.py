@@ -149,6 +149,28 @@ def test_residual_shapes_that_cannot_add() -> None:
     d = diagnose(Bad(), (1, 4, 8, 8))
     assert [(p.kind, p.expected, p.actual) for p in d.problems] == [("concat", (1, 4, 8, 8), (1, 8, 8, 8))]
     assert "1x1 conv" in d.problems[0].fix
+    # The trace records the shapes that arrived (what the diagram draws), not the doctor's stand-ins.
+    (add,) = d.trace.concats
+    assert [(r.producer, r.shape) for r in add.inputs] == [("input", (1, 4, 8, 8)), ("body", (1, 8, 8, 8))]
+
+
+def test_fixes_name_the_layer_inside_a_module_list_or_a_block_of_several() -> None:
+    class ListNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.downs = nn.ModuleList([nn.Conv2d(1, 8, 3, 1, 1), nn.Conv2d(4, 16, 3, 1, 1)])  # 4: should be 8
+            self.body = nn.Sequential(nn.Conv2d(16, 16, 1), nn.ReLU(), nn.Conv2d(8, 4, 1))  # 8: should be 16
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            for down in self.downs:
+                x = down(x)
+            return self.body(x)
+
+    d = diagnose(ListNet(), (1, 1, 8, 8))
+    assert [(p.module, p.expected, p.actual) for p in d.problems] == [("downs.1", 4, 8), ("body.2", 8, 16)]
+    assert d.problems[0].fix.startswith("downs.1: Conv2d in_channels 4 -> 8")
+    assert d.problems[1].fix.startswith("body.2: Conv2d in_channels 8 -> 16")
+    # ...while the notebook's one-conv blocks are named as blocks (see the decoder test above).
 
 
 def test_unknown_errors_stop_the_pass_with_pytorchs_message() -> None:
@@ -163,6 +185,23 @@ def test_unknown_errors_stop_the_pass_with_pytorchs_message() -> None:
     d = diagnose(Reshapes(), (1, 1, 4, 4))
     assert [p.kind for p in d.problems] == ["runtime"]
     assert "is invalid for input of size 48" in d.problems[0].message
+
+
+def test_sys_exit_in_a_forward_is_a_runtime_problem_not_an_exit() -> None:
+    class Quits(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 3, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            import sys
+
+            sys.exit(3)
+
+    d = diagnose(Quits(), (1, 1, 4, 4))
+    assert [p.kind for p in d.problems] == ["runtime"]
+    assert "called sys.exit(3)" in d.problems[0].message
+    assert pytorch_error(Quits(), (1, 1, 4, 4)) == "the model's forward called sys.exit(3)"
 
 
 def test_instance_norm_without_weights_ignores_num_features_as_pytorch_does() -> None:
