@@ -18,10 +18,18 @@ def meta_copy(model: nn.Module) -> nn.Module:
     """A deep copy of ``model`` whose parameters and buffers live on ``meta``.
 
     The real weights are never copied: ``deepcopy`` is handed meta stand-ins for them through
-    its memo, so this is cheap even for large models. The original is left untouched.
+    its memo, so this is cheap even for large models. The original is left untouched, and the
+    copy carries none of the user's forward hooks (PyTorch's own, like spectral norm's, stay).
     Raises ``UserError`` when the model cannot be copied (it holds a lock, an open file, a
     process handle...): the inspector never runs a user's model on its real weights.
     """
+    lazy = [n for n, p in model.named_parameters() if isinstance(p, nn.parameter.UninitializedParameter)]
+    if lazy:
+        raise UserError(
+            f"{type(model).__name__} has lazy layers whose shapes are unknown until a first forward "
+            f"({', '.join(lazy[:3])}{', ...' if len(lazy) > 3 else ''}): run it once on a real input, "
+            "e.g. model(torch.zeros(1, C, H, W)), then inspect it"
+        )
     memo: dict[int, object] = {}
     for t in list(model.parameters()) + list(model.buffers()):
         if id(t) in memo:
@@ -31,10 +39,27 @@ def meta_copy(model: nn.Module) -> nn.Module:
             stand_in = nn.Parameter(stand_in, requires_grad=t.requires_grad)
         memo[id(t)] = stand_in
     try:
-        return copy.deepcopy(model, memo)
+        clone = copy.deepcopy(model, memo)
     except Exception as exc:  # deepcopy fails with TypeError, PicklingError, RuntimeError, ...
         raise UserError(
             f"{type(model).__name__} cannot be copied to the meta device ({type(exc).__name__}: {exc}); "
             "keep locks, files and other non-copyable objects out of the module's attributes, or give them "
             "a __deepcopy__"
         ) from None
+    _drop_user_hooks(clone)
+    return clone
+
+
+def _drop_user_hooks(model: nn.Module) -> None:
+    """Remove the hooks a user registered from the copy: they would see meta tensors and write them
+    into the user's own state (a feature dict, a logger). PyTorch's own hooks stay: spectral norm
+    and the old weight norm compute the weight in a forward pre-hook."""
+    for module in model.modules():
+        for hooks in (module._forward_pre_hooks, module._forward_hooks):
+            for key in [k for k, hook in hooks.items() if not _from_torch(hook)]:
+                del hooks[key]
+
+
+def _from_torch(hook: object) -> bool:
+    owner = getattr(hook, "__module__", None) or type(hook).__module__
+    return str(owner).startswith("torch.")

@@ -46,7 +46,12 @@ _COMBINE: dict[Callable[..., Any], str] = {
     Tensor.add: "add",
     Tensor.__add__: "add",
     Tensor.__radd__: "add",
+    Tensor.__iadd__: "add",  # x += shortcut, as torchvision's ResNet writes its residual
+    Tensor.add_: "add",
 }
+_IN_PLACE = (Tensor.__iadd__, Tensor.add_)
+# F.conv_transposeNd: the meta kernels do not check in_channels, so the tracer does (as CPU would).
+_CONV_TRANSPOSE = (torch.conv_transpose1d, torch.conv_transpose2d, torch.conv_transpose3d)
 
 
 class TensorRef(NamedTuple):
@@ -232,7 +237,11 @@ class _Recorder(TorchFunctionMode):
         super().__init__()
         self.checker = checker
         self.names = {id(m): n for n, m in model.named_modules()}
+        self.modules_by_id = {id(m): m for _, m in model.named_modules()}
         self.leaves = {id(m) for _, m in hooked_modules(model) if _is_leaf(m)}
+        # Inside PyTorch's own leaves (Conv2d calls F.conv2d...) calls are not recorded; inside a
+        # user's childless module (a YOLO-style `Concat`) they are: its torch.cat is a skip too.
+        self.opaque = {i for i in self.leaves if _is_torch_module(self.modules_by_id[i])}
         _, top = top_level_blocks(model)
         self.top = {id(m): n for n, m in top}
         self.block_of_name = {n: n for n, _ in top}
@@ -241,7 +250,8 @@ class _Recorder(TorchFunctionMode):
         self.stack: list[str] = []  # names of the modules being called, outermost first
         self.pending: list[tuple[int, tuple[Shape, ...], tuple[str, ...], int]] = []
         self.block_pending: list[tuple[Shape | None, str, int]] = []
-        self.leaf_depth = 0
+        self.leaf_depth = 0  # inside a PyTorch leaf: its inner calls are not recorded
+        self.user_leaf_depth = 0  # inside a user's childless module
         self.layers: list[LayerRecord] = []
         self.concats: list[ConcatRecord] = []
         self.blocks: list[BlockRecord] = []
@@ -281,25 +291,30 @@ class _Recorder(TorchFunctionMode):
             )
         if id(module) not in self.leaves:
             return None
+        arrived = _tensors(args)  # recorded as they came, not as the doctor's stand-ins
         replaced = None
         if self.checker is not None:
-            replaced = self.checker.check_layer(name, module, args, [self.source(t) for t in _tensors(args)])
+            replaced = self.checker.check_layer(name, module, args, [self.source(t) for t in arrived])
             if replaced is not None:
                 args = replaced
-        ins = _tensors(args)
-        for t in ins:
+        elif isinstance(module, nn.modules.conv._ConvTransposeNd) and arrived:
+            _check_transposed_channels(arrived[0], module.weight, len(module.kernel_size))
+        for t in arrived:
             src = self.source(t)
             if src is not None and src.concat is not None:
                 self.first_use.setdefault(src.concat, name)
         self.pending.append(
             (
                 len(self.layers),
-                tuple(tuple(t.shape) for t in ins),
-                tuple(self.producer(t) for t in ins),
+                tuple(tuple(t.shape) for t in arrived),
+                tuple(self.producer(t) for t in arrived),
                 len(self.concats),
             )
         )
-        self.leaf_depth += 1
+        if id(module) in self.opaque:
+            self.leaf_depth += 1
+        else:
+            self.user_leaf_depth += 1
         return replaced
 
     def post_hook(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
@@ -307,16 +322,23 @@ class _Recorder(TorchFunctionMode):
         out = _first_tensor(output)
         ins = _tensors(args)
         if id(module) in self.leaves:
-            self.leaf_depth -= 1
-            index, in_shapes, in_producers, _ = self.pending.pop()
+            if id(module) in self.opaque:
+                self.leaf_depth -= 1
+            else:
+                self.user_leaf_depth -= 1
+            index, in_shapes, in_producers, concats_before = self.pending.pop()
             params = sum(p.numel() for p in module.parameters())
             if out is not None and getattr(module, "inplace", False) and any(out is t for t in ins):
                 self.writers.setdefault(id(out), []).append(name)
             if out is not None and not any(out is t for t in ins):
                 first = self.source(ins[0]) if ins else None
                 keeps_shape = len(ins) == 1 and tuple(out.shape) == tuple(ins[0].shape)
+                made = self.source(out)
                 if params == 0 and keeps_shape and first is not None:
                     self.claim(out, first)  # an activation: the tensor is still its producer's
+                elif made is not None and made.concat is not None and made.concat >= concats_before:
+                    # a user's `Concat` module: its output is the torch.cat it made inside
+                    self.claim(out, Source(name, name, made.concat))
                 else:
                     self.claim(out, Source(name, name, None))
             self.layers.append(
@@ -352,8 +374,10 @@ class _Recorder(TorchFunctionMode):
     # --- torch functions ---
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
+        if func in _CONV_TRANSPOSE and len(args) >= 2 and isinstance(args[0], Tensor):
+            _check_transposed_channels(args[0], args[1], _CONV_TRANSPOSE.index(func) + 1)
         op = _COMBINE.get(func)
-        if self.leaf_depth == 0 and op is not None:
+        if self.leaf_depth == 0 and op is not None and not self._is_bias_add(op, args):
             return self.combine(op, func, args, kwargs)
         out = func(*args, **kwargs)
         if self.leaf_depth == 0:
@@ -368,6 +392,13 @@ class _Recorder(TorchFunctionMode):
                         self.claim(t, src)
         return out
 
+    def _is_bias_add(self, op: str, args: tuple[Any, ...]) -> bool:
+        """Inside a user's own layer, ``y + self.bias`` is arithmetic, not a residual: an add
+        counts there only when both sides came out of modules."""
+        if op != "add" or self.user_leaf_depth == 0:
+            return False
+        return any(isinstance(a, Tensor) and self.source(a) is None for a in args[:2])
+
     def combine(
         self, op: str, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
@@ -379,7 +410,7 @@ class _Recorder(TorchFunctionMode):
         else:
             seq = args[0] if args else kwargs.get("tensors")
             tensors = list(seq)
-            dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis", 0))  # numpy's name too
             dim = int(dim) if not isinstance(dim, str) else dim
         sources = [self.source(t) for t in tensors]
         arrived = [tuple(t.shape) for t in tensors]  # the record shows these, not the doctor's stand-ins
@@ -389,10 +420,12 @@ class _Recorder(TorchFunctionMode):
             )
             if replaced is not None:
                 tensors = replaced
-        if op == "add":
+        if func in _IN_PLACE:  # keeps the in-place rule: the result must have the left side's shape
+            out = func(tensors[0], tensors[1], *args[2:], **kwargs)
+        elif op == "add":
             out = tensors[0] + tensors[1] if func is not Tensor.__radd__ else tensors[1] + tensors[0]
         else:
-            rest = {k: v for k, v in kwargs.items() if k not in ("tensors", "dim")}
+            rest = {k: v for k, v in kwargs.items() if k not in ("tensors", "dim", "axis")}
             out = func(tensors, dim, **rest)
         index = len(self.concats)
         if isinstance(dim, int) and dim < 0:
@@ -427,6 +460,22 @@ class _Recorder(TorchFunctionMode):
             layers=tuple(sorted(self.layers, key=lambda r: r.index)),
             concats=concats,
             blocks=tuple(self.blocks),
+        )
+
+
+def _is_torch_module(module: nn.Module) -> bool:
+    return type(module).__module__.startswith("torch.")
+
+
+def _check_transposed_channels(x: Tensor, weight: Any, n: int) -> None:
+    """Raise PyTorch's CPU error for a transposed conv fed the wrong channels (meta does not check)."""
+    if not isinstance(weight, Tensor) or x.dim() not in (n + 1, n + 2) or weight.dim() != n + 2:
+        return
+    got, want = x.shape[x.dim() - n - 1], weight.shape[0]
+    if got != want:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
+            f"{want} channels, but got {got} channels instead"
         )
 
 
@@ -487,8 +536,9 @@ def trace(model: nn.Module, input_shape: Sequence[int]) -> Trace:
     """Trace ``model`` on an input of ``input_shape`` (e.g. (B, C, H, W)) on the meta device.
 
     Returns every leaf call and every ``torch.cat`` / ``torch.stack`` / tensor ``+`` with shapes and
-    producers. The model is not touched: it runs as a meta copy (same mode, same hooks), so its
-    device, mode and hooks are as they were afterwards, also when it raises. Raises PyTorch's
+    producers. The model is not touched: it runs as a meta copy (same mode; PyTorch's own hooks
+    but not yours, which never see a meta tensor), so its device, mode and hooks are as they were
+    afterwards, also when it raises. Raises PyTorch's
     ``RuntimeError`` if the model cannot run at this shape (``inspector.diagnose`` says why).
     """
     result, error, _ = run_traced(meta_copy(model), input_shape)

@@ -204,6 +204,26 @@ def test_model_is_left_as_it_was_also_when_it_raises() -> None:
     assert healthy.training and all(not m._forward_hooks for m in healthy.modules())
 
 
+def test_user_hooks_never_see_meta_tensors_but_spectral_norm_still_works() -> None:
+    model = nn.Sequential(nn.utils.spectral_norm(nn.Conv2d(3, 8, 3)), nn.Conv2d(8, 4, 3))
+    seen: dict[str, torch.Tensor] = {}
+    model[1].register_forward_hook(lambda m, i, o: seen.__setitem__("out", o))
+    t = trace(model, (1, 3, 16, 16))
+    assert t.output_shape == (1, 4, 12, 12) and not seen  # the user's hook did not run on the copy
+    model(torch.zeros(1, 3, 16, 16))
+    assert seen["out"].device.type == "cpu" and len(model[1]._forward_hooks) == 1
+
+
+def test_lazy_modules_ask_for_a_first_forward() -> None:
+    from inspector.errors import UserError
+
+    lazy = nn.Sequential(nn.LazyConv2d(8, 3))
+    with pytest.raises(UserError, match=r"lazy layers .*0\.weight.*run it once on a real input"):
+        trace(lazy, (1, 3, 8, 8))
+    lazy(torch.zeros(1, 3, 8, 8))
+    assert trace(lazy, (1, 3, 8, 8)).output_shape == (1, 8, 6, 6)
+
+
 def test_bad_shapes_are_value_errors() -> None:
     with pytest.raises(ValueError, match="positive"):
         trace(nn.Conv2d(1, 1, 1), (1, 0, 4, 4))
