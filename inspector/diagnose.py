@@ -113,6 +113,10 @@ class _Doctor:
 
     model: nn.Module
     input_shape: Shape
+    # After a norm gets the wrong channels, carry on as if the layer before were fixed ("expect":
+    # the norm's own count flows on) or as if the norm were ("mend": the input's count flows on).
+    # diagnose() runs both and keeps the pass that explains the model with fewer problems.
+    norm_carry: str = "expect"
     found: list[_Found] = field(default_factory=list)
     concats: list[ConcatRecord] = field(default_factory=list)
 
@@ -218,7 +222,7 @@ class _Doctor:
                 f"{fmt_shape(x.shape)}, {self.origin(src, 1)}.",
                 f"reshape the input of {name} to (B, {m.in_channels}, {', '.join('HWD'[:n])})",
             )
-            return torch.empty((1, m.in_channels, *m.kernel_size), device="meta", dtype=x.dtype)
+            return torch.empty((1, m.in_channels, *m.kernel_size), device=x.device, dtype=x.dtype)
         cdim = x.dim() - n - 1  # 1 when batched, 0 when not
         shape = list(x.shape)
         expected, got = m.in_channels, shape[cdim]
@@ -255,7 +259,7 @@ class _Doctor:
             pads = (0,) * n if isinstance(m.padding, str) else tuple(m.padding)
             need = [m.dilation[i] * (m.kernel_size[i] - 1) + 1 - 2 * pads[i] for i in range(n)]
             self._kernel_fits(name, m, shape, cdim + 1, need, pads, src)
-        return None if shape == list(x.shape) else torch.empty(shape, device="meta", dtype=x.dtype)
+        return None if shape == list(x.shape) else torch.empty(shape, device=x.device, dtype=x.dtype)
 
     def _kernel_fits(
         self,
@@ -300,7 +304,7 @@ class _Doctor:
             f"{self.fix_target(name)}: Linear in_features {m.in_features} -> {got}, or feed the input size "
             "the model was built for",
         )
-        return torch.empty((*x.shape[:-1], m.in_features), device="meta", dtype=x.dtype)
+        return torch.empty((*x.shape[:-1], m.in_features), device=x.device, dtype=x.dtype)
 
     def _norm(
         self, name: str, m: nn.modules.batchnorm._NormBase, x: Tensor, src: Source | None
@@ -309,6 +313,11 @@ class _Doctor:
         # warns), so a mismatch there is harmless and not reported.
         if isinstance(m, nn.modules.instancenorm._InstanceNorm) and not (m.affine or m.track_running_stats):
             return None
+        dims = _allowed_dims(m)
+        if x.dim() not in dims:
+            x = self._norm_dims(name, m, x, src, dims)
+            new = self._channels_norm(name, m, x, src, m.num_features, "num_features")
+            return x if new is None else new
         new = self._channels_norm(name, m, x, src, m.num_features, "num_features")
         x = new if new is not None else x
         if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and x.dim() >= 2:
@@ -329,18 +338,48 @@ class _Doctor:
                 m.eval()
         return new
 
+    def _norm_dims(
+        self, name: str, m: nn.Module, x: Tensor, src: Source | None, dims: tuple[int, ...]
+    ) -> Tensor:
+        """A norm fed a tensor with the wrong number of dims (an unbatched input, most often)."""
+        want = " or ".join(f"{d}-d" for d in dims)
+        missing = x.dim() + 1 in dims
+        target = min((d for d in dims if d >= x.dim()), default=dims[-1])
+        self.add(
+            name,
+            "dims",
+            target,
+            x.dim(),
+            f"{name} ({describe(m)}) needs a {want} input but gets {fmt_shape(x.shape)}, {self.origin(src, 0)}."
+            + (" Convolutions accept an input without its batch dimension; norms like this one do not."
+               if missing else ""),
+            f"give the model a batched input: {fmt_shape((1, *self.input_shape))} instead of "
+            f"{fmt_shape(self.input_shape)} (x.unsqueeze(0))"
+            if missing else f"reshape the input of {name} to {want}",
+        )
+        # Carry on with a batch dim added (too few dims) or the extra inner dims dropped (too many).
+        shape = list(x.shape)
+        if len(shape) < target:
+            shape = [1] * (target - len(shape)) + shape
+        else:
+            shape = shape[:2] + shape[len(shape) - (target - 2) :] if target > 2 else shape[:target]
+        return torch.empty(shape, device=x.device, dtype=x.dtype)
+
     def _channels_norm(
         self, name: str, m: nn.Module, x: Tensor, src: Source | None, expected: int, field_name: str
     ) -> Tensor | None:
-        if x.dim() < 2 or x.shape[1] == expected:
+        cdim = 0 if _unbatched_instance_norm(m, x) else 1
+        if x.dim() < 2 or x.shape[cdim] == expected:
             return None
-        got = int(x.shape[1])
+        got = int(x.shape[cdim])
         kind = type(m).__name__
         fix = f"{self.fix_target(name)}: {kind} {field_name} {expected} -> {got}"
         producer = self.modules.get(src.layer) if src is not None else None
         if isinstance(producer, nn.modules.conv._ConvNd) and src is not None and src.concat is None:
             conv = type(producer).__name__
-            fix = f"{src.layer}: {conv} out_channels {got} -> {expected}, or {name}: {kind} {field_name} {expected} -> {got}"
+            fix_norm = f"{name}: {kind} {field_name} {expected} -> {got}"
+            fix_conv = f"{src.layer}: {conv} out_channels {got} -> {expected}"
+            fix = f"{fix_norm}, or {fix_conv}" if self.norm_carry == "mend" else f"{fix_conv}, or {fix_norm}"
             # The notebook's typo in one line: the conv before got both its counts wrong.
             for earlier in self.found:
                 if (
@@ -355,12 +394,14 @@ class _Doctor:
             "channels",
             expected,
             got,
-            f"{name} ({describe(m)}) normalizes {expected} channels but gets {got}, {self.origin(src, 1)}.",
+            f"{name} ({describe(m)}) normalizes {expected} channels but gets {got}, {self.origin(src, cdim)}.",
             fix,
         )
+        if self.norm_carry == "mend" and _resize_norm(m, got, x.device):
+            return x  # the doctor's copy of the norm now takes `got` channels: they flow on
         shape = list(x.shape)
-        shape[1] = expected
-        return torch.empty(shape, device="meta", dtype=x.dtype)
+        shape[cdim] = expected
+        return torch.empty(shape, device=x.device, dtype=x.dtype)
 
     def _layer_norm(self, name: str, m: nn.LayerNorm, x: Tensor, src: Source | None) -> Tensor | None:
         want = tuple(m.normalized_shape)
@@ -376,7 +417,7 @@ class _Doctor:
             f"{fmt_shape(x.shape)}), {self.origin(src, x.dim() - 1)}.",
             f"{self.fix_target(name)}: LayerNorm normalized_shape {want} -> {got}",
         )
-        return torch.empty((*x.shape[: x.dim() - len(want)], *want), device="meta", dtype=x.dtype)
+        return torch.empty((*x.shape[: x.dim() - len(want)], *want), device=x.device, dtype=x.dtype)
 
     def _pool(self, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
         n = {"1d": 1, "2d": 2, "3d": 3}.get(type(m).__name__[-2:].lower(), 2)
@@ -389,9 +430,15 @@ class _Doctor:
         kernel, pads = per_dim(m.kernel_size), per_dim(m.padding)
         dilation = per_dim(getattr(m, "dilation", 1))
         need = [dilation[i] * (kernel[i] - 1) + 1 - 2 * pads[i] for i in range(n)]
+        if getattr(m, "ceil_mode", False):
+            # ceil_mode keeps a last window that starts inside the input: one that fits is enough
+            stride = per_dim(m.stride or m.kernel_size)
+            spatial = x.shape[x.dim() - n :]
+            if all(_pool_out(spatial[i], kernel[i], stride[i], pads[i], dilation[i]) >= 1 for i in range(n)):
+                return None
         shape = list(x.shape)
         self._kernel_fits(name, m, shape, x.dim() - n, need, pads, src)
-        return None if shape == list(x.shape) else torch.empty(shape, device="meta", dtype=x.dtype)
+        return None if shape == list(x.shape) else torch.empty(shape, device=x.device, dtype=x.dtype)
 
     # --- torch.cat, torch.stack, + ---
     def check_combine(
@@ -453,14 +500,14 @@ class _Doctor:
         # Carry on with the larger size in every dim but the concatenated one (the encoder's
         # rounded-down size is the larger: its way back up then meets the next skip again).
         if op == "add":
-            return [first, torch.empty(first.shape, device="meta", dtype=first.dtype)]
+            return [first, torch.empty(first.shape, device=first.device, dtype=first.dtype)]
         target = [max(t.shape[j] for t in tensors if t.dim() == first.dim()) for j in range(first.dim())]
         out = []
         for t in tensors:
             shape = list(target)
             if op == "torch.cat" and t.dim() == first.dim():
                 shape[dim % first.dim()] = t.shape[dim % first.dim()]  # type: ignore[operator]
-            out.append(torch.empty(shape, device="meta", dtype=t.dtype))
+            out.append(torch.empty(shape, device=t.device, dtype=t.dtype))
         return out
 
     def _halving(self, a: Tensor, b: Tensor) -> str:
@@ -506,6 +553,48 @@ class _Doctor:
 SIZE_KINDS = ("kernel", "batch-stats", "concat")
 
 
+def _allowed_dims(m: nn.modules.batchnorm._NormBase) -> tuple[int, ...]:
+    """The input ranks a batch or instance norm takes, asked of the layer itself."""
+    dims = []
+    for d in range(1, 7):
+        try:
+            m._check_input_dim(torch.empty((1,) * d, device="meta"))
+        except ValueError:
+            continue
+        dims.append(d)
+    return tuple(dims) or (2, 3, 4, 5)
+
+
+def _unbatched_instance_norm(m: nn.Module, x: Tensor) -> bool:
+    return isinstance(m, nn.modules.instancenorm._InstanceNorm) and x.dim() == m._get_no_batch_dim()
+
+
+def _pool_out(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
+    """Output length of a ceil_mode pool (PyTorch's pooling_output_shape)."""
+    span = size + 2 * pad - dilation * (kernel - 1) - 1
+    out = -(-span // stride) + 1
+    if (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _resize_norm(m: nn.Module, channels: int, device: torch.device) -> bool:
+    """Give the doctor's copy of a norm ``channels`` features (its fix applied); False if it cannot."""
+    if isinstance(m, nn.modules.batchnorm._NormBase):
+        m.num_features = channels
+    elif isinstance(m, nn.GroupNorm) and channels % m.num_groups == 0:
+        m.num_channels = channels
+    else:
+        return False
+    for attr in ("weight", "bias"):
+        if getattr(m, attr, None) is not None:
+            setattr(m, attr, nn.Parameter(torch.empty(channels, device=device)))
+    for attr in ("running_mean", "running_var"):
+        if getattr(m, attr, None) is not None:
+            setattr(m, attr, torch.empty(channels, device=device))
+    return True
+
+
 def _fold_size_cascade(problems: list[Problem]) -> tuple[Problem, ...]:
     """After a kernel that does not fit, the pass carries on with a made-up size, so every later
     size problem is an echo of the first: fold them into it (channel problems stay separate)."""
@@ -533,9 +622,12 @@ def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
     wrong; then ``trace`` equals ``inspector.trace(model, input_shape)``.
     """
     shape = check_shape(input_shape)
-    copy = meta_copy(model)
-    doctor = _Doctor(copy, shape)
-    result, error, failed_in = run_traced(copy, shape, doctor)
+    doctor, result, error, failed_in = _pass(model, shape, "expect")
+    if any(f.kind == "channels" and _is_norm(doctor.modules.get(f.module)) for f in doctor.found):
+        # Which side of a norm mismatch is wrong shows downstream: keep the shorter explanation.
+        other = _pass(model, shape, "mend")
+        if len(other[0].found) < len(doctor.found):
+            doctor, result, error, failed_in = other
     if error is not None:
         where = failed_in or "the model"
         text = " ".join(str(error).split()) or type(error).__name__
@@ -552,6 +644,19 @@ def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
         sizes = valid_input_sizes(model, shape)
     problems = doctor.problems(result, sizes)
     return Diagnosis(ok=not problems, problems=problems, trace=result, input_shape=shape, sizes=sizes)
+
+
+def _pass(
+    model: nn.Module, shape: Shape, norm_carry: str
+) -> tuple[_Doctor, Trace, BaseException | None, str | None]:
+    copy = meta_copy(model)  # each pass its own copy: "mend" changes the copy's norms
+    doctor = _Doctor(copy, shape, norm_carry)
+    result, error, failed_in = run_traced(copy, shape, doctor)
+    return doctor, result, error, failed_in
+
+
+def _is_norm(m: nn.Module | None) -> bool:
+    return isinstance(m, (nn.modules.batchnorm._NormBase, nn.GroupNorm))
 
 
 MAX_RUN_BYTES = 1 << 30  # 1 GiB: a real CPU run for PyTorch's message; beyond it the meta answer stands

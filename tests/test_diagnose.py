@@ -274,3 +274,104 @@ def test_pytorch_error_refuses_a_run_too_big_for_memory() -> None:
         huge_meta = nn.Sequential(nn.Conv2d(4096, 4096, 4), nn.Conv2d(8, 8, 1))
     with pytest.raises(UserError, match="GiB of CPU memory"):
         pytorch_error(huge_meta, (1, 4096, 8, 8))
+
+
+def _cpu_error(model: nn.Module, shape: tuple[int, ...]) -> str:
+    with pytest.raises((RuntimeError, ValueError)) as exc, torch.no_grad():
+        model(torch.zeros(shape))
+    return " ".join(str(exc.value).split())
+
+
+def test_transposed_convs_fed_the_wrong_channels_fail_as_on_cpu() -> None:
+    from inspector.trace import trace
+
+    module_form = nn.Sequential(nn.ConvTranspose2d(5, 4, 2, 2))
+    with pytest.raises(RuntimeError) as exc:
+        trace(module_form, (1, 3, 8, 8))  # the meta kernel alone would return 1x4x16x16
+    assert str(exc.value) == _cpu_error(module_form, (1, 3, 8, 8))
+
+    class Functional(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Conv2d(3, 8, 3, padding=1)
+            self.w = nn.Parameter(torch.randn(16, 4, 2, 2))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return nn.functional.conv_transpose2d(self.a(x), self.w, stride=2)
+
+    d = diagnose(Functional(), (1, 3, 8, 8))
+    assert [p.kind for p in d.problems] == ["runtime"]
+    assert _cpu_error(Functional(), (1, 3, 8, 8)) in d.problems[0].message
+
+
+def test_in_place_residuals_are_combinations_and_their_mismatch_has_a_fix() -> None:
+    torchvision = pytest.importorskip("torchvision")
+    from inspector.trace import trace
+
+    net = torchvision.models.resnet18().eval()
+    t = trace(net, (1, 3, 64, 64))
+    assert [c.op for c in t.concats] == ["add"] * 8  # `out += identity` in each BasicBlock
+    assert [r.producer for r in t.concats[2].inputs] == ["layer2.0.bn2", "layer2.0.downsample"]
+    net.layer2[0].downsample[0] = nn.Conv2d(64, 128, 1, 1)  # forgot the stride 2 of the shortcut
+    d = diagnose(net, (1, 3, 64, 64))
+    assert [(p.kind, p.expected, p.actual) for p in d.problems] == [("concat", (1, 128, 8, 8), (1, 128, 16, 16))]
+    assert "1x1 conv with the same stride" in d.problems[0].fix
+    assert "size of tensor a (8) must match the size of tensor b (16)" in _cpu_error(net, (1, 3, 64, 64))
+
+
+def test_cat_with_numpys_axis_and_inside_a_users_concat_module() -> None:
+    from inspector.trace import trace
+
+    class Concat(nn.Module):  # YOLO-style: a module whose forward is one torch.cat
+        def forward(self, xs: list[torch.Tensor]) -> torch.Tensor:
+            return torch.cat(xs, axis=1)
+
+    class Net(nn.Module):
+        def __init__(self, stride: int) -> None:
+            super().__init__()
+            self.a, self.b = nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(3, 8, 3, stride, padding=1)
+            self.cat, self.c = Concat(), nn.Conv2d(16, 4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.c(self.cat([self.a(x), self.b(x)]))
+
+    t = trace(Net(1), (1, 3, 8, 8))
+    (cat,) = t.concats
+    assert cat.arithmetic() == "8 + 8 = 16" and cat.module == "cat" and cat.consumer == "c"
+    assert t.output_shape == tuple(Net(1)(torch.zeros(1, 3, 8, 8)).shape)
+    d = diagnose(Net(2), (1, 3, 8, 8))
+    assert [(p.kind, p.expected, p.actual) for p in d.problems] == [("concat", (1, 8, 8, 8), (1, 8, 4, 4))]
+
+
+def test_the_broken_layer_is_recorded_with_what_arrived() -> None:
+    d = diagnose(_two_mistakes(), (2, 3, 32, 32))
+    layer = next(r for r in d.trace.layers if r.name == "2")
+    assert layer.input_shapes == ((2, 16, 32, 32),) and layer.input_producers == ("0",)
+
+
+def test_an_unbatched_input_is_a_dims_problem_not_a_channel_one() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)).eval()
+    d = diagnose(model, (3, 16, 16))
+    assert [(p.module, p.kind, p.expected, p.actual) for p in d.problems] == [("1", "dims", 4, 3)]
+    assert "1x3x16x16 instead of 3x16x16" in d.problems[0].fix
+    assert "expected 4D input (got 3D input)" in _cpu_error(model, (3, 16, 16))
+    assert diagnose(model, (1, 3, 16, 16)).ok
+
+
+@pytest.mark.parametrize("norm", [nn.BatchNorm2d(6), nn.GroupNorm(2, 6), nn.InstanceNorm2d(6, affine=True)])
+def test_a_wrong_norm_is_one_problem_not_a_cascade(norm: nn.Module) -> None:
+    # conv 8 -> norm(6) -> conv(8, ...): the norm alone is wrong, and the doctor says so once.
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), norm, nn.Conv2d(8, 2, 3)).eval()
+    d = diagnose(model, (1, 3, 8, 8))
+    assert [(p.module, p.expected, p.actual) for p in d.problems] == [("1", 6, 8)]
+    assert d.problems[0].fix.startswith(f"1: {type(norm).__name__}")
+    assert d.trace.output_shape == (1, 2, 4, 4)
+
+
+@pytest.mark.parametrize(
+    "pool", [nn.MaxPool2d(3, ceil_mode=True), nn.AvgPool2d(3, ceil_mode=True), nn.MaxPool2d(3, 2, 1, ceil_mode=True)]
+)
+@pytest.mark.parametrize("size", [1, 2, 5])
+def test_ceil_mode_pools_that_run_are_healthy(pool: nn.Module, size: int) -> None:
+    d = diagnose(nn.Sequential(pool), (1, 3, size, size))
+    assert d.ok and d.trace.output_shape == tuple(pool(torch.zeros(1, 3, size, size)).shape)
