@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from inspector.errors import UserError
 from inspector.input_sizes import InputSizes, valid_input_sizes
-from inspector.meta import meta_copy
+from inspector.meta import cpu_copy, is_meta_limit, meta_copy
 from inspector.trace import (
     INPUT,
     ConcatRecord,
@@ -66,6 +66,7 @@ class Diagnosis:
     trace: Trace
     input_shape: Shape
     sizes: InputSizes | None = None  # the valid input sizes, when a size problem was found
+    device: str = "meta"  # "cpu" when the forward needed values and a small CPU copy ran instead
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class Diagnosis:
             "input_shape": list(self.input_shape),
             "problems": [asdict(p) for p in self.problems],
             "valid_input_sizes": asdict(self.sizes) if self.sizes else None,
+            "device": self.device,
         }
 
 
@@ -222,7 +224,7 @@ class _Doctor:
                 f"{fmt_shape(x.shape)}, {self.origin(src, 1)}.",
                 f"reshape the input of {name} to (B, {m.in_channels}, {', '.join('HWD'[:n])})",
             )
-            return torch.empty((1, m.in_channels, *m.kernel_size), device=x.device, dtype=x.dtype)
+            return torch.zeros((1, m.in_channels, *m.kernel_size), device=x.device, dtype=x.dtype)
         cdim = x.dim() - n - 1  # 1 when batched, 0 when not
         shape = list(x.shape)
         expected, got = m.in_channels, shape[cdim]
@@ -259,7 +261,7 @@ class _Doctor:
             pads = (0,) * n if isinstance(m.padding, str) else tuple(m.padding)
             need = [m.dilation[i] * (m.kernel_size[i] - 1) + 1 - 2 * pads[i] for i in range(n)]
             self._kernel_fits(name, m, shape, cdim + 1, need, pads, src)
-        return None if shape == list(x.shape) else torch.empty(shape, device=x.device, dtype=x.dtype)
+        return None if shape == list(x.shape) else torch.zeros(shape, device=x.device, dtype=x.dtype)
 
     def _kernel_fits(
         self,
@@ -304,7 +306,7 @@ class _Doctor:
             f"{self.fix_target(name)}: Linear in_features {m.in_features} -> {got}, or feed the input size "
             "the model was built for",
         )
-        return torch.empty((*x.shape[:-1], m.in_features), device=x.device, dtype=x.dtype)
+        return torch.zeros((*x.shape[:-1], m.in_features), device=x.device, dtype=x.dtype)
 
     def _norm(
         self, name: str, m: nn.modules.batchnorm._NormBase, x: Tensor, src: Source | None
@@ -363,7 +365,7 @@ class _Doctor:
             shape = [1] * (target - len(shape)) + shape
         else:
             shape = shape[:2] + shape[len(shape) - (target - 2) :] if target > 2 else shape[:target]
-        return torch.empty(shape, device=x.device, dtype=x.dtype)
+        return torch.zeros(shape, device=x.device, dtype=x.dtype)
 
     def _channels_norm(
         self, name: str, m: nn.Module, x: Tensor, src: Source | None, expected: int, field_name: str
@@ -401,7 +403,7 @@ class _Doctor:
             return x  # the doctor's copy of the norm now takes `got` channels: they flow on
         shape = list(x.shape)
         shape[cdim] = expected
-        return torch.empty(shape, device=x.device, dtype=x.dtype)
+        return torch.zeros(shape, device=x.device, dtype=x.dtype)
 
     def _layer_norm(self, name: str, m: nn.LayerNorm, x: Tensor, src: Source | None) -> Tensor | None:
         want = tuple(m.normalized_shape)
@@ -417,7 +419,7 @@ class _Doctor:
             f"{fmt_shape(x.shape)}), {self.origin(src, x.dim() - 1)}.",
             f"{self.fix_target(name)}: LayerNorm normalized_shape {want} -> {got}",
         )
-        return torch.empty((*x.shape[: x.dim() - len(want)], *want), device=x.device, dtype=x.dtype)
+        return torch.zeros((*x.shape[: x.dim() - len(want)], *want), device=x.device, dtype=x.dtype)
 
     def _pool(self, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
         n = {"1d": 1, "2d": 2, "3d": 3}.get(type(m).__name__[-2:].lower(), 2)
@@ -438,7 +440,7 @@ class _Doctor:
                 return None
         shape = list(x.shape)
         self._kernel_fits(name, m, shape, x.dim() - n, need, pads, src)
-        return None if shape == list(x.shape) else torch.empty(shape, device=x.device, dtype=x.dtype)
+        return None if shape == list(x.shape) else torch.zeros(shape, device=x.device, dtype=x.dtype)
 
     # --- torch.cat, torch.stack, + ---
     def check_combine(
@@ -500,14 +502,14 @@ class _Doctor:
         # Carry on with the larger size in every dim but the concatenated one (the encoder's
         # rounded-down size is the larger: its way back up then meets the next skip again).
         if op == "add":
-            return [first, torch.empty(first.shape, device=first.device, dtype=first.dtype)]
+            return [first, torch.zeros(first.shape, device=first.device, dtype=first.dtype)]
         target = [max(t.shape[j] for t in tensors if t.dim() == first.dim()) for j in range(first.dim())]
         out = []
         for t in tensors:
             shape = list(target)
             if op == "torch.cat" and t.dim() == first.dim():
                 shape[dim % first.dim()] = t.shape[dim % first.dim()]  # type: ignore[operator]
-            out.append(torch.empty(shape, device=t.device, dtype=t.dtype))
+            out.append(torch.zeros(shape, device=t.device, dtype=t.dtype))
         return out
 
     def _halving(self, a: Tensor, b: Tensor) -> str:
@@ -623,9 +625,14 @@ def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
     """
     shape = check_shape(input_shape)
     doctor, result, error, failed_in = _pass(model, shape, "expect")
+    device = "meta"
+    if error is not None and is_meta_limit(error) and cpu_copy(model, shape) is not None:
+        # .item(), `if x.any():`, torch.ones(...) without a device: the meta device cannot run it
+        doctor, result, error, failed_in = _pass(model, shape, "expect", "cpu")
+        device = "cpu"
     if any(f.kind == "channels" and _is_norm(doctor.modules.get(f.module)) for f in doctor.found):
         # Which side of a norm mismatch is wrong shows downstream: keep the shorter explanation.
-        other = _pass(model, shape, "mend")
+        other = _pass(model, shape, "mend", device)
         if len(other[0].found) < len(doctor.found):
             doctor, result, error, failed_in = other
     if error is not None:
@@ -643,13 +650,15 @@ def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
     if any(f.needs_sizes for f in doctor.found):
         sizes = valid_input_sizes(model, shape)
     problems = doctor.problems(result, sizes)
-    return Diagnosis(ok=not problems, problems=problems, trace=result, input_shape=shape, sizes=sizes)
+    return Diagnosis(ok=not problems, problems=problems, trace=result, input_shape=shape, sizes=sizes, device=device)
 
 
 def _pass(
-    model: nn.Module, shape: Shape, norm_carry: str
+    model: nn.Module, shape: Shape, norm_carry: str, device: str = "meta"
 ) -> tuple[_Doctor, Trace, BaseException | None, str | None]:
-    copy = meta_copy(model)  # each pass its own copy: "mend" changes the copy's norms
+    # Each pass its own copy: "mend" changes the copy's norms.
+    copy = meta_copy(model) if device == "meta" else cpu_copy(model, shape)
+    assert copy is not None  # diagnose() checked that the CPU copy fits
     doctor = _Doctor(copy, shape, norm_carry)
     result, error, failed_in = run_traced(copy, shape, doctor)
     return doctor, result, error, failed_in

@@ -63,3 +63,44 @@ def _drop_user_hooks(model: nn.Module) -> None:
 def _from_torch(hook: object) -> bool:
     owner = getattr(hook, "__module__", None) or type(hook).__module__
     return str(owner).startswith("torch.")
+
+
+# A forward that needs values (``.item()``, ``if x.any():``, ``.numpy()``) or makes tensors on
+# the CPU (``torch.ones(1, 8, 1, 1)``) cannot run on meta. The tracer then runs it on a CPU copy
+# holding the model's weights, when that is small: these are the messages that tell.
+_META_LIMITS = ("meta", "same device", "cannot be called on", "numpy", "data-dependent", "unbacked")
+MAX_CPU_FALLBACK_BYTES = 256 << 20  # weights + input; beyond it the meta error is reported as it is
+
+
+def is_meta_limit(error: BaseException) -> bool:
+    """True when ``error`` comes from the meta device itself rather than from the model."""
+    text = str(error).lower()
+    return isinstance(error, NotImplementedError) or any(key in text for key in _META_LIMITS)
+
+
+def cpu_copy(model: nn.Module, input_shape: tuple[int, ...]) -> nn.Module | None:
+    """A copy of ``model`` on the CPU with its weights (zeros where it has none, e.g. a meta model);
+    None when weights and input together exceed ``MAX_CPU_FALLBACK_BYTES``."""
+    clone = meta_copy(model)
+    tensors = [*clone.parameters(), *clone.buffers()]
+    need = sum(t.numel() * t.element_size() for t in tensors) + 4 * _numel(input_shape)
+    if need > MAX_CPU_FALLBACK_BYTES:
+        return None
+    clone = clone.to_empty(device="cpu")
+    source = dict(model.named_parameters(remove_duplicate=False))
+    source.update(model.named_buffers(remove_duplicate=False))
+    with torch.no_grad():
+        for name, t in [*clone.named_parameters(remove_duplicate=False), *clone.named_buffers(remove_duplicate=False)]:
+            real = source.get(name)
+            if real is not None and not real.is_meta and real.shape == t.shape:
+                t.copy_(real)
+            else:
+                t.zero_()
+    return clone
+
+
+def _numel(shape: tuple[int, ...]) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n

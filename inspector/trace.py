@@ -31,7 +31,7 @@ import torch
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
-from inspector.meta import meta_copy
+from inspector.meta import cpu_copy, is_meta_limit, meta_copy
 
 Shape = tuple[int, ...]
 INPUT = "input"  # producer name of the model's input tensor
@@ -500,7 +500,7 @@ def check_shape(input_shape: Sequence[int]) -> Shape:
 def run_traced(
     meta_model: nn.Module, input_shape: Sequence[int], checker: Checker | None = None
 ) -> tuple[Trace, BaseException | None, str | None]:
-    """Run ``meta_model`` (already on the meta device) once and record it.
+    """Run ``meta_model`` (on the meta device, or a small CPU copy: ``meta.cpu_copy``) once and record it.
 
     Returns the trace (partial if the model raised), the exception if any, and the name of the
     module that was running when it raised. Hooks are removed before returning.
@@ -513,7 +513,11 @@ def run_traced(
     for _, module in hooked_modules(meta_model):
         handles.append(module.register_forward_pre_hook(rec.pre_hook))
         handles.append(module.register_forward_hook(rec.post_hook))
-    x = torch.empty(shape, device="meta", dtype=_input_dtype(meta_model))
+    device = next((t.device for t in [*meta_model.parameters(), *meta_model.buffers()]), torch.device("meta"))
+    if device.type == "meta":
+        x = torch.empty(shape, device="meta", dtype=_input_dtype(meta_model))
+    else:  # the CPU fallback (meta.cpu_copy): fixed values, so a data-dependent forward is repeatable
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(0), dtype=_input_dtype(meta_model))
     rec.claim(x, Source(INPUT, INPUT, None))
     error: BaseException | None = None
     failed_in: str | None = None
@@ -538,10 +542,16 @@ def trace(model: nn.Module, input_shape: Sequence[int]) -> Trace:
     Returns every leaf call and every ``torch.cat`` / ``torch.stack`` / tensor ``+`` with shapes and
     producers. The model is not touched: it runs as a meta copy (same mode; PyTorch's own hooks
     but not yours, which never see a meta tensor), so its device, mode and hooks are as they were
-    afterwards, also when it raises. Raises PyTorch's
-    ``RuntimeError`` if the model cannot run at this shape (``inspector.diagnose`` says why).
+    afterwards, also when it raises. A forward that needs values (``.item()``, ``if x.any():``)
+    or makes CPU tensors cannot run on meta: then a CPU copy runs instead, if its weights and
+    input fit in 256 MiB. Raises PyTorch's ``RuntimeError`` if the model cannot run at this
+    shape (``inspector.diagnose`` says why).
     """
     result, error, _ = run_traced(meta_copy(model), input_shape)
+    if error is not None and is_meta_limit(error):
+        clone = cpu_copy(model, check_shape(input_shape))
+        if clone is not None:  # the forward needs values: run it for real, small
+            result, error, _ = run_traced(clone, input_shape)
     if error is not None:
         raise error
     return result

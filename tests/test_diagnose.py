@@ -375,3 +375,30 @@ def test_a_wrong_norm_is_one_problem_not_a_cascade(norm: nn.Module) -> None:
 def test_ceil_mode_pools_that_run_are_healthy(pool: nn.Module, size: int) -> None:
     d = diagnose(nn.Sequential(pool), (1, 3, size, size))
     assert d.ok and d.trace.output_shape == tuple(pool(torch.zeros(1, 3, size, size)).shape)
+
+
+class _NeedsValues(nn.Module):
+    """Healthy on CPU, impossible on meta: .item(), a branch on values and a CPU tensor."""
+
+    def __init__(self, out_in: int = 8) -> None:
+        super().__init__()
+        self.a, self.b = nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(out_in, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.a(x)
+        y = y / (y.abs().max().item() + 1)
+        if (y > 0).any():
+            y = y * torch.ones(1, 8, 1, 1)
+        return self.b(y)
+
+
+def test_a_forward_that_needs_values_runs_on_a_small_cpu_copy() -> None:
+    from inspector.trace import trace
+
+    model = _NeedsValues()
+    d = diagnose(model, (1, 3, 8, 8))
+    assert d.ok and d.device == "cpu" and d.trace.output_shape == (1, 4, 8, 8)
+    assert trace(model, (1, 3, 8, 8)).output_shape == tuple(model(torch.zeros(1, 3, 8, 8)).shape)
+    broken = diagnose(_NeedsValues(out_in=6), (1, 3, 8, 8))
+    assert [(p.module, p.kind, p.expected, p.actual) for p in broken.problems] == [("b", "channels", 6, 8)]
+    assert all(p.device.type == "cpu" for p in model.parameters())  # the model itself untouched

@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
         return 0 if result.ok else 1
     head = f"{target.label}, input {fmt_shape(result.input_shape)}"
+    if result.device != "meta":
+        head += f" (run on a {result.device} copy: the forward needs values, which the meta device does not have)"
     if result.ok:
         print(f"{head}: healthy, output {fmt_shape(result.trace.output_shape)}")
         sizes = valid_input_sizes(target.model, result.input_shape)
