@@ -13,7 +13,7 @@ import io
 import re
 import stat
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from inspector.images import DEFAULT_LIMITS, Limits, human_bytes
@@ -51,11 +51,15 @@ def unsafe_path(path: str) -> str | None:
     return None
 
 
-def read_zip(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[Member]:
+def read_zip(
+    name: str, data: bytes, limits: Limits = DEFAULT_LIMITS, room: Callable[[], int] | None = None
+) -> Iterator[Member]:
     """Yield every file member of the zip ``data`` with its bytes, or with the reason it was refused.
 
     Directories are left out. If the archive itself cannot be used (not a zip, too many entries)
-    a single refused member named after the archive says why.
+    a single refused member named after the archive says why. ``room()``, when given, is how many
+    bytes the caller can still take: a member is never inflated past it (a zip of many small
+    bombs costs no more CPU than one).
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -77,19 +81,25 @@ def read_zip(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterato
             if reason is not None:
                 yield Member(member, refused=reason)
                 continue
+            left = room() if room is not None else limits.max_file_bytes
+            cap = min(limits.max_file_bytes, max(left, 0))
+            if cap < limits.max_file_bytes and info.file_size > cap:
+                total = human_bytes(limits.max_total_bytes)
+                yield Member(member, refused=f"over the limit of {total} for all files together")
+                continue
             try:
                 with archive.open(info) as stream:
                     # Read one byte past the cap: the header's file_size may lie (zip bombs do).
-                    payload = stream.read(limits.max_file_bytes + 1)
+                    payload = stream.read(cap + 1)
             except Exception as error:  # bad CRC, encryption, unsupported compression, zlib errors
                 yield Member(
                     member, refused=f"cannot be read from the archive: {error or type(error).__name__}"
                 )
                 continue
-            if len(payload) > limits.max_file_bytes:
-                yield Member(
-                    member, refused=f"expands past the limit of {human_bytes(limits.max_file_bytes)} per file"
-                )
+            if len(payload) > cap:
+                limit = (f"{human_bytes(limits.max_file_bytes)} per file" if cap == limits.max_file_bytes
+                         else f"{human_bytes(limits.max_total_bytes)} for all files together")
+                yield Member(member, refused=f"expands past the limit of {limit}")
             elif payload[:4] == ZIP_MAGIC:
                 yield Member(member, refused="nested archive, refused (upload it on its own)")
             else:

@@ -118,8 +118,13 @@ class _Collector:
                 self.skip(name, "nested archive, refused (upload it on its own)")
                 return
             members = 0
-            for member in read_zip(name, data, self.limits):
+            room = lambda: self.limits.max_total_bytes - self.total_bytes  # noqa: E731
+            for member in read_zip(name, data, self.limits, room=room):
                 members += 1
+                if len(self.images) >= self.max_images:  # stop inflating: nothing more can be kept
+                    self.skip(f"{name} (the rest)", f"not read: the limit of {self.max_images:,} images at "
+                              f"{self.size}x{self.size} was reached")
+                    break
                 if member.data is None:
                     self.skip(member.name, member.refused or "refused")
                 elif not self._over_budget(member.name, len(member.data)):
@@ -243,7 +248,10 @@ def load_folder(path: str | os.PathLike[str], size: int, limits: Limits = DEFAUL
 def _unreadable(file: Path, real_root: Path, limits: Limits) -> str | None:
     """Why a file in a folder is not read (a link out of the folder, not a plain file, too big)."""
     if file.is_symlink():
-        target = file.resolve()
+        try:
+            target = file.resolve(strict=True)
+        except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13) or a dangling link
+            return "a broken or looping symbolic link"
         if not target.is_relative_to(real_root):
             return "link to a file outside the folder, not followed"
     try:

@@ -279,6 +279,39 @@ def test_oversize_member_and_too_many_members() -> None:
         load_uploads([("crowded.zip", crowded)], SIZE, Limits(max_files=3))
 
 
+def test_members_past_the_total_budget_or_the_image_limit_are_not_inflated(monkeypatch) -> None:
+    from inspector import archives
+
+    blob = b"\x00" * 100_000  # a small bomb: deflates to ~100 bytes
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("ok.png", png(1))
+        for i in range(50):
+            zipped.writestr(f"{i}.png", blob)
+    archive = buffer.getvalue()
+    inflated: list[int] = []
+    real_open = zipfile.ZipFile.open
+
+    def counting_open(self, info, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if mode == "r":  # writestr opens members too, in "w"
+            inflated.append(1)
+        return real_open(self, info, mode, *args, **kwargs)
+
+    monkeypatch.setattr(archives.zipfile.ZipFile, "open", counting_open)
+    s = load_uploads([("z.zip", archive)], SIZE, Limits(max_total_bytes=350_000))
+    # ok.png and 3 bombs fit in the budget (with the zip's own bytes); the other 47 are refused
+    # from their headers, never inflated.
+    assert len(inflated) == 4
+    assert "for all files together" in reasons(s)["z.zip/49.png"]
+    assert s.names == ["z.zip/ok.png"]
+
+    inflated.clear()
+    images = zip_of({f"{i}.png": png(i) for i in range(20)})
+    s = load_uploads([("i.zip", images)], SIZE, Limits(max_images=2))
+    assert len(s.images) == 2 and len(inflated) == 3  # one look past the limit, then it stops
+    assert "the limit of 2 images" in reasons(s)["i.zip (the rest)"]
+
+
 def test_a_member_whose_header_lies_about_its_size_is_cut_off() -> None:
     """A zip bomb's trick: a tiny declared size, a huge real one. The read stops at the cap."""
     payload = b"\x00" * 50_000  # compresses to almost nothing
@@ -338,6 +371,9 @@ def test_load_folder_recurses_and_does_not_follow_links_out(tmp_path: Path) -> N
     (root / "linked_dir").symlink_to(tmp_path, target_is_directory=True)
     (root / "inside.png").symlink_to(root / "a.png")  # inside the folder: read (and a duplicate)
     os.mkfifo(root / "pipe.png")  # reading a FIFO would block forever
+    (root / "loop1.png").symlink_to(root / "loop2.png")
+    (root / "loop2.png").symlink_to(root / "loop1.png")
+    (root / "dangling.png").symlink_to(root / "gone.png")
 
     s = load_folder(root, SIZE)
     assert s.names == ["a.png", "album.zip/e.png", "sub/b.jpg", "sub/deeper/c.png"]
@@ -346,6 +382,7 @@ def test_load_folder_recurses_and_does_not_follow_links_out(tmp_path: Path) -> N
     assert "not followed" in why["linked_dir"] and "hidden folder" in why[".git"]
     assert why["inside.png"] == "duplicate of a.png"
     assert why["pipe.png"] == "not a regular file" and "not an image" in why["sub/notes.txt"]
+    assert why["loop1.png"] == why["loop2.png"] == why["dangling.png"] == "a broken or looping symbolic link"
 
 
 def test_load_folder_limits_and_errors(tmp_path: Path) -> None:
