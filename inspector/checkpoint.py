@@ -54,6 +54,7 @@ MAX_CHECKPOINT_BYTES = 1 << 30  # 1 GiB: the full 256x256 model with Adam state 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
 PARTS = ("generator", "discriminator")
 _LIST_LIMIT = 8  # keys named in an error before "and N more"
+MAX_STEP = 10**9  # a step count beyond this is not a training run of this tool
 
 
 @dataclass
@@ -284,8 +285,8 @@ def _check_meta(meta: Any, name: str) -> dict[str, Any]:
     version = meta.get("version", 0)
     if meta.get("format") != FORMAT or not _is_count(version) or version > FORMAT_VERSION:
         raise UserError(f"{name} is checkpoint format {version!r}; this version reads {FORMAT_VERSION}")
-    if not _is_count(meta.get("step", 0)):
-        raise UserError(f"{name}: its step must be an integer >= 0, got {meta.get('step')!r}")
+    if not _is_count(meta.get("step", 0)) or meta.get("step", 0) > MAX_STEP:
+        raise UserError(f"{name}: its step must be an integer from 0 to {MAX_STEP:,}, got {meta.get('step')!r}")
     for key in ("generator_config", "discriminator_config", "train_config", "metrics", "optimizers"):
         if meta.get(key) is not None and not isinstance(meta[key], dict):
             raise UserError(f"{name}: its {key} must be a JSON object, got {type(meta[key]).__name__}")
@@ -381,7 +382,7 @@ def _optimizer_states(
         groups = info.get("param_groups") if isinstance(info, dict) else None
         if not (isinstance(groups, list) and groups and all(_is_group(g) for g in groups)):
             raise UserError(f"{name}: optimizer {which} has no valid param_groups (a list of objects with a list "
-                            "of integer params)")
+                            "of integer params, numbers for lr, betas, eps and weight_decay, and true/false flags)")
         scalars = info.get("scalars") or {}
         if not isinstance(scalars, dict) or not all(
             isinstance(v, dict) and all(_is_number(x) for x in v.values()) for v in scalars.values()
@@ -400,8 +401,18 @@ def _optimizer_states(
 
 
 def _is_group(group: Any) -> bool:
+    """An Adam param group as PyTorch writes it: params, the hyper-parameters as numbers, flags."""
     params = group.get("params") if isinstance(group, dict) else None
-    return isinstance(params, list) and all(_is_count(i) for i in params)
+    if not (isinstance(params, list) and all(_is_count(i) for i in params)):
+        return False
+    for key in ("lr", "eps", "weight_decay"):
+        if key in group and not (_is_number(group[key]) and group[key] >= 0):
+            return False
+    betas = group.get("betas", (0.9, 0.999))
+    if not (isinstance(betas, (list, tuple)) and len(betas) == 2 and all(_is_number(b) and 0 <= b < 1 for b in betas)):
+        return False
+    flags = ("amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused", "decoupled_weight_decay")
+    return all(group.get(key) is None or isinstance(group[key], bool) for key in flags)
 
 
 def _is_number(value: Any) -> bool:

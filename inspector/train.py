@@ -59,6 +59,7 @@ Status = Literal["completed", "stopped", "diverged", "out_of_memory"]
 EVENTS = ("on_step_end", "on_sample", "on_checkpoint", "on_end")
 METRICS_FILE = "metrics.jsonl"
 SAMPLES_DIR = "samples"
+MAX_SEED = 2**31 - 1  # seeds are combined with ranks and steps: keep them well inside int64
 LOSS_NAMES = ("G_GAN", "G_L1", "D_real", "D_fake", "D(real)", "D(fake)")
 
 
@@ -95,6 +96,14 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        if self.seed > MAX_SEED:
+            raise ValueError(f"seed must be at most {MAX_SEED}, got {self.seed}")
+        for name in ("init", "device", "data"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} must be a string, got {getattr(self, name)!r}")
+        for name in ("flip", "crop"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
         for name in ("lambda_l1", "lr", "beta1", "beta2", "label_smoothing", "val_fraction"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -6,6 +6,7 @@ separate step the notebook takes with ``model.apply(ini_weight)``.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import torch
@@ -13,6 +14,7 @@ from torch import nn
 
 Scheme = Literal["normal", "xavier", "kaiming", "default"]
 SCHEMES: tuple[str, ...] = ("normal", "xavier", "kaiming", "default")
+MAX_GAIN = 10.0  # a std or gain beyond this is a typo: weights that large blow every activation up
 
 _CONV_LIKE = (
     nn.Conv1d,
@@ -41,8 +43,8 @@ def init_weights(
     """
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
-    if not (isinstance(gain, (int, float)) and gain > 0):
-        raise ValueError(f"gain must be a positive number, got {gain!r}")
+    if not (isinstance(gain, (int, float)) and math.isfinite(gain) and 0 < gain <= MAX_GAIN):
+        raise ValueError(f"gain must be a number in (0, {MAX_GAIN}], got {gain!r}")
     generator = None
     if seed is not None:
         generator = torch.Generator(device="cpu").manual_seed(int(seed))

@@ -237,6 +237,10 @@ def _opt(edit_optimizers):
         (_opt(lambda o: o["G"].update(param_groups=[{"params": [0, 1]}])), "lists 2 parameters"),
         (_opt(lambda o: o["G"].update(scalars={"x": {"step": 1}})), "not an index"),
         (_opt(lambda o: o["G"].update(scalars={"0": {"step": "one"}})), "scalars must map"),
+        (_opt(lambda o: o["G"]["param_groups"][0].update(lr="x")), "numbers for lr, betas"),
+        (_opt(lambda o: o["G"]["param_groups"][0].update(betas=[5, "a"])), "numbers for lr, betas"),
+        (_opt(lambda o: o["D"]["param_groups"][0].update(amsgrad="yes")), "true/false flags"),
+        (_set("step", 10**30), "step must be an integer from 0"),
     ],
 )
 def test_crafted_metadata_is_a_user_error(models, tmp_path: Path, edit, message: str) -> None:

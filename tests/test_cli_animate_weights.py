@@ -51,6 +51,27 @@ def test_animate_errors_are_one_line(argv, message, capsys: pytest.CaptureFixtur
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["animate", "--seed", "-5"], "argument --seed: expected an integer >= 0"),
+        (["animate", "--duration", "1000000000"], "argument --duration: expected an integer from 10 to 60000"),
+        (["weights", "--gain", "inf"], "argument --gain: expected a finite positive number"),
+        (["weights", "--gain", "1e308"], "gain must be a number in (0, 10.0]"),
+        (["weights", "--seed", "99999999999999999999"], "argument --seed: expected a seed from 0 to 2147483647"),
+        (["train", "--seed", "99999999999999999999"], "argument --seed: expected a seed from 0 to 2147483647"),
+        (["trace", "--input", "1,1,99999999999999999999,4"], "every size must be at most 1,048,576"),
+    ],
+)
+def test_out_of_range_numbers_are_one_line_naming_the_flag(argv, message, capsys) -> None:  # type: ignore[no-untyped-def]
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own refusal
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
 def test_weights_table_and_activations(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     plot = tmp_path / "w.png"
     assert main(["weights", "--preset", "notebook", "--part", "discriminator", "--scheme", "normal",

@@ -170,6 +170,8 @@ def _crafted_copy(run20: Path, tmp_path: Path, edit) -> Path:
         ("colorize", lambda m: {**m, "step": "many"}, "step must be an integer"),
         ("resume", lambda m: {**m, "train_config": {**m["train_config"], "lr": "fast"}}, "lr must be a number"),
         ("resume", lambda m: {**m, "train_config": {**m["train_config"], "steps": -1}}, "steps must be a positive"),
+        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "data": ["list"]}}, "data must be a string"),
+        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "flip": "no"}}, "flip must be true or false"),
     ],
 )
 def test_a_crafted_checkpoint_is_a_one_line_error(run20: Path, tmp_path: Path, capsys, command, edit, message) -> None:

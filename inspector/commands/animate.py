@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inspector.commands.common import non_negative_int, positive_int
+from inspector.commands.common import bounded_int, non_negative_int, positive_int, seed_int
 from inspector.conv_anim import MAX_IN_SIZE, MAX_KERNEL, MAX_OUT_SIZE
 
 
@@ -40,9 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="which drawing (default: gather for Conv2d, scatter for ConvTranspose2d)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the input and kernel integers (default: 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the input and kernel integers (default: 0)")
     p.add_argument(
-        "--duration", type=positive_int, default=600, metavar="MS", help="ms per GIF frame (default: 600)"
+        "--duration", type=bounded_int(10, 60_000), default=600, metavar="MS", help="ms per GIF frame (default: 600)"
     )
     p.add_argument(
         "--out",

@@ -11,6 +11,8 @@ from inspector.commands.common import PARTS, build_part
 from inspector.errors import UserError
 from models import list_presets, preset
 
+MAX_DIM = 1 << 20  # a batch, channel count or side beyond this is a typo (and overflows int64 sizes)
+
 
 def input_shape(text: str) -> tuple[int, ...]:
     """``"1,3,256,256"`` (or ``1x3x256x256``) -> (1, 3, 256, 256)."""
@@ -23,6 +25,8 @@ def input_shape(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"expected 4 sizes B,C,H,W (batch, channels, height, width), got {len(shape)} in {text!r}"
         )
+    if any(s > MAX_DIM for s in shape):
+        raise argparse.ArgumentTypeError(f"every size must be at most {MAX_DIM:,}, got {text!r}")
     if any(s < 1 for s in shape):
         raise argparse.ArgumentTypeError(f"every size must be positive, got {text!r}")
     return shape

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from inspector import distributed
 from inspector.checkpoint import CHECKPOINT_FILE, load_checkpoint
-from inspector.commands.common import add_preset_args, non_negative_int, positive_int
+from inspector.commands.common import add_preset_args, non_negative_int, positive_int, seed_int
 from inspector.errors import UserError
 
 EXIT_CODES = {"completed": 0, "diverged": 1, "out_of_memory": 2, "stopped": 130}
@@ -77,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="checkpoint_every",
         help="steps between checkpoints (default 100; one is always written at the end)",
     )
-    p.add_argument("--seed", type=non_negative_int, help="seed for weights, dropout and batches (default 0)")
+    p.add_argument("--seed", type=seed_int, help="seed for weights, dropout and batches (default 0)")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cuda, mps or cpu")
     p.add_argument(
         "--out",

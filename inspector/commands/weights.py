@@ -6,7 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from inspector.commands.common import add_preset_args, build_part, positive_int, preset_configs
+from inspector.commands.common import (
+    add_preset_args,
+    build_part,
+    positive_float,
+    positive_int,
+    preset_configs,
+    seed_int,
+)
 from models import SCHEMES
 
 
@@ -20,8 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheme", action="append", choices=[s for s in SCHEMES if s != "default"], default=None,
                    help="init scheme to compare with the model as built; repeat for several "
                    "(default: normal, xavier, kaiming)")
-    p.add_argument("--gain", type=float, default=0.02, help="std of normal, gain of xavier (default: 0.02)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the init draw (default: 0)")
+    p.add_argument("--gain", type=positive_float, default=0.02, help="std of normal, gain of xavier (default: 0.02)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the init draw (default: 0)")
     p.add_argument("--bins", type=positive_int, default=60, help="histogram bins (default: 60)")
     p.add_argument("--layers", action="store_true", help="also list every parameter tensor")
     p.add_argument("--activations", action="store_true", help="also push a small batch and report each conv's output")
