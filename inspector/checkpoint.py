@@ -32,6 +32,7 @@ import os
 import struct
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +175,8 @@ def checkpoint_path(source: str | Path) -> Path:
             raise UserError(f"{source} holds no {CHECKPOINT_FILE}: is it a run directory of `train`?")
     elif not path.exists():
         raise UserError(f"checkpoint {source} does not exist")
+    if not path.is_file():  # a FIFO would block forever, /dev/zero would never end
+        raise UserError(f"checkpoint {source} is not a regular file")
     return path
 
 
@@ -203,7 +206,7 @@ def load_checkpoint(
     if len(data) > max_bytes:
         raise UserError(f"{name} is {len(data) / 2**20:.0f} MiB; checkpoints are capped at {max_bytes / 2**20:.0f} MiB")
     try:
-        return _load(data, name, generator_config, discriminator_config)
+        return _load(data, name, generator_config, discriminator_config, max_bytes)
     except UserError:
         raise
     except Exception as exc:  # a crafted file can reach corners no check foresaw: still one clear message
@@ -215,9 +218,10 @@ def _load(
     name: str,
     generator_config: GeneratorConfig | None,
     discriminator_config: DiscriminatorConfig | None,
+    max_bytes: int = MAX_CHECKPOINT_BYTES,
 ) -> Checkpoint:
     if name.lower().endswith(TORCH_SUFFIXES) or data[:2] == b"PK" or data[:1] == b"\x80":
-        tensors, meta = _read_torch(data, name), {}
+        tensors, meta = _read_torch(data, name, max_bytes), {}
     else:
         tensors, meta = _read_safetensors(data, name)
     _check_finite(tensors, name)
@@ -297,7 +301,20 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _read_torch(data: bytes, name: str) -> dict[str, torch.Tensor]:
+def _read_torch(data: bytes, name: str, max_bytes: int = MAX_CHECKPOINT_BYTES) -> dict[str, torch.Tensor]:
+    if data[:2] == b"PK":  # torch.save's zip: its members may be compressed (a bomb), so sum what they hold
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                held = sum(info.file_size for info in archive.infolist())
+                packed = sum(info.compress_type != zipfile.ZIP_STORED for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError, OSError):
+            held, packed = 0, 0  # torch.load below says what is wrong with it
+        if held > max_bytes:
+            raise UserError(
+                f"{name} expands to {held / 2**20:.0f} MiB; checkpoints are capped at {max_bytes / 2**20:.0f} MiB"
+            )
+        if packed:  # torch.save never compresses: a header that claims a small size may lie
+            raise UserError(f"{name} has compressed members, which torch.save never writes: refused")
     try:
         # weights_only: the unpickler builds tensors and plain containers only; any other global
         # (os.system, a class with __reduce__) is refused before it can run.

@@ -19,7 +19,8 @@ from torch import nn
 
 from inspector.checkpoint import Checkpoint, load_checkpoint, restore_models
 from inspector.device import pick_device
-from inspector.images import load_image
+from inspector.errors import UserError
+from inspector.images import DEFAULT_LIMITS, Limits, human_bytes, load_image
 from inspector.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab
 from models import DiscriminatorConfig, GeneratorConfig
 
@@ -49,6 +50,12 @@ def load_generator(
     """
     ckpt = load_checkpoint(source, name=name, generator_config=generator_config,
                            discriminator_config=discriminator_config)
+    g = ckpt.generator_config
+    if (g.in_channels, g.out_channels) != (1, 2):
+        raise UserError(
+            f"this generator maps {g.in_channels} channel(s) to {g.out_channels}; colorizing needs L (1 channel) "
+            "in and ab (2 channels) out"
+        )
     generator, _ = restore_models(ckpt, device or torch.device("cpu"))
     return generator.eval(), ckpt
 
@@ -80,6 +87,19 @@ def colorize(generator: nn.Module, image: Image.Image, max_side: int = MAX_SIDE)
     return Colorized(_to_array(grey), _to_array(colour), _to_array(rgb), size)
 
 
+def read_image_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of an image file, refused before reading when it is not a regular file or too big."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path} does not exist")
+    if not path.is_file():
+        raise UserError(f"{path} is not a regular file (a folder, a device or a pipe)")
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise UserError(f"{path} is {human_bytes(size)}, over the limit of {human_bytes(limits.max_file_bytes)}")
+    return path.read_bytes()
+
+
 def colorize_file(
     checkpoint: str | Path,
     image_path: str | Path,
@@ -91,10 +111,12 @@ def colorize_file(
 
     The output format follows ``out``'s suffix (PNG when it has none Pillow knows).
     """
+    image = load_image(read_image_file(image_path), Path(image_path).name)  # a bad photo fails before the model loads
     generator, _ = load_generator(checkpoint, generator_config=generator_config, device=pick_device(device_name))
-    path = Path(image_path)
-    result = colorize(generator, load_image(path.read_bytes(), path.name))
+    result = colorize(generator, image)
     out = Path(out)
+    if out.is_dir() or str(out).endswith(("/", "\\")):  # a folder: name the file after the photo
+        out = out / f"{Path(image_path).stem}-colorized.png"
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True)
     picture = Image.fromarray(result.colour)

@@ -292,3 +292,26 @@ def test_a_plain_pickle_is_refused_quietly(recwarn) -> None:
     with pytest.raises(UserError, match="refused"):
         load_checkpoint(pickle.dumps({"a": 1}, protocol=4), name="x.pt")
     assert not [w for w in recwarn if "pickle protocol" in str(w.message)]
+
+
+def _rezip(data: bytes, compress: int) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename), compress_type=compress)
+    return out.getvalue()
+
+
+def test_a_pt_file_is_refused_by_what_it_expands_to_not_by_its_size() -> None:
+    import zipfile
+
+    buf = io.BytesIO()
+    torch.save({"generator.x": torch.zeros(200_000)}, buf)  # 800 kB of zeros
+    bomb = _rezip(buf.getvalue(), zipfile.ZIP_DEFLATED)
+    assert len(bomb) < 10_000
+    with pytest.raises(UserError, match=r"compressed members, which torch\.save never writes"):
+        load_checkpoint(bomb, name="bomb.pt")
+    with pytest.raises(UserError, match="expands to 1 MiB; checkpoints are capped at 0 MiB"):
+        load_checkpoint(bomb, name="bomb.pt", max_bytes=500_000)  # small on disk, large inside

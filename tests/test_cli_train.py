@@ -93,7 +93,7 @@ def test_colorize_with_a_run_dir_and_with_a_file(run20: Path, tmp_path: Path, ca
 
 def test_colorize_refuses_another_architecture(run20: Path, tmp_path: Path, capsys) -> None:
     photo = tmp_path / "photo.png"
-    Image.new("RGB", (8, 8)).save(photo)
+    Image.new("RGB", (32, 32)).save(photo)
     code = main(["colorize", str(run20), str(photo), "--out", str(tmp_path / "o.png"), "--preset", "pix2pix"])
     assert code == 2
     err = capsys.readouterr().err
@@ -178,9 +178,45 @@ def test_a_crafted_checkpoint_is_a_one_line_error(run20: Path, tmp_path: Path, c
     run = _crafted_copy(run20, tmp_path, edit)
     if command == "colorize":
         photo = tmp_path / "photo.png"
-        Image.new("RGB", (8, 8)).save(photo)
+        Image.new("RGB", (32, 32)).save(photo)
         code = main(["colorize", str(run), str(photo), "--out", str(tmp_path / "o.png")])
     else:
         code = main(["train", "--resume", str(run), "--steps", "25"])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_colorize_refuses_unreadable_inputs_and_writes_into_a_folder(run20: Path, tmp_path: Path, capsys) -> None:
+    import os
+
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (40, 30), (20, 120, 40)).save(photo)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main(["colorize", str(run20), str(photo), "--out", str(folder)]) == 0
+    assert Image.open(folder / "photo-colorized.png").size == (40, 30)
+    capsys.readouterr()
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)  # reading it would block forever
+    cases = [
+        ([str(fifo), str(photo)], "is not a regular file"),
+        ([str(run20), str(tmp_path)], "is not a regular file (a folder"),
+        ([str(run20), "/dev/zero"], "is not a regular file"),
+    ]
+    for args, message in cases:
+        assert main(["colorize", *args, "--out", str(tmp_path / "o.png")]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_colorize_refuses_a_generator_that_is_not_l_to_ab(tmp_path: Path, capsys) -> None:
+    from inspector.checkpoint import save_checkpoint
+    from models import build_discriminator, build_generator, preset
+
+    g, d = preset("notebook")
+    g = g.replace(ngf=4, depth=5, input_size=32, in_channels=3)
+    save_checkpoint(tmp_path / "rgb", build_generator(g), build_discriminator(d.replace(ndf=4, input_size=32)), 1)
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (32, 32)).save(photo)
+    assert main(["colorize", str(tmp_path / "rgb"), str(photo), "--out", str(tmp_path / "o.png")]) == 2
+    assert "maps 3 channel(s) to 2; colorizing needs L (1 channel) in" in capsys.readouterr().err

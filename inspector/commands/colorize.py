@@ -43,8 +43,6 @@ def run(args: argparse.Namespace) -> int:
     elif args.ngf or args.depth or args.size:
         raise UserError("--ngf, --depth and --size describe bare weights and need --preset")
     image = Path(args.image)
-    if not image.is_file():
-        raise UserError(f"image {args.image} does not exist")
     out = Path(args.out) if args.out else Path(f"{image.stem}-colorized.png")
     written, result = colorize_file(args.checkpoint, image, out, generator_config=g_cfg, device_name=args.device)
     h, w = result.colour.shape[:2]

@@ -97,8 +97,12 @@ try:
 except UserError as exc:
     st.error(str(exc))
     st.stop()
-with st.spinner("Colorizing..."):
-    result = colorize(generator, image)
+try:
+    with st.spinner("Colorizing..."):
+        result = colorize(generator, image)
+except (RuntimeError, ValueError) as exc:  # e.g. out of memory on a huge model: a message, never a traceback
+    st.error(f"Colorizing failed: {exc}")
+    st.stop()
 grey_col, colour_col, original_col = st.columns(3)
 grey_col.image(result.grey, caption="What the generator sees: L only", width="stretch")
 colour_col.image(result.colour, caption="Colorized: the photo's L + predicted ab", width="stretch")
