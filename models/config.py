@@ -147,6 +147,12 @@ class DiscriminatorConfig:
         for name in ("end_bias", "notebook_bug"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        widest = self.ndf * min(2**self.n_layers, self.max_mult)
+        if widest > MAX_CHANNELS:
+            raise ValueError(
+                f"ndf * min(2**n_layers, max_mult) must be at most {MAX_CHANNELS} (the widest conv), got "
+                f"{self.ndf} * {min(2**self.n_layers, self.max_mult)} = {widest}"
+            )
         if self.output_size < 1:
             raise ValueError(
                 f"input_size {self.input_size} is too small for {self.n_layers} layers with "

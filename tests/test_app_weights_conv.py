@@ -127,3 +127,16 @@ def test_conv_vs_transpose_long_gif_on_request() -> None:
     assert "144 frames" in make.label
     make.click().run()
     assert not at.exception and len(at.get("download_button")) == 2
+
+
+def test_receptive_field_page_with_a_sidebar_size_too_small_for_the_presets() -> None:
+    at = _open("receptive_field.py", **{"cfg.g.depth": 2, "cfg.g.input_size": 16, "cfg.d.n_layers": 1})
+    assert not at.exception
+    presets = at.dataframe[-1].value
+    assert all("too small" in str(m) for m in presets["patch map"])
+
+
+def test_weight_init_refuses_a_model_too_big_to_build_for_real() -> None:
+    at = _open("weight_init.py", **{"cfg.d.ndf": 512, "cfg.d.n_layers": 4, "wi.part": "discriminator"})
+    assert not at.exception
+    assert "GiB of float32 weights" in at.error[0].value and "up to 200,000,000" in at.error[0].value

@@ -95,12 +95,17 @@ def add_preset_args(
         )
 
 
-def preset_configs(name: str, input_size: int | None = None) -> tuple[GeneratorConfig, DiscriminatorConfig]:
-    """The preset's configs, with ``input_size`` applied (validated) when given."""
+def preset_configs(
+    name: str, input_size: int | None = None, part: str | None = None
+) -> tuple[GeneratorConfig, DiscriminatorConfig]:
+    """The preset's configs, with ``input_size`` applied (validated) when given: to ``part`` only
+    when named (a discriminator takes 64 where the U-Net needs a multiple of 2**depth)."""
     g, d = preset(name)
     if input_size is not None:
-        g = g.replace(input_size=input_size)
-        d = d.replace(input_size=input_size)
+        if part in (None, "generator"):
+            g = g.replace(input_size=input_size)
+        if part in (None, "discriminator"):
+            d = d.replace(input_size=input_size)
     return g, d
 
 

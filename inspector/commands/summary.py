@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from inspector.summary import summary
 
-    g, d = preset_configs(args.preset, args.input_size)
+    g, d = preset_configs(args.preset, args.input_size, args.part)
     model, (channels, size) = build_part(g, d, args.part)
     try:
         result = summary(model, (args.batch, channels, size, size), depth=args.depth)

@@ -79,14 +79,14 @@ st.caption("rf <- rf + (kernel - 1) x jump, then jump <- jump x stride; the firs
 st.subheader("The presets")
 rows = []
 for name in list_presets():
-    cfg = preset(name)[1].replace(input_size=size)
-    try:
-        r = _field(cfg)
-        rows.append({"preset": name, "strides": " ".join(map(str, cfg.strides())), "receptive field": r.size,
+    base = preset(name)[1]
+    strides = " ".join(map(str, base.strides()))
+    try:  # the sidebar's size may be too small for a preset's layers: say so in its row
+        r = _field(base.replace(input_size=size))
+        rows.append({"preset": name, "strides": strides, "receptive field": r.size,
                      "patch map": f"{r.grid} x {r.grid}", "jump": r.jump})
     except ValueError as exc:
-        rows.append({"preset": name, "strides": " ".join(map(str, cfg.strides())), "receptive field": None,
-                     "patch map": str(exc), "jump": None})
+        rows.append({"preset": name, "strides": strides, "receptive field": None, "patch map": str(exc), "jump": None})
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 notice([

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from inspector import notebook_code as nb
-from inspector.ui.cache import real_model
+from inspector.ui.cache import meta_model, real_model
 from inspector.ui.common import current_configs, intro, notebook_code, notice
 from inspector.weights import (
     AS_BUILT,
@@ -37,6 +37,8 @@ SCHEME_HELP = {
     "kaiming": "kaiming_normal_: std √(2/fan_in), keeps the variance through ReLU layers",
     "default": "PyTorch's own init again (reset_parameters): a fresh draw of the 'before'",
 }
+MAX_REAL_PARAMS = 200_000_000  # 0.8 GB of float32 weights per copy
+
 GROUP_LABELS = {
     "all_conv": "all conv weights together",
     "conv": "Conv2d weights",
@@ -70,7 +72,19 @@ def _activations(cfg: GeneratorConfig | DiscriminatorConfig, mode: str, gain: fl
                                  mode=mode, gain=gain, seed=seed)  # type: ignore[arg-type]
 
 
-stats = _weights(cfg, scheme, float(gain), int(seed))
+n_params = sum(p.numel() for p in meta_model(cfg).parameters())
+if n_params > MAX_REAL_PARAMS:  # this page builds the model for real, twice (as built, and a copy to init)
+    st.error(
+        f"This {part} has {n_params:,} parameters: {n_params * 4 / 2**30:.1f} GiB of float32 weights, twice over "
+        f"for the before/after comparison. This page draws real weights only up to {MAX_REAL_PARAMS:,} "
+        "parameters; lower ngf/ndf or the depth in the sidebar (the notebook's generator has 54,407,810)."
+    )
+    st.stop()
+try:
+    stats = _weights(cfg, scheme, float(gain), int(seed))
+except (RuntimeError, MemoryError) as exc:  # e.g. out of memory: a message, and the page stays usable
+    st.error(f"Could not build and initialize this {part}: {exc}")
+    st.stop()
 before, after = stats[AS_BUILT], stats[scheme]
 options = [g for g in GROUP_LABELS if g in before.groups] + [t.name for t in before.tensors]
 which = st.selectbox("Which weights", options, key="wi.which",
@@ -158,7 +172,7 @@ mode = a1.radio(
 layers_shown = a2.radio("Show", ("conv outputs", "every layer"), horizontal=True, key="wi.layers")
 try:
     acts = _activations(cfg, mode, float(gain), int(seed))
-except (RuntimeError, ValueError) as exc:  # e.g. the notebook's typo: a channel mismatch
+except (RuntimeError, ValueError, MemoryError) as exc:  # e.g. the notebook's typo: a channel mismatch
     st.warning(f"This {part} cannot run a forward pass, so there are no activations to show: "
                f"{str(exc).splitlines()[0]}")
     acts = None
