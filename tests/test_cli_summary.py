@@ -40,6 +40,13 @@ def test_summary_discriminator_batch_and_size(capsys: pytest.CaptureFixture[str]
     assert "[4, 1, 16, 16]" in out  # 512 / 2**5
 
 
+def test_a_discriminator_size_the_u_net_could_not_take(capsys: pytest.CaptureFixture[str]) -> None:
+    # 64 is no multiple of 2**8 (the U-Net's depth), but the PatchGAN takes it: 64 -> 32 -> 16 -> 8 -> 4 -> 2
+    assert main(["summary", "--part", "discriminator", "--input-size", "64"]) == 0
+    out = capsys.readouterr().out
+    assert "[1, 1, 2, 2]" in out and "Total params: 2,765,568" in out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -54,13 +61,6 @@ def test_summary_discriminator_batch_and_size(capsys: pytest.CaptureFixture[str]
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
 )
-def test_a_discriminator_size_the_u_net_could_not_take(capsys: pytest.CaptureFixture[str]) -> None:
-    # 64 is no multiple of 2**8 (the U-Net's depth), but the PatchGAN takes it: 64 -> 32 -> 16 -> 8 -> 4 -> 2
-    assert main(["summary", "--part", "discriminator", "--input-size", "64"]) == 0
-    out = capsys.readouterr().out
-    assert "[1, 1, 2, 2]" in out and "Total params: 2,765,568" in out
-
-
 def test_bad_arguments_give_one_line_and_exit_2(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
