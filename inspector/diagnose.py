@@ -541,7 +541,13 @@ class _Doctor:
                 block = self.block_of(module) or block
                 f.message = f.message.replace(f"{c.op} ", f"{c.op} before {module} ", 1)
             if f.needs_sizes:
-                if sizes is not None and not sizes.is_valid(size):
+                degenerate = sizes is not None and sizes.maximum is not None and sizes.maximum < MIN_USEFUL_SIZE
+                if degenerate and f.kind == "concat":  # e.g. a stride-2 branch joined to a stride-1 one
+                    fix = (
+                        f"no useful input size fixes this ({sizes.describe()} would run): the joined tensors "
+                        "are downsampled differently; make their strides match, or resize one before the call"
+                    )
+                elif sizes is not None and not sizes.is_valid(size) and not degenerate:
                     nearest = " or ".join(map(str, sizes.nearest(size)))
                     fix = f"use an input size of {nearest} instead of {size} (valid: {sizes.describe()})"
                 elif f.kind == "kernel":
@@ -553,6 +559,7 @@ class _Doctor:
 
 
 SIZE_KINDS = ("kernel", "batch-stats", "concat")
+MIN_USEFUL_SIZE = 8  # valid sizes that all lie below this are an accident of rounding, not a fix
 
 
 def _allowed_dims(m: nn.modules.batchnorm._NormBase) -> tuple[int, ...]:

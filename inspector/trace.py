@@ -50,6 +50,9 @@ _COMBINE: dict[Callable[..., Any], str] = {
     Tensor.add_: "add",
 }
 _IN_PLACE = (Tensor.__iadd__, Tensor.add_)
+# New tensors shaped like their argument but not made from it: no producer to inherit.
+_FRESH = (torch.zeros_like, torch.ones_like, torch.empty_like, torch.full_like, torch.rand_like, torch.randn_like,
+          torch.randint_like)
 # F.conv_transposeNd: the meta kernels do not check in_channels, so the tracer does (as CPU would).
 _CONV_TRANSPOSE = (torch.conv_transpose1d, torch.conv_transpose2d, torch.conv_transpose3d)
 
@@ -380,7 +383,7 @@ class _Recorder(TorchFunctionMode):
         if self.leaf_depth == 0 and op is not None and not self._is_bias_add(op, args):
             return self.combine(op, func, args, kwargs)
         out = func(*args, **kwargs)
-        if self.leaf_depth == 0:
+        if self.leaf_depth == 0 and func not in _FRESH:
             # view, flatten, F.relu ... in a forward: the result is still its input's. So are the
             # pieces of chunk / split / unbind (a tuple), which a two-headed decoder may take apart.
             fresh = [t for t in _tensors(out) if self.source(t) is None]

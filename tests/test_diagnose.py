@@ -402,3 +402,17 @@ def test_a_forward_that_needs_values_runs_on_a_small_cpu_copy() -> None:
     broken = diagnose(_NeedsValues(out_in=6), (1, 3, 8, 8))
     assert [(p.module, p.kind, p.expected, p.actual) for p in broken.problems] == [("b", "channels", 6, 8)]
     assert all(p.device.type == "cpu" for p in model.parameters())  # the model itself untouched
+
+
+def test_branches_with_different_strides_are_not_fixed_by_a_tiny_input_size() -> None:
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(3, 8, 3, 2, padding=1)
+            self.c = nn.Conv2d(16, 4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.c(torch.cat([self.a(x), self.b(x)], 1))
+
+    (problem,) = diagnose(Net(), (1, 3, 8, 8)).problems
+    assert problem.kind == "concat" and problem.fix.startswith("no useful input size fixes this (only 1 would run)")

@@ -149,6 +149,20 @@ def test_pieces_of_chunk_split_and_unbind_keep_their_producer() -> None:
     assert cat.arithmetic() == "4 + 4 + 4 + 4 + 1 = 17"
 
 
+def test_noise_shaped_like_a_tensor_is_not_that_tensors() -> None:
+    class Noisy(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Conv2d(3, 8, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.a(x)
+            return torch.cat([y, torch.randn_like(y), torch.zeros_like(y)], 1)
+
+    (cat,) = trace(Noisy(), (1, 3, 4, 4)).concats
+    assert [r.producer for r in cat.inputs] == ["a", "?", "?"]
+
+
 def test_first_layer_reads_the_input_and_activations_keep_the_producer(notebook_trace: Trace) -> None:
     first = notebook_trace.layers[0]
     assert (first.name, first.kind, first.input_producers) == ("input_layer.0", "Conv2d", (INPUT,))
