@@ -295,16 +295,23 @@ class _Doctor:
         got = x.shape[-1] if x.dim() else 1
         if got == m.in_features:
             return None
+        producer = self.modules.get(src.layer) if src is not None else None
+        # Features that came through a flatten of a feature map change with the input size; after
+        # another Linear or an adaptive pool they do not.
+        size_bound = not isinstance(
+            producer, (nn.Linear, nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
+        )
         self.add(
             name,
             "features",
             m.in_features,
             got,
             f"{name} ({describe(m)}) expects {m.in_features} input features but gets {got} (input "
-            f"{fmt_shape(x.shape)}), {self.origin(src, x.dim() - 1)}. After a flatten, that number is "
-            "channels x height x width, so it changes with the input size.",
-            f"{self.fix_target(name)}: Linear in_features {m.in_features} -> {got}, or feed the input size "
-            "the model was built for",
+            f"{fmt_shape(x.shape)}), {self.origin(src, x.dim() - 1)}."
+            + (" After a flatten, that number is channels x height x width, so it changes with the input size."
+               if size_bound else ""),
+            f"{self.fix_target(name)}: Linear in_features {m.in_features} -> {got}"
+            + (", or feed the input size the model was built for" if size_bound else ""),
         )
         return torch.zeros((*x.shape[:-1], m.in_features), device=x.device, dtype=x.dtype)
 
