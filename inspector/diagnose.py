@@ -521,17 +521,23 @@ class _Doctor:
 
     def _halving(self, a: Tensor, b: Tensor) -> str:
         """Why spatial sizes differ in a U-Net: the input is halved with rounding down."""
-        if a.dim() < 3 or len(self.input_shape) < 3:
+        if a.dim() < 3 or len(self.input_shape) < 3 or a.dim() != b.dim():
             return ""
-        size = self.input_shape[-1]
-        target = max(a.shape[-1], b.shape[-1])
+        # the spatial dim where they differ (height or width), and the input's size along it
+        d = next((i for i in range(a.dim() - 1, 1, -1) if a.shape[i] != b.shape[i]), a.dim() - 1)
+        offset = d - a.dim()
+        if -offset > len(self.input_shape) - 2:
+            return ""
+        size = self.input_shape[offset]
+        target = max(a.shape[d], b.shape[d])
         chain = [size]
         while chain[-1] > target and chain[-1] > 1:
             chain.append(chain[-1] // 2)
         if chain[-1] != target or target % 2 == 0:
             return ""
+        what = "input size" if len(set(self.input_shape[2:])) == 1 else f"input {_dim_name(offset)}"
         return (
-            f"The input size {size} is halved with rounding down ({' -> '.join(map(str, chain))}), "
+            f"The {what} {size} is halved with rounding down ({' -> '.join(map(str, chain))}), "
             f"and {target} is odd: it halves to {target // 2}, which doubles back up to {target // 2 * 2}, "
             f"not {target}."
         )
@@ -539,7 +545,8 @@ class _Doctor:
     # --- after the pass ---
     def problems(self, trace: Trace, sizes: InputSizes | None) -> tuple[Problem, ...]:
         out = []
-        size = self.input_shape[-1]
+        spatial = self.input_shape[2:] if len(self.input_shape) >= 3 else self.input_shape[-1:]
+        square = len(set(spatial)) == 1
         for f in self.found:
             module, block, fix = f.module, f.block, f.fix
             if f.concat is not None and f.concat < len(trace.concats):
@@ -554,15 +561,28 @@ class _Doctor:
                         f"no useful input size fixes this ({sizes.describe()} would run): the joined tensors "
                         "are downsampled differently; make their strides match, or resize one before the call"
                     )
-                elif sizes is not None and not sizes.is_valid(size) and not degenerate:
-                    nearest = " or ".join(map(str, sizes.nearest(size)))
-                    fix = f"use an input size of {nearest} instead of {size} (valid: {sizes.describe()})"
+                elif sizes is not None and not degenerate and not all(sizes.is_valid(x) for x in spatial):
+                    # one clause per bad dim: "a height of 48 or 64 instead of 60"; square: "an input size"
+                    bad = [(i - len(spatial), x) for i, x in enumerate(spatial) if not sizes.is_valid(x)]
+                    if square:
+                        bad = bad[:1]
+                    parts = [
+                        f"{'an input size' if square else 'a ' + _dim_name(i)} of "
+                        f"{' or '.join(map(str, sizes.nearest(x)))} instead of {x}"
+                        for i, x in bad
+                    ]
+                    fix = f"use {' and '.join(parts)} (valid: {sizes.describe()})"
                 elif f.kind == "kernel":
                     fix = f"use a larger input, or a smaller kernel or more padding at {f.module}"
                 else:
                     fix = "make the sizes match: resize or pad the input, or crop or pad a tensor before the call"
             out.append(Problem(module, f.kind, f.expected, f.actual, f.message, fix, block, f.concat))
         return _fold_size_cascade(out)
+
+
+def _dim_name(offset: int) -> str:
+    """-1 -> "width", -2 -> "height", -3 -> "depth" (the spatial dims, counted from the end)."""
+    return {-1: "width", -2: "height", -3: "depth"}.get(offset, f"dim {offset}")
 
 
 SIZE_KINDS = ("kernel", "batch-stats", "concat")

@@ -88,10 +88,11 @@ def valid_input_sizes(
     model: nn.Module | GeneratorConfig | DiscriminatorConfig,
     input_shape: Sequence[int] | None = None,
 ) -> InputSizes | None:
-    """The square input sizes ``model`` accepts; None if none up to 4096 works.
+    """The input sizes ``model`` accepts, per spatial dim; None if none up to 4096 works.
 
-    ``input_shape`` (B, C, H, W) gives batch and channels for a plain ``nn.Module`` (default:
-    batch 1 and the first conv's ``in_channels``); only H = W varies.
+    ``input_shape`` (B, C, H, W), or (B, C, L) / (B, C, D, H, W), gives batch, channels and the
+    number of spatial dims for a plain ``nn.Module`` (default: batch 1 and the first conv's
+    ``in_channels`` and kernel rank); every spatial dim takes the same trial size.
     """
     if isinstance(model, GeneratorConfig):
         return _generator_sizes(model)
@@ -107,18 +108,19 @@ def valid_input_sizes(
 
 def _runs_at(model: nn.Module, input_shape: Sequence[int] | None) -> Callable[[int], bool]:
     if input_shape is None:
-        channels = next(
-            (m.in_channels for m in model.modules() if isinstance(getattr(m, "in_channels", None), int)), 3
-        )
-        prefix: tuple[int, ...] = (1, channels)
+        first = next((m for m in model.modules() if isinstance(getattr(m, "in_channels", None), int)), None)
+        prefix: tuple[int, ...] = (1, first.in_channels if first is not None else 3)
+        kernel = getattr(first, "kernel_size", (1, 1))
+        n = len(kernel) if isinstance(kernel, tuple) else 2  # Conv1d: 1 spatial dim, Conv3d: 3
     else:
-        prefix = tuple(int(s) for s in input_shape)[:-2]
+        shape = tuple(int(s) for s in input_shape)
+        prefix, n = shape[:2], max(len(shape) - 2, 1)
     copy = meta_copy(model)
     cache: dict[int, bool] = {}
 
     def runs(size: int) -> bool:
         if size not in cache:
-            cache[size] = run_traced(copy, (*prefix, size, size))[1] is None
+            cache[size] = run_traced(copy, (*prefix, *(size,) * n))[1] is None
         return cache[size]
 
     return runs

@@ -416,3 +416,34 @@ def test_branches_with_different_strides_are_not_fixed_by_a_tiny_input_size() ->
 
     (problem,) = diagnose(Net(), (1, 3, 8, 8)).problems
     assert problem.kind == "concat" and problem.fix.startswith("no useful input size fixes this (only 1 would run)")
+
+
+@pytest.mark.parametrize(
+    ("shape", "fix"),
+    [
+        ((1, 1, 60, 64), "use a height of 48 or 64 instead of 60"),
+        ((1, 1, 64, 60), "use a width of 48 or 64 instead of 60"),
+        ((1, 1, 60, 44), "use a height of 48 or 64 instead of 60 and a width of 32 or 48 instead of 44"),
+    ],
+)
+def test_a_rectangular_input_names_the_side_that_does_not_halve(shape: tuple[int, ...], fix: str) -> None:
+    g = preset("notebook")[0].replace(depth=4, input_size=64, ngf=8)
+    with torch.device("meta"):
+        model = build_generator(g)
+    first = diagnose(model, shape).problems[0]
+    assert first.fix.startswith(fix)
+    side = "height" if shape[2] % 16 else "width"
+    assert f"The input {side} {shape[2] if side == 'height' else shape[3]} is halved" in first.message
+    with pytest.raises(RuntimeError, match="Expected size"):  # PyTorch agrees: it cannot run
+        build_generator(g)(torch.zeros(shape))
+
+
+def test_valid_sizes_of_1d_and_3d_models_vary_their_own_spatial_dims() -> None:
+    from inspector.input_sizes import valid_input_sizes
+
+    conv1d = nn.Sequential(nn.Conv1d(3, 8, 3), nn.Conv1d(8, 4, 3))
+    for shape in ((2, 3, 20), None):
+        sizes = valid_input_sizes(conv1d, shape)
+        assert sizes is not None and sizes.minimum == 5 and sizes.step == 1  # 5 -> 3 -> 1
+    sizes = valid_input_sizes(nn.Sequential(nn.Conv3d(3, 8, 3)), (1, 3, 8, 8, 8))
+    assert sizes is not None and sizes.minimum == 3
