@@ -432,8 +432,8 @@ def test_a_rectangular_input_names_the_side_that_does_not_halve(shape: tuple[int
         model = build_generator(g)
     first = diagnose(model, shape).problems[0]
     assert first.fix.startswith(fix)
-    side = "height" if shape[2] % 16 else "width"
-    assert f"The input {side} {shape[2] if side == 'height' else shape[3]} is halved" in first.message
+    side, size = ("width", shape[3]) if shape[3] % 16 else ("height", shape[2])  # the last side that breaks
+    assert f"The input {side} {size} is halved" in first.message
     with pytest.raises(RuntimeError, match="Expected size"):  # PyTorch agrees: it cannot run
         build_generator(g)(torch.zeros(shape))
 
