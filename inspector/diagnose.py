@@ -121,6 +121,7 @@ class _Doctor:
     norm_carry: str = "expect"
     found: list[_Found] = field(default_factory=list)
     concats: list[ConcatRecord] = field(default_factory=list)
+    order: dict[str, int] = field(default_factory=dict)  # leaf name -> when it first ran
 
     def __post_init__(self) -> None:
         self.modules = dict(self.model.named_modules())
@@ -175,8 +176,13 @@ class _Doctor:
         if src.concat is not None and src.concat < len(self.concats):
             c = self.concats[src.concat]
             if c.op == "torch.cat" and c.dim == dim:
+                # The skip is the input made first (an encoder's), wherever it sits in the list:
+                # the notebook writes cat([decoder, encoder]), milesial's U-Net cat([encoder, decoder]).
+                when = [-1 if r.producer == INPUT else self.order.get(leaf, 1 << 30)
+                        for r, leaf in zip(c.inputs, c.input_layers)]
+                skip = when.index(min(when)) if len(c.inputs) == 2 else -1
                 parts = [
-                    f"{r.shape[dim]} {'skip ' if i else ''}from {r.producer}"
+                    f"{r.shape[dim]} {'skip ' if i == skip else ''}from {r.producer}"
                     for i, r in enumerate(c.inputs)
                     if len(r.shape) > dim
                 ]
@@ -192,6 +198,7 @@ class _Doctor:
     def check_layer(
         self, name: str, module: nn.Module, args: tuple[Any, ...], sources: list[Source | None]
     ) -> tuple[Any, ...] | None:
+        self.order.setdefault(name, len(self.order))  # call order: the earlier input of a cat is the skip
         if not args or not isinstance(args[0], Tensor):
             return None
         x, src = args[0], (sources[0] if sources else None)

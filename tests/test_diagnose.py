@@ -447,3 +447,20 @@ def test_valid_sizes_of_1d_and_3d_models_vary_their_own_spatial_dims() -> None:
         assert sizes is not None and sizes.minimum == 5 and sizes.step == 1  # 5 -> 3 -> 1
     sizes = valid_input_sizes(nn.Sequential(nn.Conv3d(3, 8, 3)), (1, 3, 8, 8, 8))
     assert sizes is not None and sizes.minimum == 3
+
+
+def test_the_skip_is_the_earlier_input_wherever_it_sits_in_the_cat() -> None:
+    class EncoderFirst(nn.Module):  # milesial's Pytorch-UNet writes torch.cat([x2, x1], dim=1)
+        def __init__(self) -> None:
+            super().__init__()
+            self.down = nn.Conv2d(1, 8, 4, 2, 1)
+            self.mid = nn.Conv2d(8, 8, 4, 2, 1)
+            self.up = nn.ConvTranspose2d(8, 8, 4, 2, 1)
+            self.conv = nn.Conv2d(8, 2, 3, 1, 1)  # should take 8 + 8 = 16
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            skip = self.down(x)
+            return self.conv(torch.cat([skip, self.up(self.mid(skip))], 1))
+
+    (problem,) = diagnose(EncoderFirst(), (1, 1, 16, 16)).problems
+    assert problem.fix == "conv: Conv2d in_channels 8 -> 16 (8 skip from down + 8 from up)"
