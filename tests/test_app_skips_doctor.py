@@ -150,6 +150,24 @@ def test_bad_settings_never_show_a_traceback(doctor: AppTest) -> None:
     doctor.number_input(key="doctor.size.sidebar-d.256").set_value(8).run()
     assert not doctor.exception
     assert "kernel" in _texts(doctor.error)
-    doctor.number_input(key="cfg.g.input_size").set_value(100).run()  # an impossible sidebar setting
+    doctor.number_input(key="cfg.g.input_size").set_value(100).run()  # impossible for the U-Net only
     assert not doctor.exception
-    assert "cannot build a model" in _texts(doctor.error)
+    assert "cannot build" not in _texts(doctor.error)  # the discriminator example still works at 100
+    doctor.selectbox(key="doctor.example").set_value("The sidebar's generator (break it yourself)").run()
+    assert not doctor.exception
+    assert "These settings cannot build the generator: input_size must be a multiple of" in _texts(doctor.error)
+
+
+def test_a_generator_only_page_is_not_blocked_by_the_discriminator(skips: AppTest) -> None:
+    skips.number_input(key="cfg.g.depth").set_value(2).run()
+    skips.number_input(key="cfg.g.input_size").set_value(8).run()  # fine for a depth-2 U-Net, not for D
+    assert not skips.exception and not skips.error
+    assert skips.metric[0].value == "0"
+    assert "no skip connection at all" in _texts(skips.markdown)
+
+
+def test_the_channels_box_follows_the_sidebar(doctor: AppTest) -> None:
+    doctor.selectbox(key="doctor.example").set_value("The sidebar's discriminator (break it yourself)").run()
+    doctor.number_input(key="cfg.d.in_channels").set_value(2).run()
+    assert not doctor.exception and not doctor.error
+    assert doctor.number_input(key="doctor.channels.sidebar-d.2").value == 2

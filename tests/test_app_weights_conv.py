@@ -62,7 +62,7 @@ def test_weight_init_explains_a_model_that_cannot_run() -> None:
     at = _open("weight_init.py", **{"wi.part": "discriminator"})
     at.selectbox(key="cfg.preset").set_value("notebook-as-written").run()
     assert not at.exception
-    assert any("cannot run a forward pass" in w.value for w in at.warning)
+    assert any("notebook's typo" in w.value and "Mismatch doctor" in w.value for w in at.warning)
     assert at.dataframe[0].value["init"][0] == "as built"  # the weights are still shown
 
 
@@ -140,3 +140,17 @@ def test_weight_init_refuses_a_model_too_big_to_build_for_real() -> None:
     at = _open("weight_init.py", **{"cfg.d.ndf": 512, "cfg.d.n_layers": 4, "wi.part": "discriminator"})
     assert not at.exception
     assert "GiB of float32 weights" in at.error[0].value and "up to 200,000,000" in at.error[0].value
+
+
+def test_weight_init_skips_the_activation_pass_when_it_would_be_huge() -> None:
+    at = _open("weight_init.py", **{"cfg.g.ngf": 8, "cfg.g.depth": 12, "cfg.g.input_size": 4096})
+    assert not at.exception
+    assert any("forward pass at 4096x4096" in i.value and "not drawn" in i.value for i in at.info)
+    assert at.dataframe[0].value["init"][0] == "as built"  # the weights are still shown
+
+
+def test_weight_init_shows_the_code_that_ran() -> None:
+    at = _open("weight_init.py", **{"wi.part": "discriminator", "wi.scheme": "kaiming"})
+    codes = [c.value for c in at.code]
+    assert any("kaiming_normal_" in c for c in codes) and any("kaiming_uniform_" in c for c in codes)
+    assert "a different shape" in _texts(at)

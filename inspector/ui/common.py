@@ -24,11 +24,34 @@ def notebook_code(code: str, caption: str, expanded: bool = False) -> None:
         st.code(code, language="python")
 
 
-def current_configs() -> tuple[GeneratorConfig, DiscriminatorConfig]:
-    """The configs chosen in the sidebar. If they are invalid, explain why and stop the page."""
-    error = st.session_state.get("config_error")
-    if error:
-        st.error(f"These settings cannot build a model: {error}")
+def _configs(parts: tuple[str, ...]) -> tuple[GeneratorConfig | None, DiscriminatorConfig | None]:
+    """The sidebar's configs; if one that ``parts`` needs is invalid, explain why and stop the page."""
+    errors: dict[str, str] = st.session_state.get("config_errors") or {}
+    bad = [part for part in parts if errors.get(part)]
+    if bad:
+        for part in bad:
+            st.error(f"These settings cannot build the {part}: {errors[part]}")
         st.info("Change the settings in the sidebar, or pick a preset again to start over.")
         st.stop()
-    return st.session_state["generator_config"], st.session_state["discriminator_config"]
+    return st.session_state.get("generator_config"), st.session_state.get("discriminator_config")
+
+
+def current_configs() -> tuple[GeneratorConfig, DiscriminatorConfig]:
+    """Both networks' configs (pages that show or train both)."""
+    g, d = _configs(("generator", "discriminator"))
+    assert g is not None and d is not None
+    return g, d
+
+
+def current_generator() -> GeneratorConfig:
+    """The generator's config; the page stops with the reason if it is invalid."""
+    g, _ = _configs(("generator",))
+    assert g is not None
+    return g
+
+
+def current_discriminator() -> DiscriminatorConfig:
+    """The discriminator's config; the page stops with the reason if it is invalid."""
+    _, d = _configs(("discriminator",))
+    assert d is not None
+    return d

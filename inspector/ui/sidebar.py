@@ -39,7 +39,8 @@ def _ensure_state() -> None:
 
 
 def model_sidebar() -> None:
-    """Render the settings and store ``generator_config``, ``discriminator_config`` or ``config_error``."""
+    """Render the settings and store ``generator_config`` and ``discriminator_config`` (None when
+    invalid) and ``config_errors`` (part -> message)."""
     _ensure_state()
     ss = st.session_state
     with st.sidebar:
@@ -81,9 +82,13 @@ def model_sidebar() -> None:
     ss["cfg.d.input_size"] = ss["cfg.g.input_size"]
     g_values = {k[len("cfg.g.") :]: v for k, v in ss.items() if isinstance(k, str) and k.startswith("cfg.g.")}
     d_values = {k[len("cfg.d.") :]: v for k, v in ss.items() if isinstance(k, str) and k.startswith("cfg.d.")}
-    try:
-        ss["generator_config"] = GeneratorConfig.from_dict(g_values)
-        ss["discriminator_config"] = DiscriminatorConfig.from_dict(d_values)
-        ss["config_error"] = None
-    except (ValueError, TypeError) as exc:
-        ss["config_error"] = str(exc)
+    # Each network on its own: a U-Net valid at 8x8 is still worth exploring when the PatchGAN
+    # cannot take 8x8, so a page that needs only one network is not blocked by the other.
+    errors: dict[str, str] = {}
+    for part, cls, values in (("generator", GeneratorConfig, g_values), ("discriminator", DiscriminatorConfig, d_values)):
+        try:
+            ss[f"{part}_config"] = cls.from_dict(values)
+        except (ValueError, TypeError) as exc:
+            ss[f"{part}_config"] = None
+            errors[part] = str(exc)
+    ss["config_errors"] = errors

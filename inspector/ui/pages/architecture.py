@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from torch import nn
 
 from inspector import notebook_code as nb
 from inspector.compare import compare_to_reference
 from inspector.summary import Summary
-from inspector.ui.cache import model_blocks, model_summary
+from inspector.ui.cache import meta_model, model_blocks, model_summary
 from inspector.ui.common import current_configs, intro, notebook_code, notice
 from models import DiscriminatorConfig, GeneratorConfig
 
@@ -94,16 +95,27 @@ gen_tab, disc_tab, diff_tab = st.tabs(
     ["Generator (U-Net)", "Discriminator (PatchGAN)", "vs the pix2pix reference"]
 )
 
+def _largest_conv(cfg: GeneratorConfig) -> tuple[int, int, int, float]:
+    """(in, out, params) of the generator's largest conv, and the share of all parameters in convs that wide."""
+    convs = [m for m in meta_model(cfg).modules() if isinstance(m, nn.modules.conv._ConvNd)]
+    total = sum(p.numel() for p in meta_model(cfg).parameters())
+    big = max(convs, key=lambda m: m.weight.numel())
+    widest = max(max(m.in_channels, m.out_channels) for m in convs)
+    wide = sum(m.weight.numel() for m in convs if max(m.in_channels, m.out_channels) >= widest // 2)
+    return big.in_channels, big.out_channels, big.weight.numel(), wide / total
+
+
 with gen_tab:
     _network(g_cfg, "Generator")
+    c_in, c_out, c_params, share = _largest_conv(g_cfg)
     notice(
         [
-            "Each encoder halves the image and (up to 512) doubles the channels: "
+            f"Each encoder halves the image and doubles the channels (up to {g_cfg.ngf * g_cfg.max_mult}): "
             f"{g_cfg.input_size} -> {g_cfg.bottleneck_size} pixels after {g_cfg.depth} downsamplings.",
             "Decoder convs take twice the channels their encoder produced: the skip connection concatenates "
             "them (the **Skip connections** page shows every concatenation).",
-            "Almost all parameters sit in the 512-channel blocks near the middle: a 4x4 conv from 1024 to 512 "
-            "channels alone has 8.4 million.",
+            f"{share:.0%} of the parameters sit in the widest convs, near the middle: the largest, from {c_in} to "
+            f"{c_out} channels with a 4x4 kernel, alone has {c_params:,}.",
         ]
     )
     notebook_code(nb.GENERATOR, "Pix2Pix_Generator")
@@ -114,7 +126,10 @@ with disc_tab:
         [
             f"The output is not one number but a {d_cfg.output_size}x{d_cfg.output_size} map: one real/fake "
             "logit per overlapping patch of the input.",
-            "The first conv has no norm layer (C64 in the paper); the others are conv, norm, LeakyReLU(0.2).",
+            "The first conv has no norm layer (C64 in the paper); the others are conv, "
+            + (f"{d_cfg.norm} norm, " if d_cfg.norm != "none" else "")
+            + "LeakyReLU(0.2)"
+            + (" (norm is off in the sidebar)." if d_cfg.norm == "none" else "."),
             "There is no sigmoid at the end: the loss is `BCEWithLogitsLoss`, which applies it itself.",
         ]
     )

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from inspector import notebook_code as nb
 from inspector.colorize import colorize, load_generator
 from inspector.data import SAMPLE_FILES
 from inspector.errors import UserError
 from inspector.images import load_image
-from inspector.ui.common import current_configs, intro, notice
+from inspector.ui.common import current_generator, intro, notebook_code, notice
 from inspector.ui.training import session_owner, shared_runner
 
 MAX_CHECKPOINT_MB = 64  # the server's upload cap (.streamlit/config.toml); a CPU-sized model is ~10 MB
@@ -25,8 +26,16 @@ intro(
     "two colour channels a and b at its training size, and those are scaled up and joined with the photo's own "
     "full-resolution L. Use the checkpoint of your run on the **Train** page, or upload one.",
 )
-g_side, d_side = current_configs()
 owner = session_owner()
+notice(
+    [
+        "The generator never sees colour: the photo is converted to Lab and only L goes in, normalized as the "
+        "notebook's dataset does (L / 50 - 1). What comes out is ab / 110, scaled back and joined with L.",
+        "So the colorized photo keeps every edge and shadow of the original; only the hues are the model's guess.",
+    ],
+    title="What happens here",
+)
+notebook_code(nb.DATASET, "ColorizationDataset: the L / ab normalization that colorizing undoes")
 
 # --------------------------------------------------------------------------------- checkpoint
 snap = shared_runner().snapshot()
@@ -63,12 +72,9 @@ use_sidebar = st.checkbox(
 if checkpoint is None:
     st.info("Train a model on the **Train** page, or upload a checkpoint, to colorize a photo.")
     st.stop()
+g_side = current_generator() if use_sidebar else None  # the sidebar matters only when chosen
 try:
-    generator, ckpt = load_generator(
-        checkpoint, name=name,
-        generator_config=g_side if use_sidebar else None,
-        discriminator_config=d_side if use_sidebar else None,
-    )
+    generator, ckpt = load_generator(checkpoint, name=name, generator_config=g_side)
 except UserError as exc:
     st.error(f"This checkpoint cannot be used: {exc}")
     st.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from inspector import notebook_code as nb
 from inspector.conv_anim import (
     MAX_DILATION,
     MAX_IN_SIZE,
@@ -33,6 +34,11 @@ DEFAULTS = {"cvt.in_size": 4, "cvt.kernel": 4, "cvt.stride": 2, "cvt.padding": 1
 for key, value in DEFAULTS.items():
     ss.setdefault(key, value)
 
+
+
+def _notebook_line(start: str) -> str:
+    """The first line of the notebook's generator that starts with ``start``, verbatim."""
+    return next(line.strip().rstrip(",") for line in nb.GENERATOR.splitlines() if line.strip().startswith(start))
 
 def _notebook_settings() -> None:
     for key, value in DEFAULTS.items():
@@ -156,7 +162,10 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
 
 st.subheader("Where the generator uses them")
 g_cfg = ss.get("generator_config")
-if g_cfg is not None:
+g_error = (ss.get("config_errors") or {}).get("generator")
+if g_error:
+    st.info(f"The sidebar's generator settings cannot build a U-Net ({g_error}), so its sizes are not shown here.")
+elif g_cfg is not None:
     sizes = [g_cfg.input_size // 2**i for i in range(g_cfg.depth + 1)]
     st.markdown(
         "Every down conv of the U-Net (`input_layer`, `encoder_*`, the first conv of `middle`) is "
@@ -168,9 +177,9 @@ if g_cfg is not None:
 if (args, op) == ((4, 4, 2, 1, 1), 0):
     st.info("These are the notebook's settings: 4x4 -> 2x2 on the left, 4x4 -> 8x8 on the right.")
 notebook_code(
-    "nn.Conv2d(in_ch, out_ch, kernel_size=4, stride=2, padding=1, bias=False)           # encoder: halves\n"
-    "nn.ConvTranspose2d(in_ch, out_ch, kernel_size=4, stride=2, padding=1, bias=False)  # decoder: doubles",
-    "the two layers every block is built from",
+    _notebook_line("nn.Conv2d(64, 128") + "  # encoder_1: halves\n"
+    + _notebook_line("nn.ConvTranspose2d(1024, 512") + "  # decoder_6: doubles",
+    "the two layers every block is built from (from Pix2Pix_Generator)",
 )
 notice([
     "Conv2d gathers: each output cell is one window of the padded input times the kernel. With stride 2 the "

@@ -13,7 +13,7 @@ from inspector.edit_layers import layer_channels
 from inspector.errors import UserError
 from inspector.input_sizes import valid_input_sizes
 from inspector.ui.cache import meta_model
-from inspector.ui.common import current_configs, intro, notebook_code, notice
+from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
 from inspector.ui.shapes import (
     Changes,
     discriminator_diagnosis,
@@ -103,11 +103,13 @@ title = st.selectbox("Broken example", list(BY_TITLE), key="doctor.example")
 ex = BY_TITLE[title]
 st.markdown(ex.story)
 
-if ex.sidebar:
-    g_cfg, d_cfg = current_configs()
+cfg: GeneratorConfig | DiscriminatorConfig
+if ex.sidebar:  # only the network the example breaks needs valid sidebar settings
+    cfg = current_generator() if ex.part == "generator" else current_discriminator()
+elif ex.part == "generator":
+    cfg = NOTEBOOK_G
 else:
-    g_cfg, d_cfg = NOTEBOOK_G, (AS_WRITTEN_D if ex.key == "as-written" else NOTEBOOK_D)
-cfg: GeneratorConfig | DiscriminatorConfig = g_cfg if ex.part == "generator" else d_cfg
+    cfg = AS_WRITTEN_D if ex.key == "as-written" else NOTEBOOK_D
 
 c1, c2, _ = st.columns([1, 1, 2])
 size = int(
@@ -129,7 +131,8 @@ if ex.part == "discriminator":
             1,
             64,
             ex.channels or cfg.in_channels,
-            key=f"doctor.channels.{ex.key}",
+            # follows the sidebar's in channels (a change there starts this box afresh)
+            key=f"doctor.channels.{ex.key}" + (f".{cfg.in_channels}" if ex.sidebar else ""),
             help="L + ab = 3 for the discriminator.",
         )
     )

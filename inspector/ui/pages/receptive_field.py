@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from inspector import notebook_code as nb
 from inspector.receptive_field import ReceptiveField, field_overlay, receptive_field, sample_photo
-from inspector.ui.common import current_configs, intro, notice
+from inspector.ui.common import current_discriminator, intro, notebook_code, notice
 from models import DiscriminatorConfig, list_presets, preset
 
 intro(
@@ -17,7 +18,7 @@ intro(
     "cells. Choose a cell of the map to see its patch on a photo.",
 )
 
-_, d_cfg = current_configs()
+d_cfg = current_discriminator()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -96,3 +97,5 @@ notice([
     "A bigger field judges larger structures; a smaller one judges texture and local colour, which is what "
     "the L1 loss does not capture. The paper found 70 x 70 the best trade-off.",
 ])
+notebook_code(nb.DISCRIMINATOR, "Pix2Pix_Discriminator (typo fixed): five kernel-4 convs, all stride 2, "
+              "which make its 94 x 94 field and 8 x 8 map at 256")

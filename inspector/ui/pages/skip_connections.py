@@ -7,7 +7,7 @@ import streamlit as st
 
 from inspector import notebook_code as nb
 from inspector.input_sizes import valid_input_sizes
-from inspector.ui.common import current_configs, intro, notebook_code, notice
+from inspector.ui.common import current_generator, intro, notebook_code, notice
 from inspector.ui.shapes import generator_diagnosis, show_diagram, show_problems
 from inspector.unet_diagram import block_rows, concat_rows
 
@@ -22,7 +22,7 @@ intro(
     "every call.",
 )
 
-g_cfg, _ = current_configs()
+g_cfg = current_generator()
 sizes = valid_input_sizes(g_cfg)
 assert sizes is not None  # a GeneratorConfig always has a formula
 
@@ -92,9 +92,16 @@ inplace = (
 )
 notice(
     [
-        "Each decoder conv takes the decoder path **plus** the skip: 512 + 512 = 1024 channels for the "
-        "inner blocks, 256 + 256 = 512 and 128 + 128 = 256 further up. That is the `1024` in the notebook's "
-        "`nn.ConvTranspose2d(1024, 512, ...)`.",
+        (
+            "Each decoder conv takes the decoder path **plus** the skip: here "
+            + ", ".join(dict.fromkeys(c.arithmetic() for c in cats))
+            + " channels, top of the table first. In the notebook that is the `1024` of "
+            "`nn.ConvTranspose2d(1024, 512, ...)`."
+        )
+        if cats
+        else f"This generator has no skip connection at all: at depth {g_cfg.depth} there is no encoder/decoder "
+        "pair between `input_layer`, `middle` and `output_layer`, and the outermost skip is off. Raise the depth "
+        "to see them appear.",
         "`torch.cat` along channels needs equal heights and widths. The encoder rounds odd sizes down when "
         f"it halves (300 -> 150 -> 75 -> 37), the decoder doubles back exactly (37 -> 74), so the input must "
         f"be a multiple of 2**{g_cfg.depth} = {2**g_cfg.depth}.",

@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from inspector import notebook_code as nb
+from inspector.diagnose import real_run_bytes
 from inspector.ui.cache import meta_model, real_model
-from inspector.ui.common import current_configs, intro, notebook_code, notice
+from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
 from inspector.weights import (
     AS_BUILT,
     ActivationStats,
@@ -30,14 +31,28 @@ intro(
     "init does to a signal travelling through the network.",
 )
 
-g_cfg, d_cfg = current_configs()
 SCHEME_HELP = {
     "normal": "N(0, gain) for conv weights: the paper and the notebook (gain 0.02)",
     "xavier": "xavier_normal_(gain): std gain·√(2/(fan_in+fan_out)) (the reference's 'xavier', gain 0.02)",
     "kaiming": "kaiming_normal_: std √(2/fan_in), keeps the variance through ReLU layers",
     "default": "PyTorch's own init again (reset_parameters): a fresh draw of the 'before'",
 }
+WHAT_RUNS = {
+    "xavier": "if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):\n"
+              "    nn.init.xavier_normal_(m.weight, gain=gain)  # std gain·√(2/(fan_in+fan_out))\n"
+              "    nn.init.zeros_(m.bias)  # when it has one\n"
+              "elif isinstance(m, nn.BatchNorm2d):\n"
+              "    nn.init.normal_(m.weight, 1.0, gain); nn.init.zeros_(m.bias)",
+    "kaiming": "if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):\n"
+               "    nn.init.kaiming_normal_(m.weight)  # std √(2/fan_in), for ReLU\n"
+               "    nn.init.zeros_(m.bias)  # when it has one\n"
+               "elif isinstance(m, nn.BatchNorm2d):\n"
+               "    nn.init.normal_(m.weight, 1.0, gain); nn.init.zeros_(m.bias)",
+    "default": "m.reset_parameters()  # PyTorch's own: conv weights U(-b, b), b = 1/√fan_in\n"
+               "                      # (kaiming_uniform_ with a=√5); BatchNorm γ = 1, β = 0",
+}
 MAX_REAL_PARAMS = 200_000_000  # 0.8 GB of float32 weights per copy
+MAX_PROBE_BYTES = 1 << 30  # the activation chart's forward pass, per init
 
 GROUP_LABELS = {
     "all_conv": "all conv weights together",
@@ -56,7 +71,7 @@ scheme = c[1].selectbox("Init to compare", tuple(SCHEME_HELP), key="wi.scheme",
 gain = c[2].number_input("gain", min_value=1e-4, max_value=10.0, value=0.02, step=0.01, format="%.4f",
                          key="wi.gain", help="std of `normal`, gain of `xavier`; BatchNorm γ ~ N(1, gain)")
 seed = c[3].number_input("seed", min_value=0, max_value=10_000, value=0, key="wi.seed")
-cfg: GeneratorConfig | DiscriminatorConfig = g_cfg if part == "generator" else d_cfg
+cfg: GeneratorConfig | DiscriminatorConfig = current_generator() if part == "generator" else current_discriminator()
 
 
 @st.cache_data(max_entries=8, show_spinner="Copying the model, initializing it and counting its weights...")
@@ -129,10 +144,18 @@ with left:
 with mid:
     st.altair_chart(_hist_chart(ta, f"After: init_weights(model, '{scheme}')"), width="stretch")
 with code:
-    if scheme == "kaiming":
-        notebook_code(nb.KAIMING_INIT, "the Kaiming variant it shows for comparison", expanded=True)
+    if scheme == "normal":  # exactly what runs: init_weights(model, "normal") is ini_weight
+        notebook_code(nb.INIT, "ini_weight (the paper's N(0, 0.02)), which is what ran", expanded=True)
     else:
-        notebook_code(nb.INIT, "ini_weight (the paper's N(0, 0.02))", expanded=True)
+        st.markdown(f"**What ran** (`init_weights(model, '{scheme}')`, per layer)")
+        st.code(WHAT_RUNS[scheme], language="python")
+        if scheme == "kaiming":
+            notebook_code(nb.KAIMING_INIT, "its Kaiming example, for comparison")
+            st.caption("The notebook's example draws kaiming_**uniform**_ on Conv2d only and sets γ to exactly 1; "
+                       "the histogram here is kaiming_**normal**_ on every conv, γ ~ N(1, gain). Same std "
+                       "√(2/fan_in), a different shape.")
+        else:
+            notebook_code(nb.INIT, "ini_weight (the paper's N(0, 0.02)), the init it compares against")
 st.caption("Red: the distribution the init draws from (for a group of layers, the mixture of each layer's, "
            "weighted by size). Dashed: a constant (BatchNorm γ = 1 and β = 0 as built).")
 
@@ -170,12 +193,27 @@ mode = a1.radio(
                            "train": "the batch's stats (train): the first training step"}[m],
 )
 layers_shown = a2.radio("Show", ("conv outputs", "every layer"), horizontal=True, key="wi.layers")
-try:
-    acts = _activations(cfg, mode, float(gain), int(seed))
-except (RuntimeError, ValueError, MemoryError) as exc:  # e.g. the notebook's typo: a channel mismatch
-    st.warning(f"This {part} cannot run a forward pass, so there are no activations to show: "
-               f"{str(exc).splitlines()[0]}")
-    acts = None
+acts = None
+probe = probe_shape(cfg, batch=1)
+if getattr(cfg, "notebook_bug", False):
+    st.warning("This discriminator has the notebook's typo (`model.2` is `Conv2d(3, 64)` but `model.0` hands it 64 "
+               "channels), so no signal gets through it and there are no activations to show. The **Mismatch "
+               "doctor** page explains the error; untick the typo in the sidebar to see the activations.")
+else:
+    try:
+        need = real_run_bytes(meta_model(cfg), probe)
+    except Exception:  # the forward below reports a model that cannot run
+        need = 0
+    if need > MAX_PROBE_BYTES:
+        st.info(f"The activations need a forward pass at {probe[-1]}x{probe[-1]}, the smallest size this "
+                f"{part} takes, about {need / 2**30:.1f} GiB of memory for each init: not drawn. Lower the depth "
+                "in the sidebar to see them.")
+    else:
+        try:
+            acts = _activations(cfg, mode, float(gain), int(seed))
+        except (RuntimeError, ValueError, MemoryError) as exc:  # a model that cannot run
+            st.warning(f"This {part} cannot run a forward pass, so there are no activations to show: "
+                       f"{str(exc).splitlines()[0]}")
 if acts is not None:
     types = ("Conv2d", "ConvTranspose2d") if layers_shown == "conv outputs" else None
     frames = []
