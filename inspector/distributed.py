@@ -8,6 +8,8 @@ images and lets rank 0 alone write files.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from dataclasses import dataclass
 
@@ -64,6 +66,19 @@ def setup(device_name: str = "auto") -> tuple[DistInfo, torch.device]:
     return current(), device
 
 
-def teardown() -> None:
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+def teardown(wait: bool = True) -> None:
+    """Leave the process group cleanly: every rank together, nothing of it left for exit.
+
+    Rank 0 writes the last checkpoint while the others are done: without the barrier a rank could
+    destroy its gloo pairs while the other still talks to it, and DDP's reducers freed only at
+    interpreter exit can hold gloo work whose threads then abort the process (SIGABRT,
+    "terminate called without an active exception"). ``wait=False`` after an error: a failed
+    rank must not wait in a barrier its peers, still training, would never join.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if wait:
+        with contextlib.suppress(RuntimeError):  # a peer already gone: nothing to wait for
+            dist.barrier()
+    gc.collect()  # free the trainer's DDP wrappers (reference cycles) while the group still exists
+    dist.destroy_process_group()

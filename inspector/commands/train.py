@@ -9,6 +9,7 @@ The same command under ``torchrun --nproc_per_node=N`` trains with DistributedDa
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -91,9 +92,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     info, device = distributed.setup(args.device)
     try:
-        return _run(args, info, device)
-    finally:
-        distributed.teardown()
+        code = _run(args, info, device)
+    except BaseException:
+        distributed.teardown(wait=False)
+        raise
+    distributed.teardown()
+    if info.distributed:
+        # A torchrun worker is done once its group is gone: skip the interpreter's teardown, where
+        # gloo's C++ threads can still abort a finished, successful rank (SIGABRT at exit).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
