@@ -43,7 +43,9 @@ from inspector.train import TrainConfig, Trainer, load_size
 from models import build_discriminator, build_generator, init_weights, preset
 
 # Dense bf16 tensor-core peaks (FLOP/s) for the MFU line; other GPUs: pass --peak-tflops.
-PEAKS = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L40S": 362e12, "RTX 4090": 165e12}
+# Dense bf16 peaks, most specific name first (an "H100 PCIe" must not match "H100").
+PEAKS = [("H100 PCIe", 756e12), ("H100 NVL", 835e12), ("H200", 989e12), ("H100", 989e12), ("A100", 312e12),
+         ("L40S", 362e12), ("RTX 4090", 165e12)]
 
 
 class ColorizationDataset(Dataset):
@@ -137,16 +139,18 @@ def bench_notebook(g_cfg, d_cfg, batch: int, steps: int, warmup: int, device: to
 
 def bench_project(g_cfg, d_cfg, batch: int, steps: int, warmup: int, device: torch.device) -> float:
     train, val = split_train_val(sample_images(load_size(g_cfg.input_size)), 0.2, seed=0)
+    log_every = 10 if device.type == "cuda" else 1
     config = TrainConfig(steps=steps + warmup, batch=batch, sample_every=0, checkpoint_every=0,
-                         log_every=10 if device.type == "cuda" else 1, device=device.type)
+                         log_every=log_every, device=device.type)
     trainer = Trainer(g_cfg, d_cfg, config, train, val, device=device)
     marks: dict[int, float] = {}
     trainer.add_callback("on_step_end", lambda m: marks.__setitem__(m.step, m.elapsed_s))
     result = trainer.fit()
     if result.status != "completed":
         raise SystemExit(f"the project's trainer did not complete: {result.message}")
-    # elapsed_s is taken when losses are fetched (a device sync); on CUDA every 10 steps.
-    first = min(s for s in marks if s >= warmup)
+    # elapsed_s is taken when losses are fetched (a device sync): on CUDA every 10 steps, so time
+    # from the first fetched step after the warm-up, whose clock matches its step count.
+    first = min(s for s in marks if s >= warmup and s % log_every == 0)
     return (steps + warmup - first) * batch / (marks[steps + warmup] - marks[first])
 
 
@@ -179,6 +183,10 @@ def main() -> int:
     p.add_argument("--warmup", type=int, default=3 if device.type == "cpu" else 10)
     p.add_argument("--peak-tflops", type=float, help="dense bf16 peak of this GPU, for MFU")
     args = p.parse_args()
+    if device.type == "cuda":
+        # The trainer turns cuDNN's autotuner on for itself; on for both loops from the start, so the
+        # notebook's loop is not timed once without it and then with it.
+        torch.backends.cudnn.benchmark = True
 
     g, d = preset(args.preset)
     g = g.replace(ngf=args.ngf, depth=args.depth, input_size=args.size)
@@ -201,7 +209,7 @@ def main() -> int:
     print(f"ratio project / notebook: {ours / nb:.2f}x")
     if device.type == "cuda":
         flops = step_flops(g, d, args.batch, device)
-        peak = args.peak_tflops * 1e12 if args.peak_tflops else next((v for k, v in PEAKS.items() if k in name), None)
+        peak = args.peak_tflops * 1e12 if args.peak_tflops else next((v for k, v in PEAKS if k in name), None)
         per_image = flops / args.batch
         for label, rate in (("notebook", nb), ("project", ours)):
             achieved = per_image * rate

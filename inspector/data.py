@@ -323,14 +323,23 @@ def make_batch(
         raise ValueError(f"batch and size must be positive, got batch={batch}, size={size}")
     device = images_u8.device
     draw = {"generator": generator, "device": generator.device}
-    index = torch.randint(n, (batch,), **draw).to(device)  # (B,)
-    if crop and s > size:
-        top = torch.randint(s - size + 1, (batch,), **draw).to(device)  # (B,)
-        left = torch.randint(s - size + 1, (batch,), **draw).to(device)
-    else:
-        top = left = torch.zeros(batch, dtype=torch.long, device=device)
-    no_flip = torch.zeros(batch, dtype=torch.bool, device=device)
-    mirrored = (torch.rand(batch, **draw) < 0.5).to(device) if flip else no_flip  # (B,) bool
+    # Every draw in one (4, B) tensor, moved in one copy: a plain CPU -> GPU copy of pageable memory
+    # waits for the GPU, and four of them per step would stop the CPU from queueing work ahead.
+    cropping = crop and s > size
+    draws = torch.stack(
+        [
+            torch.randint(n, (batch,), **draw),
+            torch.randint(s - size + 1, (batch,), **draw) if cropping else torch.zeros(batch, dtype=torch.long),
+            torch.randint(s - size + 1, (batch,), **draw) if cropping else torch.zeros(batch, dtype=torch.long),
+            (torch.rand(batch, **draw) < 0.5).long() if flip else torch.zeros(batch, dtype=torch.long),
+        ]
+    )  # (4, B) on the generator's device
+    if draws.device != device:
+        if device.type == "cuda" and draws.device.type == "cpu":
+            draws = draws.pin_memory()
+        draws = draws.to(device, non_blocking=True)
+    index, top, left = draws[0], draws[1], draws[2]  # (B,) each
+    mirrored = draws[3].bool()  # (B,)
 
     if (crop and s > size) or s == size:
         # One gather does crop and flip in uint8: row r of sample i is top[i] + r, column c is

@@ -71,8 +71,15 @@ def autocast(device: torch.device) -> contextlib.AbstractContextManager:
     return contextlib.nullcontext()
 
 
+def reset_peak_memory(device: torch.device) -> None:
+    """Start ``memory_mb``'s CUDA peak afresh (a server runs many trainings in one process)."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+
 def memory_mb(device: torch.device) -> float:
-    """Peak memory so far in MiB: allocated tensors on CUDA / MPS, the process's peak RSS on the CPU."""
+    """Memory in MiB: the peak of allocated tensors on CUDA (since ``reset_peak_memory``), the
+    current allocation on MPS (it keeps no peak), the process's peak RSS on the CPU."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
     if device.type == "mps":
@@ -95,7 +102,11 @@ def is_out_of_memory(exc: BaseException) -> bool:
     oom_type = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", None)
     if oom_type is not None and isinstance(exc, oom_type):
         return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+    text = str(exc).lower()
+    # cuDNN and cuBLAS report their own allocation failures without the words "out of memory".
+    return isinstance(exc, RuntimeError) and any(
+        key in text for key in ("out of memory", "cudnn_status_not_enough_memory", "cublas_status_alloc_failed")
+    )
 
 
 @contextlib.contextmanager

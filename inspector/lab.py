@@ -56,8 +56,14 @@ def _working(x: torch.Tensor, what: str) -> torch.Tensor:
 
 
 def _mix(matrix: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Apply a 3x3 colour matrix to every pixel: (3, 3) x (B, 3, H, W) -> (B, 3, H, W)."""
-    return torch.einsum("ij,bjhw->bihw", matrix.to(device=x.device, dtype=x.dtype), x)
+    """Apply a 3x3 colour matrix to every pixel: (3, 3) x (B, 3, H, W) -> (B, 3, H, W).
+
+    Written as multiply-adds, not einsum: autocast would run an einsum in bf16 (L off by almost 1),
+    while elementwise ops keep the input's precision, so the conversion is exact inside autocast too.
+    """
+    m = matrix.to(device=x.device, dtype=x.dtype)
+    rows = [m[i, 0] * x[:, 0] + m[i, 1] * x[:, 1] + m[i, 2] * x[:, 2] for i in range(3)]  # each (B, H, W)
+    return torch.stack(rows, dim=1)
 
 
 def _per_channel(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

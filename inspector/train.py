@@ -49,6 +49,7 @@ from inspector.device import (
     is_out_of_memory,
     memory_mb,
     pick_device,
+    reset_peak_memory,
     uses_channels_last,
 )
 from inspector.errors import UserError
@@ -325,6 +326,7 @@ class Trainer:
         else:
             init_weights(self.G, cfg.init, seed=cfg.seed)
             init_weights(self.D, cfg.init, seed=cfg.seed + 1)
+        reset_peak_memory(dev)
         if dev.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
         memory_format = torch.channels_last if uses_channels_last(dev) else torch.contiguous_format
@@ -340,6 +342,13 @@ class Trainer:
                 self.opt_D.load_state_dict(self.resume.optimizers["D"])
             except (KeyError, TypeError, ValueError, RuntimeError) as exc:
                 raise UserError(f"the checkpoint's optimizer state does not fit the models: {exc}") from None
+            # Checkpoints hold NCHW moments; give them the parameters' layout (channels_last on CUDA)
+            # so that Adam's grouped foreach update is not split into one kernel per tensor.
+            for opt in (self.opt_G, self.opt_D):
+                for p, state in opt.state.items():
+                    for key, value in state.items():
+                        if isinstance(value, torch.Tensor) and value.shape == p.shape:
+                            state[key] = torch.empty_like(p).copy_(value)
         # Each rank: its own share of the images and its own sampling stream.
         images = shard_images(self.train_set.images, rank, self.dist.world_size)
         self.images = images.to(dev)  # (N, 3, S, S) uint8, converted to Lab per batch on the device

@@ -64,7 +64,9 @@ class _fork_rng:
     def __enter__(self) -> None:
         if self.seed is not None:
             self.state = torch.get_rng_state()
-            torch.manual_seed(int(self.seed))
+            # Only the CPU generator (reset_parameters draws on CPU-built weights): torch.manual_seed
+            # would also reseed every CUDA device and undo a trainer's per-rank dropout streams.
+            torch.default_generator.manual_seed(int(self.seed))
 
     def __exit__(self, *exc: object) -> None:
         if self.state is not None:

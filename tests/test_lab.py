@@ -91,6 +91,17 @@ def test_channels_last_and_half_precision_inputs() -> None:
     torch.testing.assert_close(lab_half, rgb_to_lab(rgb.half().float()))
 
 
+def test_exact_inside_bf16_autocast() -> None:
+    # The trainer's step runs under bf16 autocast on CUDA; an einsum there would run in bf16 (L off by ~0.8).
+    rgb = _test_colours(torch.float32)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        lab = rgb_to_lab(rgb)
+        back = lab_to_rgb(lab)
+    assert lab.dtype == back.dtype == torch.float32
+    torch.testing.assert_close(lab.double(), _oracle_lab(rgb.double()), atol=1e-3, rtol=0)
+    torch.testing.assert_close(back, rgb, atol=1e-4, rtol=0)
+
+
 def test_gradients_are_finite_at_zero_and_at_the_switch_points() -> None:
     rgb = _test_colours(torch.float64).requires_grad_()
     lab_to_rgb(rgb_to_lab(rgb)).sum().backward()
