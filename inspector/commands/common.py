@@ -20,24 +20,23 @@ from models import (
 PARTS = ("generator", "discriminator")
 
 
-def positive_int(text: str) -> int:
+def _int_in(text: str, low: int, high: int | None, expected: str) -> int:
+    """``text`` as an integer in [low, high] (no upper bound when high is None), or argparse's error."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _int_in(text, 1, None, "a positive integer")
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
+    return _int_in(text, 0, None, "an integer >= 0")
 
 
 MAX_SEED = 2**31 - 1
@@ -45,23 +44,15 @@ MAX_SEED = 2**31 - 1
 
 def seed_int(text: str) -> int:
     """A seed: an integer from 0 to 2**31 - 1 (it is combined with ranks and steps)."""
-    value = non_negative_int(text)
-    if value > MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a seed from 0 to {MAX_SEED}, got {value}")
-    return value
+    non_negative_int(text)  # a negative seed says "expected an integer >= 0"
+    return _int_in(text, 0, MAX_SEED, f"a seed from 0 to {MAX_SEED}")
 
 
 def bounded_int(low: int, high: int) -> Callable[[str], int]:
     """An argparse type for an integer in [low, high]."""
 
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer from {low} to {high}, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected an integer from {low} to {high}, got {value}")
-        return value
+        return _int_in(text, low, high, f"an integer from {low} to {high}")
 
     parse.__name__ = "integer"  # argparse names the type in its messages
     return parse
