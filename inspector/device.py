@@ -40,6 +40,10 @@ def pick_device(name: str = "auto") -> torch.device:
         return torch.device("cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} was asked for, but PyTorch sees no CUDA GPU here; use --device cpu")
+    if name.startswith("cuda:"):
+        index, count = name[len("cuda:") :], torch.cuda.device_count()
+        if not (index.isdigit() and int(index) < count):
+            raise ValueError(f"device {name!r}: this machine has GPUs cuda:0 to cuda:{count - 1}")
     if name == "mps" and not _mps_available():
         raise ValueError("device 'mps' was asked for, but PyTorch sees no Apple GPU here; use --device cpu")
     return torch.device(name)

@@ -180,7 +180,9 @@ class Sample:
 @dataclass
 class TrainResult:
     status: Status
-    step: int  # the last step whose weights are in the model
+    # The last step known good. After a divergence or out-of-memory with log_every > 1, up to
+    # log_every - 1 later updates may already be in the live model; the checkpoint never has them.
+    step: int
     message: str
     checkpoint: Path | None = None  # the last good checkpoint
     checkpoint_step: int | None = None
