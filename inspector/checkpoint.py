@@ -305,8 +305,9 @@ def _read_torch(data: bytes, name: str, max_bytes: int = MAX_CHECKPOINT_BYTES) -
     if data[:2] == b"PK":  # torch.save's zip: its members may be compressed (a bomb), so sum what they hold
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                held = sum(info.file_size for info in archive.infolist())
-                packed = sum(info.compress_type != zipfile.ZIP_STORED for info in archive.infolist())
+                entries = archive.infolist()
+            held = sum(info.file_size for info in entries)
+            packed = sum(info.compress_type != zipfile.ZIP_STORED for info in entries)
         except (zipfile.BadZipFile, ValueError, OSError):
             held, packed = 0, 0  # torch.load below says what is wrong with it
         if held > max_bytes:

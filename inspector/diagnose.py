@@ -18,6 +18,7 @@ problem carrying PyTorch's own message.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -27,7 +28,7 @@ from torch import Tensor, nn
 
 from inspector.errors import UserError
 from inspector.input_sizes import InputSizes, valid_input_sizes
-from inspector.meta import cpu_copy, is_meta_limit, meta_copy
+from inspector.meta import cpu_copy, is_meta_limit, meta_copy, tensor_bytes
 from inspector.trace import (
     INPUT,
     ConcatRecord,
@@ -665,15 +666,18 @@ def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
     wrong; then ``trace`` equals ``inspector.trace(model, input_shape)``.
     """
     shape = check_shape(input_shape)
-    doctor, result, error, failed_in = _pass(model, shape, "expect")
-    device = "meta"
-    if error is not None and is_meta_limit(error) and cpu_copy(model, shape) is not None:
+    device, fresh_copy = "meta", meta_copy
+    doctor, result, error, failed_in = _pass(fresh_copy(model), shape, "expect")
+    if error is not None and is_meta_limit(error):
         # .item(), `if x.any():`, torch.ones(...) without a device: the meta device cannot run it
-        doctor, result, error, failed_in = _pass(model, shape, "expect", "cpu")
-        device = "cpu"
+        clone = cpu_copy(model, shape)
+        if clone is not None:
+            device, fresh_copy = "cpu", lambda m: cpu_copy(m, shape)
+            doctor, result, error, failed_in = _pass(clone, shape, "expect")
     if any(f.kind == "channels" and _is_norm(doctor.modules.get(f.module)) for f in doctor.found):
         # Which side of a norm mismatch is wrong shows downstream: keep the shorter explanation.
-        other = _pass(model, shape, "mend", device)
+        # Each pass needs its own copy: "mend" changes the copy's norms.
+        other = _pass(fresh_copy(model), shape, "mend")
         if len(other[0].found) < len(doctor.found):
             doctor, result, error, failed_in = other
     if error is not None:
@@ -695,11 +699,9 @@ def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
 
 
 def _pass(
-    model: nn.Module, shape: Shape, norm_carry: str, device: str = "meta"
+    copy: nn.Module, shape: Shape, norm_carry: str
 ) -> tuple[_Doctor, Trace, BaseException | None, str | None]:
-    # Each pass its own copy: "mend" changes the copy's norms.
-    copy = meta_copy(model) if device == "meta" else cpu_copy(model, shape)
-    assert copy is not None  # diagnose() checked that the CPU copy fits
+    """One doctor's pass over ``copy`` (a meta or CPU copy of the user's model, changed by the pass)."""
     doctor = _Doctor(copy, shape, norm_carry)
     result, error, failed_in = run_traced(copy, shape, doctor)
     return doctor, result, error, failed_in
@@ -720,18 +722,10 @@ def real_run_bytes(model: nn.Module, input_shape: Sequence[int]) -> int:
     """
     shape = check_shape(input_shape)
     copy = meta_copy(model)
-    weights = sum(t.numel() * t.element_size() for t in [*copy.parameters(), *copy.buffers()])
     result, _, _ = run_traced(copy, shape)
-    activations = _numel(shape) + sum(_numel(r.output_shape) for r in result.layers if r.output_shape)
-    activations += sum(_numel(c.output_shape) for c in result.concats)
-    return weights + 4 * activations
-
-
-def _numel(shape: Sequence[int]) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+    activations = math.prod(shape) + sum(math.prod(r.output_shape) for r in result.layers if r.output_shape)
+    activations += sum(math.prod(c.output_shape) for c in result.concats)
+    return tensor_bytes(copy) + 4 * activations
 
 
 def pytorch_error(

@@ -7,6 +7,7 @@ batch 64 and 1024x1024 on it allocates nothing and takes milliseconds.
 from __future__ import annotations
 
 import copy
+import math
 
 import torch
 from torch import nn
@@ -82,8 +83,7 @@ def cpu_copy(model: nn.Module, input_shape: tuple[int, ...]) -> nn.Module | None
     """A copy of ``model`` on the CPU with its weights (zeros where it has none, e.g. a meta model);
     None when weights and input together exceed ``MAX_CPU_FALLBACK_BYTES``."""
     clone = meta_copy(model)
-    tensors = [*clone.parameters(), *clone.buffers()]
-    need = sum(t.numel() * t.element_size() for t in tensors) + 4 * _numel(input_shape)
+    need = tensor_bytes(clone) + 4 * math.prod(input_shape)
     if need > MAX_CPU_FALLBACK_BYTES:
         return None
     clone = clone.to_empty(device="cpu")
@@ -99,8 +99,6 @@ def cpu_copy(model: nn.Module, input_shape: tuple[int, ...]) -> nn.Module | None
     return clone
 
 
-def _numel(shape: tuple[int, ...]) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+def tensor_bytes(model: nn.Module) -> int:
+    """Bytes of ``model``'s parameters and buffers (a meta model's too: sizes need no storage)."""
+    return sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])

@@ -23,6 +23,7 @@ substitute a well-formed input, so that a traced pass can carry on after a misma
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
@@ -240,11 +241,11 @@ class _Recorder(TorchFunctionMode):
         super().__init__()
         self.checker = checker
         self.names = {id(m): n for n, m in model.named_modules()}
-        self.modules_by_id = {id(m): m for _, m in model.named_modules()}
-        self.leaves = {id(m) for _, m in hooked_modules(model) if _is_leaf(m)}
+        leaves = [m for _, m in hooked_modules(model) if _is_leaf(m)]
+        self.leaves = {id(m) for m in leaves}
         # Inside PyTorch's own leaves (Conv2d calls F.conv2d...) calls are not recorded; inside a
         # user's childless module (a YOLO-style `Concat`) they are: its torch.cat is a skip too.
-        self.opaque = {i for i in self.leaves if _is_torch_module(self.modules_by_id[i])}
+        self.opaque = {id(m) for m in leaves if _is_torch_module(m)}
         _, top = top_level_blocks(model)
         self.top = {id(m): n for n, m in top}
         self.block_of_name = {n: n for n, _ in top}
@@ -516,7 +517,7 @@ def run_traced(
     for _, module in hooked_modules(meta_model):
         handles.append(module.register_forward_pre_hook(rec.pre_hook))
         handles.append(module.register_forward_hook(rec.post_hook))
-    device = next((t.device for t in [*meta_model.parameters(), *meta_model.buffers()]), torch.device("meta"))
+    device = next((t.device for t in itertools.chain(meta_model.parameters(), meta_model.buffers())), torch.device("meta"))
     if device.type == "meta":
         x = torch.empty(shape, device="meta", dtype=_input_dtype(meta_model))
     else:  # the CPU fallback (meta.cpu_copy): fixed values, so a data-dependent forward is repeatable

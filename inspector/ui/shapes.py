@@ -12,6 +12,7 @@ import torch
 
 from inspector.diagnose import Diagnosis, Problem, diagnose, pytorch_error
 from inspector.edit_layers import with_channels
+from inspector.errors import UserError
 from inspector.trace import fmt_shape
 from inspector.ui.cache import meta_model
 from inspector.unet_diagram import diagram_dot
@@ -53,10 +54,17 @@ def pytorch_message(
     size: int,
     plan: Plan | None = None,
     changes: Changes = (),
-) -> str | None:
-    """PyTorch's own error for the same model on CPU (None if it runs)."""
+) -> tuple[str | None, str | None]:
+    """(PyTorch's own error for the same model on CPU or None if it runs, why it was not run or None).
+
+    A refusal is an answer too, cached like one: a model too big to run is not re-measured on
+    every rerun of the page.
+    """
     model = _generator(cfg, plan) if isinstance(cfg, GeneratorConfig) else _discriminator(cfg, changes)
-    return pytorch_error(model, (1, channels, size, size))
+    try:
+        return pytorch_error(model, (1, channels, size, size)), None
+    except UserError as exc:
+        return None, str(exc)
 
 
 def show_diagram(d: Diagnosis, title: str = "") -> None:

@@ -10,7 +10,6 @@ import streamlit as st
 from inspector import notebook_code as nb
 from inspector.diagnose import Diagnosis
 from inspector.edit_layers import layer_channels
-from inspector.errors import UserError
 from inspector.input_sizes import valid_input_sizes
 from inspector.ui.cache import meta_model
 from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
@@ -248,10 +247,9 @@ with verdict_col:
         if d.sizes is not None and not d.sizes.is_valid(size):
             st.info(f"Valid input sizes: {d.sizes.describe()}. {d.sizes.why[0].upper() + d.sizes.why[1:]}.")
         try:
-            message = pytorch_message(cfg, channels, size, plan, changes)
-        except UserError as exc:  # too big to run for real: the doctor's answer stands
-            message = None
-            st.caption(f"What PyTorch says is not shown: {exc}.")
+            message, not_run = pytorch_message(cfg, channels, size, plan, changes)
+            if not_run:  # too big to run for real: the doctor's answer stands
+                st.caption(f"What PyTorch says is not shown: {not_run}.")
         except Exception as exc:  # building a real copy failed: the doctor's answer stands
             message = f"(could not run it on CPU: {exc})"
         if message:

@@ -80,6 +80,15 @@ def _weights(cfg: GeneratorConfig | DiscriminatorConfig, scheme: str, gain: floa
     return init_comparison(real_model(cfg), (scheme,), gain=gain, seed=seed)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _probe_bytes(cfg: GeneratorConfig | DiscriminatorConfig, probe: tuple[int, ...]) -> int:
+    """Memory the activation pass would need (a meta trace: cached, so reruns do not redo it)."""
+    try:
+        return real_run_bytes(meta_model(cfg), probe)
+    except Exception:  # the forward below reports a model that cannot run
+        return 0
+
+
 @st.cache_data(max_entries=8, show_spinner="Pushing a small batch through the network under each init...")
 def _activations(cfg: GeneratorConfig | DiscriminatorConfig, mode: str, gain: float,
                  seed: int) -> dict[str, ActivationStats]:
@@ -200,10 +209,7 @@ if getattr(cfg, "notebook_bug", False):
                "channels), so no signal gets through it and there are no activations to show. The **Mismatch "
                "doctor** page explains the error; untick the typo in the sidebar to see the activations.")
 else:
-    try:
-        need = real_run_bytes(meta_model(cfg), probe)
-    except Exception:  # the forward below reports a model that cannot run
-        need = 0
+    need = _probe_bytes(cfg, probe)
     if need > MAX_PROBE_BYTES:
         st.info(f"The activations need a forward pass at {probe[-1]}x{probe[-1]}, the smallest size this "
                 f"{part} takes, about {need / 2**30:.1f} GiB of memory for each init: not drawn. Lower the depth "
