@@ -14,8 +14,8 @@ import io
 from PIL import Image
 from timing import median_seconds  # bench/timing.py
 
-from inspector.conv_anim import conv_animation
-from inspector.conv_render import gif_bytes, render_frames
+from inspector.conv.animation import conv_animation
+from inspector.conv.render import gif_bytes, render_frames
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """How fast is the meta-device tracer? ``python bench/trace_speed.py``
 
-Prints, measured in this run: the median time of ``inspector.trace`` and of
+Prints, measured in this run: the median time of ``inspector.shapes.trace`` and of
 ``torchinfo.summary`` (a real forward pass on CPU) for the notebook generator at batch 16 and
 256x256, their ratio, and the time of ``trace`` at batch 64 and 1024x1024.
 Targets: trace at least 10x faster than torchinfo, and under 0.1 s at 1024x1024.
@@ -14,7 +14,7 @@ import torch
 import torchinfo
 from timing import median_seconds  # bench/timing.py
 
-from inspector.trace import trace
+from inspector.shapes.trace import trace
 from models import build_generator, preset
 
 

@@ -6,7 +6,7 @@ Both run in this process, on the same device, with the same model, batch and ima
   + ``skimage.color.rgb2lab`` + ``ToTensor`` per item), ``DataLoader(batch_size, num_workers=0)``, fp32,
   and the training step of the colorization tutorial the notebook follows (D on fake.detach() and
   real, loss halved; G through a frozen D, GAN + lambda * L1; a ``loss.item()`` per step).
-- **project**: ``inspector.train.Trainer``: images decoded once, kept as uint8 on the device, crops,
+- **project**: ``inspector.training.trainer.Trainer``: images decoded once, kept as uint8 on the device, crops,
   flips and Lab batched there; bf16 autocast and channels_last on CUDA.
 
 Prints images/s for each and the ratio; on a GPU also the model FLOPs utilization (FLOPs of one
@@ -37,9 +37,9 @@ from torchvision import transforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inspector.data import SAMPLE_FILES, sample_images, split_train_val
-from inspector.device import default_sizes, pick_device, synchronize
-from inspector.train import TrainConfig, Trainer, load_size
+from inspector.data.image_set import SAMPLE_FILES, sample_images, split_train_val
+from inspector.training.device import default_sizes, pick_device, synchronize
+from inspector.training.trainer import TrainConfig, Trainer, load_size
 from models import build_discriminator, build_generator, init_weights, preset
 
 # Dense bf16 tensor-core peaks (FLOP/s) for the MFU line; other GPUs: pass --peak-tflops.

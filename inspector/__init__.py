@@ -1,90 +1,124 @@
-"""pix2pix-inspector: pure logic that returns data (dataclasses, arrays, figures).
+"""pix2pix-inspector: pure logic that returns data (dataclasses, arrays, figures); never imports streamlit.
 
-Nothing here imports streamlit; ``inspector.ui`` renders what these functions return.
-Areas: shapes and summaries (``summary``, ``trace``, ``diagnose``, ``valid_input_sizes``),
-weights and convolution arithmetic (``weight_stats``, ``conv_animation``, ``receptive_field``),
-Lab colour and data (``rgb_to_lab``, ``sample_images``), training (``Trainer``, ``colorize``).
+Packages by concept: ``shapes`` (trace, summary, input sizes, U diagram), ``doctor`` (mismatch
+diagnosis), ``init_study`` (weight and activation statistics), ``conv`` (conv arithmetic, receptive
+field), ``colour`` (Lab), ``data`` (images, archives, image sets), ``training`` (trainer, run files,
+checkpoints, colorize), ``commands`` (the CLI) and ``ui`` (the Streamlit app).
+
+The public API below is loaded lazily: ``import inspector`` costs nothing until a name is used.
 """
 
-from inspector.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from inspector.colorize import Colorized, colorize, load_generator
-from inspector.compare import Difference, compare_to_reference
-from inspector.conv_anim import ConvAnimation, ConvSettings, conv_animation
-from inspector.conv_render import save_gif
-from inspector.data import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
-from inspector.device import pick_device
-from inspector.diagnose import Diagnosis, Problem, diagnose
-from inspector.errors import UserError
-from inspector.input_sizes import InputSizes, valid_input_sizes
-from inspector.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab
-from inspector.meta import meta_copy
-from inspector.receptive_field import ReceptiveField, receptive_field
-from inspector.summary import BlockParams, Summary, SummaryRow, block_params, summary
-from inspector.trace import BlockRecord, ConcatRecord, LayerRecord, TensorRef, Trace, trace
-from inspector.train import Sample, StepMetrics, TrainConfig, Trainer, TrainResult
-from inspector.weights import (
-    ActivationStats,
-    Theory,
-    WeightStats,
-    activation_comparison,
-    activation_stats,
-    init_comparison,
-    weight_stats,
-)
+from __future__ import annotations
 
-__all__ = [
-    "ActivationStats",
-    "BlockParams",
-    "BlockRecord",
-    "Checkpoint",
-    "Colorized",
-    "ConcatRecord",
-    "ConvAnimation",
-    "ConvSettings",
-    "Diagnosis",
-    "Difference",
-    "ImageSet",
-    "InputSizes",
-    "LayerRecord",
-    "Problem",
-    "ReceptiveField",
-    "Sample",
-    "SkippedFile",
-    "StepMetrics",
-    "Summary",
-    "SummaryRow",
-    "TensorRef",
-    "Theory",
-    "Trace",
-    "TrainConfig",
-    "TrainResult",
-    "Trainer",
-    "UserError",
-    "WeightStats",
-    "activation_comparison",
-    "activation_stats",
-    "block_params",
-    "colorize",
-    "compare_to_reference",
-    "conv_animation",
-    "denormalize_lab",
-    "diagnose",
-    "init_comparison",
-    "lab_to_rgb",
-    "load_checkpoint",
-    "load_folder",
-    "load_generator",
-    "load_uploads",
-    "meta_copy",
-    "normalize_lab",
-    "pick_device",
-    "receptive_field",
-    "rgb_to_lab",
-    "sample_images",
-    "save_checkpoint",
-    "save_gif",
-    "summary",
-    "trace",
-    "valid_input_sizes",
-    "weight_stats",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # shapes
+    "meta_copy": "inspector.shapes.meta",
+    "BlockRecord": "inspector.shapes.trace",
+    "ConcatRecord": "inspector.shapes.trace",
+    "LayerRecord": "inspector.shapes.trace",
+    "TensorRef": "inspector.shapes.trace",
+    "Trace": "inspector.shapes.trace",
+    "trace": "inspector.shapes.trace",
+    "BlockParams": "inspector.shapes.summary",
+    "Summary": "inspector.shapes.summary",
+    "SummaryRow": "inspector.shapes.summary",
+    "block_params": "inspector.shapes.summary",
+    "summary": "inspector.shapes.summary",
+    "InputSizes": "inspector.shapes.input_sizes",
+    "valid_input_sizes": "inspector.shapes.input_sizes",
+    "Difference": "inspector.shapes.compare",
+    "compare_to_reference": "inspector.shapes.compare",
+    # doctor
+    "Diagnosis": "inspector.doctor.diagnose",
+    "Problem": "inspector.doctor.diagnose",
+    "diagnose": "inspector.doctor.diagnose",
+    # init study
+    "ActivationStats": "inspector.init_study.weights",
+    "Theory": "inspector.init_study.weights",
+    "WeightStats": "inspector.init_study.weights",
+    "activation_comparison": "inspector.init_study.weights",
+    "activation_stats": "inspector.init_study.weights",
+    "init_comparison": "inspector.init_study.weights",
+    "weight_stats": "inspector.init_study.weights",
+    # conv
+    "ConvAnimation": "inspector.conv.animation",
+    "ConvSettings": "inspector.conv.animation",
+    "conv_animation": "inspector.conv.animation",
+    "save_gif": "inspector.conv.render",
+    "ReceptiveField": "inspector.conv.receptive_field",
+    "receptive_field": "inspector.conv.receptive_field",
+    # colour
+    "denormalize_lab": "inspector.colour.lab",
+    "lab_to_rgb": "inspector.colour.lab",
+    "normalize_lab": "inspector.colour.lab",
+    "rgb_to_lab": "inspector.colour.lab",
+    # data
+    "ImageSet": "inspector.data.image_set",
+    "SkippedFile": "inspector.data.image_set",
+    "load_folder": "inspector.data.image_set",
+    "load_uploads": "inspector.data.image_set",
+    "sample_images": "inspector.data.image_set",
+    # training
+    "Sample": "inspector.training.trainer",
+    "StepMetrics": "inspector.training.trainer",
+    "TrainConfig": "inspector.training.trainer",
+    "TrainResult": "inspector.training.trainer",
+    "Trainer": "inspector.training.trainer",
+    "Checkpoint": "inspector.training.checkpoint",
+    "load_checkpoint": "inspector.training.checkpoint",
+    "save_checkpoint": "inspector.training.checkpoint",
+    "Colorized": "inspector.training.colorize",
+    "colorize": "inspector.training.colorize",
+    "load_generator": "inspector.training.colorize",
+    "pick_device": "inspector.training.device",
+    # errors
+    "UserError": "inspector.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind a public name on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'inspector' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # the type checker and editors see the real names
+    from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab
+    from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
+    from inspector.conv.receptive_field import ReceptiveField, receptive_field
+    from inspector.conv.render import save_gif
+    from inspector.data.image_set import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
+    from inspector.doctor.diagnose import Diagnosis, Problem, diagnose
+    from inspector.errors import UserError
+    from inspector.init_study.weights import (
+        ActivationStats,
+        Theory,
+        WeightStats,
+        activation_comparison,
+        activation_stats,
+        init_comparison,
+        weight_stats,
+    )
+    from inspector.shapes.compare import Difference, compare_to_reference
+    from inspector.shapes.input_sizes import InputSizes, valid_input_sizes
+    from inspector.shapes.meta import meta_copy
+    from inspector.shapes.summary import BlockParams, Summary, SummaryRow, block_params, summary
+    from inspector.shapes.trace import BlockRecord, ConcatRecord, LayerRecord, TensorRef, Trace, trace
+    from inspector.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+    from inspector.training.colorize import Colorized, colorize, load_generator
+    from inspector.training.device import pick_device
+    from inspector.training.trainer import Sample, StepMetrics, TrainConfig, Trainer, TrainResult

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from inspector.commands.common import bounded_int, non_negative_int, positive_int, seed_int
-from inspector.conv_anim import MAX_IN_SIZE, MAX_KERNEL, MAX_OUT_SIZE
+from inspector.conv.animation import MAX_IN_SIZE, MAX_KERNEL, MAX_OUT_SIZE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,8 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.conv_anim import conv_animation
-    from inspector.conv_render import save_gif, save_pngs
+    from inspector.conv.animation import conv_animation
+    from inspector.conv.render import save_gif, save_pngs
 
     if (
         args.out is not None

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.colorize import colorize_file
+    from inspector.training.colorize import colorize_file
     from models import preset
 
     g_cfg = None

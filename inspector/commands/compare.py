@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.compare import compare_to_reference
+    from inspector.shapes.compare import compare_to_reference
 
     g, d = preset_configs(args.preset, args.input_size)
     rows = [r for r in compare_to_reference(g, d) if args.all or r.differs]

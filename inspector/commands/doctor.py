@@ -21,9 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.diagnose import diagnose
-    from inspector.input_sizes import valid_input_sizes
-    from inspector.trace import fmt_shape
+    from inspector.doctor.diagnose import diagnose
+    from inspector.shapes.input_sizes import valid_input_sizes
+    from inspector.shapes.trace import fmt_shape
 
     target = resolve(args)
     result = diagnose(target.model, target.input_shape)

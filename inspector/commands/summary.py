@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.summary import summary
+    from inspector.shapes.summary import summary
 
     g, d = preset_configs(args.preset, args.input_size, args.part)
     model, (channels, size) = build_part(g, d, args.part)

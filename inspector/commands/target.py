@@ -68,7 +68,7 @@ def resolve(args: argparse.Namespace) -> Target:
     if args.model and args.preset:
         raise UserError("give either FILE.py:NAME or --preset, not both")
     if args.model:
-        from inspector.loader import load_model
+        from inspector.shapes.loader import load_model
 
         model = load_model(args.model)
         shape = args.input or _guess_input(model)

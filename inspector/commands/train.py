@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from inspector import distributed
-from inspector.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from inspector.commands.common import add_preset_args, non_negative_int, positive_int, seed_int
 from inspector.errors import UserError
+from inspector.training import distributed
+from inspector.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
 
 EXIT_CODES = {"completed": 0, "diverged": 1, "out_of_memory": 2, "stopped": 130}
 MODEL_FLAGS = ("preset", "ngf", "depth", "size")
@@ -107,9 +107,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
-    from inspector.data import load_folder, sample_images, split_train_val
-    from inspector.device import default_sizes
-    from inspector.train import TrainConfig, Trainer, check_trainable, load_size
+    from inspector.data.image_set import load_folder, sample_images, split_train_val
+    from inspector.training.device import default_sizes
+    from inspector.training.trainer import TrainConfig, Trainer, check_trainable, load_size
     from models import preset
 
     overrides = {

@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.weights import (
+    from inspector.init_study.weights import (
         AS_BUILT,
         activation_comparison,
         histogram_figure,

@@ -6,7 +6,7 @@ import streamlit as st
 import torch
 from torch import nn
 
-from inspector.summary import BlockParams, Summary, block_params, summary
+from inspector.shapes.summary import BlockParams, Summary, block_params, summary
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
 
 

@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from inspector.diagnose import Diagnosis, Problem, diagnose, pytorch_error
-from inspector.edit_layers import with_channels
+from inspector.doctor.diagnose import Diagnosis, Problem, diagnose, pytorch_error
 from inspector.errors import UserError
-from inspector.trace import fmt_shape
+from inspector.shapes.diagram import diagram_dot
+from inspector.shapes.edit_layers import with_channels
+from inspector.shapes.trace import fmt_shape
 from inspector.ui.cache import meta_model
-from inspector.unet_diagram import diagram_dot
 from models import DiscriminatorConfig, GeneratorConfig, Plan, build_generator
 
 Changes = tuple[tuple[str, int, int], ...]  # (layer name, in, out): hashable channel edits

@@ -1,6 +1,6 @@
 """Session glue for the Train and Colorize pages: who owns the run, and stopping it on leaving.
 
-The training slot itself is :func:`inspector.background.get_runner` (one per server process,
+The training slot itself is :func:`inspector.ui.background.get_runner` (one per server process,
 reached through :func:`shared_runner`);
 this module only knows the Streamlit side: a per-session owner id, and the hook that
 ``streamlit_app.py`` calls on every run so that opening another page stops this session's run.
@@ -12,7 +12,7 @@ import uuid
 
 import streamlit as st
 
-from inspector.background import TrainingRunner, get_runner
+from inspector.ui.background import TrainingRunner, get_runner
 
 TRAIN_URL_PATH = "train"  # the Train page's st.Page url_path (from its file name)
 OWNER_KEY = "train.owner"

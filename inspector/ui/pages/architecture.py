@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 from torch import nn
 
-from inspector import notebook_code as nb
-from inspector.compare import compare_to_reference
-from inspector.summary import Summary
+from inspector.shapes.compare import compare_to_reference
+from inspector.shapes.summary import Summary
+from inspector.ui import notebook_code as nb
 from inspector.ui.cache import meta_model, model_blocks, model_summary
 from inspector.ui.common import current_configs, intro, notebook_code, notice
 from models import DiscriminatorConfig, GeneratorConfig

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from inspector import notebook_code as nb
-from inspector.colorize import colorize, load_generator
-from inspector.data import SAMPLE_FILES
+from inspector.data.image_set import SAMPLE_FILES
+from inspector.data.images import load_image
 from inspector.errors import UserError
-from inspector.images import load_image
+from inspector.training.colorize import colorize, load_generator
+from inspector.ui import notebook_code as nb
 from inspector.ui.common import current_generator, intro, notebook_code, notice
 from inspector.ui.training import session_owner, shared_runner
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from inspector import notebook_code as nb
-from inspector.conv_anim import (
+from inspector.conv.animation import (
     MAX_DILATION,
     MAX_IN_SIZE,
     MAX_KERNEL,
@@ -16,7 +15,8 @@ from inspector.conv_anim import (
     ConvSettings,
     conv_animation,
 )
-from inspector.conv_render import gif_bytes, png_bytes, render_frame
+from inspector.conv.render import gif_bytes, png_bytes, render_frame
+from inspector.ui import notebook_code as nb
 from inspector.ui.common import intro, notebook_code, notice
 
 intro(

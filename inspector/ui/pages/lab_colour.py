@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from inspector.data import SAMPLE_FILES, sample_images
+from inspector.colour.lab_view import SHOW_LIGHTNESS, lab_view
+from inspector.data.image_set import SAMPLE_FILES, sample_images
+from inspector.data.images import ACCEPTED_FORMATS, load_square
 from inspector.errors import UserError
-from inspector.images import ACCEPTED_FORMATS, load_square
-from inspector.lab_view import SHOW_LIGHTNESS, lab_view
-from inspector.notebook_code import DATASET
 from inspector.ui.common import intro, notebook_code, notice
+from inspector.ui.notebook_code import DATASET
 
 SIZE = 256  # the notebook's training size
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "ppm", "pgm"]
@@ -35,7 +35,7 @@ def _sample(name: str) -> np.ndarray:
 
 @st.cache_data(max_entries=8, show_spinner="Decoding the image...")
 def _upload(data: bytes, name: str) -> np.ndarray:
-    """An uploaded file, decoded safely (see inspector.images). Raises UserError, which is not cached."""
+    """An uploaded file, decoded safely (see inspector.data.images). Raises UserError, which is not cached."""
     return load_square(data, name, SIZE).numpy()
 
 
@@ -124,5 +124,5 @@ notebook_code(DATASET, "ColorizationDataset (resize, flip, rgb2lab, L/50 - 1, ab
 st.caption(
     f"Here, as in training, a photo is decoded once, its shorter side resized to {SIZE} (bicubic) "
     "and its centre cut out, where the notebook stretches it to 256x256; the Lab conversion is "
-    "batched PyTorch (inspector.lab), checked against scikit-image's rgb2lab."
+    "batched PyTorch (inspector.colour.lab), checked against scikit-image's rgb2lab."
 )

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from inspector import notebook_code as nb
-from inspector.diagnose import Diagnosis
-from inspector.edit_layers import layer_channels
-from inspector.input_sizes import valid_input_sizes
+from inspector.doctor.diagnose import Diagnosis
+from inspector.shapes.edit_layers import layer_channels
+from inspector.shapes.input_sizes import valid_input_sizes
+from inspector.ui import notebook_code as nb
 from inspector.ui.cache import meta_model
 from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
 from inspector.ui.shapes import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from inspector import notebook_code as nb
-from inspector.receptive_field import ReceptiveField, field_overlay, receptive_field, sample_photo
+from inspector.conv.receptive_field import ReceptiveField, field_overlay, receptive_field, sample_photo
+from inspector.ui import notebook_code as nb
 from inspector.ui.common import current_discriminator, intro, notebook_code, notice
 from models import DiscriminatorConfig, list_presets, preset
 

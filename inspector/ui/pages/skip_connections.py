@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from inspector import notebook_code as nb
-from inspector.input_sizes import valid_input_sizes
+from inspector.shapes.diagram import block_rows, concat_rows
+from inspector.shapes.input_sizes import valid_input_sizes
+from inspector.ui import notebook_code as nb
 from inspector.ui.common import current_generator, intro, notebook_code, notice
 from inspector.ui.shapes import generator_diagnosis, show_diagram, show_problems
-from inspector.unet_diagram import block_rows, concat_rows
 
 intro(
     "Skip connections",

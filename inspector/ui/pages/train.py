@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from inspector import notebook_code as nb
-from inspector.background import RunSnapshot, prepare_run
-from inspector.device import default_sizes, pick_device
-from inspector.train import TrainConfig, check_trainable
+from inspector.training.device import default_sizes, pick_device
+from inspector.training.trainer import TrainConfig, check_trainable
+from inspector.ui import notebook_code as nb
+from inspector.ui.background import RunSnapshot, prepare_run
 from inspector.ui.common import current_configs, intro, notebook_code, notice
 from inspector.ui.training import session_owner, shared_runner
 

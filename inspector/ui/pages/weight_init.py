@@ -7,11 +7,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from inspector import notebook_code as nb
-from inspector.diagnose import real_run_bytes
-from inspector.ui.cache import meta_model, real_model
-from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
-from inspector.weights import (
+from inspector.doctor.diagnose import real_run_bytes
+from inspector.init_study.weights import (
     AS_BUILT,
     ActivationStats,
     TensorStats,
@@ -20,6 +17,9 @@ from inspector.weights import (
     init_comparison,
     probe_shape,
 )
+from inspector.ui import notebook_code as nb
+from inspector.ui.cache import meta_model, real_model
+from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
 from models import DiscriminatorConfig, GeneratorConfig
 
 intro(

@@ -1,0 +1,383 @@
+"""Image sets for training: decoded once to uint8, then batched, flipped and converted on the device.
+
+The notebook decodes, resizes and converts every image to Lab with scikit-image on the CPU for
+every step. Here each image is decoded and resized once (:func:`sample_images`,
+:func:`load_folder`, :func:`load_uploads`) into one (N, 3, S, S) uint8 tensor; the training loop
+moves it to its device once and :func:`make_batch` does the random crops, flips and the RGB->Lab
+conversion there as batched tensor code.
+
+Bad files are never fatal: each one is skipped and listed in ``ImageSet.skipped`` with its reason.
+Only when nothing usable is left does loading raise a ``UserError``, which lists why.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.resources
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from inspector.colour.lab import normalize_lab, rgb_to_lab
+from inspector.data.archives import is_zip, read_zip
+from inspector.data.images import (
+    DEFAULT_LIMITS,
+    BadImage,
+    Limits,
+    fit_square,
+    human_bytes,
+    image_to_tensor,
+    load_image,
+)
+from inspector.errors import UserError
+
+# The colour photographs shipped inside the scikit-image wheel (skimage/data/), read straight
+# from the package so that nothing is ever downloaded: the skimage.data functions of the same
+# names would fetch a missing file with pooch. Left out: the grey ones, drawings and synthetic
+# charts (logo, color, chessboard), and motorcycle_right, the other half of a stereo pair with
+# motorcycle_left, which would put almost the same picture on both sides of a train/val split.
+SAMPLE_FILES: dict[str, str] = {
+    "astronaut": "astronaut.png",
+    "chelsea": "chelsea.png",
+    "coffee": "coffee.png",
+    "hubble_deep_field": "hubble_deep_field.jpg",
+    "immunohistochemistry": "ihc.png",
+    "motorcycle": "motorcycle_left.png",
+    "retina": "retina.jpg",
+    "rocket": "rocket.jpg",
+}
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that was not used, and why (in words for the user)."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class ImageSet:
+    """Decoded images of one size, kept as uint8 on the CPU until training moves them.
+
+    images: (N, 3, S, S) uint8; names: N names (path or archive member); skipped: files not used.
+    """
+
+    images: torch.Tensor
+    names: list[str]
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.images.dim() != 4 or self.images.shape[1] != 3 or self.images.dtype != torch.uint8:
+            raise ValueError(
+                f"images must be (N, 3, S, S) uint8, got {tuple(self.images.shape)} {self.images.dtype}"
+            )
+        if len(self.names) != self.images.shape[0]:
+            raise ValueError(f"{self.images.shape[0]} images but {len(self.names)} names")
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    @property
+    def size(self) -> int:
+        """S, the side of every image."""
+        return self.images.shape[-1]
+
+
+class _Collector:
+    """Decodes files one by one into a growing set, skipping (and noting) every bad one."""
+
+    def __init__(self, size: int, limits: Limits) -> None:
+        if size < limits.min_side:
+            raise UserError(f"image size must be at least {limits.min_side} px, got {size}")
+        self.size = size
+        self.limits = limits
+        # How many decoded images fit: the count cap, or the memory cap at this size if smaller.
+        self.max_images = max(1, min(limits.max_images, limits.max_set_bytes // (3 * size * size)))
+        self.images: list[torch.Tensor] = []  # each (3, size, size) uint8
+        self.names: list[str] = []
+        self.skipped: list[SkippedFile] = []
+        self.total_bytes = 0
+        self.seen_bytes: dict[str, str] = {}  # sha256 of the file -> name of the first one
+        self.seen_pixels: dict[str, str] = {}  # sha256 of the resized pixels -> name
+
+    def skip(self, name: str, reason: str) -> None:
+        self.skipped.append(SkippedFile(name, reason))
+
+    def add(self, name: str, data: bytes, allow_archive: bool = True) -> None:
+        """One file: a zip archive (its members are added) or an image."""
+        if self._over_budget(name, len(data)):
+            return
+        if is_zip(name, data):
+            if not allow_archive:
+                self.skip(name, "nested archive, refused (upload it on its own)")
+                return
+            members = 0
+            room = lambda: self.limits.max_total_bytes - self.total_bytes  # noqa: E731
+            for member in read_zip(name, data, self.limits, room=room):
+                members += 1
+                if len(self.images) >= self.max_images:  # stop inflating: nothing more can be kept
+                    self.skip(f"{name} (the rest)", f"not read: the limit of {self.max_images:,} images at "
+                              f"{self.size}x{self.size} was reached")
+                    break
+                if member.data is None:
+                    self.skip(member.name, member.refused or "refused")
+                elif not self._over_budget(member.name, len(member.data)):
+                    self.add_image(member.name, member.data)
+            if members == 0:
+                self.skip(name, "the zip archive holds no files")
+            return
+        self.add_image(name, data)
+
+    def add_image(self, name: str, data: bytes) -> None:
+        """One image file: decoded, checked for duplicates, resized, kept."""
+        if len(self.images) >= self.max_images:
+            self.skip(name, f"the limit of {self.max_images:,} images at {self.size}x{self.size} was reached")
+            return
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in self.seen_bytes:
+            self.skip(name, f"duplicate of {self.seen_bytes[digest]}")
+            return
+        self.seen_bytes[digest] = name
+        try:
+            image = load_image(data, name, limits=self.limits, draft_size=self.size)
+        except BadImage as error:
+            self.skip(name, error.reason)
+            return
+        pixels = image_to_tensor(fit_square(image, self.size))  # (3, size, size) uint8
+        # The same photo saved twice (other metadata, PNG and BMP) is a duplicate too.
+        pixel_digest = hashlib.sha256(pixels.numpy().tobytes()).hexdigest()
+        if pixel_digest in self.seen_pixels:
+            self.skip(name, f"duplicate of {self.seen_pixels[pixel_digest]} (same pixels)")
+            return
+        self.seen_pixels[pixel_digest] = name
+        self.images.append(pixels)
+        self.names.append(name)
+
+    def _over_budget(self, name: str, n_bytes: int) -> bool:
+        """Count bytes against the total cap; True (and skip the file) once it would be exceeded."""
+        if self.total_bytes + n_bytes > self.limits.max_total_bytes:
+            self.skip(
+                name, f"over the limit of {human_bytes(self.limits.max_total_bytes)} for all files together"
+            )
+            return True
+        self.total_bytes += n_bytes
+        return False
+
+    def finish(self, source: str) -> ImageSet:
+        """The set, or a UserError that lists why nothing was usable."""
+        if not self.images:
+            shown = "; ".join(f"{s.name}: {s.reason}" for s in self.skipped[:8])
+            more = f"; and {len(self.skipped) - 8} more" if len(self.skipped) > 8 else ""
+            why = f" Skipped: {shown}{more}." if self.skipped else ""
+            raise UserError(f"No usable image in {source}.{why}")
+        return ImageSet(torch.stack(self.images), list(self.names), list(self.skipped))
+
+
+def sample_images(size: int = 256) -> ImageSet:
+    """The colour photographs shipped with scikit-image (see ``SAMPLE_FILES``), size x size uint8.
+
+    Read from the installed package, never downloaded; a file missing from this installation is
+    listed in ``skipped``. The result is cached per size (a copy is returned each time).
+    """
+    cached = _sample_images(size)
+    return ImageSet(cached.images.clone(), list(cached.names), list(cached.skipped))
+
+
+@functools.lru_cache(maxsize=4)
+def _sample_images(size: int) -> ImageSet:
+    collector = _Collector(size, DEFAULT_LIMITS)
+    package = importlib.resources.files("skimage") / "data"
+    for name, filename in SAMPLE_FILES.items():
+        resource = package / filename
+        if not resource.is_file():
+            collector.skip(name, f"{filename} is not shipped with this scikit-image")
+            continue
+        collector.add_image(name, resource.read_bytes())
+    return collector.finish("the scikit-image sample photos")
+
+
+def load_folder(path: str | os.PathLike[str], size: int, limits: Limits = DEFAULT_LIMITS) -> ImageSet:
+    """Every image under a folder, recursively, as size x size uint8 (zip files in it are read too).
+
+    Symbolic links are followed only when they point inside the folder; hidden folders (``.git``)
+    are not entered; at most ``limits.max_files`` files are looked at. Names are relative paths.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise UserError(f"{path} is not a folder: give a folder of images")
+    real_root = root.resolve()
+    collector = _Collector(size, limits)
+    looked_at = 0
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        dirnames.sort()  # walk in a fixed order, so that the set (and a seeded split) is reproducible
+        for d in list(dirnames):
+            if d.startswith(".") or (here / d).is_symlink():
+                dirnames.remove(d)
+                why = "hidden folder, not read" if d.startswith(".") else "link to a folder, not followed"
+                collector.skip((here / d).relative_to(root).as_posix(), why)
+        for filename in sorted(filenames):
+            file = here / filename
+            name = file.relative_to(root).as_posix()
+            if looked_at >= limits.max_files:
+                collector.skip(
+                    name, f"more than {limits.max_files:,} files; this one and the rest were not read"
+                )
+                return collector.finish(str(path))
+            looked_at += 1
+            reason = _unreadable(file, real_root, limits)
+            if reason is not None:
+                collector.skip(name, reason)
+                continue
+            try:
+                with open(file, "rb") as stream:
+                    data = stream.read(limits.max_file_bytes + 1)  # bounded: the file may grow
+            except OSError as error:
+                collector.skip(name, f"cannot be read: {error.strerror or error}")
+                continue
+            collector.add(name, data)
+    return collector.finish(str(path))
+
+
+def _unreadable(file: Path, real_root: Path, limits: Limits) -> str | None:
+    """Why a file in a folder is not read (a link out of the folder, not a plain file, too big)."""
+    if file.is_symlink():
+        try:
+            target = file.resolve(strict=True)
+        except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13) or a dangling link
+            return "a broken or looping symbolic link"
+        if not target.is_relative_to(real_root):
+            return "link to a file outside the folder, not followed"
+    try:
+        info = os.stat(file)
+    except OSError as error:
+        return f"cannot be read: {error.strerror or error}"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"  # a FIFO or a device would block or never end
+    if info.st_size > limits.max_file_bytes:
+        return f"{human_bytes(info.st_size)}, over the limit of {human_bytes(limits.max_file_bytes)} per file"
+    return None
+
+
+def load_uploads(files: list[tuple[str, bytes]], size: int, limits: Limits = DEFAULT_LIMITS) -> ImageSet:
+    """Uploaded images and/or zip archives of images, read in memory, as size x size uint8.
+
+    files: (file name, bytes) pairs, e.g. from ``st.file_uploader``. Zip members are read one by
+    one in memory; nothing is written to disk. Names are the file names (``archive.zip/member``).
+    """
+    if not files:
+        raise UserError("No files were uploaded: add images or a zip of images")
+    collector = _Collector(size, limits)
+    for name, data in files:
+        collector.add(name, data)
+    return collector.finish("the uploaded files")
+
+
+def split_train_val(s: ImageSet, val_fraction: float = 0.2, seed: int = 0) -> tuple[ImageSet, ImageSet]:
+    """A seeded random split into (train, val); val gets round(N * val_fraction) images.
+
+    With at least 2 images and a val_fraction above 0, each side gets at least one image. Both
+    parts keep the source's ``skipped`` list, since both come from the same files.
+    """
+    if not 0.0 <= val_fraction < 1.0:
+        raise UserError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    n = len(s)
+    n_val = round(n * val_fraction)
+    if val_fraction > 0 and n >= 2:
+        n_val = min(max(n_val, 1), n - 1)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    val_idx, train_idx = sorted(order[:n_val].tolist()), sorted(order[n_val:].tolist())
+
+    def part(indices: list[int]) -> ImageSet:
+        images = s.images[indices] if indices else s.images[:0]
+        return ImageSet(images, [s.names[i] for i in indices], list(s.skipped))
+
+    return part(train_idx), part(val_idx)
+
+
+def make_batch(
+    images_u8: torch.Tensor,
+    batch: int,
+    size: int,
+    generator: torch.Generator,
+    flip: bool = True,
+    crop: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A random training batch, made on the images' device: L (B, 1, size, size), ab (B, 2, size, size).
+
+    images_u8: (N, 3, S, S) uint8 on the training device. Picks ``batch`` indices with replacement
+    (a set smaller than a batch still works), a random size x size crop of each when S > size (with
+    crop=False the whole image is resized instead), and flips each left-right with probability
+    1/2. An S smaller than size is resized up first. Then RGB -> Lab, normalized as the notebook
+    does. All random numbers come from ``generator`` on its own device, so a seeded CPU generator
+    gives the same batch on every device.
+    """
+    n, s = _check_images(images_u8)
+    if batch < 1 or size < 1:
+        raise ValueError(f"batch and size must be positive, got batch={batch}, size={size}")
+    device = images_u8.device
+    draw = {"generator": generator, "device": generator.device}
+    # Every draw in one (4, B) tensor, moved in one copy: a plain CPU -> GPU copy of pageable memory
+    # waits for the GPU, and four of them per step would stop the CPU from queueing work ahead.
+    cropping = crop and s > size
+    draws = torch.stack(
+        [
+            torch.randint(n, (batch,), **draw),
+            torch.randint(s - size + 1, (batch,), **draw) if cropping else torch.zeros(batch, dtype=torch.long),
+            torch.randint(s - size + 1, (batch,), **draw) if cropping else torch.zeros(batch, dtype=torch.long),
+            (torch.rand(batch, **draw) < 0.5).long() if flip else torch.zeros(batch, dtype=torch.long),
+        ]
+    )  # (4, B) on the generator's device
+    if draws.device != device:
+        if device.type == "cuda" and draws.device.type == "cpu":
+            draws = draws.pin_memory()
+        draws = draws.to(device, non_blocking=True)
+    index, top, left = draws[0], draws[1], draws[2]  # (B,) each
+    mirrored = draws[3].bool()  # (B,)
+
+    if (crop and s > size) or s == size:
+        # One gather does crop and flip in uint8: row r of sample i is top[i] + r, column c is
+        # left[i] + c, or left[i] + size - 1 - c when that sample is mirrored.
+        steps = torch.arange(size, device=device)  # (size,)
+        rows = top[:, None] + steps  # (B, size)
+        cols = left[:, None] + torch.where(mirrored[:, None], size - 1 - steps, steps)  # (B, size)
+        picked = images_u8[index[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # (B, size, size, 3)
+        rgb = picked.permute(0, 3, 1, 2).float() / 255.0  # (B, 3, size, size)
+    else:
+        rgb = _resize(images_u8[index].float() / 255.0, size)  # (B, 3, size, size)
+        rgb = torch.where(mirrored[:, None, None, None], rgb.flip(-1), rgb)
+    L, ab = normalize_lab(rgb_to_lab(rgb.contiguous()))
+    return L.contiguous(), ab.contiguous()
+
+
+def lab_batch(images_u8: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Whole images, no augmentation (validation): (N, 3, S, S) uint8 -> L (N, 1, S, S), ab (N, 2, S, S).
+
+    float32, on the images' device, normalized as the notebook does (L/50 - 1, ab/110).
+    """
+    _check_images(images_u8)
+    L, ab = normalize_lab(rgb_to_lab(images_u8.float() / 255.0))
+    return L.contiguous(), ab.contiguous()
+
+
+def _check_images(images_u8: torch.Tensor) -> tuple[int, int]:
+    """(N, S) of a (N, 3, S, S) uint8 tensor, or a ValueError that says what was given instead."""
+    if images_u8.dim() != 4 or images_u8.shape[1] != 3 or images_u8.shape[2] != images_u8.shape[3]:
+        raise ValueError(f"images must be (N, 3, S, S), got {tuple(images_u8.shape)}")
+    if images_u8.dtype != torch.uint8:
+        raise ValueError(f"images must be uint8, got {images_u8.dtype}")
+    if images_u8.shape[0] == 0:
+        raise ValueError("no images to make a batch from")
+    return images_u8.shape[0], images_u8.shape[-1]
+
+
+def _resize(rgb: torch.Tensor, size: int) -> torch.Tensor:
+    """(B, 3, S, S) float in [0, 1] -> (B, 3, size, size), bicubic with antialiasing like Pillow's."""
+    out = F.interpolate(rgb, size=(size, size), mode="bicubic", align_corners=False, antialias=True)
+    return out.clamp(0.0, 1.0)  # bicubic overshoots a little at sharp edges

@@ -1,0 +1,169 @@
+"""Which input sizes a model accepts, and the nearest ones to a size that fails.
+
+A U-Net halves its input ``depth`` times and doubles it back; every skip connection must meet
+a decoder output of the same size, so H and W must be multiples of ``2**depth`` (256 for
+``unet_256``). A PatchGAN only needs its kernels to fit: any size from a minimum.
+
+For our configs this is a formula. For any other ``nn.Module`` it is found by running it on
+the meta device (milliseconds a try) at a few square sizes, assuming the usual structure:
+the sizes that work are the multiples of a power of two from a minimum, up to an optional
+maximum (a ``Linear`` after a flatten accepts only a narrow range).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from torch import nn
+
+from inspector.shapes.meta import meta_copy
+from inspector.shapes.trace import run_traced
+from models import DiscriminatorConfig, GeneratorConfig, PatchDiscriminator, UNetGenerator
+from models.config import MAX_INPUT_SIZE
+
+
+@dataclass(frozen=True)
+class InputSizes:
+    """Square sizes S (input B x C x S x S) that work: multiples of ``step`` in [minimum, maximum]."""
+
+    step: int
+    minimum: int
+    maximum: int | None = None  # None: no upper limit
+    why: str = ""  # one sentence on where the rule comes from
+
+    def is_valid(self, size: int) -> bool:
+        if size < self.minimum or (self.maximum is not None and size > self.maximum):
+            return False
+        return size % self.step == 0
+
+    def nearest(self, size: int) -> tuple[int, ...]:
+        """The closest valid sizes: the largest below ``size`` and the smallest above (one or two)."""
+        if self.is_valid(size):
+            return (size,)
+        below = size // self.step * self.step
+        above = below + self.step
+        found = [s for s in (below, above) if self.is_valid(s)]
+        if not found:  # outside [minimum, maximum]: the bound itself
+            first = -(-self.minimum // self.step) * self.step
+            found = [first] if size < self.minimum else [s for s in (self.maximum,) if s is not None]
+        return tuple(found)
+
+    def examples(self, count: int = 4) -> tuple[int, ...]:
+        """The first ``count`` valid sizes."""
+        first = -(-self.minimum // self.step) * self.step
+        sizes = [first + i * self.step for i in range(count)]
+        return tuple(s for s in sizes if self.maximum is None or s <= self.maximum)
+
+    def describe(self) -> str:
+        """E.g. ``multiples of 256 (256, 512, 768, ...)`` or ``any size from 16``."""
+        if self.maximum is not None and self.maximum <= self.minimum + 3 * self.step:
+            return "only " + ", ".join(map(str, self.examples(4)))
+        upper = f" up to {self.maximum}" if self.maximum is not None else ""
+        if self.step == 1:
+            return f"any size from {self.minimum}{upper}"
+        return f"multiples of {self.step} ({', '.join(map(str, self.examples(3)))}, ...){upper}"
+
+
+def _generator_sizes(cfg: GeneratorConfig) -> InputSizes:
+    step = 2**cfg.depth
+    return InputSizes(
+        step,
+        step,
+        why=f"the U-Net halves the image {cfg.depth} times and each skip must meet a decoder output "
+        f"of the same size, so H and W must be multiples of 2**{cfg.depth} = {step}",
+    )
+
+
+def _discriminator_sizes(cfg: DiscriminatorConfig) -> InputSizes:
+    low = cfg.min_input_size()
+    return InputSizes(
+        1,
+        low,
+        why=f"every 4x4 kernel must fit its (padded) input; below {low} the patch map would be empty",
+    )
+
+
+def valid_input_sizes(
+    model: nn.Module | GeneratorConfig | DiscriminatorConfig,
+    input_shape: Sequence[int] | None = None,
+) -> InputSizes | None:
+    """The input sizes ``model`` accepts, per spatial dim; None if none up to 4096 works.
+
+    ``input_shape`` (B, C, H, W), or (B, C, L) / (B, C, D, H, W), gives batch, channels and the
+    number of spatial dims for a plain ``nn.Module`` (default: batch 1 and the first conv's
+    ``in_channels`` and kernel rank); every spatial dim takes the same trial size.
+    """
+    if isinstance(model, GeneratorConfig):
+        return _generator_sizes(model)
+    if isinstance(model, DiscriminatorConfig):
+        return _discriminator_sizes(model)
+    cfg = getattr(model, "config", None)
+    if isinstance(model, UNetGenerator) and isinstance(cfg, GeneratorConfig):
+        return _generator_sizes(cfg)
+    if isinstance(model, PatchDiscriminator) and isinstance(cfg, DiscriminatorConfig):
+        return _discriminator_sizes(cfg)
+    return search_sizes(_runs_at(model, input_shape))
+
+
+def _runs_at(model: nn.Module, input_shape: Sequence[int] | None) -> Callable[[int], bool]:
+    if input_shape is None:
+        first = next((m for m in model.modules() if isinstance(getattr(m, "in_channels", None), int)), None)
+        prefix: tuple[int, ...] = (1, first.in_channels if first is not None else 3)
+        kernel = getattr(first, "kernel_size", (1, 1))
+        n = len(kernel) if isinstance(kernel, tuple) else 2  # Conv1d: 1 spatial dim, Conv3d: 3
+    else:
+        shape = tuple(int(s) for s in input_shape)
+        prefix, n = shape[:2], max(len(shape) - 2, 1)
+    copy = meta_copy(model)
+    cache: dict[int, bool] = {}
+
+    def runs(size: int) -> bool:
+        if size not in cache:
+            cache[size] = run_traced(copy, (*prefix, *(size,) * n))[1] is None
+        return cache[size]
+
+    return runs
+
+
+def search_sizes(runs: Callable[[int], bool], limit: int = MAX_INPUT_SIZE) -> InputSizes | None:
+    """Find (step, minimum, maximum) from a predicate ``runs(size)`` with about 30 calls."""
+    powers = [2**k for k in range(limit.bit_length()) if 2**k <= limit]
+    first = next((p for p in powers if runs(p)), None)
+    if first is None:
+        return None
+    # The step: the smallest power of two that can be added to a working size, three times
+    # (one odd size can slip through: a U-Net without an outermost skip also runs at 257).
+    step = next(
+        (2**j for j in range(first.bit_length()) if all(runs(first + k * 2**j) for k in (1, 2, 3))), None
+    )
+    if step is None:  # a narrow range around `first` (a Linear after a flatten)
+        low, high = first, first
+        while low > 1 and first - low < 64 and runs(low - 1):
+            low -= 1
+        while high < limit and high - first < 64 and runs(high + 1):
+            high += 1
+        return InputSizes(1, low, high, why="found by running the model: only this narrow range works")
+    # The minimum: binary search over multiples of the step below `first` (assumed monotone).
+    lo, hi = 0, first // step  # runs(hi * step) is True
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if runs(mid * step):
+            hi = mid
+        else:
+            lo = mid
+    minimum = hi * step
+    # A maximum exists if some larger size fails (e.g. a Linear after a flatten).
+    maximum = None
+    far = first * 4
+    if far <= limit and not runs(far):
+        lo, hi = first // step, far // step  # runs(lo * step) True, runs(hi * step) False
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if runs(mid * step):
+                lo = mid
+            else:
+                hi = mid
+        maximum = lo * step
+    why = "found by running the model on the meta device at trial sizes"
+    return InputSizes(step, minimum, maximum, why=why)

@@ -1,0 +1,83 @@
+"""AppTest of the Lab colour page: samples, a good upload, and bad uploads shown as errors."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from inspector.data.image_set import SAMPLE_FILES
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+PAGE = "inspector/ui/pages/lab_colour.py"
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.switch_page(PAGE)  # straight to this page: the default page is not run first
+    app.run()
+    assert not app.exception
+    return app
+
+
+def _ranges(at: AppTest) -> dict[str, list[float]]:
+    table = at.dataframe[0].value
+    return {row["tensor"]: [row["min here"], row["max here"], row["min possible"], row["max possible"]]
+            for _, row in table.iterrows()}  # fmt: skip
+
+
+def test_sample_photo_is_taken_apart(at: AppTest) -> None:
+    assert at.title[0].value == "Lab colour"
+    assert at.selectbox(key="lab.sample").options == list(SAMPLE_FILES)
+    table = at.dataframe[0].value
+    assert list(table["shape"]) == ["(1, 1, 256, 256)"] * 4 + ["(1, 2, 256, 256)"]
+    ranges = _ranges(at)
+    assert ranges["L"][2:] == pytest.approx([0, 100], abs=1e-3)
+    assert ranges["a"][2:] == pytest.approx([-86.18, 98.23], abs=0.01)
+    assert ranges["L/50 - 1 (generator input)"][2:] == pytest.approx([-1, 1], abs=1e-4)
+    lo, hi = ranges["ab/110 (generator target)"][:2]
+    assert -1 < lo < 0 < hi < 1
+    captions = [caption for image in at.get("image") for caption in image.captions]
+    assert len(captions) == 5 and any("lab2rgb(L, a = 0, b = 0)" in c for c in captions)
+    assert at.get("vega_lite_chart")  # the histogram of ab/110
+    assert any("ColorizationDataset" in e.label for e in at.expander)
+
+
+def test_switching_samples_changes_the_ranges(at: AppTest) -> None:
+    before = _ranges(at)["a"][:2]
+    at.selectbox(key="lab.sample").set_value("coffee").run()
+    assert not at.exception
+    assert _ranges(at)["a"][:2] != before
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_upload_good_and_bad(at: AppTest) -> None:
+    at.radio(key="lab.source").set_value("Upload").run()
+    assert not at.exception and "Upload a photo" in at.info[0].value
+
+    red = Image.new("RGB", (300, 200), (255, 0, 0))
+    at.file_uploader(key="lab.upload").set_value(("red.png", _png(red), "image/png")).run()
+    assert not at.exception and not at.error
+    ranges = _ranges(at)
+    assert ranges["a"][0] == pytest.approx(80.09, abs=0.05)  # pure red: a = 80.09 everywhere
+
+    bad = {
+        "fake.png": (b"this is not a picture", "not an image"),
+        "tiny.png": (_png(Image.new("RGB", (2, 2))), "too small"),
+        "cut.png": (_png(red)[:200], "corrupt or truncated|cannot be read"),
+    }
+    for name, (data, reason) in bad.items():
+        at.file_uploader(key="lab.upload").set_value((name, data, "image/png")).run()
+        assert not at.exception, name
+        assert len(at.error) == 1 and name in at.error[0].value, name
+        assert any(r in at.error[0].value for r in reason.split("|")), at.error[0].value
+        assert not at.dataframe  # the page stopped: no table for a bad file

@@ -1,0 +1,173 @@
+"""AppTest of the Skip connections and Mismatch doctor pages: sizes, examples, edited tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+SKIPS = "inspector/ui/pages/skip_connections.py"
+DOCTOR = "inspector/ui/pages/mismatch_doctor.py"
+
+
+def _open(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def skips() -> AppTest:
+    return _open(SKIPS)
+
+
+@pytest.fixture
+def doctor() -> AppTest:
+    return _open(DOCTOR)
+
+
+def _texts(elements) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(e.value for e in elements)
+
+
+def _graphviz(at: AppTest) -> str:
+    (chart,) = at.get("graphviz_chart")
+    return chart.proto.spec
+
+
+def test_skip_page_draws_the_notebook_u_with_six_concats(skips: AppTest) -> None:
+    assert skips.title[0].value == "Skip connections"
+    assert [m.value for m in skips.metric][:2] == ["6", "1 x 1"]
+    table = skips.dataframe[0].value
+    assert list(table["channels"]) == ["512 + 512 = 1024"] * 4 + ["256 + 256 = 512", "128 + 128 = 256"]
+    assert list(table["skip from"]) == [f"encoder_{k}" for k in range(6, 0, -1)]
+    dot = _graphviz(skips)
+    assert "512 + 512 = 1024" in dot and "bottleneck 512x1x1" in dot
+    assert not skips.error and not skips.warning
+    assert "no outermost skip" in _texts(skips.markdown)
+    assert "middle.0" in _texts(skips.markdown)  # the in-place rewrite of the skip is explained
+
+
+def test_a_bad_size_is_explained_with_the_nearest_valid_ones(skips: AppTest) -> None:
+    skips.number_input(key="skips.size.256").set_value(300).run()
+    assert not skips.exception
+    assert "300 does not work" in skips.warning[0].value and "256 or 512" in skips.warning[0].value
+    errors = _texts(skips.error)
+    assert "300 -> 150 -> 75 -> 37 -> 18 -> 9" in errors and "decoder_4" in errors
+    assert "sizes differ" in _graphviz(skips)
+    skips.number_input(key="skips.size.256").set_value(512).run()
+    assert not skips.warning and not skips.error
+    assert skips.dataframe[0].value["output"].iloc[0] == "1024x4x4"
+
+
+def test_the_size_box_follows_the_sidebar(skips: AppTest) -> None:
+    skips.number_input(key="skips.size.256").set_value(300).run()
+    skips.number_input(key="cfg.g.input_size").set_value(512).run()
+    assert not skips.exception and not skips.warning
+    assert skips.number_input(key="skips.size.512").value == 512
+    assert skips.dataframe[0].value["output"].iloc[0] == "1024x4x4"
+
+
+def test_the_pix2pix_preset_has_seven_concats(skips: AppTest) -> None:
+    skips.selectbox(key="cfg.preset").set_value("pix2pix").run()
+    assert not skips.exception
+    assert skips.metric[0].value == "7"
+    assert skips.dataframe[0].value["skip from"].iloc[-1] == "input_layer"
+
+
+def test_doctor_starts_with_the_notebook_as_written(doctor: AppTest) -> None:
+    assert doctor.selectbox(key="doctor.example").value == "The notebook's discriminator, as written"
+    errors = _texts(doctor.error)
+    assert "`model.2`** (channels: expected 3, got 64)" in errors
+    assert "model.2: Conv2d in_channels 3 -> 64" in errors
+    assert "expected input[1, 64, 128, 128] to have 3 channels, but got 64" in doctor.code[0].value
+    assert "✗ expected 3, got 64" in _graphviz(doctor)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "A decoder that forgot the skip doubling",
+            "decoder_4: ConvTranspose2d in_channels 512 -> 1024 (512 from decoder_5 + 512 skip from encoder_4)",
+        ),
+        ("An input size that is not a multiple of 2^depth", "use an input size of 256 or 512 instead of 300"),
+        ("A discriminator fed only ab", "torch.cat([L, ab], dim=1)"),
+    ],
+)
+def test_each_broken_example_shows_its_fix(doctor: AppTest, title: str, expected: str) -> None:
+    doctor.selectbox(key="doctor.example").set_value(title).run()
+    assert not doctor.exception
+    assert expected in _texts(doctor.error)
+    assert "#d62728" in _graphviz(doctor)  # the offending node in red
+
+
+def test_mending_the_notebook_discriminator_in_the_table(doctor: AppTest) -> None:
+    # Row 1 is model.2: Conv2d(3, 64) -> Conv2d(64, 128) as the notebook meant.
+    doctor.session_state["doctor.table.as-written"] = {
+        "edited_rows": {1: {"in_channels": 64, "out_channels": 128}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    doctor.run()
+    assert not doctor.exception and not doctor.error
+    assert "Healthy: a 3x256x256 input gives a 1x8x8 output" in doctor.success[0].value
+
+
+def test_mending_the_decoder_and_breaking_the_sidebar_generator(doctor: AppTest) -> None:
+    doctor.selectbox(key="doctor.example").set_value("A decoder that forgot the skip doubling").run()
+    row = list(doctor.data_editor[0].value["block"]).index("decoder_4")
+    doctor.session_state["doctor.table.forgot-skip"] = {
+        "edited_rows": {row: {"in_channels": 1024}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    doctor.run()
+    assert not doctor.exception and not doctor.error and doctor.success
+
+    doctor.selectbox(key="doctor.example").set_value("The sidebar's generator (break it yourself)").run()
+    assert doctor.success  # the notebook preset is healthy
+    row = list(doctor.data_editor[0].value["block"]).index("encoder_3")
+    doctor.session_state["doctor.table.sidebar-g"] = {
+        "edited_rows": {row: {"out_channels": 300}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    doctor.run()
+    errors = _texts(doctor.error)
+    assert not doctor.exception
+    assert "encoder_4.1" in errors and "expected 512, got 300" in errors  # the next block's conv
+    assert "decoder_3.1" in errors  # and the skip of encoder_3 into decoder_3, found in the same pass
+
+
+def test_bad_settings_never_show_a_traceback(doctor: AppTest) -> None:
+    doctor.selectbox(key="doctor.example").set_value("The sidebar's discriminator (break it yourself)").run()
+    doctor.number_input(key="doctor.size.sidebar-d.256").set_value(8).run()
+    assert not doctor.exception
+    assert "kernel" in _texts(doctor.error)
+    doctor.number_input(key="cfg.g.input_size").set_value(100).run()  # impossible for the U-Net only
+    assert not doctor.exception
+    assert "cannot build" not in _texts(doctor.error)  # the discriminator example still works at 100
+    doctor.selectbox(key="doctor.example").set_value("The sidebar's generator (break it yourself)").run()
+    assert not doctor.exception
+    assert "These settings cannot build the generator: input_size must be a multiple of" in _texts(doctor.error)
+
+
+def test_a_generator_only_page_is_not_blocked_by_the_discriminator(skips: AppTest) -> None:
+    skips.number_input(key="cfg.g.depth").set_value(2).run()
+    skips.number_input(key="cfg.g.input_size").set_value(8).run()  # fine for a depth-2 U-Net, not for D
+    assert not skips.exception and not skips.error
+    assert skips.metric[0].value == "0"
+    assert "no skip connection at all" in _texts(skips.markdown)
+
+
+def test_the_channels_box_follows_the_sidebar(doctor: AppTest) -> None:
+    doctor.selectbox(key="doctor.example").set_value("The sidebar's discriminator (break it yourself)").run()
+    doctor.number_input(key="cfg.d.in_channels").set_value(2).run()
+    assert not doctor.exception and not doctor.error
+    assert doctor.number_input(key="doctor.channels.sidebar-d.2").value == 2

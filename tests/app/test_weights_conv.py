@@ -1,0 +1,156 @@
+"""AppTest of the Weight init, Conv vs ConvTranspose and Receptive field pages, with interactions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+PAGES = "inspector/ui/pages/"
+
+
+def _open(page: str, **state: object) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    for key, value in state.items():  # widget values set before the page first draws them
+        at.session_state[key] = value
+    at.switch_page(PAGES + page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [c.value for c in at.code])
+
+
+def test_weight_init_default_is_the_notebooks_generator() -> None:
+    at = _open("weight_init.py")  # the 54M generator: the one slow test here (about 5 s)
+    assert at.title[0].value == "Weight init"
+    assert "def ini_weight(m)" in _texts(at)
+    table = at.dataframe[0].value
+    assert list(table["init"]) == ["as built", "normal"]
+    assert table["std"][1] == pytest.approx(0.02, rel=0.01)
+    assert table["theory"][1] == "N(0, 0.02)"
+    assert len(at.get("vega_lite_chart")) == 3  # before, after, activations
+    assert not at.error
+
+
+def test_weight_init_interactions_on_the_discriminator() -> None:
+    at = _open("weight_init.py", **{"wi.part": "discriminator"})
+    table = at.dataframe[0].value
+    assert table["std"][0] == pytest.approx(0.01077, rel=0.02)  # the default's mixture, as built
+    at.selectbox(key="wi.scheme").set_value("kaiming").run()
+    assert not at.exception and "kaiming_uniform_" in _texts(at)  # the notebook's Kaiming snippet
+    at.selectbox(key="wi.which").set_value("model.2.weight").run()
+    table = at.dataframe[0].value
+    # One layer: fan_in 64*16 = 1024 -> U(±1/32) as built, N(0, √(2/1024)) after kaiming.
+    assert table["theory"][0] == "U(-0.03125, 0.03125)"
+    assert table["std"][1] == pytest.approx((2 / 1024) ** 0.5, rel=0.02)
+    at.selectbox(key="wi.which").set_value("norm_weight").run()
+    assert at.dataframe[0].value["theory"][0] == "constant 1"
+    at.radio(key="wi.mode").set_value("train").run()
+    at.radio(key="wi.layers").set_value("every layer").run()
+    at.number_input(key="wi.gain").set_value(0.05).run()
+    assert not at.exception and not at.error
+    assert at.dataframe[0].value["theory"][1] == "N(1, 0.05)"
+
+
+def test_weight_init_explains_a_model_that_cannot_run() -> None:
+    at = _open("weight_init.py", **{"wi.part": "discriminator"})
+    at.selectbox(key="cfg.preset").set_value("notebook-as-written").run()
+    assert not at.exception
+    assert any("notebook's typo" in w.value and "Mismatch doctor" in w.value for w in at.warning)
+    assert at.dataframe[0].value["init"][0] == "as built"  # the weights are still shown
+
+
+def test_conv_vs_transpose_defaults_and_frames() -> None:
+    at = _open("conv_vs_transpose.py")
+    text = _texts(at)
+    assert "floor((4 + 2·1 - 1·(4 - 1) - 1) / 2) + 1 = 2" in text
+    assert "(4 - 1)·2 - 2·1 + 1·(4 - 1) + 0 + 1 = 8" in text
+    assert "256 -> 128" in text  # the note on the generator's encoder
+    assert len(at.get("image")) == 2 and len(at.get("download_button")) == 2
+    assert at.slider(key="cvt.frame_conv").max == 3 and at.slider(key="cvt.frame_tconv").max == 15
+    at.slider(key="cvt.frame_tconv").set_value(7).run()
+    at.radio(key="cvt.view").set_value("equivalent").run()
+    assert not at.exception and at.slider(key="cvt.frame_tconv").max == 63
+    at.toggle(key="cvt.play").set_value(True).run()
+    assert not at.exception and at.slider(key="cvt.frame_conv").disabled
+    at.toggle(key="cvt.play").set_value(False).run()
+    at.number_input(key="cvt.kernel").set_value(3).run()
+    assert not at.exception and not at.error
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"cvt.in_size": 3, "cvt.kernel": 5, "cvt.padding": 0}, ["Conv2d**: output size below 1"]),
+        ({"cvt.output_padding": 2}, ["smaller than either stride or dilation"]),
+        ({"cvt.in_size": 16, "cvt.kernel": 7, "cvt.stride": 4, "cvt.padding": 0}, ["above the animation's cap"]),
+    ],
+)
+def test_conv_vs_transpose_bad_settings_are_errors(changes: dict[str, int], errors: list[str]) -> None:
+    at = _open("conv_vs_transpose.py")
+    for key, value in changes.items():
+        at.number_input(key=key).set_value(value)
+    at.run()
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    assert len(shown) == len(errors) and all(want in got for want, got in zip(errors, shown))
+    assert len(at.get("image")) == 1  # the other side still draws
+    at.button[0].click().run()  # back to the notebook's settings
+    assert not at.error and len(at.get("image")) == 2
+
+
+def test_receptive_field_page() -> None:
+    at = _open("receptive_field.py")
+    assert [m.value for m in at.metric] == ["94 x 94 px", "8 x 8", "32 px"]
+    at.selectbox(key="cfg.preset").set_value("pix2pix").run()
+    assert [m.value for m in at.metric] == ["70 x 70 px", "30 x 30", "8 px"]
+    at.slider(key="rf.row").set_value(0).run()
+    at.slider(key="rf.col").set_value(29).run()
+    assert not at.exception
+    assert "rows **-23..46**" in _texts(at) and "zero padding" in _texts(at)
+    presets = at.dataframe[-1].value
+    assert dict(zip(presets["preset"], presets["receptive field"])) == {
+        "notebook": 94, "notebook-as-written": 94, "pix2pix": 70}
+
+
+def test_conv_vs_transpose_long_gif_on_request() -> None:
+    at = _open("conv_vs_transpose.py", **{"cvt.in_size": 12, "cvt.kernel": 3, "cvt.stride": 1, "cvt.padding": 0})
+    # Conv2d: 10x10 output, 100 frames, GIF offered at once; ConvTranspose2d scatter: 144 frames, on request.
+    assert len(at.get("download_button")) == 1
+    make = at.button(key="cvt.make_gif.scatter")
+    assert "144 frames" in make.label
+    make.click().run()
+    assert not at.exception and len(at.get("download_button")) == 2
+
+
+def test_receptive_field_page_with_a_sidebar_size_too_small_for_the_presets() -> None:
+    at = _open("receptive_field.py", **{"cfg.g.depth": 2, "cfg.g.input_size": 16, "cfg.d.n_layers": 1})
+    assert not at.exception
+    presets = at.dataframe[-1].value
+    assert all("too small" in str(m) for m in presets["patch map"])
+
+
+def test_weight_init_refuses_a_model_too_big_to_build_for_real() -> None:
+    at = _open("weight_init.py", **{"cfg.d.ndf": 512, "cfg.d.n_layers": 4, "wi.part": "discriminator"})
+    assert not at.exception
+    assert "GiB of float32 weights" in at.error[0].value and "up to 200,000,000" in at.error[0].value
+
+
+def test_weight_init_skips_the_activation_pass_when_it_would_be_huge() -> None:
+    at = _open("weight_init.py", **{"cfg.g.ngf": 8, "cfg.g.depth": 12, "cfg.g.input_size": 4096})
+    assert not at.exception
+    assert any("forward pass at 4096x4096" in i.value and "not drawn" in i.value for i in at.info)
+    assert at.dataframe[0].value["init"][0] == "as built"  # the weights are still shown
+
+
+def test_weight_init_shows_the_code_that_ran() -> None:
+    at = _open("weight_init.py", **{"wi.part": "discriminator", "wi.scheme": "kaiming"})
+    codes = [c.value for c in at.code]
+    assert any("kaiming_normal_" in c for c in codes) and any("kaiming_uniform_" in c for c in codes)
+    assert "a different shape" in _texts(at)

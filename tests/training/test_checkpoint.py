@@ -1,0 +1,317 @@
+"""Checkpoints: round trip, atomic writes, and every way a loaded file is refused."""
+
+from __future__ import annotations
+
+import io
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from inspector.errors import UserError
+from inspector.training import checkpoint as ck
+from inspector.training.checkpoint import CHECKPOINT_FILE, load_checkpoint, restore_models, save_checkpoint
+from models import build_discriminator, build_generator, preset
+
+SIZE = 32
+
+
+@pytest.fixture
+def models():
+    g, d = preset("notebook")
+    g, d = g.replace(ngf=4, depth=5, input_size=SIZE), d.replace(ndf=4, input_size=SIZE)
+    return build_generator(g), build_discriminator(d)
+
+
+def _optimizers(G, D):
+    """Adam with real state: one step on a made-up loss."""
+    opts = {"G": torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+            "D": torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))}
+    L = torch.rand(2, 1, SIZE, SIZE) * 2 - 1
+    (G(L).square().mean() + D(torch.cat([L, G(L)], 1)).mean()).backward()
+    for opt in opts.values():
+        opt.step()
+    return opts
+
+
+def test_round_trip_keeps_weights_optimizer_configs_and_metrics(models, tmp_path: Path) -> None:
+    G, D = models
+    opts = _optimizers(G, D)
+    rng = {"cpu": torch.get_rng_state()}
+    path = save_checkpoint(tmp_path, G, D, step=7, optimizers=opts, rng=rng, metrics={"G_L1": 0.25},
+                           train_config={"steps": 9})
+    assert path == tmp_path / CHECKPOINT_FILE and (tmp_path / "checkpoint.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", CHECKPOINT_FILE]  # no temp files left
+    ckpt = load_checkpoint(tmp_path)
+    assert ckpt.step == 7 and ckpt.metrics == {"G_L1": 0.25} and ckpt.train_config == {"steps": 9}
+    assert ckpt.generator_config == G.config and ckpt.discriminator_config == D.config
+    assert torch.equal(ckpt.rng["cpu"], rng["cpu"])
+    G2, D2 = restore_models(ckpt)
+    for a, b in zip([*G.state_dict().values(), *D.state_dict().values()],
+                    [*G2.state_dict().values(), *D2.state_dict().values()]):
+        assert torch.equal(a, b)
+    for name, model in (("G", G2), ("D", D2)):
+        fresh = torch.optim.Adam(model.parameters(), lr=1.0)
+        fresh.load_state_dict(ckpt.optimizers[name])
+        want, got = opts[name].state_dict(), fresh.state_dict()
+        assert got["param_groups"] == want["param_groups"]
+        for index, state in want["state"].items():
+            for key, value in state.items():
+                assert torch.equal(got["state"][index][key], value), (name, index, key)
+
+
+def test_a_failed_write_leaves_the_previous_checkpoint_intact(models, tmp_path: Path, monkeypatch) -> None:
+    G, D = models
+    save_checkpoint(tmp_path, G, D, step=1)
+    before = (tmp_path / CHECKPOINT_FILE).read_bytes()
+
+    def half_written(tensors, filename, metadata=None):
+        Path(filename).write_bytes(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ck, "save_file", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(tmp_path, G, D, step=2)
+    assert (tmp_path / CHECKPOINT_FILE).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", CHECKPOINT_FILE]
+
+
+class _Payload:
+    """Unpickling this would create ``marker``: the classic pickle attack."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.mark.parametrize("name", ["evil.pt", "evil.pth", "evil.safetensors", "evil.bin"])
+@pytest.mark.parametrize("kind", ["torch.save", "raw pickle"])
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+def test_a_malicious_pickle_is_refused_without_running(tmp_path: Path, name: str, kind: str) -> None:
+    marker = tmp_path / "pwned"
+    buf = io.BytesIO()
+    payload = {"input_layer.0.weight": _Payload(marker)}
+    if kind == "torch.save":
+        torch.save(payload, buf)
+    else:
+        pickle.dump(payload, buf)
+    data = buf.getvalue()
+    with pytest.raises(UserError, match=r"refused|not a readable"):
+        load_checkpoint(data, name=name)
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(UserError):
+        load_checkpoint(tmp_path / name)
+    assert not marker.exists()
+    # The payload is real: plain unpickling does run it.
+    if kind == "raw pickle":
+        pickle.loads(data)
+        assert marker.exists()
+
+
+def test_non_finite_tensors_are_refused(models, tmp_path: Path) -> None:
+    G, D = models
+    path = save_checkpoint(tmp_path, G, D, step=3)
+    tensors = load_file(path)
+    tensors["generator.encoder_1.1.weight"][0, 0, 0, 0] = float("nan")
+    tensors["discriminator.model.0.weight"][0, 0, 0, 0] = float("inf")
+    from safetensors import safe_open
+
+    with safe_open(path, "pt") as f:
+        metadata = f.metadata()
+    save_file(tensors, path, metadata=metadata)
+    bad = r"non-finite.*2 tensor.*discriminator\.model\.0\.weight, generator\.encoder_1\.1\.weight"
+    with pytest.raises(UserError, match=bad):
+        load_checkpoint(tmp_path)
+    sd = {k: v.clone() for k, v in G.state_dict().items()}
+    sd["output_layer.1.bias"][0] = float("-inf")
+    buf = io.BytesIO()
+    torch.save(sd, buf)
+    with pytest.raises(UserError, match=r"output_layer\.1\.bias"):
+        load_checkpoint(buf.getvalue(), name="g.pt", generator_config=G.config)
+
+
+def test_a_checkpoint_of_another_architecture_is_refused_with_the_keys(models, tmp_path: Path) -> None:
+    G, D = models
+    save_checkpoint(tmp_path, G, D, step=1)
+    wider = G.config.replace(ngf=8)
+    with pytest.raises(UserError) as info:
+        load_checkpoint(tmp_path, generator_config=wider)
+    text = str(info.value)
+    assert "mis-shaped keys" in text and "input_layer.0.weight (checkpoint 4x1x4x4, model 8x1x4x4)" in text
+    deeper = G.config.replace(depth=4)
+    with pytest.raises(UserError) as info:
+        load_checkpoint(tmp_path, generator_config=deeper)
+    assert "unexpected keys: " in str(info.value) and "encoder_3.1.weight" in str(info.value)
+    pix2pix_g, _ = preset("pix2pix")
+    with pytest.raises(UserError, match=r"missing keys: .*encoder_4"):
+        load_checkpoint(tmp_path, generator_config=pix2pix_g.replace(ngf=4, input_size=256))
+
+
+def test_bare_state_dicts_need_an_architecture(models) -> None:
+    G, _ = models
+    buf = io.BytesIO()
+    torch.save(G.state_dict(), buf)
+    with pytest.raises(UserError, match="bare weights"):
+        load_checkpoint(buf.getvalue(), name="generator.pt")
+    ckpt = load_checkpoint(buf.getvalue(), name="generator.pt", generator_config=G.config)
+    assert ckpt.discriminator == {} and torch.equal(ckpt.generator["input_layer.0.weight"],
+                                                    G.state_dict()["input_layer.0.weight"])
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "x.safetensors", "not a safetensors file"),
+        (b"\xff" * 64, "x.safetensors", "not a safetensors file"),
+        (b"hello world, not weights", "x.pt", "refused"),
+    ],
+)
+def test_garbage_is_refused(data: bytes, name: str, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        load_checkpoint(data, name=name)
+
+
+def test_size_cap(models, tmp_path: Path) -> None:
+    G, D = models
+    save_checkpoint(tmp_path, G, D, step=1)
+    with pytest.raises(UserError, match="capped at"):
+        load_checkpoint(tmp_path, max_bytes=1000)
+
+
+def test_a_missing_checkpoint_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="holds no checkpoint"):
+        load_checkpoint(tmp_path)
+    with pytest.raises(UserError, match="does not exist"):
+        load_checkpoint(tmp_path / "nope.safetensors")
+
+
+def _recraft(path: Path, edit) -> bytes:
+    """The checkpoint at ``path`` with its header JSON changed by ``edit(meta) -> meta`` (and tensors by
+    ``edit`` too when it returns a pair), as an attacker or a hand-edit would."""
+    import json
+
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        meta = json.loads(f.metadata()[ck.META_KEY])
+    tensors = load_file(str(path))
+    out = edit(meta, tensors)
+    meta, tensors = out if isinstance(out, tuple) else (out, tensors)
+    tmp = path.with_name("crafted.safetensors")
+    save_file(tensors, str(tmp), metadata={ck.META_KEY: json.dumps(meta)})
+    return tmp.read_bytes()
+
+
+def _set(key, value):
+    def edit(meta, tensors):
+        meta[key] = value
+        return meta
+    return edit
+
+
+def _opt(edit_optimizers):
+    def edit(meta, tensors):
+        edit_optimizers(meta["optimizers"])
+        return meta
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda meta, t: [1, 2, 3], "not an object"),
+        (_set("step", "seven"), "step must be an integer"),
+        (_set("step", -3), "step must be an integer"),
+        (_set("step", 1.5), "step must be an integer"),
+        (_set("version", "1"), "checkpoint format"),
+        (_set("generator_config", [4, 5]), "generator_config must be a JSON object"),
+        (_set("train_config", "fast"), "train_config must be a JSON object"),
+        (_set("optimizers", {"G": {}, "D": {}}), "no valid param_groups"),
+        (_set("optimizers", {"G": 1, "D": 2}), "no valid param_groups"),
+        (_opt(lambda o: o.pop("D")), "exactly G and D"),
+        (_opt(lambda o: o["G"].update(param_groups=[{"params": ["a"]}])), "no valid param_groups"),
+        (_opt(lambda o: o["G"].update(param_groups=[{"params": [0, 1]}])), "lists 2 parameters"),
+        (_opt(lambda o: o["G"].update(scalars={"x": {"step": 1}})), "not an index"),
+        (_opt(lambda o: o["G"].update(scalars={"0": {"step": "one"}})), "scalars must map"),
+        (_opt(lambda o: o["G"]["param_groups"][0].update(lr="x")), "numbers for lr, betas"),
+        (_opt(lambda o: o["G"]["param_groups"][0].update(betas=[5, "a"])), "numbers for lr, betas"),
+        (_opt(lambda o: o["D"]["param_groups"][0].update(amsgrad="yes")), "true/false flags"),
+        (_set("step", 10**30), "step must be an integer from 0"),
+    ],
+)
+def test_crafted_metadata_is_a_user_error(models, tmp_path: Path, edit, message: str) -> None:
+    G, D = models
+    path = save_checkpoint(tmp_path, G, D, step=3, optimizers=_optimizers(G, D), rng={"cpu": torch.get_rng_state()})
+    with pytest.raises(UserError, match=message):
+        load_checkpoint(_recraft(path, edit), name="crafted.safetensors")
+
+
+def _tensor_edit(key_from: str, key_to: str | None = None, value=None):
+    def edit(meta, tensors):
+        t = tensors.pop(key_from)
+        tensors[key_to or key_from] = t if value is None else value
+        return meta, tensors
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_tensor_edit("optim.G.0.exp_avg", "optim.G.zero.exp_avg"), "not an index"),
+        (_tensor_edit("optim.G.0.exp_avg", "optim.X.0.exp_avg"), "unknown optimizers"),
+        (_tensor_edit("optim.G.0.exp_avg", "optim.G.999.exp_avg"), "state for parameter 999"),
+        (_tensor_edit("optim.G.0.exp_avg", value=torch.zeros(3)), "exp_avg of parameter 0 is 3"),
+        (_tensor_edit("rng.cpu", value=torch.zeros(5, dtype=torch.uint8)), "random state"),
+        (_tensor_edit("rng.cpu", value=torch.zeros(5)), "random state"),
+    ],
+)
+def test_crafted_tensors_are_a_user_error(models, tmp_path: Path, edit, message: str) -> None:
+    G, D = models
+    path = save_checkpoint(tmp_path, G, D, step=3, optimizers=_optimizers(G, D), rng={"cpu": torch.get_rng_state()})
+    with pytest.raises(UserError, match=message):
+        load_checkpoint(_recraft(path, edit), name="crafted.safetensors")
+
+
+def test_an_unforeseen_failure_is_still_a_user_error(models, tmp_path: Path, monkeypatch) -> None:
+    G, D = models
+    save_checkpoint(tmp_path, G, D, step=1)
+
+    def boom(*args, **kwargs):
+        raise KeyError("param_groups")
+
+    monkeypatch.setattr(ck, "_check_rng", boom)
+    with pytest.raises(UserError, match=r"could not be read as a checkpoint \(KeyError"):
+        load_checkpoint(tmp_path)
+
+
+def test_a_plain_pickle_is_refused_quietly(recwarn) -> None:
+    with pytest.raises(UserError, match="refused"):
+        load_checkpoint(pickle.dumps({"a": 1}, protocol=4), name="x.pt")
+    assert not [w for w in recwarn if "pickle protocol" in str(w.message)]
+
+
+def _rezip(data: bytes, compress: int) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename), compress_type=compress)
+    return out.getvalue()
+
+
+def test_a_pt_file_is_refused_by_what_it_expands_to_not_by_its_size() -> None:
+    import zipfile
+
+    buf = io.BytesIO()
+    torch.save({"generator.x": torch.zeros(200_000)}, buf)  # 800 kB of zeros
+    bomb = _rezip(buf.getvalue(), zipfile.ZIP_DEFLATED)
+    assert len(bomb) < 10_000
+    with pytest.raises(UserError, match=r"compressed members, which torch\.save never writes"):
+        load_checkpoint(bomb, name="bomb.pt")
+    with pytest.raises(UserError, match="expands to 1 MiB; checkpoints are capped at 0 MiB"):
+        load_checkpoint(bomb, name="bomb.pt", max_bytes=500_000)  # small on disk, large inside
