@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: app test lint format bench clean
+.PHONY: app test quick lint format typecheck i18n bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ app: $(VENV)/.stamp-app
 test: $(VENV)/.stamp-dev
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+# The suite without the tests marked slow (training, browsers, torchrun): about a minute.
+quick: $(VENV)/.stamp-dev
+	$(PY) -m pytest -m "not slow"
+
+# After adding UI text: collect the messages, merge them into the Korean catalog, then translate
+# the new empty msgstr entries in inspector/i18n/locales/ko/LC_MESSAGES/messages.po.
+i18n: $(VENV)/.stamp-dev
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output -o inspector/i18n/messages.pot .
+	$(VENV)/bin/pybabel update -i inspector/i18n/messages.pot -d inspector/i18n/locales -l ko --no-fuzzy-matching --ignore-obsolete
 
 lint: $(VENV)/.stamp-dev
 	$(PY) -m ruff check .
