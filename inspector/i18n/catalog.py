@@ -42,9 +42,9 @@ def _table(lang: str) -> dict[str, str]:
     # msgid -> msgstr for singular, translated, non-fuzzy entries: a fuzzy guess is never shown.
     table: dict[str, str] = {}
     for message in load_catalog(lang):
-        if message.id and isinstance(message.id, str) and isinstance(message.string, str):
-            if message.string and not message.fuzzy:
-                table[message.id] = message.string
+        singular = isinstance(message.id, str) and isinstance(message.string, str)
+        if singular and message.id and message.string and not message.fuzzy:
+            table[message.id] = message.string
     return table
 
 

@@ -20,40 +20,80 @@ class Term:
 
 
 GLOSSARY: tuple[Term, ...] = (
-    Term("generator", "생성기", "Pix2Pix_Generator", N_("The U-Net that turns the L channel into the ab channels.")),
+    Term(
+        "generator",
+        "생성기",
+        "Pix2Pix_Generator",
+        N_("The U-Net that turns the L channel into the ab channels."),
+    ),
     Term(
         "discriminator",
         "판별기",
         "Pix2Pix_Discriminator",
         N_("The network that judges, patch by patch, whether an Lab image is real or generated."),
     ),
-    Term("encoder", "인코더", "encoder_1 ... encoder_6", N_("The contracting path: each block halves the size.")),
-    Term("decoder", "디코더", "decoder_6 ... decoder_1", N_("The expanding path: each block doubles the size.")),
+    Term(
+        "encoder",
+        "인코더",
+        "encoder_1 ... encoder_6",
+        N_("The contracting path: each block halves the size."),
+    ),
+    Term(
+        "decoder", "디코더", "decoder_6 ... decoder_1", N_("The expanding path: each block doubles the size.")
+    ),
     Term(
         "skip connection",
         "스킵 연결",
         "torch.cat((x, skip), dim=1)",
-        N_("An encoder output handed straight to the decoder block of the same size, stacked on the channels."),
+        N_(
+            "An encoder output handed straight to the decoder block of the same size, stacked on the channels."
+        ),
     ),
-    Term("concatenation", "연결(이어 붙이기)", "torch.cat", N_("Stacking tensors along one dimension: channels add up.")),
-    Term("convolution", "합성곱", "nn.Conv2d", N_("A kernel slid over the input; with stride 2 it halves the size.")),
+    Term(
+        "concatenation",
+        "연결(이어 붙이기)",
+        "torch.cat",
+        N_("Stacking tensors along one dimension: channels add up."),
+    ),
+    Term(
+        "convolution",
+        "합성곱",
+        "nn.Conv2d",
+        N_("A kernel slid over the input; with stride 2 it halves the size."),
+    ),
     Term(
         "transposed convolution",
         "전치 합성곱",
         "nn.ConvTranspose2d",
-        N_("Each input value scatters a copy of the kernel into the output; with stride 2 it doubles the size."),
+        N_(
+            "Each input value scatters a copy of the kernel into the output; with stride 2 it doubles the size."
+        ),
     ),
-    Term("kernel", "커널", "kernel_size", N_("The small grid of weights a convolution slides over its input.")),
+    Term(
+        "kernel", "커널", "kernel_size", N_("The small grid of weights a convolution slides over its input.")
+    ),
     Term("stride", "스트라이드", "stride", N_("How many pixels the kernel moves at each step.")),
     Term("padding", "패딩", "padding", N_("Zeros added around the input before the kernel slides over it.")),
-    Term("channel", "채널", "in_channels, out_channels", N_("One feature plane; the C of a B x C x H x W tensor.")),
+    Term(
+        "channel",
+        "채널",
+        "in_channels, out_channels",
+        N_("One feature plane; the C of a B x C x H x W tensor."),
+    ),
     Term("feature map", "특징 맵", "", N_("One channel of a layer's output: what the layer found where.")),
-    Term("batch", "배치", "batch_size=16", N_("The images processed together in one step; the B of B x C x H x W.")),
+    Term(
+        "batch",
+        "배치",
+        "batch_size=16",
+        N_("The images processed together in one step; the B of B x C x H x W."),
+    ),
     Term(
         "batch normalization",
         "배치 정규화",
         "nn.BatchNorm2d",
-        N_("Normalizes each channel with the mean and variance of the batch (in training) or running averages (in eval)."),
+        N_(
+            "Normalizes each channel with the mean and variance of the batch (in training) or running averages (in eval)."
+        ),
     ),
     Term(
         "instance normalization",
@@ -67,32 +107,89 @@ GLOSSARY: tuple[Term, ...] = (
         "nn.Dropout(0.5)",
         N_("Zeroes random elements in training; pix2pix keeps it at test time as its source of noise."),
     ),
-    Term("activation function", "활성화 함수", "nn.ReLU, nn.LeakyReLU, nn.Tanh", N_("The non-linearity after a layer.")),
+    Term(
+        "activation function",
+        "활성화 함수",
+        "nn.ReLU, nn.LeakyReLU, nn.Tanh",
+        N_("The non-linearity after a layer."),
+    ),
     Term(
         "weight initialization",
         "가중치 초기화",
         "ini_weight, model.apply",
         N_("Setting the weights before training; pix2pix draws them from N(0, 0.02)."),
     ),
-    Term("normal distribution", "정규 분포", "nn.init.normal_", N_("The bell curve; N(0, 0.02) has mean 0 and std 0.02.")),
+    Term(
+        "normal distribution",
+        "정규 분포",
+        "nn.init.normal_",
+        N_("The bell curve; N(0, 0.02) has mean 0 and std 0.02."),
+    ),
     Term(
         "receptive field",
         "수용 영역",
         "",
         N_("The part of the input image that one output value can see."),
     ),
-    Term("patch", "패치", "PatchGAN", N_("A square region of the image that one cell of the discriminator's map judges.")),
-    Term("parameter", "파라미터(매개변수)", "model.parameters()", N_("A weight or bias the optimizer learns.")),
+    Term(
+        "patch",
+        "패치",
+        "PatchGAN",
+        N_("A square region of the image that one cell of the discriminator's map judges."),
+    ),
+    Term(
+        "parameter", "파라미터(매개변수)", "model.parameters()", N_("A weight or bias the optimizer learns.")
+    ),
     Term("tensor", "텐서", "torch.Tensor", N_("A multi-dimensional array, here B x C x H x W.")),
-    Term("upsampling", "업샘플링", "", N_("Making the feature maps larger, here with a transposed convolution.")),
-    Term("downsampling", "다운샘플링", "", N_("Making the feature maps smaller, here with a stride-2 convolution.")),
-    Term("loss function", "손실 함수", "nn.BCEWithLogitsLoss, nn.L1Loss", N_("The number training makes smaller.")),
-    Term("adversarial loss", "적대적 손실", "BCEWithLogitsLoss", N_("The generator's reward for fooling the discriminator.")),
+    Term(
+        "upsampling",
+        "업샘플링",
+        "",
+        N_("Making the feature maps larger, here with a transposed convolution."),
+    ),
+    Term(
+        "downsampling",
+        "다운샘플링",
+        "",
+        N_("Making the feature maps smaller, here with a stride-2 convolution."),
+    ),
+    Term(
+        "loss function",
+        "손실 함수",
+        "nn.BCEWithLogitsLoss, nn.L1Loss",
+        N_("The number training makes smaller."),
+    ),
+    Term(
+        "adversarial loss",
+        "적대적 손실",
+        "BCEWithLogitsLoss",
+        N_("The generator's reward for fooling the discriminator."),
+    ),
     Term("learning rate", "학습률", "lr=2e-4", N_("How big a step the optimizer takes along the gradient.")),
-    Term("gradient", "기울기(그래디언트)", "loss.backward()", N_("The direction in which the loss grows fastest.")),
-    Term("overfitting", "과적합", "", N_("Fitting the training images so closely that new images come out worse.")),
+    Term(
+        "gradient",
+        "기울기(그래디언트)",
+        "loss.backward()",
+        N_("The direction in which the loss grows fastest."),
+    ),
+    Term(
+        "overfitting",
+        "과적합",
+        "",
+        N_("Fitting the training images so closely that new images come out worse."),
+    ),
     Term("colorization", "컬러화", "", N_("Predicting the colour (ab) of a grey image (L).")),
-    Term("Lab colour space", "Lab 색 공간", "rgb2lab", N_("L is lightness (0-100); a and b are the colour axes (about -110 to 110).")),
-    Term("checkpoint", "체크포인트", "checkpoint.safetensors", N_("The saved weights and optimizer state of a run.")),
+    Term(
+        "Lab colour space",
+        "Lab 색 공간",
+        "rgb2lab",
+        N_("L is lightness (0-100); a and b are the colour axes (about -110 to 110)."),
+    ),
+    Term(
+        "checkpoint",
+        "체크포인트",
+        "checkpoint.safetensors",
+        N_("The saved weights and optimizer state of a run."),
+    ),
     Term("inference", "추론", "model.eval()", N_("Using a trained network on new input.")),
 )

@@ -25,7 +25,9 @@ def _extracted() -> list[str]:
         if path.is_file():
             from babel.messages.extract import extract_from_file
 
-            found += [m for _, m, _, _ in extract_from_file("python", str(path), keywords={"_": None, "N_": None})]
+            found += [
+                m for _, m, _, _ in extract_from_file("python", str(path), keywords={"_": None, "N_": None})
+            ]
             continue
         for _, _, message, _, _ in extract_from_dir(
             str(path), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}
