@@ -33,11 +33,10 @@ test: $(VENV)/.stamp-dev
 quick: $(VENV)/.stamp-dev
 	$(PY) -m pytest -m "not slow"
 
-# After adding UI text: collect the messages, merge them into the Korean catalog, then translate
-# the new empty msgstr entries in inspector/i18n/locales/ko/LC_MESSAGES/messages.po.
+# After adding UI text: append the new messages, untranslated, to the Korean catalog; then write
+# their msgstr in inspector/i18n/locales/ko/LC_MESSAGES/messages.po (tests/i18n fails until then).
 i18n: $(VENV)/.stamp-dev
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output -o inspector/i18n/messages.pot .
-	$(VENV)/bin/pybabel update -i inspector/i18n/messages.pot -d inspector/i18n/locales -l ko --no-fuzzy-matching --ignore-obsolete
+	$(PY) tools/i18n_update.py
 
 lint: $(VENV)/.stamp-dev
 	$(PY) -m ruff check .

@@ -1,10 +1,12 @@
-"""Catalogs: one ``.po`` file per language, the English source string as the key (gettext style).
+"""Catalogs: ``.po`` files per language, the English source string as the key (gettext style).
 
 English needs no catalog: a message id *is* the English text. Korean lives in
-``locales/ko/LC_MESSAGES/messages.po``; ``make i18n`` runs ``pybabel extract`` over the UI and
-``pybabel update`` so new strings appear there untranslated, and ``tests/i18n`` fails until each
-has a Korean text. Placeholders use ``str.format`` names (``{size}``), never positions, so a
-translation may reorder them.
+``locales/ko/LC_MESSAGES/*.po``: one file per area of the app (``messages.po`` for the shared
+words, ``train.po`` for the Train page...), merged at load time, so that two people translating
+two pages never edit the same file. ``make i18n`` extracts the UI's messages and appends the ones
+no file has yet to ``messages.po``, untranslated; ``tests/i18n`` fails until each has Korean.
+Placeholders use ``str.format`` names (``{size}``), never positions, so a translation may
+reorder them.
 """
 
 from __future__ import annotations
@@ -22,19 +24,45 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
 
 
-def po_path(lang: str) -> Path:
-    """Where the catalog of ``lang`` lives (English has none)."""
-    return LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def po_path(lang: str, domain: str = DOMAIN) -> Path:
+    """Where one catalog file of ``lang`` lives (English has none)."""
+    return LOCALES / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def po_files(lang: str) -> list[Path]:
+    """Every catalog file of ``lang``, in name order."""
+    if lang == DEFAULT_LANGUAGE:
+        return []
+    return sorted((LOCALES / lang / "LC_MESSAGES").glob("*.po"))
 
 
 @functools.cache
 def load_catalog(lang: str) -> Catalog:
-    """The parsed ``.po`` catalog of ``lang`` (an empty one for English or a language without a file)."""
-    path = po_path(lang)
-    if lang == DEFAULT_LANGUAGE or not path.is_file():
-        return Catalog(locale=lang if lang in LANGUAGES else None)
-    with path.open("rb") as f:
-        return read_po(f, locale=lang)
+    """All ``.po`` files of ``lang`` merged into one catalog (empty for English or an unknown language).
+
+    A message translated in two files is an error: the test suite names it (``duplicates``).
+    """
+    merged = Catalog(locale=lang if lang in LANGUAGES and lang != DEFAULT_LANGUAGE else None)
+    for path in po_files(lang):
+        with path.open("rb") as f:
+            for message in read_po(f, locale=lang):
+                if message.id and message.id not in merged:
+                    merged[message.id] = message
+    return merged
+
+
+def duplicates(lang: str) -> list[str]:
+    """Messages that appear in more than one catalog file of ``lang``."""
+    seen: dict[str, Path] = {}
+    twice: list[str] = []
+    for path in po_files(lang):
+        with path.open("rb") as f:
+            for message in read_po(f, locale=lang):
+                if isinstance(message.id, str) and message.id:
+                    if message.id in seen:
+                        twice.append(f"{message.id!r} in {seen[message.id].name} and {path.name}")
+                    seen[message.id] = path
+    return twice
 
 
 @functools.cache

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from babel.messages.extract import extract_from_dir
 from PIL import Image, ImageDraw
 
 from inspector.i18n import catalog, fonts
 from inspector.i18n.glossary import GLOSSARY
+from tools.i18n_update import extracted
 
 ROOT = Path(__file__).resolve().parents[2]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -19,21 +19,7 @@ PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
 def _extracted() -> list[str]:
-    found: list[str] = []
-    for sub in ("inspector/ui", "inspector/i18n", "streamlit_app.py"):
-        path = ROOT / sub
-        if path.is_file():
-            from babel.messages.extract import extract_from_file
-
-            found += [
-                m for _, m, _, _ in extract_from_file("python", str(path), keywords={"_": None, "N_": None})
-            ]
-            continue
-        for _, _, message, _, _ in extract_from_dir(
-            str(path), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}
-        ):
-            found.append(message)
-    return sorted({m for m in found if isinstance(m, str)})
+    return extracted()
 
 
 def test_every_ui_string_has_korean() -> None:
@@ -41,6 +27,10 @@ def test_every_ui_string_has_korean() -> None:
     assert messages, "nothing was extracted: the keywords _ and N_ are not used"
     absent = catalog.missing("ko", messages)
     assert not absent, f"{len(absent)} strings have no Korean (run make i18n, then translate): {absent[:10]}"
+
+
+def test_no_message_is_translated_twice() -> None:
+    assert not catalog.duplicates("ko")
 
 
 def test_placeholders_agree_and_korean_is_korean() -> None:

@@ -1,0 +1,48 @@
+"""``make i18n``: collect the UI's messages and append those no Korean catalog has yet.
+
+New entries go to ``locales/ko/LC_MESSAGES/messages.po`` with an empty msgstr; translate them
+there (or move them to the page's own file). Nothing already translated is touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir, extract_from_file
+from babel.messages.pofile import read_po, write_po
+
+from inspector.i18n.catalog import load_catalog, po_path
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYWORDS = {"_": None, "N_": None}
+SOURCES = ("inspector/ui", "inspector/i18n", "streamlit_app.py")
+
+
+def extracted() -> list[str]:
+    """Every message the UI passes to ``_`` or ``N_``, in first-seen order."""
+    found: list[str] = []
+    for source in SOURCES:
+        path = ROOT / source
+        if path.is_file():
+            found += [m for _, m, _, _ in extract_from_file("python", str(path), keywords=KEYWORDS)]
+        elif path.is_dir():
+            found += [m for _, _, m, _, _ in extract_from_dir(str(path), keywords=KEYWORDS)]
+    return list(dict.fromkeys(m for m in found if isinstance(m, str)))
+
+
+def main() -> None:
+    known = load_catalog("ko")
+    new = [m for m in extracted() if m not in known]
+    path = po_path("ko")
+    with path.open("rb") as f:
+        catalog: Catalog = read_po(f, locale="ko")
+    for message in new:
+        catalog.add(message, "")
+    with path.open("wb") as f:
+        write_po(f, catalog, width=0, omit_header=False)
+    print(f"{len(new)} new messages appended to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
