@@ -14,7 +14,7 @@ from inspector.doctor.diagnose import Diagnosis, Problem, diagnose, pytorch_erro
 from inspector.errors import UserError
 from inspector.shapes.diagram import diagram_dot
 from inspector.shapes.edit_layers import with_channels
-from inspector.shapes.trace import fmt_shape
+from inspector.shapes.text import fmt_value
 from inspector.ui.cache import meta_model
 from models import DiscriminatorConfig, GeneratorConfig, Plan, build_generator
 
@@ -72,15 +72,11 @@ def show_diagram(d: Diagnosis, title: str = "") -> None:
     st.graphviz_chart(diagram_dot(d.trace, d.problems, title), width="stretch")
 
 
-def _value(v: object) -> str:
-    return fmt_shape(v) if isinstance(v, tuple) else ("--" if v is None else str(v))
-
-
 def show_problems(problems: tuple[Problem, ...]) -> None:
     """One red box per problem: where, what, and the fix."""
     for i, p in enumerate(problems, 1):
         st.error(
-            f"**{i}. `{p.module}`** ({p.kind}: expected {_value(p.expected)}, got {_value(p.actual)})\n\n"
+            f"**{i}. `{p.module}`** ({p.kind}: expected {fmt_value(p.expected)}, got {fmt_value(p.actual)})\n\n"
             f"{p.message}\n\n**Fix:** {p.fix}"
         )
 
@@ -90,8 +86,8 @@ def problems_table(problems: tuple[Problem, ...]) -> pd.DataFrame:
         {
             "module": [p.module for p in problems],
             "kind": [p.kind for p in problems],
-            "expected": [_value(p.expected) for p in problems],
-            "got": [_value(p.actual) for p in problems],
+            "expected": [fmt_value(p.expected) for p in problems],
+            "got": [fmt_value(p.actual) for p in problems],
             "fix": [p.fix for p in problems],
         }
     )

@@ -10,6 +10,7 @@ import streamlit as st
 from inspector.doctor.diagnose import Diagnosis
 from inspector.shapes.edit_layers import layer_channels
 from inspector.shapes.input_sizes import valid_input_sizes
+from inspector.shapes.text import fmt_chw
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import meta_model
 from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
@@ -238,7 +239,7 @@ with verdict_col:
     if d.ok:
         st.success(
             f"Healthy: a {channels}x{size}x{size} input gives a "
-            f"{'x'.join(map(str, d.trace.output_shape[1:] if d.trace.output_shape else ()))} output."
+            f"{fmt_chw(d.trace.output_shape) if d.trace.output_shape else ''} output."
         )
     else:
         n = len(d.problems)

@@ -17,6 +17,7 @@ from inspector.init_study.weights import (
     init_comparison,
     probe_shape,
 )
+from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import meta_model, real_model
 from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
@@ -184,7 +185,7 @@ with st.expander("Every conv layer: std as built, after, and in theory"):
     convs = [(b, a) for b, a in zip(before.tensors, after.tensors) if b.kind in ("conv", "conv_transpose")]
     st.dataframe(pd.DataFrame({
         "layer": [b.name for b, _ in convs],
-        "shape": ["x".join(map(str, b.shape)) for b, _ in convs],
+        "shape": [fmt_shape(b.shape) for b, _ in convs],
         "fan_in": [b.fan_in for b, _ in convs],
         "std as built": [b.std for b, _ in convs],
         "1/√(3 fan_in)": [b.theory.std if b.theory else None for b, _ in convs],
