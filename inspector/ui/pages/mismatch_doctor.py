@@ -12,16 +12,15 @@ from inspector.shapes.edit_layers import layer_channels
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.text import fmt_chw
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import meta_model
-from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
-from inspector.ui.shapes import (
+from inspector.ui.cache import (
     Changes,
     discriminator_diagnosis,
     generator_diagnosis,
+    meta_model,
     pytorch_message,
-    show_diagram,
-    show_problems,
 )
+from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
+from inspector.ui.shapes import show_diagram, show_problems
 from models import DiscriminatorConfig, GeneratorConfig, Plan, generator_plan, preset
 
 intro(
@@ -200,13 +199,9 @@ def _discriminator_table(cfg: DiscriminatorConfig) -> Changes:
         column_config={"in_channels": NUMBER, "out_channels": NUMBER},
         width="stretch",
     )
-    changes = []
-    for i, cin, cout in _edited_counts(table, base) or []:
-        if layers[i].kind.startswith(("BatchNorm", "InstanceNorm", "GroupNorm")):
-            cout = cin if cin != layers[i].in_channels else cout  # a norm has one count: num_features
-            cin = cout
-        changes.append((layers[i].name, cin, cout))
-    return tuple(changes)
+    return tuple(
+        (layers[i].name, *layers[i].edited(cin, cout)) for i, cin, cout in _edited_counts(table, base) or []
+    )
 
 
 def _reset_button() -> None:

@@ -9,8 +9,9 @@ from inspector.shapes.diagram import block_rows, concat_rows
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
+from inspector.ui.cache import generator_diagnosis
 from inspector.ui.common import current_generator, intro, notebook_code, notice
-from inspector.ui.shapes import generator_diagnosis, show_diagram, show_problems
+from inspector.ui.shapes import show_diagram, show_problems
 
 intro(
     "Skip connections",
