@@ -78,7 +78,6 @@ def test_user_settings_change_the_model(at: AppTest) -> None:
 
 def test_a_rerun_with_the_same_settings_rebuilds_nothing(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
     import inspector.ui.cache as cache
-
     from models import GeneratorConfig, NetworkConfig
 
     calls: list[str] = []
