@@ -73,14 +73,20 @@ def _bad(problems: Iterable[Problem]) -> tuple[set[str], set[int], dict[str, str
     return blocks, concats, notes
 
 
-def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") -> str:
-    """DOT source of ``trace`` as a U (blocks and concatenations), problems in red."""
-    bad_blocks, bad_concats, notes = _bad(problems)
-    dot = graphviz.Digraph("unet", graph_attr={"rankdir": "TB", "nodesep": "0.35", "ranksep": "0.35"})
+def _digraph(name: str, nodesep: str, ranksep: str, title: str) -> graphviz.Digraph:
+    """An empty top-to-bottom graph in the diagrams' style: rounded boxes, small edge labels."""
+    dot = graphviz.Digraph(name, graph_attr={"rankdir": "TB", "nodesep": nodesep, "ranksep": ranksep})
     dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
     dot.attr("edge", fontname="Helvetica", fontsize="9", color="#555555")
     if title:
         dot.attr(label=title, labelloc="t", fontname="Helvetica", fontsize="14")
+    return dot
+
+
+def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") -> str:
+    """DOT source of ``trace`` as a U (blocks and concatenations), problems in red."""
+    bad_blocks, bad_concats, notes = _bad(problems)
+    dot = _digraph("unet", "0.35", "0.35", title)
 
     # Rows are keyed by spatial size; a concatenation joins the row of the encoder block whose
     # skip it receives, and a decoder block the row of the concatenation it feeds, so that even
@@ -175,11 +181,7 @@ def _out_shape(trace: Trace, node: str) -> Sequence[int] | None:
 def chain_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") -> str:
     """DOT source of a model without skips (a PatchGAN): its blocks top to bottom."""
     bad_blocks, _, notes = _bad(problems)
-    dot = graphviz.Digraph("chain", graph_attr={"rankdir": "TB", "nodesep": "0.2", "ranksep": "0.25"})
-    dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
-    dot.attr("edge", fontname="Helvetica", fontsize="9", color="#555555")
-    if title:
-        dot.attr(label=title, labelloc="t", fontname="Helvetica", fontsize="14")
+    dot = _digraph("chain", "0.2", "0.25", title)
     dot.node(INPUT, f"input\n{fmt_chw(trace.input_shape)}", fillcolor="white")
     previous = INPUT  # a chain: each block takes what the one before it returned
     for block in trace.blocks:

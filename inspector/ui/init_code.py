@@ -9,26 +9,24 @@ notebook's own ``ini_weight`` (``notebook_code.INIT``).
 
 from __future__ import annotations
 
+
+def _conv_rule(draw: str) -> str:
+    """The per-layer code of a scheme that draws conv weights with ``draw``; the rest is shared."""
+    return f"""\
+if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+    {draw}
+    if m.bias is not None:
+        nn.init.zeros_(m.bias)
+elif isinstance(m, nn.BatchNorm2d):
+    nn.init.normal_(m.weight, 1.0, gain)
+    nn.init.zeros_(m.bias)
+"""
+
+
 # Each snippet runs as is with ``m`` (a module), ``gain`` (a float) and ``nn`` (torch.nn) defined.
 INIT_CODE: dict[str, str] = {
-    "xavier": """\
-if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-    nn.init.xavier_normal_(m.weight, gain=gain)  # std gain·√(2/(fan_in+fan_out))
-    if m.bias is not None:
-        nn.init.zeros_(m.bias)
-elif isinstance(m, nn.BatchNorm2d):
-    nn.init.normal_(m.weight, 1.0, gain)
-    nn.init.zeros_(m.bias)
-""",
-    "kaiming": """\
-if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-    nn.init.kaiming_normal_(m.weight)  # std √(2/fan_in), for ReLU
-    if m.bias is not None:
-        nn.init.zeros_(m.bias)
-elif isinstance(m, nn.BatchNorm2d):
-    nn.init.normal_(m.weight, 1.0, gain)
-    nn.init.zeros_(m.bias)
-""",
+    "xavier": _conv_rule("nn.init.xavier_normal_(m.weight, gain=gain)  # std gain·√(2/(fan_in+fan_out))"),
+    "kaiming": _conv_rule("nn.init.kaiming_normal_(m.weight)  # std √(2/fan_in), for ReLU"),
     "default": """\
 if hasattr(m, "reset_parameters"):
     # PyTorch's own: conv weights U(-b, b), b = 1/√fan_in (kaiming_uniform_ with a=√5);

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from inspector.doctor.diagnose import Diagnosis
 from inspector.shapes.edit_layers import layer_channels
@@ -110,31 +111,25 @@ elif ex.part == "generator":
 else:
     cfg = AS_WRITTEN_D if ex.key == "as-written" else NOTEBOOK_D
 
+
+def _box(column: DeltaGenerator, label: str, name: str, low: int, high: int, start: int | None,
+         config_value: int, help: str) -> int:
+    """A number box of this example, starting at ``start`` or else at the config's ``config_value``.
+
+    The sidebar examples follow the sidebar: the box's key holds the sidebar's value, so a change
+    there starts the box afresh at the new value.
+    """
+    key = f"doctor.{name}.{ex.key}" + (f".{config_value}" if ex.sidebar else "")
+    return int(column.number_input(label, low, high, start or config_value, key=key, help=help))
+
+
 c1, c2, _ = st.columns([1, 1, 2])
-size = int(
-    c1.number_input(
-        "Input size (H = W)",
-        2,
-        4096,
-        ex.size or cfg.input_size,
-        # the sidebar examples follow the sidebar's size: a change there starts this box afresh
-        key=f"doctor.size.{ex.key}" + (f".{cfg.input_size}" if ex.sidebar else ""),
-        help="The doctor runs on the meta device: any size costs nothing.",
-    )
-)
+size = _box(c1, "Input size (H = W)", "size", 2, 4096, ex.size, cfg.input_size,
+            "The doctor runs on the meta device: any size costs nothing.")
 channels = cfg.in_channels
 if ex.part == "discriminator":
-    channels = int(
-        c2.number_input(
-            "Input channels",
-            1,
-            64,
-            ex.channels or cfg.in_channels,
-            # follows the sidebar's in channels (a change there starts this box afresh)
-            key=f"doctor.channels.{ex.key}" + (f".{cfg.in_channels}" if ex.sidebar else ""),
-            help="L + ab = 3 for the discriminator.",
-        )
-    )
+    channels = _box(c2, "Input channels", "channels", 1, 64, ex.channels, cfg.in_channels,
+                    "L + ab = 3 for the discriminator.")
 
 NUMBER = st.column_config.NumberColumn(min_value=1, max_value=4096, step=1, format="%d")
 
