@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from models import DiscriminatorConfig, GeneratorConfig
 
 Part = Literal["generator", "discriminator"]
 PARTS: tuple[Part, ...] = ("generator", "discriminator")
 DEFAULT_PRESET = "notebook"
+C = TypeVar("C", GeneratorConfig, DiscriminatorConfig)
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,9 @@ class Choice:
         cls, preset: str, generator: Mapping[str, Any], discriminator: Mapping[str, Any]
     ) -> Choice:
         """Validate the two networks' settings (``GeneratorConfig.to_dict()`` keys) into a choice."""
-        configs: dict[Part, GeneratorConfig | DiscriminatorConfig | None] = {}
         errors: list[tuple[Part, str]] = []
-        for part, cls_, values in (
-            ("generator", GeneratorConfig, generator),
-            ("discriminator", DiscriminatorConfig, discriminator),
-        ):
-            try:
-                configs[part] = cls_.from_dict(dict(values))
-            except (ValueError, TypeError) as exc:
-                configs[part] = None
-                errors.append((part, str(exc)))
-        g, d = configs["generator"], configs["discriminator"]
-        assert g is None or isinstance(g, GeneratorConfig)
-        assert d is None or isinstance(d, DiscriminatorConfig)
+        g = _build_or_explain(GeneratorConfig, generator, "generator", errors)
+        d = _build_or_explain(DiscriminatorConfig, discriminator, "discriminator", errors)
         return cls(preset=preset, generator=g, discriminator=d, errors=tuple(errors))
 
     def error(self, part: Part) -> str | None:
@@ -65,3 +55,14 @@ class Choice:
         """The image size both networks see (the sidebar has one size box), None if neither is valid."""
         cfg = self.generator or self.discriminator
         return cfg.input_size if cfg is not None else None
+
+
+def _build_or_explain(
+    cls: type[C], values: Mapping[str, Any], part: Part, errors: list[tuple[Part, str]]
+) -> C | None:
+    """``cls.from_dict(values)``, or None with the config's reason appended to ``errors``."""
+    try:
+        return cls.from_dict(dict(values))
+    except (ValueError, TypeError) as exc:
+        errors.append((part, str(exc)))
+        return None
