@@ -21,5 +21,5 @@ PAGES = [
 
 page = st.navigation(PAGES)
 stop_when_leaving(page)  # a training run stops when its session opens another page
-model_sidebar()
+choice = model_sidebar()  # the user's Choice: every page reads it with current_choice()
 page.run()

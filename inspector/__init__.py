@@ -23,6 +23,9 @@ _EXPORTS: dict[str, str] = {
     "TensorRef": "inspector.shapes.trace",
     "Trace": "inspector.shapes.trace",
     "trace": "inspector.shapes.trace",
+    "describe_layer": "inspector.shapes.text",
+    "fmt_shape": "inspector.shapes.text",
+    "top_level_blocks": "inspector.shapes.blocks",
     "BlockParams": "inspector.shapes.summary",
     "Summary": "inspector.shapes.summary",
     "SummaryRow": "inspector.shapes.summary",
@@ -56,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "lab_to_rgb": "inspector.colour.lab",
     "normalize_lab": "inspector.colour.lab",
     "rgb_to_lab": "inspector.colour.lab",
+    "rgb_to_uint8": "inspector.colour.lab",
     # data
     "ImageSet": "inspector.data.image_set",
     "SkippedFile": "inspector.data.image_set",
@@ -97,7 +101,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the type checker and editors see the real names
-    from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab
+    from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
     from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
     from inspector.conv.receptive_field import ReceptiveField, receptive_field
     from inspector.conv.render import save_gif
@@ -113,10 +117,12 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
         init_comparison,
         weight_stats,
     )
+    from inspector.shapes.blocks import top_level_blocks
     from inspector.shapes.compare import Difference, compare_to_reference
     from inspector.shapes.input_sizes import InputSizes, valid_input_sizes
     from inspector.shapes.meta import meta_copy
     from inspector.shapes.summary import BlockParams, Summary, SummaryRow, block_params, summary
+    from inspector.shapes.text import describe_layer, fmt_shape
     from inspector.shapes.trace import BlockRecord, ConcatRecord, LayerRecord, TensorRef, Trace, trace
     from inspector.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
     from inspector.training.colorize import Colorized, colorize, load_generator

@@ -1,5 +1,7 @@
-"""The Pix2Pix colorization models: configs, builders, presets and initialization."""
+"""The Pix2Pix colorization models: configs, builders (``build(cfg)`` for either network),
+presets and initialization."""
 
+from models.builder import NetworkConfig, build
 from models.config import DROPOUTS, NORMS, DiscriminatorConfig, GeneratorConfig, divisor_depths
 from models.discriminator import PatchDiscriminator, build_discriminator
 from models.generator import BlockSpec, Plan, UNetGenerator, build_generator, generator_plan
@@ -13,10 +15,12 @@ __all__ = [
     "BlockSpec",
     "DiscriminatorConfig",
     "GeneratorConfig",
+    "NetworkConfig",
     "PatchDiscriminator",
     "Plan",
     "Preset",
     "UNetGenerator",
+    "build",
     "build_discriminator",
     "build_generator",
     "divisor_depths",

@@ -11,6 +11,7 @@ Layout is PyTorch's: (B, 3, H, W), channel 0 is L (or R), 1 is a (or G), 2 is b 
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 # sRGB primaries to CIE XYZ (scikit-image's ``xyz_from_rgb``); its inverse is computed in float64
@@ -140,3 +141,18 @@ def denormalize_lab(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     if L.shape[0] != ab.shape[0] or L.shape[2:] != ab.shape[2:]:
         raise ValueError(f"L {tuple(L.shape)} and ab {tuple(ab.shape)} differ in batch or size")
     return torch.cat([(L + 1.0) * L_SCALE, ab.to(L.dtype) * AB_SCALE], dim=1)
+
+
+def rgb_to_uint8(rgb: torch.Tensor) -> np.ndarray:
+    """An RGB image (3, H, W), float in [0, 1] or uint8, on any device -> (H, W, 3) uint8 on the CPU.
+
+    Channels last, as images are shown and saved (Pillow, ``st.image``). Floats are clipped to
+    [0, 1] and rounded to the nearest of the 256 levels (``lab_to_rgb`` output, a model's
+    colorization); a uint8 image is only moved and transposed.
+    """
+    if rgb.dim() != 3 or rgb.shape[0] != 3:
+        raise ValueError(f"expected (3, H, W), got {tuple(rgb.shape)}")
+    if rgb.dtype != torch.uint8:
+        values = rgb.detach() if rgb.is_floating_point() else rgb.detach().float()
+        rgb = (values.clamp(0, 1) * 255).round().to(torch.uint8)
+    return rgb.permute(1, 2, 0).contiguous().cpu().numpy()

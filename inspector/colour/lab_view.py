@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from inspector.colour.lab import AB_SCALE, L_SCALE, lab_to_rgb, normalize_lab, rgb_to_lab
+from inspector.colour.lab import AB_SCALE, L_SCALE, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
 
 # a and b are drawn at this constant lightness, so that a picture of "a alone" shows only the
 # green-red axis and not the photo's light and shade as well.
@@ -111,11 +111,11 @@ def lab_view(rgb_u8: torch.Tensor, bins: int = 44) -> LabView:
     edges = np.linspace(-1.0, 1.0, bins + 1)
     ab_np = ab_target[0].numpy()  # (2, S, S)
     return LabView(
-        rgb=_to_array(rgb),
-        lightness=_to_array((L / 100.0).clamp(0, 1).expand(1, 3, -1, -1)),
-        a_only=_to_array(lab_to_rgb(torch.cat([fixed, a, zero], dim=1))),
-        b_only=_to_array(lab_to_rgb(torch.cat([fixed, zero, b], dim=1))),
-        l_only=_to_array(lab_to_rgb(torch.cat([L, zero, zero], dim=1))),
+        rgb=rgb_to_uint8(rgb[0]),
+        lightness=rgb_to_uint8((L / 100.0).clamp(0, 1).expand(1, 3, -1, -1)[0]),
+        a_only=rgb_to_uint8(lab_to_rgb(torch.cat([fixed, a, zero], dim=1))[0]),
+        b_only=rgb_to_uint8(lab_to_rgb(torch.cat([fixed, zero, b], dim=1))[0]),
+        l_only=rgb_to_uint8(lab_to_rgb(torch.cat([L, zero, zero], dim=1))[0]),
         L_input=L_input,
         ab_target=ab_target,
         ranges=rows,
@@ -124,8 +124,3 @@ def lab_view(rgb_u8: torch.Tensor, bins: int = 44) -> LabView:
         histogram_b=np.histogram(ab_np[1], bins=edges)[0],
         near_grey=float(((a.abs() < 5) & (b.abs() < 5)).float().mean()),
     )
-
-
-def _to_array(rgb: torch.Tensor) -> np.ndarray:
-    """(1, 3, S, S) float in [0, 1] -> (S, S, 3) uint8 for display."""
-    return (rgb[0].clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()

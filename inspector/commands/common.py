@@ -8,14 +8,7 @@ from collections.abc import Callable
 
 from torch import nn
 
-from models import (
-    DiscriminatorConfig,
-    GeneratorConfig,
-    build_discriminator,
-    build_generator,
-    list_presets,
-    preset,
-)
+from models import DiscriminatorConfig, GeneratorConfig, build, list_presets, preset
 
 PARTS = ("generator", "discriminator")
 
@@ -101,6 +94,5 @@ def preset_configs(
 
 def build_part(g: GeneratorConfig, d: DiscriminatorConfig, part: str) -> tuple[nn.Module, tuple[int, int]]:
     """The chosen network and its (channels, size) input."""
-    if part == "generator":
-        return build_generator(g), (g.in_channels, g.input_size)
-    return build_discriminator(d), (d.in_channels, d.input_size)
+    cfg = g if part == "generator" else d
+    return build(cfg), (cfg.in_channels, cfg.input_size)

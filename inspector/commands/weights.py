@@ -42,13 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.init_study.weights import (
-        AS_BUILT,
-        activation_comparison,
-        histogram_figure,
-        init_comparison,
-        probe_shape,
-    )
+    from inspector.init_study.weights import AS_BUILT, activation_comparison, init_comparison, probe_shape
 
     if not args.gain > 0:
         raise ValueError(f"--gain must be positive, got {args.gain}")
@@ -66,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"the {args.part} of preset {args.preset!r} cannot run a forward pass: "
                              f"{str(exc).splitlines()[0]}") from exc
     if args.plot is not None:
+        from inspector.init_study.figure import histogram_figure  # matplotlib only for --plot
+
         groups = [s.groups["all_conv"] for s in stats.values()]
         fig = histogram_figure(groups, [f"{k}: all conv weights" for k in stats])
         fig.savefig(args.plot, dpi=110)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from inspector.conv.animation import ConvAnimation, Frame, View
+if TYPE_CHECKING:  # for the types only: animation.py calls this module (save_gif), never the reverse
+    from inspector.conv.animation import ConvAnimation, Frame, View
 
 INPUT = (158, 202, 225)  # blue
 INPUT_ACTIVE = (49, 130, 189)

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from inspector.colour.lab import lab_to_rgb
+from inspector.colour.lab import lab_to_rgb, rgb_to_uint8
 from inspector.errors import UserError
 
 # Only these decoders are ever run on user bytes. Pillow can open many more formats, some of them
@@ -180,11 +180,7 @@ def image_to_tensor(image: Image.Image) -> torch.Tensor:
 
 def tensor_to_image(rgb: torch.Tensor) -> Image.Image:
     """A (3, H, W) image, uint8 or float in [0, 1], on any device -> an RGB Pillow image."""
-    if rgb.dim() != 3 or rgb.shape[0] != 3:
-        raise ValueError(f"expected (3, H, W), got {tuple(rgb.shape)}")
-    if rgb.dtype != torch.uint8:
-        rgb = (rgb.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)
-    return Image.fromarray(rgb.permute(1, 2, 0).contiguous().cpu().numpy())
+    return Image.fromarray(rgb_to_uint8(rgb))
 
 
 def _describe(error: BaseException) -> str:

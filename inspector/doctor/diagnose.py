@@ -29,6 +29,7 @@ from torch import Tensor, nn
 from inspector.errors import UserError
 from inspector.shapes.input_sizes import InputSizes, valid_input_sizes
 from inspector.shapes.meta import cpu_copy, is_meta_limit, meta_copy, tensor_bytes
+from inspector.shapes.text import describe_layer as describe  # one layer description for every view
 from inspector.shapes.trace import (
     INPUT,
     ConcatRecord,
@@ -77,22 +78,6 @@ class Diagnosis:
             "valid_input_sizes": asdict(self.sizes) if self.sizes else None,
             "device": self.device,
         }
-
-
-def describe(module: nn.Module | None) -> str:
-    """``Conv2d(3, 64)``, ``BatchNorm2d(128)``, ``Linear(512, 10)`` or the class name."""
-    if module is None:
-        return "?"
-    kind = type(module).__name__
-    if isinstance(module, nn.modules.conv._ConvNd):
-        return f"{kind}({module.in_channels}, {module.out_channels})"
-    if isinstance(module, nn.modules.batchnorm._NormBase):
-        return f"{kind}({module.num_features})"
-    if isinstance(module, nn.GroupNorm):
-        return f"{kind}({module.num_groups}, {module.num_channels})"
-    if isinstance(module, nn.Linear):
-        return f"{kind}({module.in_features}, {module.out_features})"
-    return kind
 
 
 @dataclass

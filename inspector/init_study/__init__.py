@@ -1,2 +1,2 @@
 """Weight initialisation studied: the theory of each scheme, weight statistics and
-histograms, and activation statistics through depth."""
+histograms, activation statistics through depth, and the CLI's matplotlib figure of them."""

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
-
-from models import (
-    DiscriminatorConfig,
-    GeneratorConfig,
-    build_discriminator,
-    build_generator,
-    generator_plan,
-    preset,
-)
+from models import DiscriminatorConfig, GeneratorConfig, build, generator_plan, preset
 
 
 @dataclass(frozen=True)
@@ -42,9 +33,7 @@ def _dropout_blocks(cfg: GeneratorConfig) -> str:
 
 def _count(cfg: GeneratorConfig | DiscriminatorConfig) -> int:
     """Parameter count of the network ``cfg`` builds, built on ``meta`` (no memory, no init)."""
-    build = build_generator if isinstance(cfg, GeneratorConfig) else build_discriminator
-    with torch.device("meta"):
-        return sum(p.numel() for p in build(cfg).parameters())
+    return sum(p.numel() for p in build(cfg, device="meta").parameters())
 
 
 def compare_to_reference(g: GeneratorConfig, d: DiscriminatorConfig) -> list[Difference]:

@@ -16,24 +16,20 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import graphviz
 
-from inspector.doctor.diagnose import Problem
+from inspector.shapes.text import fmt_chw, fmt_value
 from inspector.shapes.trace import INPUT, BlockRecord, LayerRecord, Trace
+
+if TYPE_CHECKING:  # the doctor's problems are only read here: shapes never imports the doctor
+    from inspector.doctor.diagnose import Problem
 
 RED = "#d62728"
 RED_FILL = "#fde0dd"
 BLOCK_FILL = {"down": "#dbe9f6", "up": "#e5f5e0", "same": "#f0f0f0"}
 CONCAT_FILL = "#fff2cc"
-
-
-def chw(shape: Sequence[int] | None) -> str:
-    """(1, 512, 2, 2) -> ``512x2x2``: the shape without the batch."""
-    if not shape:
-        return "?"
-    return "x".join(map(str, shape[1:] if len(shape) > 1 else shape))
 
 
 def _spatial(shape: Sequence[int] | None) -> int | None:
@@ -61,7 +57,7 @@ def _main_op(layers: Sequence[LayerRecord], block: BlockRecord) -> str:
         and _direction(block) == "same"
         and _spatial(deepest) < (_spatial(block.output_shape) or 0)
     ):
-        parts.append(f"bottleneck {chw(deepest)}")
+        parts.append(f"bottleneck {fmt_chw(deepest)}")
     return "\n".join(parts) if parts else block.kind
 
 
@@ -73,22 +69,24 @@ def _bad(problems: Iterable[Problem]) -> tuple[set[str], set[int], dict[str, str
         else:
             name = p.block or p.module
             blocks.add(name)
-            notes.setdefault(name, f"expected {_value(p.expected)}, got {_value(p.actual)}")
+            notes.setdefault(name, f"expected {fmt_value(p.expected)}, got {fmt_value(p.actual)}")
     return blocks, concats, notes
 
 
-def _value(v: Any) -> str:
-    return "x".join(map(str, v)) if isinstance(v, tuple) else str(v)
+def _digraph(name: str, nodesep: str, ranksep: str, title: str) -> graphviz.Digraph:
+    """An empty top-to-bottom graph in the diagrams' style: rounded boxes, small edge labels."""
+    dot = graphviz.Digraph(name, graph_attr={"rankdir": "TB", "nodesep": nodesep, "ranksep": ranksep})
+    dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
+    dot.attr("edge", fontname="Helvetica", fontsize="9", color="#555555")
+    if title:
+        dot.attr(label=title, labelloc="t", fontname="Helvetica", fontsize="14")
+    return dot
 
 
 def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") -> str:
     """DOT source of ``trace`` as a U (blocks and concatenations), problems in red."""
     bad_blocks, bad_concats, notes = _bad(problems)
-    dot = graphviz.Digraph("unet", graph_attr={"rankdir": "TB", "nodesep": "0.35", "ranksep": "0.35"})
-    dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
-    dot.attr("edge", fontname="Helvetica", fontsize="9", color="#555555")
-    if title:
-        dot.attr(label=title, labelloc="t", fontname="Helvetica", fontsize="14")
+    dot = _digraph("unet", "0.35", "0.35", title)
 
     # Rows are keyed by spatial size; a concatenation joins the row of the encoder block whose
     # skip it receives, and a decoder block the row of the concatenation it feeds, so that even
@@ -99,7 +97,7 @@ def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") ->
         if size is not None:
             row_of[node] = size
 
-    dot.node(INPUT, f"input\n{chw(trace.input_shape)}", fillcolor="white")
+    dot.node(INPUT, f"input\n{fmt_chw(trace.input_shape)}", fillcolor="white")
     place(INPUT, _spatial(trace.input_shape))
     node_of: dict[str, str] = {INPUT: INPUT}
     for block in trace.blocks:
@@ -143,7 +141,7 @@ def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") ->
         dot.edge(
             src,
             dst,
-            label=chw(shape),
+            label=fmt_chw(shape),
             style="dashed" if skip else "solid",
             color="#b8860b" if skip else "#555555",
             constraint="false" if (skip or up) else "true",
@@ -156,9 +154,9 @@ def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") ->
             link(ref.producer, c.label, ref.shape, skip=i > 0)
     last = trace.blocks[-1].name if trace.blocks else None
     if last is not None:
-        dot.node("output", f"output\n{chw(trace.output_shape)}", fillcolor="white")
+        dot.node("output", f"output\n{fmt_chw(trace.output_shape)}", fillcolor="white")
         place("output", _spatial(trace.output_shape))
-        dot.edge(last, "output", label=chw(trace.output_shape))
+        dot.edge(last, "output", label=fmt_chw(trace.output_shape))
     rows: dict[int, list[str]] = {}
     for node, size in row_of.items():
         rows.setdefault(size, []).append(node)
@@ -183,12 +181,8 @@ def _out_shape(trace: Trace, node: str) -> Sequence[int] | None:
 def chain_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") -> str:
     """DOT source of a model without skips (a PatchGAN): its blocks top to bottom."""
     bad_blocks, _, notes = _bad(problems)
-    dot = graphviz.Digraph("chain", graph_attr={"rankdir": "TB", "nodesep": "0.2", "ranksep": "0.25"})
-    dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
-    dot.attr("edge", fontname="Helvetica", fontsize="9", color="#555555")
-    if title:
-        dot.attr(label=title, labelloc="t", fontname="Helvetica", fontsize="14")
-    dot.node(INPUT, f"input\n{chw(trace.input_shape)}", fillcolor="white")
+    dot = _digraph("chain", "0.2", "0.25", title)
+    dot.node(INPUT, f"input\n{fmt_chw(trace.input_shape)}", fillcolor="white")
     previous = INPUT  # a chain: each block takes what the one before it returned
     for block in trace.blocks:
         bad = block.name in bad_blocks
@@ -202,11 +196,11 @@ def chain_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") -
             color=RED if bad else "#333333",
             penwidth="2.5" if bad else "1",
         )
-        dot.edge(previous, block.name, label=chw(block.input_shape))
+        dot.edge(previous, block.name, label=fmt_chw(block.input_shape))
         previous = block.name
     if trace.blocks:
-        dot.node("output", f"output\n{chw(trace.output_shape)}", fillcolor="white")
-        dot.edge(trace.blocks[-1].name, "output", label=chw(trace.output_shape))
+        dot.node("output", f"output\n{fmt_chw(trace.output_shape)}", fillcolor="white")
+        dot.edge(trace.blocks[-1].name, "output", label=fmt_chw(trace.output_shape))
     return dot.source
 
 
@@ -227,11 +221,11 @@ def concat_rows(trace: Trace) -> list[dict[str, str]]:
                 "concatenation": c.label,
                 "feeds": c.consumer or "--",
                 "path from": main.producer if main else "--",
-                "path shape": chw(main.shape) if main else "--",
+                "path shape": fmt_chw(main.shape) if main else "--",
                 "skip from": ", ".join(r.producer for r in c.inputs[1:]) or "--",
-                "skip shape": ", ".join(chw(r.shape) for r in c.inputs[1:]) or "--",
+                "skip shape": ", ".join(fmt_chw(r.shape) for r in c.inputs[1:]) or "--",
                 "channels": c.arithmetic(),
-                "output": chw(c.output_shape),
+                "output": fmt_chw(c.output_shape),
             }
         )
     return rows
@@ -243,8 +237,8 @@ def block_rows(trace: Trace) -> list[dict[str, str | int]]:
         {
             "block": b.name,
             "input from": b.input_producer,
-            "input": chw(b.input_shape),
-            "output": chw(b.output_shape),
+            "input": fmt_chw(b.input_shape),
+            "output": fmt_chw(b.output_shape),
             "size": {"down": "halves", "up": "doubles", "same": "keeps"}[_direction(b)]
             if _direction(b) == "same" or _ratio(b) == 2
             else _direction(b),

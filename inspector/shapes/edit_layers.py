@@ -15,7 +15,8 @@ from torch import nn
 
 from inspector.shapes.meta import meta_copy
 
-_EDITABLE = (nn.modules.conv._ConvNd, nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.Linear)
+_NORMS = (nn.modules.batchnorm._NormBase, nn.GroupNorm)  # one channel count each
+_EDITABLE = (nn.modules.conv._ConvNd, *_NORMS, nn.Linear)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,18 @@ class LayerChannels:
     kind: str
     in_channels: int
     out_channels: int
+    single_count: bool = False  # a norm: one channel count (num_features), not an in and an out
+
+    def edited(self, in_channels: int, out_channels: int) -> tuple[int, int]:
+        """The (in, out) an edit of this layer's row means.
+
+        A norm has one count, so the number the user changed is taken for both: editing 128 -> 64
+        in either column gives (64, 64). Other layers take the two numbers as they are.
+        """
+        if not self.single_count:
+            return in_channels, out_channels
+        count = in_channels if in_channels != self.in_channels else out_channels
+        return count, count
 
 
 def _counts(m: nn.Module) -> tuple[int, int]:
@@ -43,7 +56,7 @@ def _counts(m: nn.Module) -> tuple[int, int]:
 def layer_channels(model: nn.Module) -> list[LayerChannels]:
     """The conv / norm / linear layers of ``model`` in definition order, with their channels."""
     return [
-        LayerChannels(name, type(m).__name__, *_counts(m))
+        LayerChannels(name, type(m).__name__, *_counts(m), single_count=isinstance(m, _NORMS))
         for name, m in model.named_modules()
         if isinstance(m, _EDITABLE)
     ]

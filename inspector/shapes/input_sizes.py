@@ -145,25 +145,23 @@ def search_sizes(runs: Callable[[int], bool], limit: int = MAX_INPUT_SIZE) -> In
             high += 1
         return InputSizes(1, low, high, why="found by running the model: only this narrow range works")
     # The minimum: binary search over multiples of the step below `first` (assumed monotone).
-    lo, hi = 0, first // step  # runs(hi * step) is True
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if runs(mid * step):
-            hi = mid
-        else:
-            lo = mid
+    _, hi = _bisect(0, first // step, lambda k: not runs(k * step))  # runs(hi * step) is True
     minimum = hi * step
     # A maximum exists if some larger size fails (e.g. a Linear after a flatten).
     maximum = None
     far = first * 4
     if far <= limit and not runs(far):
-        lo, hi = first // step, far // step  # runs(lo * step) True, runs(hi * step) False
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if runs(mid * step):
-                lo = mid
-            else:
-                hi = mid
+        lo, _ = _bisect(first // step, far // step, lambda k: runs(k * step))  # runs(far) is False
         maximum = lo * step
     why = "found by running the model on the meta device at trial sizes"
     return InputSizes(step, minimum, maximum, why=why)
+
+def _bisect(low: int, high: int, on_low_side: Callable[[int], bool]) -> tuple[int, int]:
+    """Narrow ``low < high`` (``low`` on the low side, ``high`` not) to two neighbours, by halving."""
+    while high - low > 1:
+        mid = (low + high) // 2
+        if on_low_side(mid):
+            low = mid
+        else:
+            high = mid
+    return low, high

@@ -14,7 +14,9 @@ import torch
 import torchinfo
 from torch import nn
 
+from inspector.shapes.blocks import top_level_blocks
 from inspector.shapes.meta import meta_copy
+from inspector.shapes.text import describe_layer
 
 COLUMNS = ("input_size", "output_size", "num_params", "kernel_size", "mult_adds")
 
@@ -118,32 +120,22 @@ class BlockParams:
     name: str
     kind: str
     params: int
-    layers: str  # e.g. "LeakyReLU, Conv2d(64->128), BatchNorm2d(128)"
-
-
-def _describe(module: nn.Module) -> str:
-    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-        return f"{type(module).__name__}({module.in_channels}->{module.out_channels})"
-    if isinstance(module, nn.modules.batchnorm._NormBase):
-        return f"{type(module).__name__}({module.num_features})"
-    return type(module).__name__
+    layers: str  # e.g. "LeakyReLU, Conv2d(64, 128), BatchNorm2d(128)"
 
 
 def block_params(model: nn.Module) -> list[BlockParams]:
-    """Parameter count of each top-level block (for a Sequential ``model``: each of its layers)."""
-    children = list(model.named_children())
-    if len(children) == 1 and isinstance(children[0][1], nn.Sequential):
-        prefix, seq = children[0]
-        children = [(f"{prefix}.{n}", m) for n, m in seq.named_children()]
+    """Parameter count of each top-level block (see ``top_level_blocks``: for the PatchGAN, each
+    layer of its only Sequential)."""
+    _, blocks = top_level_blocks(model)
     out = []
-    for name, module in children:
+    for name, module in blocks:
         leaves = [m for m in module.modules() if not list(m.children())] or [module]
         out.append(
             BlockParams(
                 name=name,
                 kind=type(module).__name__,
                 params=sum(p.numel() for p in module.parameters()),
-                layers=", ".join(_describe(m) for m in leaves),
+                layers=", ".join(describe_layer(m) for m in leaves),
             )
         )
     return out

@@ -32,7 +32,10 @@ import torch
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
+# fmt_shape and top_level_blocks live in their own modules; "as" re-exports them from here too.
+from inspector.shapes.blocks import top_level_blocks as top_level_blocks
 from inspector.shapes.meta import cpu_copy, is_meta_limit, meta_copy
+from inspector.shapes.text import fmt_shape as fmt_shape
 
 Shape = tuple[int, ...]
 INPUT = "input"  # producer name of the model's input tensor
@@ -162,11 +165,6 @@ class Trace:
         )
 
 
-def fmt_shape(shape: Sequence[int] | None) -> str:
-    """(1, 512, 2, 2) -> ``1x512x2x2``."""
-    return "x".join(map(str, shape)) if shape is not None else "--"
-
-
 class Source(NamedTuple):
     """What the tracer knows about a live tensor."""
 
@@ -205,16 +203,6 @@ def _tensors(value: Any) -> list[Tensor]:
 def _first_tensor(value: Any) -> Tensor | None:
     found = _tensors(value)
     return found[0] if found else None
-
-
-def top_level_blocks(model: nn.Module) -> tuple[str, list[tuple[str, nn.Module]]]:
-    """The blocks a learner thinks in: the model's children, or the children of its only
-    container child (``PatchDiscriminator.model`` -> ``model.0``, ``model.1``, ...)."""
-    children = list(model.named_children())
-    if len(children) == 1 and list(children[0][1].children()):
-        prefix, only = children[0]
-        return prefix, [(f"{prefix}.{n}", m) for n, m in only.named_children()]
-    return "", children
 
 
 def _is_leaf(module: nn.Module) -> bool:

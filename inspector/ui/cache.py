@@ -1,36 +1,192 @@
-"""Cached builders and derived data. Keys are frozen config dataclasses (hashable)."""
+"""Every cached function of the app, in one place. Keys are frozen dataclasses (hashable).
+
+``st.cache_resource`` holds objects shared by all sessions (models: never modify one in place,
+copy it first); ``st.cache_data`` holds values each caller gets a copy of (summaries, traces,
+images). Everything the doctor and the tracer compute runs on the meta device, so a rerun with
+the same settings computes nothing and a new setting costs milliseconds.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
+import numpy as np
 import streamlit as st
-import torch
 from torch import nn
 
+from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
+from inspector.conv.receptive_field import ReceptiveField, receptive_field, sample_photo
+from inspector.conv.render import gif_bytes, png_bytes, render_frame
+from inspector.data.image_set import SAMPLE_FILES, sample_images
+from inspector.data.images import load_square
+from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error, real_run_bytes
+from inspector.errors import UserError
+from inspector.init_study.weights import (
+    ActivationStats,
+    WeightStats,
+    activation_comparison,
+    init_comparison,
+    probe_shape,
+)
+from inspector.shapes.edit_layers import with_channels
 from inspector.shapes.summary import BlockParams, Summary, block_params, summary
-from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
+from models import DiscriminatorConfig, GeneratorConfig, NetworkConfig, Plan, build
+
+Changes = tuple[tuple[str, int, int], ...]  # (layer name, in, out): hashable channel edits
+
+# --- models ------------------------------------------------------------------------------------
 
 
 @st.cache_resource(max_entries=6, show_spinner="Building the model...")
-def real_model(cfg: GeneratorConfig | DiscriminatorConfig) -> nn.Module:
+def real_model(cfg: NetworkConfig) -> nn.Module:
     """The network with real weights (PyTorch's default init). Shared by all sessions: never
     modify it in place; copy it first (``copy.deepcopy``)."""
-    return build_generator(cfg) if isinstance(cfg, GeneratorConfig) else build_discriminator(cfg)
+    return build(cfg)
 
 
 @st.cache_resource(max_entries=32)
-def meta_model(cfg: GeneratorConfig | DiscriminatorConfig) -> nn.Module:
+def meta_model(cfg: NetworkConfig) -> nn.Module:
     """The network on the ``meta`` device: shapes and parameter counts, no memory."""
-    with torch.device("meta"):
-        return build_generator(cfg) if isinstance(cfg, GeneratorConfig) else build_discriminator(cfg)
+    return build(cfg, device="meta")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def model_summary(cfg: GeneratorConfig | DiscriminatorConfig, batch: int = 1, depth: int = 4) -> Summary:
-    """torchinfo summary at the config's input size. Raises RuntimeError if the model cannot run."""
+def model_summary(cfg: NetworkConfig, batch: int = 1, depth: int = 4) -> Summary:
+    """torchinfo summary at (batch, in_channels, size, size). Raises RuntimeError if the model cannot run."""
     size = cfg.input_size
     return summary(meta_model(cfg), (batch, cfg.in_channels, size, size), depth=depth)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def model_blocks(cfg: GeneratorConfig | DiscriminatorConfig) -> list[BlockParams]:
+def model_blocks(cfg: NetworkConfig) -> list[BlockParams]:
     return block_params(meta_model(cfg))
+
+
+# --- the doctor and the tracer (Skip connections, Mismatch doctor) ------------------------------
+
+
+def _generator(cfg: GeneratorConfig, plan: Plan | None) -> nn.Module:
+    return meta_model(cfg) if plan is None else build(cfg, plan=plan, device="meta")
+
+
+def _discriminator(cfg: DiscriminatorConfig, changes: Changes) -> nn.Module:
+    model = meta_model(cfg)
+    return with_channels(model, {n: (i, o) for n, i, o in changes}) if changes else model
+
+
+@st.cache_data(max_entries=64, show_spinner="Tracing on the meta device...")
+def generator_diagnosis(cfg: GeneratorConfig, size: int, plan: Plan | None = None) -> Diagnosis:
+    """The doctor's pass over the generator at 1 x in_channels x size x size."""
+    return diagnose(_generator(cfg, plan), (1, cfg.in_channels, size, size))
+
+
+@st.cache_data(max_entries=64, show_spinner="Tracing on the meta device...")
+def discriminator_diagnosis(
+    cfg: DiscriminatorConfig, channels: int, size: int, changes: Changes = ()
+) -> Diagnosis:
+    """The doctor's pass over the discriminator at 1 x channels x size x size."""
+    return diagnose(_discriminator(cfg, changes), (1, channels, size, size))
+
+
+@st.cache_data(max_entries=32, show_spinner="Running it in PyTorch for its own message...")
+def pytorch_message(
+    cfg: NetworkConfig, channels: int, size: int, plan: Plan | None = None, changes: Changes = ()
+) -> tuple[str | None, str | None]:
+    """(PyTorch's own error for the same model on CPU or None if it runs, why it was not run or None).
+
+    A refusal is an answer too, cached like one: a model too big to run is not re-measured on
+    every rerun of the page.
+    """
+    model = _generator(cfg, plan) if isinstance(cfg, GeneratorConfig) else _discriminator(cfg, changes)
+    try:
+        return pytorch_error(model, (1, channels, size, size)), None
+    except UserError as exc:
+        return None, str(exc)
+
+
+# --- weight init ---------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=8, show_spinner="Copying the model, initializing it and counting its weights...")
+def init_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> dict[str, WeightStats]:
+    """Weight statistics as built and after ``init_weights(scheme)``."""
+    # real_model is shared: init_comparison works on a copy and never touches it.
+    return init_comparison(real_model(cfg), (scheme,), gain=gain, seed=seed)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def probe_bytes(cfg: NetworkConfig, probe: tuple[int, ...]) -> int:
+    """Memory the activation pass would need (a meta trace: cached, so reruns do not redo it)."""
+    try:
+        return real_run_bytes(meta_model(cfg), probe)
+    except Exception:  # the forward pass itself reports a model that cannot run
+        return 0
+
+
+@st.cache_data(max_entries=8, show_spinner="Pushing a small batch through the network under each init...")
+def init_activations(
+    cfg: NetworkConfig, mode: Literal["eval", "train"], gain: float, seed: int
+) -> dict[str, ActivationStats]:
+    """Each layer's output std at init for a (1, C, S, S) N(0, 1) probe, under each scheme."""
+    return activation_comparison(
+        real_model(cfg),
+        probe_shape(cfg, batch=1),
+        ("normal", "xavier", "kaiming"),
+        mode=mode,
+        gain=gain,
+        seed=seed,
+    )
+
+
+# --- conv vs conv-transpose ----------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def animation(settings: ConvSettings, seed: int) -> ConvAnimation:
+    """The frames of one conv; raises ValueError for settings PyTorch refuses (not cached)."""
+    s = settings
+    return conv_animation(
+        s.in_size, s.kernel, s.stride, s.padding, s.dilation, s.output_padding, s.transposed, seed
+    )
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def frame_png(settings: ConvSettings, seed: int, view: str, index: int) -> bytes:
+    return png_bytes(render_frame(animation(settings, seed), index, view))
+
+
+@st.cache_data(max_entries=16, show_spinner="Rendering the GIF...")
+def animation_gif(settings: ConvSettings, seed: int, view: str) -> bytes:
+    return gif_bytes(animation(settings, seed), view)
+
+
+# --- receptive field -----------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def discriminator_field(cfg: DiscriminatorConfig) -> ReceptiveField:
+    return receptive_field(cfg)
+
+
+@st.cache_data(max_entries=4, show_spinner="Loading the sample photo...")
+def astronaut(size: int) -> np.ndarray:
+    """scikit-image's astronaut photo, (size, size, 3) uint8."""
+    return sample_photo(size)
+
+
+# --- Lab colour ----------------------------------------------------------------------------------
+
+LAB_SIZE = 256  # the notebook's training size
+
+
+@st.cache_data(max_entries=len(SAMPLE_FILES), show_spinner=False)
+def lab_sample(name: str) -> np.ndarray:
+    """A scikit-image sample photo, LAB_SIZE x LAB_SIZE, as a (3, S, S) uint8 array."""
+    photos = sample_images(LAB_SIZE)
+    return photos.images[photos.names.index(name)].numpy()
+
+
+@st.cache_data(max_entries=8, show_spinner="Decoding the image...")
+def lab_upload(data: bytes, name: str) -> np.ndarray:
+    """An uploaded file, decoded safely (see inspector.data.images). Raises UserError, which is not cached."""
+    return load_square(data, name, LAB_SIZE).numpy()

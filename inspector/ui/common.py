@@ -1,9 +1,12 @@
-"""Small rendering helpers every page uses: the intro, the notebook's code, the configs."""
+"""Small helpers every page uses: the intro, the notebook's code, and the sidebar's configs
+(from the ``Choice``; a page that needs an invalid network stops with the reason)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from inspector.ui.choice import Choice, Part
+from inspector.ui.sidebar import current_choice
 from models import DiscriminatorConfig, GeneratorConfig
 
 
@@ -24,34 +27,35 @@ def notebook_code(code: str, caption: str, expanded: bool = False) -> None:
         st.code(code, language="python")
 
 
-def _configs(parts: tuple[str, ...]) -> tuple[GeneratorConfig | None, DiscriminatorConfig | None]:
-    """The sidebar's configs; if one that ``parts`` needs is invalid, explain why and stop the page."""
-    errors: dict[str, str] = st.session_state.get("config_errors") or {}
-    bad = [part for part in parts if errors.get(part)]
+def _require(choice: Choice, parts: tuple[Part, ...]) -> None:
+    """Stop the page, saying why, if a network that ``parts`` names cannot be built."""
+    bad = [(part, why) for part in parts if (why := choice.error(part))]
     if bad:
-        for part in bad:
-            st.error(f"These settings cannot build the {part}: {errors[part]}")
+        for part, why in bad:
+            st.error(f"These settings cannot build the {part}: {why}")
         st.info("Change the settings in the sidebar, or pick a preset again to start over.")
         st.stop()
-    return st.session_state.get("generator_config"), st.session_state.get("discriminator_config")
 
 
-def current_configs() -> tuple[GeneratorConfig, DiscriminatorConfig]:
-    """Both networks' configs (pages that show or train both)."""
-    g, d = _configs(("generator", "discriminator"))
-    assert g is not None and d is not None
-    return g, d
+def current_configs(choice: Choice | None = None) -> tuple[GeneratorConfig, DiscriminatorConfig]:
+    """Both networks' configs (pages that show or train both); the page stops if one is invalid."""
+    choice = choice or current_choice()
+    _require(choice, ("generator", "discriminator"))
+    assert choice.generator is not None and choice.discriminator is not None
+    return choice.generator, choice.discriminator
 
 
-def current_generator() -> GeneratorConfig:
+def current_generator(choice: Choice | None = None) -> GeneratorConfig:
     """The generator's config; the page stops with the reason if it is invalid."""
-    g, _ = _configs(("generator",))
-    assert g is not None
-    return g
+    choice = choice or current_choice()
+    _require(choice, ("generator",))
+    assert choice.generator is not None
+    return choice.generator
 
 
-def current_discriminator() -> DiscriminatorConfig:
+def current_discriminator(choice: Choice | None = None) -> DiscriminatorConfig:
     """The discriminator's config; the page stops with the reason if it is invalid."""
-    _, d = _configs(("discriminator",))
-    assert d is not None
-    return d
+    choice = choice or current_choice()
+    _require(choice, ("discriminator",))
+    assert choice.discriminator is not None
+    return choice.discriminator

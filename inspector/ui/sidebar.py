@@ -1,16 +1,21 @@
-"""The sidebar: pick a preset, then change any setting. Writes the configs to session state.
+"""The sidebar: pick a preset, then change any setting. Returns the user's ``Choice``.
 
-Every widget's value lives in ``st.session_state`` under a ``cfg.*`` key; picking a preset
-overwrites those keys with the preset's values. The resulting configs (or the ``ValueError``
-that explains why the settings are impossible) are stored for the pages.
+Every widget's value lives in ``st.session_state`` under a ``cfg.*`` key (tests and links set
+them by that key); picking a preset overwrites those keys with the preset's values. Only this
+module reads those keys: pages get the ``Choice`` from ``current_choice()``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from models import DROPOUTS, NORMS, DiscriminatorConfig, GeneratorConfig, get_preset, list_presets
+from inspector.ui.choice import DEFAULT_PRESET, Choice
+from models import DROPOUTS, NORMS, get_preset, list_presets
 from models.config import MAX_CHANNELS, MAX_DISC_LAYERS, MAX_GEN_DEPTH, MAX_INPUT_SIZE
+
+PRESET_KEY = "cfg.preset"
+G_PREFIX, D_PREFIX = "cfg.g.", "cfg.d."
+_CHOICE_KEY = "_sidebar.choice"  # where model_sidebar() leaves this rerun's choice for the pages
 
 GLOSSARY = """
 - **ngf / ndf**: channels after the first conv of the generator / discriminator (the paper's names).
@@ -22,73 +27,72 @@ GLOSSARY = """
 
 
 def _load_preset() -> None:
-    g, d = (
-        get_preset(st.session_state["cfg.preset"]).generator,
-        get_preset(st.session_state["cfg.preset"]).discriminator,
-    )
-    for name, value in g.to_dict().items():
-        st.session_state[f"cfg.g.{name}"] = value
-    for name, value in d.to_dict().items():
-        st.session_state[f"cfg.d.{name}"] = value
+    chosen = get_preset(st.session_state[PRESET_KEY])
+    for name, value in chosen.generator.to_dict().items():
+        st.session_state[G_PREFIX + name] = value
+    for name, value in chosen.discriminator.to_dict().items():
+        st.session_state[D_PREFIX + name] = value
 
 
 def _ensure_state() -> None:
-    if "cfg.preset" not in st.session_state:
-        st.session_state["cfg.preset"] = "notebook"
+    if PRESET_KEY not in st.session_state:
+        st.session_state[PRESET_KEY] = DEFAULT_PRESET
         _load_preset()
 
 
-def model_sidebar() -> None:
-    """Render the settings and store ``generator_config`` and ``discriminator_config`` (None when
-    invalid) and ``config_errors`` (part -> message)."""
+def _settings(prefix: str) -> dict[str, object]:
+    ss = st.session_state
+    return {k[len(prefix) :]: v for k, v in ss.items() if isinstance(k, str) and k.startswith(prefix)}
+
+
+def model_sidebar() -> Choice:
+    """Render the settings and return (and remember for ``current_choice``) what they say."""
     _ensure_state()
     ss = st.session_state
     with st.sidebar:
         st.selectbox(
             "Preset",
             list_presets(),
-            key="cfg.preset",
+            key=PRESET_KEY,
             on_change=_load_preset,
             help="notebook: the study notebook's models; notebook-as-written: with its discriminator "
             "typo; pix2pix: the reference implementation.",
         )
-        st.caption(get_preset(ss["cfg.preset"]).description)
+        st.caption(get_preset(ss[PRESET_KEY]).description)
         st.number_input(
             "Input size (H = W)",
             min_value=2,
             max_value=MAX_INPUT_SIZE,
             step=1,
-            key="cfg.g.input_size",
+            key=G_PREFIX + "input_size",
             help="Both networks see images of this size. The U-Net needs a multiple of 2**depth.",
         )
         with st.expander("Generator (U-Net)"):
-            st.number_input("ngf", 1, MAX_CHANNELS, key="cfg.g.ngf")
-            st.number_input("depth (downsamplings)", 2, MAX_GEN_DEPTH, key="cfg.g.depth")
-            st.number_input("in channels", 1, MAX_CHANNELS, key="cfg.g.in_channels")
-            st.number_input("out channels", 1, MAX_CHANNELS, key="cfg.g.out_channels")
-            st.selectbox("norm", NORMS, key="cfg.g.norm")
-            st.selectbox("dropout", DROPOUTS, key="cfg.g.dropout")
-            st.checkbox("outermost skip", key="cfg.g.outer_skip")
+            st.number_input("ngf", 1, MAX_CHANNELS, key=G_PREFIX + "ngf")
+            st.number_input("depth (downsamplings)", 2, MAX_GEN_DEPTH, key=G_PREFIX + "depth")
+            st.number_input("in channels", 1, MAX_CHANNELS, key=G_PREFIX + "in_channels")
+            st.number_input("out channels", 1, MAX_CHANNELS, key=G_PREFIX + "out_channels")
+            st.selectbox("norm", NORMS, key=G_PREFIX + "norm")
+            st.selectbox("dropout", DROPOUTS, key=G_PREFIX + "dropout")
+            st.checkbox("outermost skip", key=G_PREFIX + "outer_skip")
         with st.expander("Discriminator (PatchGAN)"):
-            st.number_input("ndf", 1, MAX_CHANNELS, key="cfg.d.ndf")
-            st.number_input("layers (n_layers)", 1, MAX_DISC_LAYERS, key="cfg.d.n_layers")
-            st.number_input("in channels", 1, MAX_CHANNELS, key="cfg.d.in_channels")
-            st.selectbox("norm", NORMS, key="cfg.d.norm")
-            st.radio("last stride", (1, 2), key="cfg.d.last_stride", horizontal=True)
-            st.checkbox("bias on first and last conv", key="cfg.d.end_bias")
-            st.checkbox("the notebook's typo (second conv 3 -> 64)", key="cfg.d.notebook_bug")
+            st.number_input("ndf", 1, MAX_CHANNELS, key=D_PREFIX + "ndf")
+            st.number_input("layers (n_layers)", 1, MAX_DISC_LAYERS, key=D_PREFIX + "n_layers")
+            st.number_input("in channels", 1, MAX_CHANNELS, key=D_PREFIX + "in_channels")
+            st.selectbox("norm", NORMS, key=D_PREFIX + "norm")
+            st.radio("last stride", (1, 2), key=D_PREFIX + "last_stride", horizontal=True)
+            st.checkbox("bias on first and last conv", key=D_PREFIX + "end_bias")
+            st.checkbox("the notebook's typo (second conv 3 -> 64)", key=D_PREFIX + "notebook_bug")
         with st.expander("Glossary"):
             st.markdown(GLOSSARY)
-    ss["cfg.d.input_size"] = ss["cfg.g.input_size"]
-    g_values = {k[len("cfg.g.") :]: v for k, v in ss.items() if isinstance(k, str) and k.startswith("cfg.g.")}
-    d_values = {k[len("cfg.d.") :]: v for k, v in ss.items() if isinstance(k, str) and k.startswith("cfg.d.")}
-    # Each network on its own: a U-Net valid at 8x8 is still worth exploring when the PatchGAN
-    # cannot take 8x8, so a page that needs only one network is not blocked by the other.
-    errors: dict[str, str] = {}
-    for part, cls, values in (("generator", GeneratorConfig, g_values), ("discriminator", DiscriminatorConfig, d_values)):
-        try:
-            ss[f"{part}_config"] = cls.from_dict(values)
-        except (ValueError, TypeError) as exc:
-            ss[f"{part}_config"] = None
-            errors[part] = str(exc)
-    ss["config_errors"] = errors
+    ss[D_PREFIX + "input_size"] = ss[G_PREFIX + "input_size"]  # one size box for both networks
+    choice = Choice.from_settings(ss[PRESET_KEY], _settings(G_PREFIX), _settings(D_PREFIX))
+    ss[_CHOICE_KEY] = choice
+    return choice
+
+
+def current_choice() -> Choice:
+    """The choice ``model_sidebar()`` returned on this rerun (it runs before every page)."""
+    choice = st.session_state.get(_CHOICE_KEY)
+    # A page run on its own (no app shell around it) draws the sidebar itself.
+    return choice if isinstance(choice, Choice) else model_sidebar()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from torch import nn
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 PAGE = "inspector/ui/pages/architecture.py"
@@ -76,11 +78,16 @@ def test_user_settings_change_the_model(at: AppTest) -> None:
 
 def test_a_rerun_with_the_same_settings_rebuilds_nothing(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
     import inspector.ui.cache as cache
+    from models import GeneratorConfig, NetworkConfig
 
     calls: list[str] = []
-    for name in ("build_generator", "build_discriminator"):
-        real = getattr(cache, name)
-        monkeypatch.setattr(cache, name, lambda cfg, _real=real, _n=name: calls.append(_n) or _real(cfg))
+    real = cache.build  # the one builder the cache calls, named after the network it builds
+
+    def counted(cfg: NetworkConfig, **kwargs: Any) -> nn.Module:
+        calls.append("build_generator" if isinstance(cfg, GeneratorConfig) else "build_discriminator")
+        return real(cfg, **kwargs)
+
+    monkeypatch.setattr(cache, "build", counted)
     at.run()
     at.run()
     assert not at.exception

@@ -166,3 +166,19 @@ def test_lab_view_takes_an_image_apart() -> None:
     assert view.histogram_a.sum() == 256 and view.near_grey == 0.5
     with pytest.raises(ValueError, match="uint8"):
         lab_view(rgb.float())
+
+
+def test_rgb_to_uint8_rounds_like_skimage_img_as_ubyte() -> None:
+    from skimage.util import img_as_ubyte
+
+    from inspector.colour.lab import rgb_to_uint8
+
+    rgb = torch.rand(3, 5, 7, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    rgb[0, 0, :3] = torch.tensor([-0.5, 1.5, 0.5 / 255])  # out of range is clipped; a half level rounds
+    out = rgb_to_uint8(rgb)
+    assert out.shape == (5, 7, 3) and out.dtype.name == "uint8"
+    assert (out == img_as_ubyte(rgb.clamp(0, 1).permute(1, 2, 0).numpy())).all()
+    u8 = torch.randint(0, 256, (3, 2, 2), dtype=torch.uint8)
+    assert (rgb_to_uint8(u8) == u8.permute(1, 2, 0).numpy()).all()  # uint8 passes through
+    with pytest.raises(ValueError, match=r"expected \(3, H, W\)"):
+        rgb_to_uint8(torch.zeros(1, 3, 2, 2))

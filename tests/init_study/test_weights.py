@@ -10,13 +10,13 @@ import pytest
 import torch
 from torch import nn
 
+from inspector.init_study.figure import histogram_figure
 from inspector.init_study.weights import (
     AS_BUILT,
     Dist,
     Theory,
     activation_comparison,
     activation_stats,
-    histogram_figure,
     init_comparison,
     probe_shape,
     theory_for,

@@ -8,6 +8,7 @@ from torch import nn
 
 from inspector.shapes.compare import compare_to_reference
 from inspector.shapes.summary import Summary
+from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import meta_model, model_blocks, model_summary
 from inspector.ui.common import current_configs, intro, notebook_code, notice
@@ -32,19 +33,15 @@ batch = st.columns([1, 3])[0].number_input(
 PARAMS = st.column_config.NumberColumn(format="localized")
 
 
-def _fmt_shape(shape: tuple[int, ...] | None) -> str:
-    return "x".join(map(str, shape)) if shape else "--"
-
-
 def _summary_table(s: Summary) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "layer": ["    " * max(r.depth - 1, 0) + (r.name or type(r).__name__) for r in s.rows],
             "type": [r.kind for r in s.rows],
-            "input": [_fmt_shape(r.input_shape) for r in s.rows],
-            "output": [_fmt_shape(r.output_shape) for r in s.rows],
+            "input": [fmt_shape(r.input_shape) for r in s.rows],
+            "output": [fmt_shape(r.output_shape) for r in s.rows],
             "params": [r.params if r.is_leaf or r.depth <= 1 else None for r in s.rows],
-            "kernel": [_fmt_shape(r.kernel_size) for r in s.rows],
+            "kernel": [fmt_shape(r.kernel_size) for r in s.rows],
         }
     )
 
@@ -80,7 +77,7 @@ def _network(cfg: GeneratorConfig | DiscriminatorConfig, label: str) -> int | No
         )
         return total
     st.markdown(
-        f"**torchinfo summary** (input {_fmt_shape(s.input_shape)} -> output {_fmt_shape(s.output_shape)}, "
+        f"**torchinfo summary** (input {fmt_shape(s.input_shape)} -> output {fmt_shape(s.output_shape)}, "
         f"{s.total_mult_adds / 1e9:.2f} G mult-adds)"
     )
     st.dataframe(

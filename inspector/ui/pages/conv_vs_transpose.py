@@ -13,11 +13,11 @@ from inspector.conv.animation import (
     MAX_STRIDE,
     ConvAnimation,
     ConvSettings,
-    conv_animation,
 )
-from inspector.conv.render import gif_bytes, png_bytes, render_frame
 from inspector.ui import notebook_code as nb
+from inspector.ui.cache import animation, animation_gif, frame_png
 from inspector.ui.common import intro, notebook_code, notice
+from inspector.ui.sidebar import current_choice
 
 intro(
     "Conv vs ConvTranspose",
@@ -64,26 +64,10 @@ args = (int(ss["cvt.in_size"]), int(ss["cvt.kernel"]), int(ss["cvt.stride"]), in
 op, seed = int(ss["cvt.output_padding"]), int(ss["cvt.seed"])
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _animation(settings: ConvSettings, seed: int) -> ConvAnimation:
-    s = settings
-    return conv_animation(s.in_size, s.kernel, s.stride, s.padding, s.dilation, s.output_padding, s.transposed, seed)
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def _frame_png(settings: ConvSettings, seed: int, view: str, index: int) -> bytes:
-    return png_bytes(render_frame(_animation(settings, seed), index, view))
-
-
-@st.cache_data(max_entries=16, show_spinner="Rendering the GIF...")
-def _gif(settings: ConvSettings, seed: int, view: str) -> bytes:
-    return gif_bytes(_animation(settings, seed), view)
-
-
 def _build(settings: ConvSettings) -> ConvAnimation | None:
     """The animation, or None after showing why these settings are impossible (never a traceback)."""
     try:
-        return _animation(settings, seed)
+        return animation(settings, seed)
     except ValueError as exc:
         kind = "ConvTranspose2d" if settings.transposed else "Conv2d"
         st.error(f"**{kind}**: {exc}")
@@ -126,7 +110,7 @@ def _players() -> None:
             if n > 1:
                 st.slider("frame", 0, n - 1, key=key, disabled=play)
             index = int(ss.get(key, 0))
-            st.image(_frame_png(settings, seed, name, index), width="content")
+            st.image(frame_png(settings, seed, name, index), width="content")
 
 
 _players()
@@ -144,7 +128,7 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
         # A long animation takes seconds to encode: only on request, so the sliders stay quick.
         if n <= EAGER_GIF_FRAMES or st.session_state.get(f"cvt.want_gif.{name}") == (settings, seed):
             st.download_button(
-                f"Download the GIF ({n} frames)", _gif(settings, seed, name),
+                f"Download the GIF ({n} frames)", animation_gif(settings, seed, name),
                 file_name=f"{'convtranspose2d' if settings.transposed else 'conv2d'}_{name}_in{settings.in_size}"
                 f"_k{settings.kernel}_s{settings.stride}_p{settings.padding}.gif",
                 mime="image/gif", key=f"cvt.gif.{name}",
@@ -161,8 +145,8 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
             st.dataframe(anim.output, width="content")
 
 st.subheader("Where the generator uses them")
-g_cfg = ss.get("generator_config")
-g_error = (ss.get("config_errors") or {}).get("generator")
+choice = current_choice()
+g_cfg, g_error = choice.generator, choice.error("generator")
 if g_error:
     st.info(f"The sidebar's generator settings cannot build a U-Net ({g_error}), so its sizes are not shown here.")
 elif g_cfg is not None:

@@ -8,13 +8,14 @@ import streamlit as st
 import torch
 
 from inspector.colour.lab_view import SHOW_LIGHTNESS, lab_view
-from inspector.data.image_set import SAMPLE_FILES, sample_images
-from inspector.data.images import ACCEPTED_FORMATS, load_square
+from inspector.data.image_set import SAMPLE_FILES
+from inspector.data.images import ACCEPTED_FORMATS
 from inspector.errors import UserError
+from inspector.ui.cache import LAB_SIZE, lab_sample, lab_upload
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.notebook_code import DATASET
 
-SIZE = 256  # the notebook's training size
+SIZE = LAB_SIZE  # the notebook's training size
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "ppm", "pgm"]
 
 intro(
@@ -26,26 +27,13 @@ intro(
 )
 
 
-@st.cache_data(max_entries=len(SAMPLE_FILES), show_spinner=False)
-def _sample(name: str) -> np.ndarray:
-    """A scikit-image sample photo, SIZE x SIZE, as a (3, S, S) uint8 array."""
-    photos = sample_images(SIZE)
-    return photos.images[photos.names.index(name)].numpy()
-
-
-@st.cache_data(max_entries=8, show_spinner="Decoding the image...")
-def _upload(data: bytes, name: str) -> np.ndarray:
-    """An uploaded file, decoded safely (see inspector.data.images). Raises UserError, which is not cached."""
-    return load_square(data, name, SIZE).numpy()
-
-
 source, choice = st.columns([1, 2])
 kind = source.radio("Image", ["Sample photo", "Upload"], horizontal=True, key="lab.source")
 if kind == "Sample photo":
     name = choice.selectbox(
         "Sample photo", list(SAMPLE_FILES), key="lab.sample", help="Colour photos shipped with scikit-image."
     )
-    pixels = _sample(name)
+    pixels = lab_sample(name)
 else:
     upload = choice.file_uploader(
         "A photo",
@@ -57,7 +45,7 @@ else:
         st.info("Upload a photo to take it apart, or pick a sample photo.")
         st.stop()
     try:
-        pixels = _upload(upload.getvalue(), upload.name)
+        pixels = lab_upload(upload.getvalue(), upload.name)
     except UserError as error:
         st.error(f"This file cannot be used. {error}")
         st.stop()

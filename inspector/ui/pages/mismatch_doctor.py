@@ -6,21 +6,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from inspector.doctor.diagnose import Diagnosis
 from inspector.shapes.edit_layers import layer_channels
 from inspector.shapes.input_sizes import valid_input_sizes
+from inspector.shapes.text import fmt_chw
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import meta_model
-from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
-from inspector.ui.shapes import (
+from inspector.ui.cache import (
     Changes,
     discriminator_diagnosis,
     generator_diagnosis,
+    meta_model,
     pytorch_message,
-    show_diagram,
-    show_problems,
 )
+from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
+from inspector.ui.shapes import show_diagram, show_problems
 from models import DiscriminatorConfig, GeneratorConfig, Plan, generator_plan, preset
 
 intro(
@@ -110,31 +111,25 @@ elif ex.part == "generator":
 else:
     cfg = AS_WRITTEN_D if ex.key == "as-written" else NOTEBOOK_D
 
+
+def _box(column: DeltaGenerator, label: str, name: str, low: int, high: int, start: int | None,
+         config_value: int, help: str) -> int:
+    """A number box of this example, starting at ``start`` or else at the config's ``config_value``.
+
+    The sidebar examples follow the sidebar: the box's key holds the sidebar's value, so a change
+    there starts the box afresh at the new value.
+    """
+    key = f"doctor.{name}.{ex.key}" + (f".{config_value}" if ex.sidebar else "")
+    return int(column.number_input(label, low, high, start or config_value, key=key, help=help))
+
+
 c1, c2, _ = st.columns([1, 1, 2])
-size = int(
-    c1.number_input(
-        "Input size (H = W)",
-        2,
-        4096,
-        ex.size or cfg.input_size,
-        # the sidebar examples follow the sidebar's size: a change there starts this box afresh
-        key=f"doctor.size.{ex.key}" + (f".{cfg.input_size}" if ex.sidebar else ""),
-        help="The doctor runs on the meta device: any size costs nothing.",
-    )
-)
+size = _box(c1, "Input size (H = W)", "size", 2, 4096, ex.size, cfg.input_size,
+            "The doctor runs on the meta device: any size costs nothing.")
 channels = cfg.in_channels
 if ex.part == "discriminator":
-    channels = int(
-        c2.number_input(
-            "Input channels",
-            1,
-            64,
-            ex.channels or cfg.in_channels,
-            # follows the sidebar's in channels (a change there starts this box afresh)
-            key=f"doctor.channels.{ex.key}" + (f".{cfg.in_channels}" if ex.sidebar else ""),
-            help="L + ab = 3 for the discriminator.",
-        )
-    )
+    channels = _box(c2, "Input channels", "channels", 1, 64, ex.channels, cfg.in_channels,
+                    "L + ab = 3 for the discriminator.")
 
 NUMBER = st.column_config.NumberColumn(min_value=1, max_value=4096, step=1, format="%d")
 
@@ -199,13 +194,9 @@ def _discriminator_table(cfg: DiscriminatorConfig) -> Changes:
         column_config={"in_channels": NUMBER, "out_channels": NUMBER},
         width="stretch",
     )
-    changes = []
-    for i, cin, cout in _edited_counts(table, base) or []:
-        if layers[i].kind.startswith(("BatchNorm", "InstanceNorm", "GroupNorm")):
-            cout = cin if cin != layers[i].in_channels else cout  # a norm has one count: num_features
-            cin = cout
-        changes.append((layers[i].name, cin, cout))
-    return tuple(changes)
+    return tuple(
+        (layers[i].name, *layers[i].edited(cin, cout)) for i, cin, cout in _edited_counts(table, base) or []
+    )
 
 
 def _reset_button() -> None:
@@ -238,7 +229,7 @@ with verdict_col:
     if d.ok:
         st.success(
             f"Healthy: a {channels}x{size}x{size} input gives a "
-            f"{'x'.join(map(str, d.trace.output_shape[1:] if d.trace.output_shape else ()))} output."
+            f"{fmt_chw(d.trace.output_shape) if d.trace.output_shape else ''} output."
         )
     else:
         n = len(d.problems)

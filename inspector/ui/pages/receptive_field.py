@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from inspector.conv.receptive_field import ReceptiveField, field_overlay, receptive_field, sample_photo
+from inspector.conv.receptive_field import field_overlay
 from inspector.ui import notebook_code as nb
+from inspector.ui.cache import astronaut, discriminator_field
 from inspector.ui.common import current_discriminator, intro, notebook_code, notice
-from models import DiscriminatorConfig, list_presets, preset
+from models import list_presets, preset
 
 intro(
     "Receptive field",
@@ -21,17 +22,7 @@ intro(
 d_cfg = current_discriminator()
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _field(cfg: DiscriminatorConfig) -> ReceptiveField:
-    return receptive_field(cfg)
-
-
-@st.cache_data(max_entries=4, show_spinner="Loading the sample photo...")
-def _photo(size: int):
-    return sample_photo(size)
-
-
-rf = _field(d_cfg)
+rf = discriminator_field(d_cfg)
 assert rf.grid is not None  # a DiscriminatorConfig always has an input size and a >= 1x1 map
 size = d_cfg.input_size
 
@@ -57,7 +48,7 @@ with right:
                f"({overlap / rf.size:.0%}): the patches overlap, they do not tile the image.")
 with left:
     # Drawn 512 px wide whatever the input size; the coordinates above stay in input pixels.
-    st.image(field_overlay(_photo(size), rf, row, col, neighbour=neighbour, side_px=512),
+    st.image(field_overlay(astronaut(size), rf, row, col, neighbour=neighbour, side_px=512),
              caption=f"scikit-image's astronaut at {size} x {size}; red: the field of cell ({row}, {col})")
 
 st.subheader("Layer by layer")
@@ -83,7 +74,7 @@ for name in list_presets():
     base = preset(name)[1]
     strides = " ".join(map(str, base.strides()))
     try:  # the sidebar's size may be too small for a preset's layers: say so in its row
-        r = _field(base.replace(input_size=size))
+        r = discriminator_field(base.replace(input_size=size))
         rows.append({"preset": name, "strides": strides, "receptive field": r.size,
                      "patch map": f"{r.grid} x {r.grid}", "jump": r.jump})
     except ValueError as exc:

@@ -7,9 +7,11 @@ import streamlit as st
 
 from inspector.shapes.diagram import block_rows, concat_rows
 from inspector.shapes.input_sizes import valid_input_sizes
+from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
+from inspector.ui.cache import generator_diagnosis
 from inspector.ui.common import current_generator, intro, notebook_code, notice
-from inspector.ui.shapes import generator_diagnosis, show_diagram, show_problems
+from inspector.ui.shapes import show_diagram, show_problems
 
 intro(
     "Skip connections",
@@ -65,7 +67,7 @@ cats = d.trace.concats
 c1, c2, c3 = st.columns(3)
 c1.metric("Concatenations", len(cats))
 c2.metric("Bottleneck", f"{max(size // 2**g_cfg.depth, 0)} x {max(size // 2**g_cfg.depth, 0)}")
-c3.metric("Output", "x".join(map(str, d.trace.output_shape or ())))
+c3.metric("Output", fmt_shape(d.trace.output_shape or ()))
 
 show_diagram(d, f"{size}x{size} input, batch 1: shapes are channels x height x width")
 

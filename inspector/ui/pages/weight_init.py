@@ -7,19 +7,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from inspector.doctor.diagnose import real_run_bytes
-from inspector.init_study.weights import (
-    AS_BUILT,
-    ActivationStats,
-    TensorStats,
-    WeightStats,
-    activation_comparison,
-    init_comparison,
-    probe_shape,
-)
+from inspector.init_study.weights import AS_BUILT, TensorStats, WeightStats, probe_shape
+from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import meta_model, real_model
+from inspector.ui.cache import init_activations, init_weight_stats, meta_model, probe_bytes
 from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
+from inspector.ui.init_code import INIT_CODE
 from models import DiscriminatorConfig, GeneratorConfig
 
 intro(
@@ -36,20 +29,6 @@ SCHEME_HELP = {
     "xavier": "xavier_normal_(gain): std gain·√(2/(fan_in+fan_out)) (the reference's 'xavier', gain 0.02)",
     "kaiming": "kaiming_normal_: std √(2/fan_in), keeps the variance through ReLU layers",
     "default": "PyTorch's own init again (reset_parameters): a fresh draw of the 'before'",
-}
-WHAT_RUNS = {
-    "xavier": "if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):\n"
-              "    nn.init.xavier_normal_(m.weight, gain=gain)  # std gain·√(2/(fan_in+fan_out))\n"
-              "    nn.init.zeros_(m.bias)  # when it has one\n"
-              "elif isinstance(m, nn.BatchNorm2d):\n"
-              "    nn.init.normal_(m.weight, 1.0, gain); nn.init.zeros_(m.bias)",
-    "kaiming": "if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):\n"
-               "    nn.init.kaiming_normal_(m.weight)  # std √(2/fan_in), for ReLU\n"
-               "    nn.init.zeros_(m.bias)  # when it has one\n"
-               "elif isinstance(m, nn.BatchNorm2d):\n"
-               "    nn.init.normal_(m.weight, 1.0, gain); nn.init.zeros_(m.bias)",
-    "default": "m.reset_parameters()  # PyTorch's own: conv weights U(-b, b), b = 1/√fan_in\n"
-               "                      # (kaiming_uniform_ with a=√5); BatchNorm γ = 1, β = 0",
 }
 MAX_REAL_PARAMS = 200_000_000  # 0.8 GB of float32 weights per copy
 MAX_PROBE_BYTES = 1 << 30  # the activation chart's forward pass, per init
@@ -74,28 +53,6 @@ seed = c[3].number_input("seed", min_value=0, max_value=10_000, value=0, key="wi
 cfg: GeneratorConfig | DiscriminatorConfig = current_generator() if part == "generator" else current_discriminator()
 
 
-@st.cache_data(max_entries=8, show_spinner="Copying the model, initializing it and counting its weights...")
-def _weights(cfg: GeneratorConfig | DiscriminatorConfig, scheme: str, gain: float, seed: int) -> dict[str, WeightStats]:
-    # real_model is shared: init_comparison works on a copy and never touches it.
-    return init_comparison(real_model(cfg), (scheme,), gain=gain, seed=seed)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _probe_bytes(cfg: GeneratorConfig | DiscriminatorConfig, probe: tuple[int, ...]) -> int:
-    """Memory the activation pass would need (a meta trace: cached, so reruns do not redo it)."""
-    try:
-        return real_run_bytes(meta_model(cfg), probe)
-    except Exception:  # the forward below reports a model that cannot run
-        return 0
-
-
-@st.cache_data(max_entries=8, show_spinner="Pushing a small batch through the network under each init...")
-def _activations(cfg: GeneratorConfig | DiscriminatorConfig, mode: str, gain: float,
-                 seed: int) -> dict[str, ActivationStats]:
-    return activation_comparison(real_model(cfg), probe_shape(cfg, batch=1), ("normal", "xavier", "kaiming"),
-                                 mode=mode, gain=gain, seed=seed)  # type: ignore[arg-type]
-
-
 n_params = sum(p.numel() for p in meta_model(cfg).parameters())
 if n_params > MAX_REAL_PARAMS:  # this page builds the model for real, twice (as built, and a copy to init)
     st.error(
@@ -105,7 +62,7 @@ if n_params > MAX_REAL_PARAMS:  # this page builds the model for real, twice (as
     )
     st.stop()
 try:
-    stats = _weights(cfg, scheme, float(gain), int(seed))
+    stats = init_weight_stats(cfg, scheme, float(gain), int(seed))
 except (RuntimeError, MemoryError) as exc:  # e.g. out of memory: a message, and the page stays usable
     st.error(f"Could not build and initialize this {part}: {exc}")
     st.stop()
@@ -157,7 +114,7 @@ with code:
         notebook_code(nb.INIT, "ini_weight (the paper's N(0, 0.02)), which is what ran", expanded=True)
     else:
         st.markdown(f"**What ran** (`init_weights(model, '{scheme}')`, per layer)")
-        st.code(WHAT_RUNS[scheme], language="python")
+        st.code(INIT_CODE[scheme], language="python")
         if scheme == "kaiming":
             notebook_code(nb.KAIMING_INIT, "its Kaiming example, for comparison")
             st.caption("The notebook's example draws kaiming_**uniform**_ on Conv2d only and sets γ to exactly 1; "
@@ -184,7 +141,7 @@ with st.expander("Every conv layer: std as built, after, and in theory"):
     convs = [(b, a) for b, a in zip(before.tensors, after.tensors) if b.kind in ("conv", "conv_transpose")]
     st.dataframe(pd.DataFrame({
         "layer": [b.name for b, _ in convs],
-        "shape": ["x".join(map(str, b.shape)) for b, _ in convs],
+        "shape": [fmt_shape(b.shape) for b, _ in convs],
         "fan_in": [b.fan_in for b, _ in convs],
         "std as built": [b.std for b, _ in convs],
         "1/√(3 fan_in)": [b.theory.std if b.theory else None for b, _ in convs],
@@ -209,14 +166,14 @@ if getattr(cfg, "notebook_bug", False):
                "channels), so no signal gets through it and there are no activations to show. The **Mismatch "
                "doctor** page explains the error; untick the typo in the sidebar to see the activations.")
 else:
-    need = _probe_bytes(cfg, probe)
+    need = probe_bytes(cfg, probe)
     if need > MAX_PROBE_BYTES:
         st.info(f"The activations need a forward pass at {probe[-1]}x{probe[-1]}, the smallest size this "
                 f"{part} takes, about {need / 2**30:.1f} GiB of memory for each init: not drawn. Lower the depth "
                 "in the sidebar to see them.")
     else:
         try:
-            acts = _activations(cfg, mode, float(gain), int(seed))
+            acts = init_activations(cfg, mode, float(gain), int(seed))
         except (RuntimeError, ValueError, MemoryError) as exc:  # a model that cannot run
             st.warning(f"This {part} cannot run a forward pass, so there are no activations to show: "
                        f"{str(exc).splitlines()[0]}")

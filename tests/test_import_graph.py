@@ -1,0 +1,108 @@
+"""The import graph of models/ and inspector/: no cycle between modules or between packages, and
+streamlit only inside inspector/ui. Imports are read from the source (ast), so nothing is run;
+an import under ``if TYPE_CHECKING:`` is for the type checker only and does not count."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function, except type-only imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for sub in node.body
+        for n in ast.walk(sub)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    files = [p for pkg in ("models", "inspector") for p in (ROOT / pkg).rglob("*.py")]
+    return {_module(p): _imported(p) for p in files}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = stack[stack.index(v) :]
+            del stack[stack.index(v) :]
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def _package(module: str) -> str:
+    """``inspector.shapes.trace`` -> ``inspector.shapes``; ``models.init`` -> ``models``."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "inspector" else parts[0]
+
+
+def test_no_import_cycle_between_modules() -> None:
+    graph = _graph()
+    # a package's __init__ naming its own submodules is its table of contents, not a dependency
+    edges = {
+        m: {t for t in ts if t in graph and t != m and not t.startswith(m + ".")} for m, ts in graph.items()
+    }
+    assert _cycles(edges) == []
+
+
+def test_no_import_cycle_between_packages() -> None:
+    graph = _graph()
+    edges: dict[str, set[str]] = {}
+    for m, ts in graph.items():
+        if m in ("inspector", "models"):  # the lazy package roots
+            continue
+        edges.setdefault(_package(m), set()).update(
+            _package(t)
+            for t in ts
+            if t in graph and t not in ("inspector", "models") and _package(t) != _package(m)
+        )
+    assert _cycles(edges) == []
+
+
+def test_only_the_ui_imports_streamlit() -> None:
+    offenders = [
+        m
+        for m, ts in _graph().items()
+        if not m.startswith("inspector.ui") and any(t.split(".")[0] == "streamlit" for t in ts)
+    ]
+    assert offenders == []
