@@ -115,7 +115,7 @@ def feature_maps(model: nn.Module, x: Tensor, mode: Mode = "eval", seed: int | N
     the dropout masks). The model's modes, buffers and the random state are unchanged afterwards.
     """
     x = as_batch(x).to(model_device(model))
-    _, layouts = cat_layouts(model, tuple(x.shape))
+    _, layouts = cat_layouts(model, x)
     _, blocks = top_level_blocks(model)
     maps: list[FeatureMap] = []
 

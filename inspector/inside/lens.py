@@ -142,7 +142,10 @@ def batchnorm_lens(model: nn.Module, x: Tensor) -> BatchNormLens:
         mean, var = running[name]
         if name not in seen or mean is None or var is None:  # not called, or no running statistics
             continue
-        layers.append(NormStats(name, *seen[name], mean.float().cpu().numpy(), var.float().cpu().numpy()))
+        # copies: numpy() would share the buffers, which the next train-mode pass rewrites
+        layers.append(
+            NormStats(name, *seen[name], mean.float().cpu().numpy().copy(), var.float().cpu().numpy().copy())
+        )
     return BatchNormLens(tuple(layers), first_image(train_out), first_image(eval_out), int(x.shape[0]))
 
 

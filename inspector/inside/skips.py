@@ -58,7 +58,7 @@ def skip_names(layouts: tuple[CatLayout, ...]) -> tuple[str, ...]:
 
 def available_skips(generator: nn.Module, shape: tuple[int, ...]) -> tuple[str, ...]:
     """The skips ``ablate_skip`` accepts for an input of ``shape``, e.g. ("encoder_6", ..., "encoder_1")."""
-    return skip_names(cat_layouts(generator, shape)[1])
+    return skip_names(cat_layouts(generator, torch.zeros(shape, device=model_device(generator)))[1])
 
 
 def _zero_plan(
@@ -91,7 +91,7 @@ def ablate_skip(
     ``mode`` with the same ``seed``, so in a dropout mode they share their masks too.
     """
     L = as_batch(L, channels=1, what="L").to(model_device(generator))
-    _, layouts = cat_layouts(generator, tuple(L.shape))
+    _, layouts = cat_layouts(generator, L)
     plan, zeroed = _zero_plan(layouts, skip)
     with run_mode(generator, mode, seed):
         intact = checked_forward(generator, L)[:1]

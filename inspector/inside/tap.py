@@ -140,14 +140,20 @@ class CatLayout:
         return tuple(p.producer for p in self.parts if p.role == "skip")
 
 
-def cat_layouts(model: nn.Module, shape: Sequence[int]) -> tuple[Trace, tuple[CatLayout, ...]]:
-    """The tracer's view of every ``torch.cat`` (in call order) for an input of ``shape``.
+def cat_layouts(model: nn.Module, x: Tensor) -> tuple[Trace, tuple[CatLayout, ...]]:
+    """The tracer's view of every ``torch.cat`` (in call order) for an input like ``x``.
 
     Of the inputs of a cat, the one made by the most recently finished block is the path that
     arrived (``decoder``); the others were kept from earlier (``skip``). For ``cat((x, skip))`` in
-    a U-Net that is the second one.
+    a U-Net that is the second one. A model that cannot run on ``x`` raises a ``UserError`` with
+    PyTorch's CPU message (clearer than the meta device's).
     """
-    t = trace(model, shape)
+    try:
+        t = trace(model, tuple(x.shape))
+    except (RuntimeError, ValueError) as exc:
+        with run_mode(model, "eval"):
+            checked_forward(model, x)  # raises the CPU's own words
+        raise UserError(f"the model cannot be traced at {tuple(x.shape)}: {exc}") from None
     order = {b.name: i for i, b in enumerate(t.blocks)}
     layouts = []
     for c in t.concats:
