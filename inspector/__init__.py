@@ -73,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     "feature_maps": "inspector.inside.features",
     "SkipAblation": "inspector.inside.skips",
     "ablate_skip": "inspector.inside.skips",
+    "ablate_skips": "inspector.inside.skips",
     "available_skips": "inspector.inside.skips",
     "PatchVerdict": "inspector.inside.verdict",
     "patch_verdict": "inspector.inside.verdict",
@@ -145,7 +146,7 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
         batchnorm_vs_instancenorm,
         dropout_lens,
     )
-    from inspector.inside.skips import SkipAblation, ablate_skip, available_skips
+    from inspector.inside.skips import SkipAblation, ablate_skip, ablate_skips, available_skips
     from inspector.inside.tap import CatPart
     from inspector.inside.verdict import PatchVerdict, patch_verdict
     from inspector.shapes.compare import Difference, compare_to_reference

@@ -9,6 +9,7 @@ so every other value of the pass is the model's own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,35 +85,58 @@ def _zero_plan(
 def ablate_skip(
     generator: nn.Module, L: Tensor, skip: str | None = None, mode: Mode = "eval", seed: int | None = 0
 ) -> SkipAblation:
-    """Colorize ``L`` (B, 1, H, W), in [-1, 1], intact and with ``skip`` zeroed.
+    """Colorize ``L`` (B, 1, H, W), in [-1, 1], intact and with ``skip`` zeroed (first image).
 
     ``skip`` is a skip's producer (``"encoder_3"``; ``available_skips`` lists them), ``"all"``,
     or None (nothing zeroed: ``ablated`` equals ``intact``, the plain forward). Both passes run in
     ``mode`` with the same ``seed``, so in a dropout mode they share their masks too.
     """
+    return ablate_skips(generator, L, (skip,), mode, seed)[0]
+
+
+def ablate_skips(
+    generator: nn.Module,
+    L: Tensor,
+    skips: Sequence[str | None] | None = None,
+    mode: Mode = "eval",
+    seed: int | None = 0,
+) -> tuple[SkipAblation, ...]:
+    """``ablate_skip`` for several skips with one trace and one intact pass; ``skips`` defaults to
+    every skip one by one, then ``"all"``."""
     L = as_batch(L, channels=1, what="L").to(model_device(generator))
     _, layouts = cat_layouts(generator, L)
-    plan, zeroed = _zero_plan(layouts, skip)
+    asked = (*skip_names(layouts), ALL) if skips is None else tuple(skips)
+    plans = [_zero_plan(layouts, skip) for skip in asked]  # refuses an unknown name before any pass
     with run_mode(generator, mode, seed):
         intact = checked_forward(generator, L)[:1]
     if intact.shape[1] != 2 or intact.shape[2:] != L.shape[2:]:
         raise UserError(
             f"the generator must map L (B, 1, H, W) to ab (B, 2, H, W); it returned {tuple(intact.shape)}"
         )
-    if plan:
-        with run_mode(generator, mode, seed), CatTap(zero=plan):
-            ablated = checked_forward(generator, L)[:1]
-    else:
-        ablated = intact.clone()
     L1 = L[:1]
-    difference = ((intact - ablated).float() * AB_SCALE).norm(dim=1)[0]  # (H, W)
-    return SkipAblation(
-        skip=skip,
-        zeroed=zeroed,
-        grey=lab_rgb(L1, torch.zeros_like(intact)),
-        intact=lab_rgb(L1, intact),
-        ablated=lab_rgb(L1, ablated),
-        intact_ab=intact[0].float().cpu().numpy(),
-        ablated_ab=ablated[0].float().cpu().numpy(),
-        difference=difference.cpu().numpy(),
+    grey, colour, intact_ab = (
+        lab_rgb(L1, torch.zeros_like(intact)),
+        lab_rgb(L1, intact),
+        intact[0].float().cpu(),
     )
+    results = []
+    for skip, (plan, zeroed) in zip(asked, plans):
+        if plan:
+            with run_mode(generator, mode, seed), CatTap(zero=plan):
+                ablated = checked_forward(generator, L)[:1]
+        else:
+            ablated = intact
+        difference = ((intact - ablated).float() * AB_SCALE).norm(dim=1)[0]  # (H, W)
+        results.append(
+            SkipAblation(
+                skip=skip,
+                zeroed=zeroed,
+                grey=grey,
+                intact=colour,
+                ablated=lab_rgb(L1, ablated),
+                intact_ab=intact_ab.numpy().copy(),
+                ablated_ab=ablated[0].float().cpu().numpy().copy(),
+                difference=difference.cpu().numpy(),
+            )
+        )
+    return tuple(results)

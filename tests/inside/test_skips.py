@@ -8,7 +8,7 @@ import torch
 
 from inspector.colour.lab import AB_SCALE
 from inspector.errors import UserError
-from inspector.inside.skips import ablate_skip, available_skips
+from inspector.inside.skips import ablate_skip, ablate_skips, available_skips
 from models import build_generator, init_weights, preset
 
 SMALL = preset("notebook")[0].replace(ngf=4, depth=5, input_size=32)
@@ -75,3 +75,16 @@ def test_outer_skip_and_names() -> None:
 def test_refuses_what_is_not_l() -> None:
     with pytest.raises(UserError, match="L must have 1 channel"):
         ablate_skip(_model(), torch.zeros(1, 3, 32, 32))
+
+
+def test_many_at_once_equal_one_by_one() -> None:
+    model = _model()
+    many = ablate_skips(model, L)
+    assert [a.skip for a in many] == ["encoder_3", "encoder_2", "encoder_1", "all"]
+    for a in many:
+        one = ablate_skip(model, L, a.skip)
+        assert one.zeroed == a.zeroed
+        np.testing.assert_array_equal(one.ablated_ab, a.ablated_ab)
+        np.testing.assert_array_equal(one.intact, a.intact)
+    with pytest.raises(UserError, match="no skip named 'x'"):
+        ablate_skips(model, L, ["encoder_1", "x"])
