@@ -16,11 +16,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inspector.commands.common import add_preset_args, bounded_int, positive_int, seed_int
 from inspector.errors import UserError
+
+if TYPE_CHECKING:  # the CLI starts fast: torch and the models load only when the command runs
+    import torch
+    from torch import nn
+
+    from models import DiscriminatorConfig, GeneratorConfig
 
 OUTPUTS = ("features.png", "skips.png", "verdict.png")
 FEATURES_DIR = "features"
@@ -53,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _configs(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _configs(args: argparse.Namespace) -> tuple[GeneratorConfig, DiscriminatorConfig] | None:
     """The (generator, discriminator) configs asked for, or None when the checkpoint decides."""
     from models import preset
 
@@ -61,7 +67,7 @@ def _configs(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if args.checkpoint and not args.preset:
         if changes:
             raise UserError("--ngf, --depth and --size describe the architecture and need --preset")
-        return None, None
+        return None
     g, d = preset(args.preset or "notebook")
     g = g.replace(**changes)
     return g, d.replace(input_size=g.input_size)
@@ -79,17 +85,18 @@ def _refuse_overwriting_inputs(out: Path, inputs: list[Path]) -> None:
                 raise UserError(f"--out {out} would overwrite the input {source}: choose another folder")
 
 
-def _models(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """(generator, discriminator, what they are, input files) for the arguments."""
+def _models(args: argparse.Namespace) -> tuple[nn.Module, nn.Module, int, str, list[Path]]:
+    """(generator, discriminator, image size, what they are, input files) for the arguments."""
     from inspector.training.checkpoint import checkpoint_path
     from inspector.training.colorize import load_generator
     from models import build_discriminator, build_generator, init_weights, preset
 
-    g_cfg, d_cfg = _configs(args)
-    if not args.checkpoint:
+    configs = _configs(args)
+    g_cfg, d_cfg = configs if configs is not None else (None, None)
+    if not args.checkpoint and g_cfg is not None and d_cfg is not None:
         g = init_weights(build_generator(g_cfg), seed=args.seed)
         d = init_weights(build_discriminator(d_cfg), seed=args.seed + 1)
-        return g, d, f"untrained (N(0, 0.02), seed {args.seed})", []
+        return g, d, g_cfg.input_size, f"untrained (N(0, 0.02), seed {args.seed})", []
     generator, ckpt = load_generator(args.checkpoint, generator_config=g_cfg, discriminator_config=d_cfg)
     # Bare weights come with --preset (d_cfg); our checkpoints store both configs.
     d = build_discriminator(d_cfg or ckpt.discriminator_config or preset("notebook")[1])
@@ -99,10 +106,17 @@ def _models(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         trained = "its discriminator"
     else:
         init_weights(d, seed=args.seed + 1)
-    return generator, d, f"checkpoint at step {ckpt.step} ({trained})", [checkpoint_path(args.checkpoint)]
+    size = ckpt.generator_config.input_size
+    return (
+        generator,
+        d,
+        size,
+        f"checkpoint at step {ckpt.step} ({trained})",
+        [checkpoint_path(args.checkpoint)],
+    )
 
 
-def _photo(args: argparse.Namespace, size: int):  # type: ignore[no-untyped-def]
+def _photo(args: argparse.Namespace, size: int) -> tuple[torch.Tensor, str]:
     """(1, 3, size, size) float RGB in [0, 1], and its name."""
     import torch
 
@@ -133,16 +147,13 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     inputs = [Path(args.image)] if args.image else []
     _refuse_overwriting_inputs(out, inputs)  # before the slow part: a bad --out fails at once
-    generator, discriminator, what, files = _models(args)
+    generator, discriminator, size, what, files = _models(args)
     inputs += files
     _refuse_overwriting_inputs(out, inputs)
-    size = generator.config.input_size
     rgb, name = _photo(args, size)
     L, ab = normalize_lab(rgb_to_lab(rgb))  # (1, 1, S, S), (1, 2, S, S)
 
-    start = time.perf_counter()
     maps = feature_maps(generator, L, mode=args.mode, seed=args.seed)
-    seconds = time.perf_counter() - start
     skips = [p.producer for m in maps for p in m.parts if p.role == "skip"]
     # One row per skip, then all of them (with no skip at all, "all" zeroes nothing).
     ablations = ablate_skips(generator, L, mode=args.mode, seed=args.seed)
@@ -167,9 +178,7 @@ def run(args: argparse.Namespace) -> int:
 
     label = args.preset or ("the checkpoint" if args.checkpoint else "notebook")
     print(f"{label} generator, {what}, {args.mode} mode; photo {name} at {size}x{size}")
-    print(
-        f"feature maps: {len(maps)} ({sum(m.kind == 'cat' for m in maps)} concatenations) in {seconds:.2f} s"
-    )
+    print(f"feature maps: {len(maps)} ({sum(m.kind == 'cat' for m in maps)} concatenations)")
     print(f"skips zeroed one by one: {', '.join(skips) or 'none (this generator has no skip)'}")
     print(
         f"D's mean p(real): real photo {real.mean_probability:.3f}, colorization {fake.mean_probability:.3f} "

@@ -17,6 +17,7 @@ BatchNorm at batch size 1 in train mode is InstanceNorm.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,7 +121,7 @@ def batchnorm_lens(model: nn.Module, x: Tensor) -> BatchNormLens:
     running = {name: (m.running_mean, m.running_var) for name, m in norms}
     seen: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def hook(name: str):  # type: ignore[no-untyped-def]
+    def hook(name: str) -> Callable[[nn.Module, tuple[Tensor, ...]], None]:
         def keep(module: nn.Module, args: tuple[Tensor, ...]) -> None:
             t = args[0].detach().float()
             dims = [d for d in range(t.dim()) if d != 1]
