@@ -127,12 +127,18 @@ def _photo(args: argparse.Namespace, size: int) -> tuple[torch.Tensor, str]:
         path = Path(args.image)
         image = load_image(read_image_file(path), path.name, draft_size=size)
         return image_to_tensor(fit_square(image, size))[None].to(torch.float32) / 255, path.name
-    from inspector.data.image_set import sample_images
+    import importlib.resources
 
-    samples = sample_images(size)
-    if not samples.names:
-        raise UserError("scikit-image ships no sample photo here: give one with --image")
-    return samples.images[:1].to(torch.float32) / 255, samples.names[0]
+    from inspector.data.image_set import SAMPLE_FILES
+    from inspector.data.images import load_square
+
+    # The first of scikit-image's bundled colour photos, read from the package (never downloaded);
+    # only this one is decoded, not the whole sample set.
+    name = next(iter(SAMPLE_FILES))
+    resource = importlib.resources.files("skimage") / "data" / SAMPLE_FILES[name]
+    if not resource.is_file():
+        raise UserError(f"this scikit-image ships no {SAMPLE_FILES[name]}: give a photo with --image")
+    return load_square(resource.read_bytes(), name, size)[None].to(torch.float32) / 255, name
 
 
 def run(args: argparse.Namespace) -> int:
