@@ -54,6 +54,10 @@ _EXPORTS: dict[str, str] = {
     "save_gif": "inspector.conv.render",
     "ReceptiveField": "inspector.conv.receptive_field",
     "receptive_field": "inspector.conv.receptive_field",
+    "Checkerboard": "inspector.conv.overlap",
+    "FlatResponse": "inspector.conv.overlap",
+    "checkerboard": "inspector.conv.overlap",
+    "overlap_map": "inspector.conv.overlap",
     # colour
     "denormalize_lab": "inspector.colour.lab",
     "lab_to_rgb": "inspector.colour.lab",
@@ -66,6 +70,24 @@ _EXPORTS: dict[str, str] = {
     "load_folder": "inspector.data.image_set",
     "load_uploads": "inspector.data.image_set",
     "sample_images": "inspector.data.image_set",
+    # inside: a real forward pass, looked into
+    "CatPart": "inspector.inside.tap",
+    "FeatureMap": "inspector.inside.features",
+    "FeatureMaps": "inspector.inside.features",
+    "feature_maps": "inspector.inside.features",
+    "SkipAblation": "inspector.inside.skips",
+    "ablate_skip": "inspector.inside.skips",
+    "ablate_skips": "inspector.inside.skips",
+    "available_skips": "inspector.inside.skips",
+    "PatchVerdict": "inspector.inside.verdict",
+    "patch_verdict": "inspector.inside.verdict",
+    "BatchNormLens": "inspector.inside.lens",
+    "DropoutLens": "inspector.inside.lens",
+    "NormEquivalence": "inspector.inside.lens",
+    "NormStats": "inspector.inside.lens",
+    "batchnorm_lens": "inspector.inside.lens",
+    "batchnorm_vs_instancenorm": "inspector.inside.lens",
+    "dropout_lens": "inspector.inside.lens",
     # training
     "Sample": "inspector.training.trainer",
     "StepMetrics": "inspector.training.trainer",
@@ -103,6 +125,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
     from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
+    from inspector.conv.overlap import Checkerboard, FlatResponse, checkerboard, overlap_map
     from inspector.conv.receptive_field import ReceptiveField, receptive_field
     from inspector.conv.render import save_gif
     from inspector.data.image_set import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
@@ -117,6 +140,19 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
         init_comparison,
         weight_stats,
     )
+    from inspector.inside.features import FeatureMap, FeatureMaps, feature_maps
+    from inspector.inside.lens import (
+        BatchNormLens,
+        DropoutLens,
+        NormEquivalence,
+        NormStats,
+        batchnorm_lens,
+        batchnorm_vs_instancenorm,
+        dropout_lens,
+    )
+    from inspector.inside.skips import SkipAblation, ablate_skip, ablate_skips, available_skips
+    from inspector.inside.tap import CatPart
+    from inspector.inside.verdict import PatchVerdict, patch_verdict
     from inspector.shapes.blocks import top_level_blocks
     from inspector.shapes.compare import Difference, compare_to_reference
     from inspector.shapes.input_sizes import InputSizes, valid_input_sizes

@@ -1,6 +1,6 @@
 """The CLI's subcommands; each module's ``register`` adds one (or a few) to the parser."""
 
-from inspector.commands import animate, app, colorize, compare, doctor, summary, train, weights
+from inspector.commands import animate, app, colorize, compare, doctor, features, summary, train, weights
 from inspector.commands import trace as trace_command
 
 # Order is the order of `pix2pix-inspector --help`.
@@ -13,5 +13,6 @@ COMMANDS = [
     animate.register,
     train.register,
     colorize.register,
+    features.register,
     app.register,
 ]

@@ -1,0 +1,179 @@
+"""Why a transposed convolution can leave a checkerboard: how many kernel taps land on each
+output cell, and how an untrained decoder answers a flat input.
+
+A ``ConvTranspose2d`` scatters a k x k copy of the kernel, scaled by each input cell, into the
+output every ``stride`` cells. Output cell ``o`` receives one tap for each (input ``i``, kernel
+index ``t``) with ``i * stride - padding + t == o``. Per axis, away from the borders, the count
+depends only on ``o mod stride``: ``kernel // stride`` or one more. When ``kernel % stride == 0``
+(k=4, s=2, the notebook's) every cell gets the same number (2 per axis, 4 in 2-D); with k=3, s=2
+they alternate 1, 2 per axis (1, 2, 4 in 2-D): the uneven overlap of Odena et al. (2016),
+"Deconvolution and Checkerboard Artifacts". ``overlap_map`` counts them; it equals
+``conv_transpose2d`` of ones with a kernel of ones.
+
+Even overlap is not enough: the taps a cell receives are different kernel weights, so cells of
+different ``o mod stride`` sum different weights and even a flat input comes out striped
+unless the weights happen to balance. ``checkerboard`` measures it on an untrained (seeded)
+decoder against the alternative Odena et al. propose: resize (nearest) then a stride-1 conv,
+whose every output cell sees the same weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from inspector.errors import UserError
+
+MAX_SIZE = 4096  # an output side beyond this is a typo for a teaching view
+
+
+def _check(name: str, value: object, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise UserError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def transposed_size(kernel: int, stride: int, padding: int, in_size: int, output_padding: int = 0) -> int:
+    """ConvTranspose2d's output side: (in - 1) * stride - 2 * padding + kernel + output_padding."""
+    return (in_size - 1) * stride - 2 * padding + kernel + output_padding
+
+
+def overlap_counts(
+    kernel: int, stride: int, padding: int, in_size: int, output_padding: int = 0
+) -> np.ndarray:
+    """Per axis: (out,) int64, the number of kernel taps landing on each output index."""
+    kernel, stride = _check("kernel", kernel, 1), _check("stride", stride, 1)
+    padding, in_size = _check("padding", padding, 0), _check("in_size", in_size, 1)
+    output_padding = _check("output_padding", output_padding, 0)
+    if output_padding >= stride:
+        raise UserError(f"output_padding must be smaller than stride ({stride}), got {output_padding}")
+    out = transposed_size(kernel, stride, padding, in_size, output_padding)
+    if not 1 <= out <= MAX_SIZE:
+        raise UserError(
+            f"(in_size - 1) * stride - 2 * padding + kernel + output_padding = {out}: the output side must be "
+            f"from 1 to {MAX_SIZE}; lower padding or raise in_size"
+        )
+    counts = np.zeros(out, dtype=np.int64)
+    for i in range(in_size):  # input cell i scatters its kernel onto i * stride - padding + t
+        first = i * stride - padding
+        lo, hi = max(first, 0), min(first + kernel, out)
+        if lo < hi:
+            counts[lo:hi] += 1
+    return counts
+
+
+def overlap_map(kernel: int, stride: int, padding: int, in_size: int, output_padding: int = 0) -> np.ndarray:
+    """(out, out) int64: how many (input cell, kernel tap) pairs land on each output cell of a
+    square ``ConvTranspose2d``; equal to ``conv_transpose2d(ones(1, 1, n, n), ones(1, 1, k, k))``.
+
+    The 2-D count is the product of the two axes' counts (the kernel is a k x k square).
+    """
+    counts = overlap_counts(kernel, stride, padding, in_size, output_padding)
+    return np.outer(counts, counts)
+
+
+def interior_counts(kernel: int, stride: int) -> tuple[int, ...]:
+    """Per axis, away from the borders: the taps output cell ``o`` gets, by ``(o + padding) mod stride``.
+
+    (2, 2) for k=4, s=2: even. (2, 1) for k=3, s=2: uneven.
+    """
+    kernel, stride = _check("kernel", kernel, 1), _check("stride", stride, 1)
+    return tuple(len(range(r, kernel, stride)) for r in range(stride))
+
+
+def is_even(kernel: int, stride: int) -> bool:
+    """Whether every interior output cell gets the same number of taps: ``kernel % stride == 0``."""
+    return len(set(interior_counts(kernel, stride))) == 1
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare to one bool
+class FlatResponse:
+    """One decoder's answer to a flat input (every value 1)."""
+
+    kind: str  # "ConvTranspose2d" or "Upsample + Conv2d"
+    output: np.ndarray  # (H, W) float32: output channel 0
+    std: float  # std over the interior (border cut off), averaged over channels: 0 = flat
+    relative_std: float  # std / mean |value| over the interior: scale-free, comparable
+
+
+@dataclass(frozen=True, eq=False)
+class Checkerboard:
+    """A transposed-conv decoder against resize-then-conv, same widths and depth, seeded weights."""
+
+    transposed: FlatResponse
+    resize_conv: FlatResponse
+    border: int  # output pixels cut from each side: where zero padding, not the pattern, shows
+
+
+def _decoder(kind: str, channels: int, layers: int, kernel: int, stride: int, padding: int) -> nn.Sequential:
+    """``layers`` upsampling steps with ReLU between; no bias, so a flat input gives pure pattern."""
+    mods: list[nn.Module] = []
+    for n in range(layers):
+        if kind == "transposed":
+            mods.append(nn.ConvTranspose2d(channels, channels, kernel, stride, padding, bias=False))
+        else:  # nearest keeps a flat map flat; a 3x3 "same" conv sees the same weights everywhere
+            mods += [
+                nn.Upsample(scale_factor=stride, mode="nearest"),
+                nn.Conv2d(channels, channels, 3, 1, 1, bias=False),
+            ]
+        if n < layers - 1:
+            mods.append(nn.ReLU())
+    return nn.Sequential(*mods)
+
+
+def _flat_response(kind: str, model: nn.Module, x: torch.Tensor, border: int) -> FlatResponse:
+    with torch.no_grad():
+        y = model(x)[0]  # (C, H, W)
+    inner = y[:, border : y.shape[1] - border, border : y.shape[2] - border]
+    if inner.numel() == 0:
+        raise UserError(
+            f"the output ({y.shape[1]}x{y.shape[2]}) has no interior once {border} border pixels are cut: "
+            "raise in_size"
+        )
+    std = inner.flatten(1).std(dim=1, unbiased=False).mean()
+    scale = inner.abs().mean().clamp(min=1e-12)
+    name = "ConvTranspose2d" if kind == "transposed" else "Upsample + Conv2d"
+    return FlatResponse(name, y[0].numpy().copy(), float(std), float(std / scale))
+
+
+def checkerboard(
+    kernel: int = 4,
+    stride: int = 2,
+    padding: int = 1,
+    in_size: int = 8,
+    channels: int = 8,
+    layers: int = 2,
+    seed: int = 0,
+) -> Checkerboard:
+    """Feed ones (1, channels, in_size, in_size) to two untrained decoders of ``layers`` steps.
+
+    The transposed one stacks ``ConvTranspose2d(kernel, stride, padding)``; the other
+    ``Upsample(stride, nearest)`` + ``Conv2d(3, padding 1)``. Weights are PyTorch's default init
+    under ``torch.manual_seed(seed)`` (the global random state is restored). The interior's std
+    is the checkerboard: 0 (up to rounding) for resize-then-conv, clearly above it for the
+    transposed convs, with period ``stride``.
+    """
+    for name, value, low in (("channels", channels, 1), ("layers", layers, 1), ("seed", seed, 0)):
+        _check(name, value, low)
+    if channels > 64 or layers > 4:
+        raise UserError(f"channels must be at most 64 and layers at most 4, got {channels} and {layers}")
+    size = in_size
+    for _ in range(layers):  # validates every step's settings and size
+        size = len(overlap_counts(kernel, stride, padding, size))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        transposed = _decoder("transposed", channels, layers, kernel, stride, padding)
+        resize = _decoder("resize", channels, layers, kernel, stride, padding)
+    # A band of b pixels touched by the border grows to b * stride + kernel after each step.
+    border = 0
+    for _ in range(layers):
+        border = border * stride + max(kernel, 3)
+    x = torch.ones(1, channels, in_size, in_size)
+    return Checkerboard(
+        _flat_response("transposed", transposed, x, border),
+        _flat_response("resize", resize, x, border),
+        border,
+    )

@@ -1,0 +1,76 @@
+"""The overlap map against conv_transpose2d of ones, and the checkerboard of an untrained decoder."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from inspector.conv.overlap import checkerboard, interior_counts, is_even, overlap_map
+from inspector.errors import UserError
+
+CASES = [
+    (k, s, p, n, op)
+    for k, s, p, n, op in itertools.product(range(1, 6), range(1, 4), range(0, 3), (1, 2, 5), (0, 1))
+    if op < s and (n - 1) * s - 2 * p + k + op >= 1
+]
+
+
+@pytest.mark.parametrize(("kernel", "stride", "padding", "in_size", "output_padding"), CASES)
+def test_overlap_map_is_conv_transpose_of_ones(
+    kernel: int, stride: int, padding: int, in_size: int, output_padding: int
+) -> None:
+    expected = F.conv_transpose2d(
+        torch.ones(1, 1, in_size, in_size, dtype=torch.float64),
+        torch.ones(1, 1, kernel, kernel, dtype=torch.float64),
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+    )[0, 0]
+    got = overlap_map(kernel, stride, padding, in_size, output_padding)
+    np.testing.assert_array_equal(got, expected.numpy().astype(np.int64))
+
+
+def test_the_notebooks_even_overlap_and_the_uneven_one() -> None:
+    even = overlap_map(4, 2, 1, 8)  # the notebook's ConvTranspose2d(k=4, s=2, p=1): 8 -> 16
+    assert even.shape == (16, 16) and set(np.unique(even[1:-1, 1:-1])) == {4}
+    uneven = overlap_map(3, 2, 1, 8)  # 8 -> 15, alternating 1, 2 per axis: 1, 2, 4 in 2-D
+    assert set(np.unique(uneven[1:-1, 1:-1])) == {1, 2, 4}
+    assert interior_counts(4, 2) == (2, 2) and is_even(4, 2)
+    assert interior_counts(3, 2) == (2, 1) and not is_even(3, 2)
+    # Interior counts by (o + padding) mod stride, read off the map's middle row.
+    row = overlap_map(3, 2, 1, 8)[0, :]
+    assert [int(row[o]) for o in range(2, 6)] == [interior_counts(3, 2)[(o + 1) % 2] for o in range(2, 6)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((0, 2, 1, 4), "kernel must be an integer >= 1"),
+        ((4, 2, -1, 4), "padding must be an integer >= 0"),
+        ((4, 2, 1, 4.5), "in_size must be an integer >= 1"),
+        ((1, 1, 3, 1), "the output side must be from 1"),
+        ((4, 2, 1, 4, 2), "output_padding must be smaller than stride"),
+    ],
+)
+def test_bad_settings_are_user_errors(args: tuple, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(UserError, match=message):
+        overlap_map(*args)
+
+
+@pytest.mark.parametrize(("kernel", "padding"), [(4, 1), (3, 1)])
+def test_flat_input_checkerboard(kernel: int, padding: int) -> None:
+    before = torch.get_rng_state()
+    board = checkerboard(kernel=kernel, stride=2, padding=padding, in_size=8, layers=2, seed=0)
+    assert torch.equal(before, torch.get_rng_state())
+    assert board.resize_conv.std < 1e-6  # nearest + "same" conv: a flat input stays flat inside
+    assert board.transposed.relative_std > 0.1  # the transposed convs stripe it
+    out = board.transposed.output
+    inner = out[board.border : -board.border, board.border : -board.border]
+    # The pattern repeats with stride ** layers = 4 pixels: shifting by it changes nothing inside.
+    np.testing.assert_allclose(inner[:-4, :-4], inner[4:, 4:], rtol=1e-4, atol=1e-6)
+    again = checkerboard(kernel=kernel, stride=2, padding=padding, in_size=8, layers=2, seed=0)
+    np.testing.assert_array_equal(again.transposed.output, out)
