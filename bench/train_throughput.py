@@ -38,8 +38,10 @@ from torchvision import transforms
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inspector.data.image_set import SAMPLE_FILES, sample_images, split_train_val
+from inspector.training.config import TrainConfig
 from inspector.training.device import default_sizes, pick_device, synchronize
-from inspector.training.trainer import TrainConfig, Trainer, load_size
+from inspector.training.plan import load_size, log_every_for
+from inspector.training.trainer import Trainer
 from models import build_discriminator, build_generator, init_weights, preset
 
 # Dense bf16 tensor-core peaks (FLOP/s) for the MFU line; other GPUs: pass --peak-tflops.
@@ -139,7 +141,7 @@ def bench_notebook(g_cfg, d_cfg, batch: int, steps: int, warmup: int, device: to
 
 def bench_project(g_cfg, d_cfg, batch: int, steps: int, warmup: int, device: torch.device) -> float:
     train, val = split_train_val(sample_images(load_size(g_cfg.input_size)), 0.2, seed=0)
-    log_every = 10 if device.type == "cuda" else 1
+    log_every = log_every_for(device)
     config = TrainConfig(steps=steps + warmup, batch=batch, sample_every=0, checkpoint_every=0,
                          log_every=log_every, device=device.type)
     trainer = Trainer(g_cfg, d_cfg, config, train, val, device=device)

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from inspector.training.checkpoint import load_checkpoint
-from inspector.training.trainer import shard_images
+from inspector.training.distributed import shard_images
 
 ROOT = Path(__file__).resolve().parents[2]
 

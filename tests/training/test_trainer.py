@@ -13,7 +13,10 @@ import torch
 from inspector.data.image_set import sample_images, split_train_val
 from inspector.errors import UserError
 from inspector.training.checkpoint import load_checkpoint
-from inspector.training.trainer import LOSS_NAMES, StepMetrics, TrainConfig, Trainer, load_size
+from inspector.training.config import TrainConfig
+from inspector.training.plan import load_size
+from inspector.training.reports import LOSS_NAMES, StepMetrics
+from inspector.training.trainer import Trainer
 from models import build_discriminator, build_generator, init_weights, preset
 
 SIZE = 32
