@@ -28,7 +28,10 @@ if TYPE_CHECKING:  # the training modules load torch: imported when `train` runs
 
 EXIT_CODES = {"completed": 0, "diverged": 1, "out_of_memory": 2, "stopped": 130}
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number, as shells report
+SIGNAL_EXIT_CODES: dict[int, int] = {
+    signal.SIGINT: 130,
+    signal.SIGTERM: 143,
+}  # 128 + the signal's number, as shells report
 
 
 def _number(text: str) -> float:
@@ -136,7 +139,9 @@ def _run(args: argparse.Namespace, info: distributed.DistInfo, device: torch.dev
     if not info.is_main:  # rank 0 alone writes files and reports
         return _train(plan, None, info)
     # Locked before anything is printed: a second trainer on this directory gets one line.
-    with RunFiles.open(plan.run_dir, resume_step=plan.start_step if plan.resume is not None else None) as files:
+    with RunFiles.open(
+        plan.run_dir, resume_step=plan.start_step if plan.resume is not None else None
+    ) as files:
         _describe(plan, info)
         for warning in files.warnings:
             print(f"warning: {warning}", file=sys.stderr)

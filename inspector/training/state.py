@@ -83,8 +83,9 @@ def build_state(
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
     memory_format = torch.channels_last if uses_channels_last(device) else torch.contiguous_format
-    G.to(device, memory_format=memory_format)
-    D.to(device, memory_format=memory_format)
+    for model in (G, D):
+        model.to(device)
+        model.to(memory_format=memory_format)  # type stubs know the two calls, not one with both
     betas = (config.beta1, config.beta2)
     opt_G = torch.optim.Adam(G.parameters(), lr=config.lr, betas=betas)
     opt_D = torch.optim.Adam(D.parameters(), lr=config.lr, betas=betas)

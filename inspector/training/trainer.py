@@ -1,14 +1,8 @@
 """The pix2pix trainer: one loop that the CLI, the app, torchrun and the benchmark all drive.
 
-The objective is the paper's (Isola et al. 2017, eq. 4) with the reference code's details:
-
-- D sees cat(L, ab) and predicts a patch map of logits; ``BCEWithLogitsLoss`` against 1 for real
-  pairs (``1 - label_smoothing`` with one-sided smoothing) and 0 for generated ones; D's loss is
-  halved "to slow down the rate at which D learns relative to G" (paper, section 3.3).
-- G's loss is ``GAN + lambda_l1 * L1`` (lambda 100), with the GAN term computed through a frozen
-  D. During ``l1_warmup_steps`` G learns from L1 alone (D still trains), a common trick to give
-  G a sensible start before the adversarial signal.
-- Adam, lr 2e-4, betas (0.5, 0.999) for both; weights initialized N(0, 0.02).
+Each step is the paper's (Isola et al. 2017, eq. 4; ``training.gan_step``): a D update on real
+and generated pairs with its loss halved, then a G update on ``GAN + lambda * L1`` through a
+frozen D (L1 alone during ``l1_warmup_steps``); Adam 2e-4, betas (0.5, 0.999); N(0, 0.02) init.
 
 The trainer knows nothing of who watches it (minGPT's pattern): ``add_callback("on_step_end",
 fn)`` receives a :class:`StepMetrics` per step, ``"on_sample"`` a :class:`Sample` grid,
@@ -17,10 +11,9 @@ fn)`` receives a :class:`StepMetrics` per step, ``"on_sample"`` a :class:`Sample
 cooperative stop (Ctrl-C, SIGTERM, the app's Stop button).
 
 Its state is created in one place, ``training.state.build_state``, when ``fit`` starts; its files
-are written by ``training.run_files.RunFiles`` (rank 0 alone under torchrun). The data stay uint8
-on the training device; each step draws a random batch of crops and flips and converts it to Lab
-there (``inspector.data.image_set.make_batch``). Under torchrun both networks are wrapped in
-DistributedDataParallel, and each rank draws from its own share of the images with its own stream.
+are written by ``training.run_files.RunFiles`` (rank 0 alone under torchrun). The images stay
+uint8 on the device; each step crops, flips and converts a batch to Lab there. Under torchrun
+both networks are wrapped in DistributedDataParallel and each rank trains on its own share.
 """
 
 from __future__ import annotations
@@ -161,18 +154,6 @@ class Trainer:
         return self.progress.step
 
     @property
-    def checkpoint(self) -> Path | None:
-        return self.progress.checkpoint
-
-    @property
-    def checkpoint_step(self) -> int | None:
-        return self.progress.checkpoint_step
-
-    @property
-    def last_metrics(self) -> dict[str, Any]:
-        return self.progress.last_metrics
-
-    @property
     def G(self) -> nn.Module:
         return self._require_state().G
 
@@ -238,7 +219,7 @@ class Trainer:
         if self.writes_files and self.run_files is None:
             assert self.run_dir is not None
             opened = RunFiles.open(self.run_dir, resume_step=start if self.resume is not None else None)
-        self._files = self.run_files or opened
+        self._files = (self.run_files or opened) if self.writes_files else None
         try:
             if self._files is not None:
                 for warning in self._files.warnings:
@@ -322,8 +303,19 @@ class Trainer:
             for (step, _), row in zip(pending, rows):
                 if not all(math.isfinite(v) for v in row):
                     return step, dict(zip(LOSS_NAMES, row))
+                g_gan, g_l1, d_real, d_fake, p_real, p_fake = row  # LOSS_NAMES order
                 m = StepMetrics(
-                    step, self.config.steps, *row, images_per_s=rate, memory_mb=mem, elapsed_s=now - p.t0
+                    step,
+                    self.config.steps,
+                    g_gan,
+                    g_l1,
+                    d_real,
+                    d_fake,
+                    p_real,
+                    p_fake,
+                    images_per_s=rate,
+                    memory_mb=mem,
+                    elapsed_s=now - p.t0,
                 )
                 p.step = step
                 p.last_metrics = m.to_dict()
@@ -398,7 +390,9 @@ class Trainer:
         s = self._require_state()
         with torch.no_grad():
             params = [p.double() for m in (s.G, s.D) for p in m.parameters()]
-            mine = torch.stack([sum(p.sum() for p in params), sum((p * p).sum() for p in params)])
+            sums = torch.stack([p.sum() for p in params]).sum()
+            squares = torch.stack([(p * p).sum() for p in params]).sum()
+            mine = torch.stack([sums, squares])
         everyone = [torch.zeros_like(mine) for _ in range(self.dist.world_size)]
         dist.all_gather(everyone, mine)
         return all(torch.equal(everyone[0], other) for other in everyone[1:])

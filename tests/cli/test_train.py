@@ -12,8 +12,22 @@ from PIL import Image
 from inspector.cli import main
 from inspector.training.checkpoint import load_checkpoint
 
-TINY = ["--ngf", "4", "--depth", "5", "--size", "32", "--batch", "2", "--device", "cpu", "--sample-every", "10",
-        "--checkpoint-every", "10"]
+TINY = [
+    "--ngf",
+    "4",
+    "--depth",
+    "5",
+    "--size",
+    "32",
+    "--batch",
+    "2",
+    "--device",
+    "cpu",
+    "--sample-every",
+    "10",
+    "--checkpoint-every",
+    "10",
+]
 
 
 def _steps(run: Path) -> list[int]:
@@ -32,7 +46,10 @@ def test_train_writes_metrics_samples_and_a_checkpoint(run20: Path, capsys) -> N
     assert [row["step"] for row in lines] == list(range(1, 21))
     assert {"G_GAN", "G_L1", "D_real", "D_fake", "D(real)", "D(fake)"} <= set(lines[-1])
     assert sorted(p.name for p in (run20 / "samples").glob("*.png")) == [
-        "step_000000.png", "step_000010.png", "step_000020.png"]
+        "step_000000.png",
+        "step_000010.png",
+        "step_000020.png",
+    ]
     assert Image.open(run20 / "samples" / "step_000020.png").size == (3 * 32, 32 * 2)  # 2 val images
     ckpt = load_checkpoint(run20)
     assert ckpt.step == 20 and ckpt.generator_config.ngf == 4
@@ -110,8 +127,13 @@ def test_ctrl_c_stops_after_the_step_with_a_checkpoint(tmp_path: Path) -> None:
 
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "inspector.cli", "train", "--steps", "100000", "--out", str(run), *TINY]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[2], stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=Path(__file__).resolve().parents[2],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     deadline = time.monotonic() + 90
     while not (run / "metrics.jsonl").exists() or not (run / "metrics.jsonl").read_text().strip():
         assert proc.poll() is None and time.monotonic() < deadline, "training did not start"
@@ -159,7 +181,9 @@ def _crafted_copy(run20: Path, tmp_path: Path, edit) -> Path:
         meta = json.loads(f.metadata()[META_KEY])
     run = tmp_path / "crafted"
     run.mkdir()
-    save_file(load_file(str(src)), str(run / "checkpoint.safetensors"), metadata={META_KEY: json.dumps(edit(meta))})
+    save_file(
+        load_file(str(src)), str(run / "checkpoint.safetensors"), metadata={META_KEY: json.dumps(edit(meta))}
+    )
     return run
 
 
@@ -168,13 +192,31 @@ def _crafted_copy(run20: Path, tmp_path: Path, edit) -> Path:
     [
         ("colorize", lambda m: {**m, "optimizers": {"G": {}, "D": {}}}, "no valid param_groups"),
         ("colorize", lambda m: {**m, "step": "many"}, "step must be an integer"),
-        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "lr": "fast"}}, "lr must be a number"),
-        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "steps": -1}}, "steps must be a positive"),
-        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "data": ["list"]}}, "data must be a string"),
-        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "flip": "no"}}, "flip must be true or false"),
+        (
+            "resume",
+            lambda m: {**m, "train_config": {**m["train_config"], "lr": "fast"}},
+            "lr must be a number",
+        ),
+        (
+            "resume",
+            lambda m: {**m, "train_config": {**m["train_config"], "steps": -1}},
+            "steps must be a positive",
+        ),
+        (
+            "resume",
+            lambda m: {**m, "train_config": {**m["train_config"], "data": ["list"]}},
+            "data must be a string",
+        ),
+        (
+            "resume",
+            lambda m: {**m, "train_config": {**m["train_config"], "flip": "no"}},
+            "flip must be true or false",
+        ),
     ],
 )
-def test_a_crafted_checkpoint_is_a_one_line_error(run20: Path, tmp_path: Path, capsys, command, edit, message) -> None:
+def test_a_crafted_checkpoint_is_a_one_line_error(
+    run20: Path, tmp_path: Path, capsys, command, edit, message
+) -> None:
     run = _crafted_copy(run20, tmp_path, edit)
     if command == "colorize":
         photo = tmp_path / "photo.png"
@@ -186,7 +228,9 @@ def test_a_crafted_checkpoint_is_a_one_line_error(run20: Path, tmp_path: Path, c
     assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_colorize_refuses_unreadable_inputs_and_writes_into_a_folder(run20: Path, tmp_path: Path, capsys) -> None:
+def test_colorize_refuses_unreadable_inputs_and_writes_into_a_folder(
+    run20: Path, tmp_path: Path, capsys
+) -> None:
     import os
 
     photo = tmp_path / "photo.png"
@@ -215,7 +259,9 @@ def test_colorize_refuses_a_generator_that_is_not_l_to_ab(tmp_path: Path, capsys
 
     g, d = preset("notebook")
     g = g.replace(ngf=4, depth=5, input_size=32, in_channels=3)
-    save_checkpoint(tmp_path / "rgb", build_generator(g), build_discriminator(d.replace(ndf=4, input_size=32)), 1)
+    save_checkpoint(
+        tmp_path / "rgb", build_generator(g), build_discriminator(d.replace(ndf=4, input_size=32)), 1
+    )
     photo = tmp_path / "photo.png"
     Image.new("RGB", (32, 32)).save(photo)
     assert main(["colorize", str(tmp_path / "rgb"), str(photo), "--out", str(tmp_path / "o.png")]) == 2
@@ -241,8 +287,9 @@ def _one_line(capsys) -> str:
 
 @pytest.mark.slow
 @pytest.mark.timeout(180)
-def test_sigterm_stops_after_the_step_with_a_checkpoint_and_a_second_trainer_is_refused(tmp_path: Path,
-                                                                                         capsys) -> None:
+def test_sigterm_stops_after_the_step_with_a_checkpoint_and_a_second_trainer_is_refused(
+    tmp_path: Path, capsys
+) -> None:
     import os
     import signal
     import subprocess
@@ -251,8 +298,13 @@ def test_sigterm_stops_after_the_step_with_a_checkpoint_and_a_second_trainer_is_
 
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "inspector.cli", "train", "--steps", "100000", "--out", str(run), *TINY]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[2], stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=Path(__file__).resolve().parents[2],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     deadline = time.monotonic() + 120
     while not (run / "checkpoint.safetensors").exists():  # step 10: a checkpoint to resume from
         assert proc.poll() is None and time.monotonic() < deadline, "training did not reach step 10"
@@ -295,12 +347,15 @@ def test_resume_refuses_only_real_model_changes_and_names_them(run20: Path, caps
         (b'{"step": 21, "G_', "not complete JSON"),
     ],
 )
-def test_resume_repairs_a_bad_last_metrics_line_with_a_warning(run20: Path, tmp_path: Path, capsys,
-                                                                last_line: bytes, reason: str) -> None:
+def test_resume_repairs_a_bad_last_metrics_line_with_a_warning(
+    run20: Path, tmp_path: Path, capsys, last_line: bytes, reason: str
+) -> None:
     run = _copy(run20, tmp_path)
     with (run / "metrics.jsonl").open("ab") as f:
         f.write(last_line)
-    assert main(["train", "--resume", str(run), "--steps", "20"]) == 0  # nothing to train; the log is repaired
+    assert (
+        main(["train", "--resume", str(run), "--steps", "20"]) == 0
+    )  # nothing to train; the log is repaired
     err = capsys.readouterr().err
     assert f"warning: metrics.jsonl: dropped 1 unreadable row(s) (line 21: {reason}" in err
     assert _steps(run) == list(range(1, 21))
@@ -344,5 +399,9 @@ def test_stale_temporary_files_are_removed_at_the_next_start(run20: Path, tmp_pa
     stale.write_bytes(b"\0" * 4096)  # what a kill -9 during a save leaves
     assert main(["train", "--resume", str(run), "--steps", "20"]) == 0
     assert not stale.exists()
-    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.json", "checkpoint.safetensors", "metrics.jsonl",
-                                                     "samples"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "checkpoint.json",
+        "checkpoint.safetensors",
+        "metrics.jsonl",
+        "samples",
+    ]

@@ -34,7 +34,11 @@ def _cli_choices(*argv: str) -> RunChoices:
 def test_the_cpu_defaults_are_the_small_model_and_the_gpu_defaults_the_presets() -> None:
     g, d = plan_models(RunChoices(), CPU)
     assert (g.ngf, g.depth, g.input_size, d.ndf, d.input_size) == (32, 6, 64, 32, 64)
-    assert (default_config(CPU).batch, default_config(CPU).steps, default_config(CPU).log_every) == (8, 300, 1)
+    assert (default_config(CPU).batch, default_config(CPU).steps, default_config(CPU).log_every) == (
+        8,
+        300,
+        1,
+    )
     assert plan_models(RunChoices(), CUDA) == preset("notebook")
     assert (default_config(CUDA).batch, default_config(CUDA).log_every) == (16, 10)
 
@@ -50,7 +54,9 @@ def test_the_cli_and_the_train_page_plan_the_same_default_run() -> None:
 def test_flags_override_the_device_sizes_and_bad_sizes_are_one_sentence() -> None:
     g, d = plan_models(_cli_choices("--ngf", "4", "--depth", "5", "--size", "32"), CPU)
     assert (g.ngf, g.depth, g.input_size, d.ndf, d.input_size) == (4, 5, 32, 4, 32)
-    with pytest.raises(UserError, match=r"size 100 does not fit preset 'notebook' at depth 6: .*depths that fit 100"):
+    with pytest.raises(
+        UserError, match=r"size 100 does not fit preset 'notebook' at depth 6: .*depths that fit 100"
+    ):
         plan_models(RunChoices(size=100), CPU)
     with pytest.raises(UserError, match="unknown preset"):
         plan_models(RunChoices(preset="nope"), CPU)

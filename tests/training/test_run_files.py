@@ -30,7 +30,9 @@ def _steps(run: Path) -> list[int]:
 # ------------------------------------------------------------------------------------------- lock
 
 
-def test_a_second_writer_is_refused_naming_the_process_and_the_lock_goes_with_the_first(tmp_path: Path) -> None:
+def test_a_second_writer_is_refused_naming_the_process_and_the_lock_goes_with_the_first(
+    tmp_path: Path,
+) -> None:
     first = RunFiles.open(tmp_path / "run")
     assert (tmp_path / "run" / LOCK_FILE).read_text().strip() == str(os.getpid())
     with pytest.raises(UserError, match=rf"being written by another trainer \(process {os.getpid()}\)"):
@@ -45,9 +47,16 @@ def test_a_second_writer_is_refused_naming_the_process_and_the_lock_goes_with_th
 def test_a_lock_held_by_another_process_is_refused(tmp_path: Path) -> None:
     run = tmp_path / "run"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from inspector.training.run_files import RunFiles; "
-         f"f = RunFiles.open({str(run)!r}); print('locked', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from inspector.training.run_files import RunFiles; "
+            f"f = RunFiles.open({str(run)!r}); print('locked', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
@@ -60,7 +69,9 @@ def test_a_lock_held_by_another_process_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     run = tmp_path / "run"
     run.mkdir()
     (run / LOCK_FILE).write_text(dead.stdout)  # as a kill -9 leaves it: the file, but no lock
@@ -86,8 +97,9 @@ def test_the_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
         (b'{"step": 2, "G_L1": 0.1}', "step 2 after step 2"),  # two trainers once interleaved: 1, 2, 2
     ],
 )
-def test_a_bad_last_metrics_line_is_dropped_with_a_warning_on_resume(tmp_path: Path, last_line: bytes,
-                                                                     reason: str) -> None:
+def test_a_bad_last_metrics_line_is_dropped_with_a_warning_on_resume(
+    tmp_path: Path, last_line: bytes, reason: str
+) -> None:
     (tmp_path / METRICS_FILE).write_bytes(_rows(1, 2) + last_line)
     with RunFiles.open(tmp_path, resume_step=2) as files:
         assert len(files.warnings) == 1
@@ -170,8 +182,11 @@ def test_a_symlinked_samples_folder_and_a_file_as_run_dir_are_refused(tmp_path: 
 
 def test_stale_temporary_files_of_an_interrupted_save_are_removed(tmp_path: Path) -> None:
     (tmp_path / "samples").mkdir()
-    stale = [tmp_path / ".checkpoint.safetensors.k2j3h4.tmp", tmp_path / ".checkpoint.json.x1.tmp",
-             tmp_path / "samples" / ".step_000004.png.ab12.tmp"]
+    stale = [
+        tmp_path / ".checkpoint.safetensors.k2j3h4.tmp",
+        tmp_path / ".checkpoint.json.x1.tmp",
+        tmp_path / "samples" / ".step_000004.png.ab12.tmp",
+    ]
     for path in stale:
         path.write_bytes(b"\0" * 1000)  # a save killed half-way
     target = tmp_path / "precious.txt"
@@ -211,7 +226,10 @@ def test_seed_for_keeps_the_streams_of_earlier_versions_and_keeps_them_apart() -
     assert seed_for(5, "batches", rank=1, step=20) == 5 * 7919 + 2 + 20 * 104_729
     # Within a stream (one generator), runs and ranks never share a seed; dropout ignores the step.
     assert len({seed_for(s, "dropout", rank) for s in range(3) for rank in range(4)}) == 3 * 4
-    assert len({seed_for(s, "batches", rank, step) for s in range(3) for rank in range(4) for step in (0, 10)}) == 24
+    assert (
+        len({seed_for(s, "batches", rank, step) for s in range(3) for rank in range(4) for step in (0, 10)})
+        == 24
+    )
     assert seed_for(2**31 - 1, "batches", rank=1023, step=10**9) < 2**63
     assert set(STREAMS) == {"generator_init", "discriminator_init", "dropout", "batches"}
     with pytest.raises(ValueError, match="stream must be one of"):
