@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,22 +19,9 @@ from PIL import Image
 from inspector.cli import main
 from inspector.training.checkpoint import load_checkpoint
 
-TINY = [
-    "--ngf",
-    "4",
-    "--depth",
-    "5",
-    "--size",
-    "32",
-    "--batch",
-    "2",
-    "--device",
-    "cpu",
-    "--sample-every",
-    "10",
-    "--checkpoint-every",
-    "10",
-]
+TINY = shlex.split(
+    "--ngf 4 --depth 5 --size 32 --batch 2 --device cpu --sample-every 10 --checkpoint-every 10"
+)
 
 
 def _steps(run: Path) -> list[int]:
@@ -117,15 +111,8 @@ def test_colorize_refuses_another_architecture(run20: Path, tmp_path: Path, caps
     assert "mis-shaped keys: input_layer.0.weight (checkpoint 4x1x4x4, model 64x1x4x4)" in err
 
 
-@pytest.mark.timeout(120)
-def test_ctrl_c_stops_after_the_step_with_a_checkpoint(tmp_path: Path) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    run = tmp_path / "run"
+def _long_run(run: Path, ready: Callable[[], bool], what: str) -> subprocess.Popen[str]:
+    """`train` in a child process on RUN, returned once ``ready()`` (or failed: it ended or took 120 s)."""
     cmd = [sys.executable, "-m", "inspector.cli", "train", "--steps", "100000", "--out", str(run), *TINY]
     proc = subprocess.Popen(
         cmd,
@@ -134,10 +121,18 @@ def test_ctrl_c_stops_after_the_step_with_a_checkpoint(tmp_path: Path) -> None:
         text=True,
         env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
-    deadline = time.monotonic() + 90
-    while not (run / "metrics.jsonl").exists() or not (run / "metrics.jsonl").read_text().strip():
-        assert proc.poll() is None and time.monotonic() < deadline, "training did not start"
+    deadline = time.monotonic() + 120
+    while not ready():
+        assert proc.poll() is None and time.monotonic() < deadline, f"training did not {what}"
         time.sleep(0.1)
+    return proc
+
+
+@pytest.mark.timeout(150)
+def test_ctrl_c_stops_after_the_step_with_a_checkpoint(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    metrics = run / "metrics.jsonl"
+    proc = _long_run(run, lambda: metrics.exists() and bool(metrics.read_text().strip()), "start")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err[-2000:]
@@ -290,25 +285,9 @@ def _one_line(capsys) -> str:
 def test_sigterm_stops_after_the_step_with_a_checkpoint_and_a_second_trainer_is_refused(
     tmp_path: Path, capsys
 ) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     run = tmp_path / "run"
-    cmd = [sys.executable, "-m", "inspector.cli", "train", "--steps", "100000", "--out", str(run), *TINY]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=Path(__file__).resolve().parents[2],
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    deadline = time.monotonic() + 120
-    while not (run / "checkpoint.safetensors").exists():  # step 10: a checkpoint to resume from
-        assert proc.poll() is None and time.monotonic() < deadline, "training did not reach step 10"
-        time.sleep(0.1)
+    # Step 10 writes a checkpoint: then a second trainer could resume from it, were it not locked out.
+    proc = _long_run(run, (run / "checkpoint.safetensors").exists, "reach step 10")
     # While it trains, a second trainer on the same folder is refused in one line naming the first.
     assert main(["train", "--resume", str(run), "--steps", "100000"]) == 2
     assert f"is being written by another trainer (process {proc.pid})" in _one_line(capsys)

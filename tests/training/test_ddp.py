@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -21,32 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.timeout(180)
 def test_two_processes_train_in_sync_and_only_rank_0_writes(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
-        "-m",
-        "inspector.cli",
-        "train",
-        "--steps",
-        "4",
-        "--ngf",
-        "4",
-        "--depth",
-        "5",
-        "--size",
-        "32",
-        "--batch",
-        "2",
-        "--device",
-        "cpu",
-        "--sample-every",
-        "2",
-        "--out",
-        str(run),
-    ]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    train = shlex.split("train --steps 4 --ngf 4 --depth 5 --size 32 --batch 2 --device cpu --sample-every 2")
+    cmd = [*torchrun, "-m", "inspector.cli", *train, "--out", str(run)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=170)
     assert proc.returncode == 0, proc.stderr[-3000:]
