@@ -17,7 +17,8 @@ MAX_SEED = 2**31 - 1  # seeds are combined with ranks and steps (training.seeds)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How to train (the models' shapes are in their own configs). Defaults are the paper's."""
+    """How to train (the models' shapes are in their own configs). Defaults are the paper's; a new
+    run's defaults for its device (steps, batch, log_every) come from ``training.plan.default_config``."""
 
     steps: int = 300  # total optimizer steps; a resumed run trains up to this number
     batch: int = 8  # images per step (per process under torchrun)
@@ -73,9 +74,11 @@ class TrainConfig:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction!r}")
 
     def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with ``changes``, validated again."""
         return TrainConfig(**{**asdict(self), **changes})
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values, as stored in a checkpoint."""
         return asdict(self)
 
     @classmethod

@@ -63,6 +63,8 @@ class Sample:
 
 @dataclass
 class TrainResult:
+    """How a run ended: its status, the last good step, a sentence for the user and the checkpoint."""
+
     status: Status
     # The last step known good. After a divergence or out-of-memory with log_every > 1, up to
     # log_every - 1 later updates may already be in the live model; the checkpoint never has them.
