@@ -38,14 +38,23 @@ from torchvision import transforms
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inspector.data.image_set import SAMPLE_FILES, sample_images, split_train_val
+from inspector.training.config import TrainConfig
 from inspector.training.device import default_sizes, pick_device, synchronize
-from inspector.training.trainer import TrainConfig, Trainer, load_size
+from inspector.training.plan import load_size, log_every_for
+from inspector.training.trainer import Trainer
 from models import build_discriminator, build_generator, init_weights, preset
 
 # Dense bf16 tensor-core peaks (FLOP/s) for the MFU line; other GPUs: pass --peak-tflops.
 # Dense bf16 peaks, most specific name first (an "H100 PCIe" must not match "H100").
-PEAKS = [("H100 PCIe", 756e12), ("H100 NVL", 835e12), ("H200", 989e12), ("H100", 989e12), ("A100", 312e12),
-         ("L40S", 362e12), ("RTX 4090", 165e12)]
+PEAKS = [
+    ("H100 PCIe", 756e12),
+    ("H100 NVL", 835e12),
+    ("H200", 989e12),
+    ("H100", 989e12),
+    ("A100", 312e12),
+    ("L40S", 362e12),
+    ("RTX 4090", 165e12),
+]
 
 
 class ColorizationDataset(Dataset):
@@ -55,10 +64,12 @@ class ColorizationDataset(Dataset):
         self.mode = mode
         self.paths = paths
         if mode == "train":
-            self.transforms = transforms.Compose([
-                transforms.Resize((size, size), Image.BICUBIC),
-                transforms.RandomHorizontalFlip(),
-            ])
+            self.transforms = transforms.Compose(
+                [
+                    transforms.Resize((size, size), Image.BICUBIC),
+                    transforms.RandomHorizontalFlip(),
+                ]
+            )
         elif mode == "val":
             self.transforms = transforms.Resize((size, size), Image.BICUBIC)
         else:
@@ -139,9 +150,15 @@ def bench_notebook(g_cfg, d_cfg, batch: int, steps: int, warmup: int, device: to
 
 def bench_project(g_cfg, d_cfg, batch: int, steps: int, warmup: int, device: torch.device) -> float:
     train, val = split_train_val(sample_images(load_size(g_cfg.input_size)), 0.2, seed=0)
-    log_every = 10 if device.type == "cuda" else 1
-    config = TrainConfig(steps=steps + warmup, batch=batch, sample_every=0, checkpoint_every=0,
-                         log_every=log_every, device=device.type)
+    log_every = log_every_for(device)
+    config = TrainConfig(
+        steps=steps + warmup,
+        batch=batch,
+        sample_every=0,
+        checkpoint_every=0,
+        log_every=log_every,
+        device=device.type,
+    )
     trainer = Trainer(g_cfg, d_cfg, config, train, val, device=device)
     marks: dict[int, float] = {}
     trainer.add_callback("on_step_end", lambda m: marks.__setitem__(m.step, m.elapsed_s))
@@ -178,7 +195,9 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=sizes.batch)
     p.add_argument("--ngf", type=int, default=sizes.ngf)
     p.add_argument("--depth", type=int, default=sizes.depth)
-    p.add_argument("--steps", type=int, default=20 if device.type == "cpu" else 100, help="timed steps per round")
+    p.add_argument(
+        "--steps", type=int, default=20 if device.type == "cpu" else 100, help="timed steps per round"
+    )
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are compared")
     p.add_argument("--warmup", type=int, default=3 if device.type == "cpu" else 10)
     p.add_argument("--peak-tflops", type=float, help="dense bf16 peak of this GPU, for MFU")
@@ -192,9 +211,11 @@ def main() -> int:
     g = g.replace(ngf=args.ngf, depth=args.depth, input_size=args.size)
     d = d.replace(ndf=args.ngf, input_size=args.size)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
-    print(f"device {name}; preset {args.preset}, ngf {args.ngf}, depth {args.depth}, {args.size}x{args.size}, "
-          f"batch {args.batch}; {args.rounds} rounds of {args.steps} timed steps after {args.warmup} warm-up; torch threads "
-          f"{torch.get_num_threads()}")
+    print(
+        f"device {name}; preset {args.preset}, ngf {args.ngf}, depth {args.depth}, {args.size}x{args.size}, "
+        f"batch {args.batch}; {args.rounds} rounds of {args.steps} timed steps after {args.warmup} warm-up; torch threads "
+        f"{torch.get_num_threads()}"
+    )
     # Rounds alternate between the two loops and the medians are compared, so that a burst of load
     # from other processes on a shared machine cannot land on one side only.
     nbs, ourss = [], []
@@ -203,7 +224,9 @@ def main() -> int:
         ourss.append(bench_project(g, d, args.batch, args.steps, args.warmup, device))
         print(f"round {r + 1}: notebook {nbs[-1]:.1f}, project {ourss[-1]:.1f} images/s")
     nb, ours = statistics.median(nbs), statistics.median(ourss)
-    print(f"notebook loop (per-item PIL + skimage, DataLoader num_workers=0, fp32): {nb:8.1f} images/s (median)")
+    print(
+        f"notebook loop (per-item PIL + skimage, DataLoader num_workers=0, fp32): {nb:8.1f} images/s (median)"
+    )
     extras = " + bf16 autocast + channels_last" if device.type == "cuda" else ", fp32"
     print(f"project trainer (uint8 on device, batched Lab{extras}):  {ours:8.1f} images/s (median)")
     print(f"ratio project / notebook: {ours / nb:.2f}x")

@@ -89,11 +89,16 @@ _EXPORTS: dict[str, str] = {
     "batchnorm_vs_instancenorm": "inspector.inside.lens",
     "dropout_lens": "inspector.inside.lens",
     # training
-    "Sample": "inspector.training.trainer",
-    "StepMetrics": "inspector.training.trainer",
-    "TrainConfig": "inspector.training.trainer",
-    "TrainResult": "inspector.training.trainer",
+    "Sample": "inspector.training.reports",
+    "StepMetrics": "inspector.training.reports",
+    "TrainConfig": "inspector.training.config",
+    "TrainResult": "inspector.training.reports",
     "Trainer": "inspector.training.trainer",
+    "RunChoices": "inspector.training.plan",
+    "RunPlan": "inspector.training.plan",
+    "plan_run": "inspector.training.plan",
+    "RunFiles": "inspector.training.run_files",
+    "seed_for": "inspector.training.seeds",
     "Checkpoint": "inspector.training.checkpoint",
     "load_checkpoint": "inspector.training.checkpoint",
     "save_checkpoint": "inspector.training.checkpoint",
@@ -162,5 +167,10 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.shapes.trace import BlockRecord, ConcatRecord, LayerRecord, TensorRef, Trace, trace
     from inspector.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
     from inspector.training.colorize import Colorized, colorize, load_generator
+    from inspector.training.config import TrainConfig
     from inspector.training.device import pick_device
-    from inspector.training.trainer import Sample, StepMetrics, TrainConfig, Trainer, TrainResult
+    from inspector.training.plan import RunChoices, RunPlan, plan_run
+    from inspector.training.reports import Sample, StepMetrics, TrainResult
+    from inspector.training.run_files import RunFiles
+    from inspector.training.seeds import seed_for
+    from inspector.training.trainer import Trainer

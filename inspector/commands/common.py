@@ -34,7 +34,7 @@ def non_negative_int(text: str) -> int:
 
 def seed_int(text: str) -> int:
     """A seed: an integer from 0 to 2**31 - 1 (it is combined with ranks and steps)."""
-    from inspector.training.trainer import MAX_SEED  # the trainer's bound; imported here, not at CLI start-up
+    from inspector.training.config import MAX_SEED  # the trainer's bound; imported here, not at CLI start-up
 
     non_negative_int(text)  # a negative seed says "expected an integer >= 0"
     return _int_in(text, 0, MAX_SEED, f"a seed from 0 to {MAX_SEED}")

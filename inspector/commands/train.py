@@ -12,19 +12,26 @@ import argparse
 import os
 import signal
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from inspector.commands.common import add_preset_args, non_negative_int, positive_int, seed_int
-from inspector.errors import UserError
 from inspector.training import distributed
-from inspector.training.checkpoint import CHECKPOINT_FILE, load_checkpoint
+
+if TYPE_CHECKING:  # the training modules load torch: imported when `train` runs, not at CLI start-up
+    import torch
+
+    from inspector.training.plan import RunChoices, RunPlan
+    from inspector.training.reports import StepMetrics
+    from inspector.training.run_files import RunFiles
 
 EXIT_CODES = {"completed": 0, "diverged": 1, "out_of_memory": 2, "stopped": 130}
-MODEL_FLAGS = ("preset", "ngf", "depth", "size")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNAL_EXIT_CODES: dict[int, int] = {
+    signal.SIGINT: 130,
+    signal.SIGTERM: 143,
+}  # 128 + the signal's number, as shells report
 
 
 def _number(text: str) -> float:
@@ -40,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="train the GAN on sample photos or a folder, with checkpoints and sample grids",
         description="Train pix2pix (GAN + lambda * L1) on the scikit-image sample photos or --data DIR. "
         "Without a GPU the defaults are small (ngf 32, depth 6, size 64, batch 8) so progress shows within "
-        "a minute; on CUDA they are the preset's (256x256, batch 16). Ctrl-C stops cleanly with a checkpoint. "
+        "a minute; on CUDA they are the preset's (256x256, batch 16). Ctrl-C (exit 130) or SIGTERM (exit 143) stops "
+        "after the current step with a checkpoint; a run directory is locked while a trainer writes it. "
         "Under `torchrun --nproc_per_node=N` it trains with DistributedDataParallel (--batch is per process).",
     )
     add_preset_args(p, part=False, default=None)
@@ -106,112 +114,72 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
-    from inspector.data.image_set import load_folder, sample_images, split_train_val
-    from inspector.training.device import default_sizes
-    from inspector.training.trainer import TrainConfig, Trainer, check_trainable, load_size
-    from models import preset
+def choices_from_args(args: argparse.Namespace) -> RunChoices:
+    """The flags as the planner's choices (flags not given are None: the planner's defaults)."""
+    from inspector.training.plan import TRAIN_CHOICES, RunChoices
 
-    overrides = {
-        k: getattr(args, k)
-        for k in (
-            "steps",
-            "batch",
-            "lambda_l1",
-            "lr",
-            "l1_warmup_steps",
-            "label_smoothing",
-            "sample_every",
-            "checkpoint_every",
-            "seed",
-        )
-    }
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    resume = None
-    if args.resume:
-        given = [f"--{k}" for k in MODEL_FLAGS if getattr(args, k) is not None]
-        if given:
-            raise UserError(
-                f"{', '.join(given)} cannot change a resumed run: its model comes from the checkpoint"
-            )
-        resume = load_checkpoint(args.resume)
-        g_cfg, d_cfg = resume.generator_config, resume.discriminator_config
-        if d_cfg is None:
-            raise UserError(f"{args.resume} has no discriminator: it cannot resume training")
-        stored = TrainConfig.from_dict(resume.train_config)
-        if stored.data == "upload" and not args.data:
-            raise UserError(
-                f"{args.resume} was trained on images uploaded to the app: give them again with --data DIR"
-            )
-        config = stored.replace(**overrides, data=args.data or stored.data, device=args.device)
-        run_dir = Path(args.out or args.resume)
-    else:
-        sizes = default_sizes(device)
-        name = args.preset or "notebook"
-        g_cfg, d_cfg = preset(name)
-        gpu = device.type == "cuda"
-        ngf = args.ngf or (g_cfg.ngf if gpu else sizes.ngf)
-        depth = args.depth or (g_cfg.depth if gpu else sizes.depth)
-        size = args.size or (g_cfg.input_size if gpu else sizes.size)
-        try:
-            g_cfg = g_cfg.replace(ngf=ngf, depth=depth, input_size=size)
-            d_cfg = d_cfg.replace(ndf=ngf, input_size=size)
-        except ValueError as exc:
-            raise UserError(f"--size {size} does not fit preset {name!r} at depth {depth}: {exc}") from None
-        check_trainable(g_cfg, d_cfg)
-        # On a GPU, fetch the losses every 10 steps: a fetch waits for the GPU, and waiting every step
-        # leaves it idle while Python queues the next one. metrics.jsonl still gets every step.
-        defaults = {"steps": sizes.steps, "batch": sizes.batch, "log_every": 10 if gpu else 1}
-        config = TrainConfig(
-            **{**defaults, **overrides, "data": args.data or "samples", "device": args.device}
-        )
-        run_dir = Path(args.out or Path("runs") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")
-        if (run_dir / CHECKPOINT_FILE).exists():
-            raise UserError(
-                f"{run_dir} already holds a run: continue it with --resume {run_dir}, or choose another --out"
-            )
+    return RunChoices(
+        preset=args.preset,
+        ngf=args.ngf,
+        depth=args.depth,
+        size=args.size,
+        device=args.device,
+        data=args.data,
+        out=args.out,
+        resume=args.resume,
+        **{name: getattr(args, name) for name in TRAIN_CHOICES},
+    )
 
-    size = g_cfg.input_size
-    stored = load_size(size)  # a little larger than the model: random crops jitter the framing
-    images = sample_images(stored) if config.data == "samples" else load_folder(config.data, stored)
-    train_set, val_set = split_train_val(images, config.val_fraction, seed=config.seed)
-    main = info.is_main
-    if main:
-        where = f"{device}" + (f" x {info.world_size} processes" if info.distributed else "")
-        print(
-            f"training ngf {g_cfg.ngf}, depth {g_cfg.depth}, size {size}, batch {config.batch} on {where}; "
-            f"{len(train_set)} train / {len(val_set)} val images from {config.data}; writing {run_dir}",
-            file=sys.stderr,
-        )
-        if images.skipped:
-            shown = "; ".join(f"{s.name}: {s.reason}" for s in images.skipped[:5])
-            more = f" (and {len(images.skipped) - 5} more)" if len(images.skipped) > 5 else ""
-            print(f"skipped {len(images.skipped)} file(s): {shown}{more}", file=sys.stderr)
 
-    with _graceful_interrupt() as stop:
-        trainer = Trainer(
-            g_cfg,
-            d_cfg,
-            config,
-            train_set,
-            val_set,
-            run_dir=run_dir,
-            resume=resume,
-            should_stop=stop.is_set,
-            device=device,
-        )
-        if main:
-            bar = ProgressBar(config.steps, trainer.step, sys.stderr)
+def _run(args: argparse.Namespace, info: distributed.DistInfo, device: torch.device) -> int:
+    from inspector.training.plan import plan_run
+    from inspector.training.run_files import RunFiles
+
+    plan = plan_run(choices_from_args(args), device)
+    if not info.is_main:  # rank 0 alone writes files and reports
+        return _train(plan, None, info)
+    # Locked before anything is printed: a second trainer on this directory gets one line.
+    with RunFiles.open(
+        plan.run_dir, resume_step=plan.start_step if plan.resume is not None else None
+    ) as files:
+        _describe(plan, info)
+        for warning in files.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        return _train(plan, files, info)
+
+
+def _describe(plan: RunPlan, info: distributed.DistInfo) -> None:
+    g, config = plan.generator_config, plan.config
+    where = f"{plan.device}" + (f" x {info.world_size} processes" if info.distributed else "")
+    print(
+        f"training ngf {g.ngf}, depth {g.depth}, size {g.input_size}, batch {config.batch} on {where}; "
+        f"{len(plan.train)} train / {len(plan.val)} val images from {config.data}; writing {plan.run_dir}",
+        file=sys.stderr,
+    )
+    if plan.skipped:
+        shown = "; ".join(f"{s.name}: {s.reason}" for s in plan.skipped[:5])
+        more = f" (and {len(plan.skipped) - 5} more)" if len(plan.skipped) > 5 else ""
+        print(f"skipped {len(plan.skipped)} file(s): {shown}{more}", file=sys.stderr)
+
+
+def _train(plan: RunPlan, files: RunFiles | None, info: distributed.DistInfo) -> int:
+    from inspector.training.run_files import METRICS_FILE, SAMPLES_DIR
+    from inspector.training.trainer import Trainer
+
+    with _graceful_stop() as stop:
+        trainer = Trainer.from_plan(plan, should_stop=stop.is_set, run_files=files)  # ranks > 0 write nothing
+        if info.is_main:
+            bar = ProgressBar(plan.config.steps, trainer.step, sys.stderr)
             trainer.add_callback("on_step_end", bar.update)
         result = trainer.fit()
-    if main:
-        if result.step > (resume.step if resume else 0):
+    if info.is_main:
+        if result.step > plan.start_step:
             print(file=sys.stderr)
         print(result.message, file=sys.stderr)
         if result.checkpoint is not None:
             print(
                 f"checkpoint (step {result.checkpoint_step}): {result.checkpoint}; metrics: "
-                f"{run_dir / 'metrics.jsonl'}; sample grids: {run_dir / 'samples'}",
+                f"{plan.run_dir / METRICS_FILE}; sample grids: {plan.run_dir / SAMPLES_DIR}",
                 file=sys.stderr,
             )
         if result.replicas_in_sync is not None:
@@ -219,37 +187,46 @@ def _run(args: argparse.Namespace, info: distributed.DistInfo, device) -> int:
                 f"{info.world_size} replicas hold the same weights: {'yes' if result.replicas_in_sync else 'NO'}",
                 file=sys.stderr,
             )
+    if result.status == "stopped" and stop.signum is not None:
+        return SIGNAL_EXIT_CODES.get(stop.signum, EXIT_CODES["stopped"])
     return EXIT_CODES[result.status]
 
 
 class _StopFlag:
+    """Set by the first SIGINT or SIGTERM; remembers which, for the exit code."""
+
     def __init__(self) -> None:
-        self.flag = False
+        self.signum: int | None = None
 
     def is_set(self) -> bool:
-        return self.flag
+        return self.signum is not None
 
 
 @contextmanager
-def _graceful_interrupt() -> Iterator[_StopFlag]:
-    """First Ctrl-C: finish the step, save a checkpoint, exit. A second one: stop at once."""
+def _graceful_stop() -> Iterator[_StopFlag]:
+    """First Ctrl-C or SIGTERM (kill, systemd, container runtimes): finish the step, save a
+    checkpoint, exit 130 or 143. A second one: stop at once, without a checkpoint."""
     stop = _StopFlag()
 
     def handler(signum: int, frame: object) -> None:
-        if stop.flag:
-            raise KeyboardInterrupt
-        stop.flag = True
-        print("\nstopping after this step (Ctrl-C again to abort without a checkpoint)", file=sys.stderr)
+        if stop.signum is not None:
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            raise SystemExit(SIGNAL_EXIT_CODES.get(signum, 1))
+        stop.signum = signum
+        how = "Ctrl-C" if signum == signal.SIGINT else f"{signal.Signals(signum).name}"
+        print(f"\n{how}: stopping after this step (again to abort without a checkpoint)", file=sys.stderr)
 
     try:
-        previous = signal.signal(signal.SIGINT, handler)
+        previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
     except ValueError:  # not the main thread: no signal handling there
         yield stop
         return
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 class ProgressBar:
@@ -260,7 +237,7 @@ class ProgressBar:
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.every = max(1, (total - start) // 20)
 
-    def update(self, m) -> None:
+    def update(self, m: StepMetrics) -> None:
         done = m.step / self.total
         filled = int(done * self.width)
         line = (

@@ -82,3 +82,11 @@ def teardown(wait: bool = True) -> None:
             dist.barrier()
     gc.collect()  # free the trainer's DDP wrappers (reference cycles) while the group still exists
     dist.destroy_process_group()
+
+
+def shard_images(images: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
+    """Rank ``rank``'s share of (N, 3, S, S) images: every ``world_size``-th from ``rank`` on. With
+    fewer images than ranks every rank keeps them all (their random streams still differ)."""
+    if world_size <= 1 or len(images) < world_size:
+        return images
+    return images[rank::world_size]

@@ -20,18 +20,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from inspector.data.image_set import load_uploads, sample_images, split_train_val
 from inspector.errors import UserError
-from inspector.training.trainer import (
-    Sample,
-    StepMetrics,
-    TrainConfig,
-    Trainer,
-    TrainResult,
-    check_trainable,
-    load_size,
-)
-from models import DiscriminatorConfig, GeneratorConfig
+from inspector.training.plan import RunChoices, plan_run
+from inspector.training.reports import Sample, StepMetrics, TrainResult
+from inspector.training.trainer import Trainer
 
 State = Literal["idle", "preparing", "running", "stopping", "finished"]
 
@@ -178,24 +170,13 @@ def get_runner() -> TrainingRunner:
         return _RUNNER
 
 
-def prepare_run(
-    generator_config: GeneratorConfig,
-    discriminator_config: DiscriminatorConfig,
-    config: TrainConfig,
-    uploads: list[tuple[str, bytes]] | None = None,
-    run_dir: Path | None = None,
-) -> Callable[[Callable[[], bool]], tuple[Trainer, list[str]]]:
-    """The ``prepare`` for :meth:`TrainingRunner.start`: load the images (the sample photos, or
-    uploaded images / zips), split off validation images and build the trainer."""
+def prepare_run(choices: RunChoices) -> Callable[[Callable[[], bool]], tuple[Trainer, list[str]]]:
+    """The ``prepare`` for :meth:`TrainingRunner.start`: plan the run (``training.plan.plan_run``:
+    models, settings, the sample photos or the uploaded images / zips, the train/val split) in the
+    background thread, and build its trainer. The notes are the skipped files."""
 
     def prepare(should_stop: Callable[[], bool]) -> tuple[Trainer, list[str]]:
-        check_trainable(generator_config, discriminator_config)
-        stored = load_size(generator_config.input_size)
-        images = load_uploads(uploads, stored) if uploads else sample_images(stored)
-        train, val = split_train_val(images, config.val_fraction, seed=config.seed)
-        notes = [f"skipped {s.name}: {s.reason}" for s in images.skipped]
-        trainer = Trainer(generator_config, discriminator_config, config, train, val, run_dir=run_dir,
-                          should_stop=should_stop)
-        return trainer, notes
+        plan = plan_run(choices)
+        return Trainer.from_plan(plan, should_stop=should_stop), plan.notes()
 
     return prepare

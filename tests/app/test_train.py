@@ -141,28 +141,31 @@ def test_colorize_without_a_checkpoint_asks_for_one(runner) -> None:
 
 def test_an_abandoned_run_stops_itself(tmp_path: Path) -> None:
     """No page polled for heartbeat_timeout_s (tab closed): the run stops at a step boundary, with a checkpoint."""
-    from inspector.training.trainer import TrainConfig
+    from dataclasses import replace
+
+    from inspector.training.plan import RunChoices
     from inspector.ui.background import TrainingRunner, prepare_run
     from models import preset
 
     g, d = preset("notebook")
     g, d = g.replace(ngf=4, depth=5, input_size=32), d.replace(ndf=4, input_size=32)
     runner = TrainingRunner(heartbeat_timeout_s=0.5)
-    config = TrainConfig(steps=1_000_000, batch=2, device="cpu", sample_every=0, checkpoint_every=0)
-    assert runner.start("tab", prepare_run(g, d, config, run_dir=tmp_path), tmp_path)
-    assert not runner.start("other tab", prepare_run(g, d, config))  # one run at a time
+    config = RunChoices(models=(g, d), device_sized=False, steps=1_000_000, batch=2, device="cpu", sample_every=0,
+                        checkpoint_every=0)
+    assert runner.start("tab", prepare_run(replace(config, out=tmp_path)), tmp_path)
+    assert not runner.start("other tab", prepare_run(replace(config, out=tmp_path / "other")))  # one run at a time
     snap = runner.wait(60)
     assert snap.state == "finished" and snap.result.status == "stopped", snap.error
     assert (tmp_path / "checkpoint.safetensors").exists() and snap.result.checkpoint_step == snap.step
 
 
-def test_prepare_run_reads_uploads_and_lists_skipped_files() -> None:
+def test_prepare_run_reads_uploads_and_lists_skipped_files(tmp_path: Path) -> None:
     import io
     import zipfile
 
     from PIL import Image
 
-    from inspector.training.trainer import TrainConfig
+    from inspector.training.plan import RunChoices
     from inspector.ui.background import prepare_run
     from models import preset
 
@@ -178,7 +181,9 @@ def test_prepare_run_reads_uploads_and_lists_skipped_files() -> None:
     uploads = [("a.png", png((200, 0, 0))), ("photos.zip", archive.getvalue()), ("broken.jpg", b"not an image")]
     g, d = preset("notebook")
     g, d = g.replace(ngf=4, depth=5, input_size=32), d.replace(ndf=4, input_size=32)
-    trainer, notes = prepare_run(g, d, TrainConfig(steps=1, device="cpu"), uploads)(lambda: False)
+    choices = RunChoices(models=(g, d), device_sized=False, steps=1, device="cpu", uploads=tuple(uploads),
+                         out=tmp_path)
+    trainer, notes = prepare_run(choices)(lambda: False)
     assert len(trainer.train_set) + len(trainer.val_set) == 3
     assert trainer.train_set.images.shape[-1] == 36  # stored a little larger than 32, for random crops
     assert len(notes) == 1 and notes[0].startswith("skipped broken.jpg")

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,8 +19,9 @@ from PIL import Image
 from inspector.cli import main
 from inspector.training.checkpoint import load_checkpoint
 
-TINY = ["--ngf", "4", "--depth", "5", "--size", "32", "--batch", "2", "--device", "cpu", "--sample-every", "10",
-        "--checkpoint-every", "10"]
+TINY = shlex.split(
+    "--ngf 4 --depth 5 --size 32 --batch 2 --device cpu --sample-every 10 --checkpoint-every 10"
+)
 
 
 def _steps(run: Path) -> list[int]:
@@ -32,7 +40,10 @@ def test_train_writes_metrics_samples_and_a_checkpoint(run20: Path, capsys) -> N
     assert [row["step"] for row in lines] == list(range(1, 21))
     assert {"G_GAN", "G_L1", "D_real", "D_fake", "D(real)", "D(fake)"} <= set(lines[-1])
     assert sorted(p.name for p in (run20 / "samples").glob("*.png")) == [
-        "step_000000.png", "step_000010.png", "step_000020.png"]
+        "step_000000.png",
+        "step_000010.png",
+        "step_000020.png",
+    ]
     assert Image.open(run20 / "samples" / "step_000020.png").size == (3 * 32, 32 * 2)  # 2 val images
     ckpt = load_checkpoint(run20)
     assert ckpt.step == 20 and ckpt.generator_config.ngf == 4
@@ -100,22 +111,28 @@ def test_colorize_refuses_another_architecture(run20: Path, tmp_path: Path, caps
     assert "mis-shaped keys: input_layer.0.weight (checkpoint 4x1x4x4, model 64x1x4x4)" in err
 
 
-@pytest.mark.timeout(120)
-def test_ctrl_c_stops_after_the_step_with_a_checkpoint(tmp_path: Path) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    run = tmp_path / "run"
+def _long_run(run: Path, ready: Callable[[], bool], what: str) -> subprocess.Popen[str]:
+    """`train` in a child process on RUN, returned once ``ready()`` (or failed: it ended or took 120 s)."""
     cmd = [sys.executable, "-m", "inspector.cli", "train", "--steps", "100000", "--out", str(run), *TINY]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[2], stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
-    deadline = time.monotonic() + 90
-    while not (run / "metrics.jsonl").exists() or not (run / "metrics.jsonl").read_text().strip():
-        assert proc.poll() is None and time.monotonic() < deadline, "training did not start"
+    proc = subprocess.Popen(
+        cmd,
+        cwd=Path(__file__).resolve().parents[2],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    deadline = time.monotonic() + 120
+    while not ready():
+        assert proc.poll() is None and time.monotonic() < deadline, f"training did not {what}"
         time.sleep(0.1)
+    return proc
+
+
+@pytest.mark.timeout(150)
+def test_ctrl_c_stops_after_the_step_with_a_checkpoint(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    metrics = run / "metrics.jsonl"
+    proc = _long_run(run, lambda: metrics.exists() and bool(metrics.read_text().strip()), "start")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err[-2000:]
@@ -159,7 +176,9 @@ def _crafted_copy(run20: Path, tmp_path: Path, edit) -> Path:
         meta = json.loads(f.metadata()[META_KEY])
     run = tmp_path / "crafted"
     run.mkdir()
-    save_file(load_file(str(src)), str(run / "checkpoint.safetensors"), metadata={META_KEY: json.dumps(edit(meta))})
+    save_file(
+        load_file(str(src)), str(run / "checkpoint.safetensors"), metadata={META_KEY: json.dumps(edit(meta))}
+    )
     return run
 
 
@@ -168,13 +187,31 @@ def _crafted_copy(run20: Path, tmp_path: Path, edit) -> Path:
     [
         ("colorize", lambda m: {**m, "optimizers": {"G": {}, "D": {}}}, "no valid param_groups"),
         ("colorize", lambda m: {**m, "step": "many"}, "step must be an integer"),
-        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "lr": "fast"}}, "lr must be a number"),
-        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "steps": -1}}, "steps must be a positive"),
-        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "data": ["list"]}}, "data must be a string"),
-        ("resume", lambda m: {**m, "train_config": {**m["train_config"], "flip": "no"}}, "flip must be true or false"),
+        (
+            "resume",
+            lambda m: {**m, "train_config": {**m["train_config"], "lr": "fast"}},
+            "lr must be a number",
+        ),
+        (
+            "resume",
+            lambda m: {**m, "train_config": {**m["train_config"], "steps": -1}},
+            "steps must be a positive",
+        ),
+        (
+            "resume",
+            lambda m: {**m, "train_config": {**m["train_config"], "data": ["list"]}},
+            "data must be a string",
+        ),
+        (
+            "resume",
+            lambda m: {**m, "train_config": {**m["train_config"], "flip": "no"}},
+            "flip must be true or false",
+        ),
     ],
 )
-def test_a_crafted_checkpoint_is_a_one_line_error(run20: Path, tmp_path: Path, capsys, command, edit, message) -> None:
+def test_a_crafted_checkpoint_is_a_one_line_error(
+    run20: Path, tmp_path: Path, capsys, command, edit, message
+) -> None:
     run = _crafted_copy(run20, tmp_path, edit)
     if command == "colorize":
         photo = tmp_path / "photo.png"
@@ -186,7 +223,9 @@ def test_a_crafted_checkpoint_is_a_one_line_error(run20: Path, tmp_path: Path, c
     assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_colorize_refuses_unreadable_inputs_and_writes_into_a_folder(run20: Path, tmp_path: Path, capsys) -> None:
+def test_colorize_refuses_unreadable_inputs_and_writes_into_a_folder(
+    run20: Path, tmp_path: Path, capsys
+) -> None:
     import os
 
     photo = tmp_path / "photo.png"
@@ -215,8 +254,133 @@ def test_colorize_refuses_a_generator_that_is_not_l_to_ab(tmp_path: Path, capsys
 
     g, d = preset("notebook")
     g = g.replace(ngf=4, depth=5, input_size=32, in_channels=3)
-    save_checkpoint(tmp_path / "rgb", build_generator(g), build_discriminator(d.replace(ndf=4, input_size=32)), 1)
+    save_checkpoint(
+        tmp_path / "rgb", build_generator(g), build_discriminator(d.replace(ndf=4, input_size=32)), 1
+    )
     photo = tmp_path / "photo.png"
     Image.new("RGB", (32, 32)).save(photo)
     assert main(["colorize", str(tmp_path / "rgb"), str(photo), "--out", str(tmp_path / "o.png")]) == 2
     assert "maps 3 channel(s) to 2; colorizing needs L (1 channel) in" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ a good citizen (issue 11)
+
+
+def _copy(run20: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(run20, run)
+    return run
+
+
+def _one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_sigterm_stops_after_the_step_with_a_checkpoint_and_a_second_trainer_is_refused(
+    tmp_path: Path, capsys
+) -> None:
+    run = tmp_path / "run"
+    # Step 10 writes a checkpoint: then a second trainer could resume from it, were it not locked out.
+    proc = _long_run(run, (run / "checkpoint.safetensors").exists, "reach step 10")
+    # While it trains, a second trainer on the same folder is refused in one line naming the first.
+    assert main(["train", "--resume", str(run), "--steps", "100000"]) == 2
+    assert f"is being written by another trainer (process {proc.pid})" in _one_line(capsys)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err[-2000:]
+    assert "SIGTERM: stopping after this step" in err and "training stopped at step" in err
+    steps = _steps(run)
+    assert steps == list(range(1, len(steps) + 1))  # one writer: no interleaved rows
+    assert load_checkpoint(run).step == steps[-1] >= 10
+    assert not (run / ".trainer.lock").exists()  # released on exit
+
+
+def test_resume_accepts_model_flags_equal_to_the_checkpoints(run20: Path, tmp_path: Path, capsys) -> None:
+    run = _copy(run20, tmp_path)
+    flags = ["--preset", "notebook", "--ngf", "4", "--depth", "5", "--size", "32"]
+    assert main(["train", "--resume", str(run), *flags, "--steps", "21"]) == 0
+    assert _steps(run) == list(range(1, 22)) and load_checkpoint(run).step == 21
+
+
+def test_resume_refuses_only_real_model_changes_and_names_them(run20: Path, capsys) -> None:
+    assert main(["train", "--resume", str(run20), "--ngf", "8", "--depth", "5", "--size", "64"]) == 2
+    err = _one_line(capsys)
+    assert "ngf 8 (the checkpoint's is 4); size 64 (the checkpoint's is 32)" in err and "depth 5" not in err
+    assert main(["train", "--resume", str(run20), "--preset", "pix2pix"]) == 2
+    assert "preset 'pix2pix' (its dropout, outer_skip, last_stride, end_bias differ" in _one_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("last_line", "reason"),
+    [
+        (b'{"step": 21, "G_L1": \xc3\x28}', "not valid UTF-8"),
+        (b'"a string"', "a JSON str, not an object"),
+        (b'{"step": 21, "G_L1": NaN}', "NaN or infinity"),
+        (b'{"step": 21, "G_L1": -Infinity}', "NaN or infinity"),
+        (b'{"step": 21, "G_', "not complete JSON"),
+    ],
+)
+def test_resume_repairs_a_bad_last_metrics_line_with_a_warning(
+    run20: Path, tmp_path: Path, capsys, last_line: bytes, reason: str
+) -> None:
+    run = _copy(run20, tmp_path)
+    with (run / "metrics.jsonl").open("ab") as f:
+        f.write(last_line)
+    assert (
+        main(["train", "--resume", str(run), "--steps", "20"]) == 0
+    )  # nothing to train; the log is repaired
+    err = capsys.readouterr().err
+    assert f"warning: metrics.jsonl: dropped 1 unreadable row(s) (line 21: {reason}" in err
+    assert _steps(run) == list(range(1, 21))
+
+
+def test_resume_drops_rows_past_the_checkpoint(run20: Path, tmp_path: Path, capsys) -> None:
+    run = _copy(run20, tmp_path)
+    with (run / "metrics.jsonl").open("a") as f:  # as a crash between checkpoints leaves it
+        f.write("".join(json.dumps({"step": s, "G_L1": 0.1}) + "\n" for s in (21, 22, 23)))
+    assert main(["train", "--resume", str(run), "--steps", "21"]) == 0
+    assert "dropped 3 row(s) past the checkpoint's step 20" in capsys.readouterr().err
+    assert _steps(run) == list(range(1, 22))
+
+
+def test_run_files_that_are_links_or_fifos_are_refused(run20: Path, tmp_path: Path, capsys) -> None:
+    import os
+
+    run = _copy(run20, tmp_path)
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    (run / "metrics.jsonl").unlink()
+    (run / "metrics.jsonl").symlink_to(target)
+    assert main(["train", "--resume", str(run), "--steps", "21"]) == 2
+    assert "metrics.jsonl is a symbolic link, not a regular file" in _one_line(capsys)
+    assert target.read_text() == "keep me"
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    os.mkfifo(fresh / "metrics.jsonl")  # opening it would hang
+    assert main(["train", "--out", str(fresh), *TINY, "--steps", "1"]) == 2
+    assert "metrics.jsonl is a FIFO (named pipe)" in _one_line(capsys)
+    (run / "metrics.jsonl").unlink()
+    (run / "checkpoint.safetensors").rename(tmp_path / "real.safetensors")
+    (run / "checkpoint.safetensors").symlink_to(tmp_path / "real.safetensors")
+    assert main(["train", "--resume", str(run), "--steps", "21"]) == 2
+    assert "checkpoint.safetensors is a symbolic link" in _one_line(capsys)
+
+
+def test_stale_temporary_files_are_removed_at_the_next_start(run20: Path, tmp_path: Path, capsys) -> None:
+    run = _copy(run20, tmp_path)
+    stale = run / ".checkpoint.safetensors.q8x2.tmp"
+    stale.write_bytes(b"\0" * 4096)  # what a kill -9 during a save leaves
+    assert main(["train", "--resume", str(run), "--steps", "20"]) == 0
+    assert not stale.exists()
+    assert sorted(p.name for p in run.iterdir()) == [
+        "checkpoint.json",
+        "checkpoint.safetensors",
+        "metrics.jsonl",
+        "samples",
+    ]

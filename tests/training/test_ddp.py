@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 import torch
 
 from inspector.training.checkpoint import load_checkpoint
-from inspector.training.trainer import shard_images
+from inspector.training.distributed import shard_images
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.timeout(180)
 def test_two_processes_train_in_sync_and_only_rank_0_writes(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "inspector.cli", "train", "--steps", "4", "--ngf", "4", "--depth", "5", "--size", "32",
-           "--batch", "2", "--device", "cpu", "--sample-every", "2", "--out", str(run)]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    train = shlex.split("train --steps 4 --ngf 4 --depth 5 --size 32 --batch 2 --device cpu --sample-every 2")
+    cmd = [*torchrun, "-m", "inspector.cli", *train, "--out", str(run)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=170)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -33,8 +34,12 @@ def test_two_processes_train_in_sync_and_only_rank_0_writes(tmp_path: Path) -> N
     assert err.count("4/4 ") == 1
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3, 4]
-    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.json", "checkpoint.safetensors", "metrics.jsonl",
-                                                     "samples"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "checkpoint.json",
+        "checkpoint.safetensors",
+        "metrics.jsonl",
+        "samples",
+    ]
     assert load_checkpoint(run).step == 4
 
 

@@ -13,7 +13,10 @@ import torch
 from inspector.data.image_set import sample_images, split_train_val
 from inspector.errors import UserError
 from inspector.training.checkpoint import load_checkpoint
-from inspector.training.trainer import LOSS_NAMES, StepMetrics, TrainConfig, Trainer, load_size
+from inspector.training.config import TrainConfig
+from inspector.training.plan import load_size
+from inspector.training.reports import LOSS_NAMES, StepMetrics
+from inspector.training.trainer import Trainer
 from models import build_discriminator, build_generator, init_weights, preset
 
 SIZE = 32
@@ -31,8 +34,17 @@ def configs():
 
 
 def _train(configs, data, run_dir=None, resume=None, should_stop=None, **changes):
-    cfg = TrainConfig(**{"steps": 8, "batch": 2, "sample_every": 4, "checkpoint_every": 4, "device": "cpu",
-                         "num_samples": 2, **changes})
+    cfg = TrainConfig(
+        **{
+            "steps": 8,
+            "batch": 2,
+            "sample_every": 4,
+            "checkpoint_every": 4,
+            "device": "cpu",
+            "num_samples": 2,
+            **changes,
+        }
+    )
     trainer = Trainer(*configs, cfg, *data, run_dir=run_dir, resume=resume, should_stop=should_stop)
     events: dict[str, list] = {"on_step_end": [], "on_sample": [], "on_checkpoint": [], "on_end": []}
     for name, seen in events.items():
@@ -45,7 +57,9 @@ def _losses(events) -> list[tuple[float, ...]]:
     return [(m.g_gan, m.g_l1, m.d_real, m.d_fake, m.p_real, m.p_fake) for m in events["on_step_end"]]
 
 
-def test_twenty_steps_are_finite_and_the_checkpoint_resumes_at_the_same_step(configs, data, tmp_path: Path) -> None:
+def test_twenty_steps_are_finite_and_the_checkpoint_resumes_at_the_same_step(
+    configs, data, tmp_path: Path
+) -> None:
     _, result, events = _train(configs, data, tmp_path, steps=20, checkpoint_every=10)
     assert result.status == "completed" and result.step == 20
     assert [m.step for m in events["on_step_end"]] == list(range(1, 21))
@@ -89,7 +103,10 @@ def test_sample_grids_and_files(configs, data, tmp_path: Path) -> None:
     grey = grid[:, :SIZE].astype(int)
     assert np.abs(grey[..., 0] - grey[..., 1]).max() <= 2
     assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == [
-        "step_000000.png", "step_000004.png", "step_000008.png"]
+        "step_000000.png",
+        "step_000004.png",
+        "step_000008.png",
+    ]
     assert events["on_checkpoint"] == [tmp_path / "checkpoint.safetensors"] * 2
 
 
@@ -136,8 +153,12 @@ def test_out_of_memory_becomes_a_message(configs, data, monkeypatch) -> None:
 def test_the_notebook_as_written_discriminator_is_refused(data) -> None:
     g, d = preset("notebook-as-written")
     with pytest.raises(UserError, match=r"Conv2d\(3, 64\).*'notebook' preset"):
-        Trainer(g.replace(ngf=4, depth=5, input_size=SIZE), d.replace(ndf=4, input_size=SIZE),
-                TrainConfig(steps=1, device="cpu"), *data)
+        Trainer(
+            g.replace(ngf=4, depth=5, input_size=SIZE),
+            d.replace(ndf=4, input_size=SIZE),
+            TrainConfig(steps=1, device="cpu"),
+            *data,
+        )
 
 
 def test_l1_warmup_trains_g_on_l1_only(configs, data) -> None:
@@ -159,7 +180,9 @@ def test_label_smoothing_changes_only_the_real_target(configs, data) -> None:
     assert smooth.d_real != plain.d_real
 
 
-@pytest.mark.parametrize(("field", "value"), [("steps", 0), ("batch", -1), ("label_smoothing", 0.7), ("lr", 0.0)])
+@pytest.mark.parametrize(
+    ("field", "value"), [("steps", 0), ("batch", -1), ("label_smoothing", 0.7), ("lr", 0.0)]
+)
 def test_impossible_train_configs_are_refused(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):
         TrainConfig(**{field: value})
@@ -170,3 +193,22 @@ def test_fetching_losses_in_chunks_reports_every_step_the_same(configs, data) ->
     _, _, chunked = _train(configs, data, steps=6, sample_every=0, log_every=4)
     assert [m.step for m in chunked["on_step_end"]] == [1, 2, 3, 4, 5, 6]
     assert _losses(chunked) == _losses(every)
+
+
+def test_the_run_directory_is_locked_during_fit_and_released_however_it_ends(
+    configs, data, tmp_path: Path, monkeypatch
+) -> None:
+    from inspector.training.run_files import LOCK_FILE, RunFiles
+
+    with RunFiles.open(tmp_path), pytest.raises(UserError, match="being written by another trainer"):
+        _train(configs, data, tmp_path, steps=1)
+    seen: list[bool] = []
+    _train(configs, data, tmp_path, steps=1, should_stop=lambda: seen.append((tmp_path / LOCK_FILE).exists()))
+    assert seen == [True] and not (tmp_path / LOCK_FILE).exists()
+
+    def oom(self, step):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(Trainer, "_train_step", oom)
+    assert _train(configs, data, tmp_path, steps=1)[1].status == "out_of_memory"
+    assert not (tmp_path / LOCK_FILE).exists()

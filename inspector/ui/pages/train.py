@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from inspector.training.config import MAX_SEED
 from inspector.training.device import default_sizes, pick_device
-from inspector.training.trainer import TrainConfig, check_trainable
+from inspector.training.plan import RunChoices, default_config, plan_config, plan_models, size_models
 from inspector.ui import notebook_code as nb
 from inspector.ui.background import RunSnapshot, prepare_run
 from inspector.ui.common import current_configs, intro, notebook_code, notice
@@ -35,6 +37,7 @@ runner = shared_runner()
 owner = session_owner()
 device = pick_device()
 sizes = default_sizes(device)
+defaults = default_config(device)  # the planner's defaults, the same as the CLI's
 
 # A full rerun of this page (any setting changed) stops this session's run cleanly: only the
 # live view below reruns on its own while training, and the Start click itself is exempt.
@@ -75,18 +78,17 @@ with data_col:
 
 with model_col:
     st.subheader("Model")
-    small = None
+    sidebar = RunChoices(models=(g_side, d_side), device_sized=False)
     small_error = None
     try:
-        small = (g_side.replace(ngf=sizes.ngf, depth=sizes.depth, input_size=sizes.size),
-                 d_side.replace(ndf=sizes.ngf, input_size=sizes.size))
-    except ValueError as exc:
+        size_models(replace(sidebar, device_sized=True), device)
+    except ValueError as exc:  # UserError: these settings have no variant at the device's size
         small_error = str(exc)
-    options = ["small", "sidebar"] if small is not None else ["sidebar"]
+    options = ["small", "sidebar"] if small_error is None else ["sidebar"]
     choice = st.radio(
         "Size",
         options,
-        index=0 if device.type != "cuda" and small is not None else len(options) - 1,
+        index=0 if device.type != "cuda" and small_error is None else len(options) - 1,
         format_func={
             "small": f"Sized for this {device.type.upper()}: ngf {sizes.ngf}, depth {sizes.depth}, "
             f"{sizes.size}x{sizes.size} (the sidebar's preset otherwise)",
@@ -97,34 +99,45 @@ with model_col:
         help="A CPU trains the full 256x256 model at a few images per second; the small one shows progress "
         "within a minute.",
     )
-    g_cfg, d_cfg = small if choice == "small" and small is not None else (g_side, d_side)
     if small_error:
         st.caption(f"No small variant of these settings: {small_error}")
     st.caption(f"Training on **{device}**" + (" with bf16 autocast and channels_last." if device.type == "cuda"
                                               else " in float32."))
 
 c1, c2, c3 = st.columns(3)
-steps = c1.number_input("Steps", 1, 1_000_000, value=sizes.steps, key="train.steps")
-batch = c2.number_input("Batch size", 1, 512, value=sizes.batch, key="train.batch")
-lambda_l1 = c3.number_input("lambda (weight of L1)", 0.0, 10_000.0, value=100.0, step=10.0, key="train.lambda")
+steps = c1.number_input("Steps", 1, 1_000_000, value=defaults.steps, key="train.steps")
+batch = c2.number_input("Batch size", 1, 512, value=defaults.batch, key="train.batch")
+lambda_l1 = c3.number_input("lambda (weight of L1)", 0.0, 10_000.0, value=defaults.lambda_l1, step=10.0,
+                            key="train.lambda")
 with st.expander("More settings"):
     m1, m2, m3 = st.columns(3)
-    warmup = m1.number_input("L1-only warm-up steps", 0, 1_000_000, value=0, key="train.warmup",
-                             help="G learns from L1 alone for these first steps (D still trains).")
-    smoothing = m2.number_input("Label smoothing", 0.0, 0.45, value=0.0, step=0.05, key="train.smoothing",
-                                help="One-sided: D's target for real pairs is 1 - this.")
-    seed = m3.number_input("Seed", 0, 2**31 - 1, value=0, key="train.seed")
-    sample_every = m1.number_input("Sample grid every (steps)", 1, 100_000, value=25, key="train.sample_every")
-    lr = m2.number_input("Learning rate", 1e-6, 1e-1, value=2e-4, format="%.1e", key="train.lr")
+    warmup = m1.number_input("L1-only warm-up steps", 0, 1_000_000, value=defaults.l1_warmup_steps,
+                             key="train.warmup", help="G learns from L1 alone for these first steps (D still trains).")
+    smoothing = m2.number_input("Label smoothing", 0.0, 0.45, value=defaults.label_smoothing, step=0.05,
+                                key="train.smoothing", help="One-sided: D's target for real pairs is 1 - this.")
+    seed = m3.number_input("Seed", 0, MAX_SEED, value=defaults.seed, key="train.seed")
+    sample_every = m1.number_input("Sample grid every (steps)", 1, 100_000, value=defaults.sample_every,
+                                   key="train.sample_every")
+    lr = m2.number_input("Learning rate", 1e-6, 1e-1, value=defaults.lr, format="%.1e", key="train.lr")
 
+choices = replace(
+    sidebar,
+    device_sized=choice == "small",
+    uploads=tuple(uploads) if uploads else None,
+    steps=int(steps),
+    batch=int(batch),
+    lambda_l1=float(lambda_l1),
+    l1_warmup_steps=int(warmup),
+    label_smoothing=float(smoothing),
+    seed=int(seed),
+    sample_every=int(sample_every),
+    lr=float(lr),
+)
 problem = None
-try:
-    check_trainable(g_cfg, d_cfg)
-    config = TrainConfig(steps=int(steps), batch=int(batch), lambda_l1=float(lambda_l1), l1_warmup_steps=int(warmup),
-                         label_smoothing=float(smoothing), seed=int(seed), sample_every=int(sample_every),
-                         checkpoint_every=max(int(steps) // 4, 1), lr=float(lr), data=source, device=device.type,
-                         log_every=5 if device.type == "cuda" else 1)
-except ValueError as exc:  # UserError too
+try:  # the checks of the planner that need no images; the images are loaded after Start
+    plan_models(choices, device)
+    plan_config(choices, device)
+except ValueError as exc:  # UserError
     problem = str(exc)
     st.error(problem)
 if source == "upload" and not uploads:
@@ -135,7 +148,7 @@ if st.button("Start training", type="primary", key="train.start_btn", disabled=b
     if old is not None and old.name.startswith(RUN_PREFIX) and old.exists():
         shutil.rmtree(old, ignore_errors=True)  # the previous app run of this server: superseded
     run_dir = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))
-    if runner.start(owner, prepare_run(g_cfg, d_cfg, config, uploads, run_dir), run_dir):
+    if runner.start(owner, prepare_run(replace(choices, out=run_dir)), run_dir):
         ss["train.watching"] = runner.snapshot().run_id
     else:
         st.warning("Another session started training a moment ago: the trainer is busy.")
