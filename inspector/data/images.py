@@ -39,9 +39,36 @@ class Limits:
     max_images: int = 2_000  # at 256x256 that is 393 MB of uint8, kept in memory
     max_set_bytes: int = 1024 * MiB  # the decoded set in memory: fewer images at larger sizes
     max_files: int = 5_000  # files looked at in a folder, and entries in one zip archive
+    # Pixels decoded for one folder or one upload batch together, counted from each header before
+    # decoding: a few KB of single-colour PNGs can describe hundreds of millions of pixels.
+    max_total_pixels: int = 1_000_000_000
 
 
 DEFAULT_LIMITS = Limits()
+# Uploads come from anyone who can reach the server, folders from the user's own disk: the
+# upload budget is lower (150 M pixels: 800 JPEGs of 12 MP after draft scaling, or 75 PNGs of 2 MP).
+UPLOAD_LIMITS = Limits(max_total_pixels=150_000_000)
+
+
+class PixelBudgetExceeded(UserError):
+    """Decoding one more image would pass the total pixel budget: loading stops here."""
+
+
+@dataclass
+class PixelBudget:
+    """Pixels left for a batch of images (one folder, one upload), taken before each decode."""
+
+    limit: int
+    used: int = 0
+
+    def take(self, pixels: int, name: str) -> None:
+        """Count ``pixels`` against the budget, or raise :class:`PixelBudgetExceeded` (nothing taken)."""
+        if self.used + pixels > self.limit:
+            raise PixelBudgetExceeded(
+                f"{name}: decoding it would pass the budget of {self.limit:,} pixels for all images "
+                f"together ({self.used:,} used); it and the rest were not read"
+            )
+        self.used += pixels
 
 
 class BadImage(UserError):
@@ -54,14 +81,21 @@ class BadImage(UserError):
 
 
 def load_image(
-    data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS, draft_size: int | None = None
+    data: bytes,
+    name: str,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    draft_size: int | None = None,
+    budget: PixelBudget | None = None,
 ) -> Image.Image:
     """Decode untrusted bytes into an 8-bit RGB image, upright (EXIF orientation applied).
 
     Raises :class:`BadImage` (a ``UserError``) with a clear reason when the bytes are not a usable
     image. ``draft_size`` lets the JPEG decoder scale down by 1/2, 1/4 or 1/8 while it decodes,
     keeping both sides at least that large: a 24-megapixel photo for a 256 pixel crop decodes
-    about 20x faster.
+    about 20x faster. ``budget``, when given, is charged the pixels about to be decoded (after
+    the draft scaling), from the header, before decoding; :class:`PixelBudgetExceeded` when it
+    would be passed.
     """
     if not data:
         raise BadImage(name, "the file is empty")
@@ -94,6 +128,8 @@ def load_image(
         raise BadImage(name, f"too small: {width}x{height}, each side must be at least {limits.min_side} px")
     if draft_size is not None and image.format in ("JPEG", "MPO"):
         image.draft(None, (draft_size, draft_size))
+    if budget is not None:
+        budget.take(image.size[0] * image.size[1], name)  # the size to decode, after any draft scaling
     try:
         image.load()  # decoding happens here: truncated or corrupt data fails now, not later
     except Exception as error:
