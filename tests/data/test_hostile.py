@@ -17,6 +17,7 @@ from inspector.data.image_set import ImageSet, load_folder, load_uploads
 from inspector.data.images import (
     DEFAULT_LIMITS,
     UPLOAD_LIMITS,
+    BadImage,
     Limits,
     PixelBudget,
     PixelBudgetExceeded,
@@ -114,9 +115,9 @@ def test_uploads_have_a_lower_budget_than_folders() -> None:
 
 
 def test_the_budget_is_charged_from_the_header_before_decoding() -> None:
-    budget = PixelBudget(10_000_000)
-    with pytest.raises(PixelBudgetExceeded, match=r"budget of 10,000,000 pixels .*\(0 used\)"):
-        load_image(png_header(4000, 4000), "claim.png", budget=budget)  # 16 M claimed, no pixel data at all
+    budget = PixelBudget(2_000_000)
+    with pytest.raises(PixelBudgetExceeded, match=r"budget of 2,000,000 pixels .*\(0 used\)"):
+        load_image(png_header(1500, 1500), "claim.png", budget=budget)  # 2.25 M claimed, no pixel data at all
     assert budget.used == 0
     load_image(flat_png(1000, 1000), "one.png", budget=budget)
     assert budget.used == 1_000_000
@@ -155,8 +156,14 @@ def test_a_folder_nested_1100_deep_is_walked_without_recursion(tmp_path: Path) -
         deepest.mkdir()
     (tmp_path / "top.png").write_bytes(png(1))
     (deepest / "bottom.png").write_bytes(png(2))
-    s = load_folder(tmp_path, SIZE)
-    assert s.names == ["top.png", "/".join(["d"] * 1100) + "/bottom.png"]
+    try:
+        s = load_folder(tmp_path, SIZE)
+        assert s.names == ["top.png", "/".join(["d"] * 1100) + "/bottom.png"]
+    finally:  # pytest's clean-up of old temporary folders uses shutil.rmtree, which recurses
+        (deepest / "bottom.png").unlink()
+        while deepest != tmp_path:
+            deepest.rmdir()
+            deepest = deepest.parent
 
 
 def test_a_folder_of_too_many_folders_stops_with_a_reason(tmp_path: Path) -> None:
@@ -165,3 +172,23 @@ def test_a_folder_of_too_many_folders_stops_with_a_reason(tmp_path: Path) -> Non
         (tmp_path / f"sub{i}").mkdir()
     s = load_folder(tmp_path, SIZE, Limits(max_files=3))
     assert s.names == ["a.png"] and "more than 3 folders" in reasons(s)["sub2"]
+
+
+# --- one small file that describes a huge image --------------------------------------------------
+
+
+def test_a_small_png_that_describes_a_huge_image_is_refused_from_its_header() -> None:
+    data = png_header(5000, 5000)  # 25 M pixels in 60 bytes
+    with pytest.raises(BadImage, match=r"25,000,000 pixels from a file of .*more than 4 pixels per byte"):
+        load_image(data, "flat.png")
+    load_image(flat_png(2000, 2000), "screenshot.png")  # 4 M pixels: the free allowance, whatever the size
+    with pytest.raises(BadImage, match="pixels per byte"):
+        load_image(flat_png(2100, 2100), "flat.png")
+
+
+def test_a_small_jpeg_of_a_huge_image_is_decoded_at_a_smaller_scale() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4096, 2048), (200, 30, 60)).save(buffer, "JPEG", quality=50)  # 8 M pixels, a few KB
+    assert len(buffer.getvalue()) < 200_000
+    image = load_image(buffer.getvalue(), "flat.jpg")
+    assert image.size == (2048, 1024)  # 1/2 scale: 2 M pixels, under the 4 M allowance
