@@ -34,7 +34,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from safetensors.torch import save_file
@@ -76,6 +76,7 @@ META_FILE = "checkpoint.json"
 MAX_CHECKPOINT_BYTES = 1 << 30  # 1 GiB: the full 256x256 model with Adam state is ~0.7 GiB
 TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
 PARTS = ("generator", "discriminator")
+_Config = TypeVar("_Config", GeneratorConfig, DiscriminatorConfig)
 KIND_FULL, KIND_GENERATOR = "checkpoint", "generator"  # meta["kind"]: a full checkpoint or an export
 
 
@@ -148,8 +149,8 @@ def save_checkpoint(
         "version": FORMAT_VERSION,
         "kind": KIND_FULL,
         "step": int(step),
-        "generator_config": generator.config.to_dict(),
-        "discriminator_config": discriminator.config.to_dict(),
+        "generator_config": _config_of(generator, GeneratorConfig).to_dict(),
+        "discriminator_config": _config_of(discriminator, DiscriminatorConfig).to_dict(),
         "train_config": dict(train_config or {}),
         "metrics": dict(metrics or {}),
         "optimizers": optim_meta,
@@ -161,6 +162,14 @@ def save_checkpoint(
         run_dir / META_FILE, lambda tmp: Path(tmp).write_text(json.dumps(json.loads(text), indent=2))
     )
     return path
+
+
+def _config_of(model: nn.Module, cls: type[_Config]) -> _Config:
+    """The config a model of ``models`` carries in ``.config`` (a wrapper or a stranger has none)."""
+    cfg = getattr(model, "config", None)
+    if not isinstance(cfg, cls):
+        raise TypeError(f"{type(model).__name__} has no {cls.__name__} in .config: build it with models")
+    return cfg
 
 
 def _plain(t: torch.Tensor) -> torch.Tensor:
@@ -207,7 +216,7 @@ def save_generator_export(
     loading turns them back into float32); a weight beyond float16's range is refused rather
     than stored as inf. Returns the path written. :func:`load_checkpoint` reads it back.
     """
-    cfg = g_cfg if g_cfg is not None else generator.config
+    cfg = g_cfg if g_cfg is not None else _config_of(generator, GeneratorConfig)
     target = Path(path)
     if target.is_dir():
         target = target / EXPORT_FILE
@@ -373,7 +382,7 @@ def _split(
     return parts, optim, rng
 
 
-def _config(cls: type, data: Any, name: str) -> Any:
+def _config(cls: type[_Config], data: Any, name: str) -> _Config | None:
     if data is None:
         return None
     try:

@@ -75,7 +75,10 @@ def colorize(generator: nn.Module, image: Image.Image, max_side: int = MAX_SIDE)
         image = image.copy()
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     device = next(generator.parameters()).device
-    size = model_side(image.size, generator.config)
+    cfg = getattr(generator, "config", None)
+    if not isinstance(cfg, GeneratorConfig):
+        raise TypeError("colorize needs a generator built by models.build_generator (it has a .config)")
+    size = model_side(image.size, cfg)
     rgb = torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)[None].float().div(255).to(device)  # (1, 3, H, W)
     L, _ = normalize_lab(rgb_to_lab(rgb))  # (1, 1, H, W) in [-1, 1]: the grey photo
     L_small = F.interpolate(L, size=(size, size), mode="bilinear", align_corners=False, antialias=True)

@@ -26,6 +26,7 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _refused(argv: list[str], capsys: pytest.CaptureFixture[str], message: str) -> None:
+    code: object
     try:
         code = main(argv)
     except SystemExit as exc:  # argparse's own refusal of an argument
