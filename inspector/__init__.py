@@ -102,6 +102,8 @@ _EXPORTS: dict[str, str] = {
     "Checkpoint": "inspector.training.checkpoint",
     "load_checkpoint": "inspector.training.checkpoint",
     "save_checkpoint": "inspector.training.checkpoint",
+    "save_generator_export": "inspector.training.checkpoint",
+    "max_checkpoint_bytes": "inspector.training.checkpoint_size",
     "Colorized": "inspector.training.colorize",
     "colorize": "inspector.training.colorize",
     "load_generator": "inspector.training.colorize",
@@ -165,7 +167,13 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.shapes.summary import BlockParams, Summary, SummaryRow, block_params, summary
     from inspector.shapes.text import describe_layer, fmt_shape
     from inspector.shapes.trace import BlockRecord, ConcatRecord, LayerRecord, TensorRef, Trace, trace
-    from inspector.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+    from inspector.training.checkpoint import (
+        Checkpoint,
+        load_checkpoint,
+        save_checkpoint,
+        save_generator_export,
+    )
+    from inspector.training.checkpoint_size import max_checkpoint_bytes
     from inspector.training.colorize import Colorized, colorize, load_generator
     from inspector.training.config import TrainConfig
     from inspector.training.device import pick_device

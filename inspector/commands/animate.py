@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inspector.commands.common import bounded_int, non_negative_int, positive_int, seed_int
+from inspector.commands.common import (
+    bounded_int,
+    non_negative_int,
+    output_file,
+    output_folder,
+    positive_int,
+    seed_int,
+)
 from inspector.conv.animation import MAX_IN_SIZE, MAX_KERNEL, MAX_OUT_SIZE
 
 
@@ -67,6 +74,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(
             f"--out must end in .gif (an animation) or name a directory (PNG frames), got {args.out}"
         )
+    # Checked before drawing: an existing folder means PNG frames, whatever its name; a .gif path
+    # must be a regular file (or new), a frames folder must not be a file or a device.
+    gif = args.out is not None and args.out.suffix.lower() == ".gif" and not args.out.is_dir()
+    if args.out is not None:
+        args.out = output_file(args.out, "animation.gif") if gif else output_folder(args.out)
     anim = conv_animation(
         args.in_size,
         args.kernel,
@@ -89,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         print(f"{view.name}: {len(view.frames)} frames (pass --out anim.gif to draw them)")
         return 0
-    if args.out.suffix.lower() == ".gif":
+    if gif:
         path = save_gif(anim, args.out, view=view.name, duration_ms=args.duration)
         print(f"wrote {path} ({view.name}, {len(view.frames)} frames)")
     else:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from inspector.commands.common import port_number
+
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
@@ -16,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="start the Streamlit app (http://localhost:8501)",
         description="Start the Streamlit app; extra arguments go to `streamlit run`.",
     )
-    p.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
+    p.add_argument("--port", type=port_number, default=8501, help="port to serve on, 1 to 65535 (default: 8501)")
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to `streamlit run`")
     p.set_defaults(func=run)
 

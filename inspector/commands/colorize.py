@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from inspector.commands.common import add_preset_args, positive_int
+from inspector.commands.common import add_preset_args, output_file, positive_int
 from inspector.errors import UserError
 
 
@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "directory of `train` or a checkpoint file.")
     p.add_argument("checkpoint", metavar="CKPT", help="run directory or checkpoint file (.safetensors, .pt)")
     p.add_argument("image", metavar="IMAGE", help="the photo to colorize")
-    p.add_argument("--out", metavar="OUT", help="output image (default: IMAGE's name + -colorized.png, here)")
+    p.add_argument("--out", metavar="OUT", help="output image, or a folder to write it in (default: IMAGE's "
+                   "name + -colorized.png, here); never one of the inputs")
     add_preset_args(p, part=False, default=None)
     p.add_argument("--ngf", type=positive_int, help="with --preset: the generator width it was trained with")
     p.add_argument("--depth", type=positive_int, help="with --preset: the U-Net depth")
@@ -43,8 +44,28 @@ def run(args: argparse.Namespace) -> int:
     elif args.ngf or args.depth or args.size:
         raise UserError("--ngf, --depth and --size describe bare weights and need --preset")
     image = Path(args.image)
-    out = Path(args.out) if args.out else Path(f"{image.stem}-colorized.png")
+    out = colorize_output(args.out, image, Path(args.checkpoint))
     written, result = colorize_file(args.checkpoint, image, out, generator_config=g_cfg, device_name=args.device)
     h, w = result.colour.shape[:2]
     print(f"wrote {written} ({w}x{h}; the model ran at {result.model_size}x{result.model_size})", file=sys.stderr)
     return 0
+
+
+def colorize_output(out: str | None, image: Path, checkpoint: Path) -> Path:
+    """The exact file ``colorize`` writes, checked before the model loads.
+
+    A folder gets ``IMAGE-colorized.png``; a suffix Pillow cannot write becomes ``.png`` *before*
+    the check, so that ``--out photo.xyz`` cannot turn into the input ``photo.png``. The photo and
+    the checkpoint (a run directory's ``checkpoint.safetensors`` too) are never overwritten.
+    """
+    from PIL import Image
+
+    from inspector.training.checkpoint import CHECKPOINT_FILE
+
+    default = f"{image.stem}-colorized.png"
+    path = output_file(out if out else default, default)
+    writable = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.SAVE}
+    if path.suffix.lower() not in writable:
+        path = path.with_name(path.name + ".png") if not path.suffix else path.with_suffix(".png")
+    inputs = [image, checkpoint, checkpoint / CHECKPOINT_FILE]
+    return output_file(path, default, inputs=inputs)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from torch import nn
 
+from inspector.errors import UserError
 from models import DiscriminatorConfig, GeneratorConfig, build, list_presets, preset
 
 PARTS = ("generator", "discriminator")
@@ -96,3 +99,54 @@ def build_part(g: GeneratorConfig, d: DiscriminatorConfig, part: str) -> tuple[n
     """The chosen network and its (channels, size) input."""
     cfg = g if part == "generator" else d
     return build(cfg), (cfg.in_channels, cfg.input_size)
+
+
+# ------------------------------------------------------------------------- ports and paths
+
+MAX_PORT = 65535
+
+
+def port_number(text: str) -> int:
+    """A TCP port: an integer from 1 to 65535 (argparse type)."""
+    return _int_in(text, 1, MAX_PORT, f"a port from 1 to {MAX_PORT}")
+
+
+def output_file(
+    path: str | os.PathLike[str], default_name: str, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> Path:
+    """Where to write one output file, or a ``UserError`` before anything is written.
+
+    A folder (existing, or written with a trailing ``/``) means ``default_name`` inside it, so
+    ``--plot figures`` writes ``figures/weights.png``. Refused: an existing path that is not a
+    regular file (``/dev/null``, a FIFO: writing there destroys nothing but loses the output, or
+    blocks), and the very file of an input (the same path, or the same file through a link).
+    """
+    out = Path(path)
+    if out.is_dir() or str(path).endswith(("/", "\\")):
+        out = out / default_name
+    if out.exists() and not out.is_file():
+        raise UserError(f"{out} is not a regular file (a device, a pipe or a folder): give a file to write")
+    refuse_overwriting_inputs(out, inputs)
+    return out
+
+
+def output_folder(path: str | os.PathLike[str]) -> Path:
+    """A folder to write files into: created later, but an existing non-folder is refused now."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} exists and is not a folder: give a folder for the output files")
+    return out
+
+
+def refuse_overwriting_inputs(out: Path, inputs: Iterable[str | os.PathLike[str]]) -> None:
+    """``UserError`` when ``out`` is one of ``inputs``: by path, or by ``os.path.samefile`` (links)."""
+    for source in inputs:
+        src = Path(source)
+        same = os.path.abspath(out) == os.path.abspath(src)
+        if not same and out.exists() and src.exists():
+            try:
+                same = os.path.samefile(out, src)
+            except OSError:
+                same = False
+        if same:
+            raise UserError(f"the output {out} is the input {src}: writing it would destroy the input; give another --out")

@@ -9,12 +9,15 @@ from pathlib import Path
 from inspector.commands.common import (
     add_preset_args,
     build_part,
+    output_file,
     positive_float,
     positive_int,
     preset_configs,
     seed_int,
 )
 from models import SCHEMES
+
+PLOT_FILE = "weights.png"  # the figure's name inside a folder given to --plot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "train: batch statistics, as the first training step sees them")
     p.add_argument("--json", action="store_true", help="print everything as JSON (with histograms)")
     p.add_argument("--plot", type=Path, default=None, metavar="PNG",
-                   help="save a figure of all conv weights: as built next to each scheme")
+                   help=f"save a figure of all conv weights, as built next to each scheme (a folder gets {PLOT_FILE}; "
+                   "no suffix means .png)")
     p.set_defaults(func=run)
 
 
@@ -46,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.gain > 0:
         raise ValueError(f"--gain must be positive, got {args.gain}")
+    plot = None
+    if args.plot is not None:  # checked before the work: a bad path fails in a second, not after it
+        plot = output_file(args.plot, PLOT_FILE)
+        if not plot.suffix:  # matplotlib would add ".png" itself; name the file we write
+            plot = output_file(plot.with_name(plot.name + ".png"), PLOT_FILE)
     schemes = args.scheme or ["normal", "xavier", "kaiming"]
     g, d = preset_configs(args.preset)
     model, _ = build_part(g, d, args.part)
@@ -59,12 +68,12 @@ def run(args: argparse.Namespace) -> int:
         except (RuntimeError, ValueError) as exc:
             raise ValueError(f"the {args.part} of preset {args.preset!r} cannot run a forward pass: "
                              f"{str(exc).splitlines()[0]}") from exc
-    if args.plot is not None:
+    if plot is not None:
         from inspector.init_study.figure import histogram_figure  # matplotlib only for --plot
 
         groups = [s.groups["all_conv"] for s in stats.values()]
         fig = histogram_figure(groups, [f"{k}: all conv weights" for k in stats])
-        fig.savefig(args.plot, dpi=110)
+        fig.savefig(plot, dpi=110)
     if args.json:
         out: dict = {"preset": args.preset, "part": args.part, "weights": {k: v.to_dict() for k, v in stats.items()}}
         if acts:
@@ -94,6 +103,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'layer':<22}" + "".join(f"{n:>12}" for n in names))
         for i, row in enumerate(convs[names[0]]):
             print(f"{row.name:<22}" + "".join(f"{convs[n][i].std:>12.3g}" for n in names))
-    if args.plot is not None:
-        print(f"wrote {args.plot}")
+    if plot is not None:
+        print(f"wrote {plot}")
     return 0

@@ -4,7 +4,9 @@ Nothing is ever extracted to disk, so path tricks cannot write anywhere; they ar
 because a member called ``../evil.png`` or ``/etc/x.png`` says the archive was made to attack
 someone. Nested archives are refused (each level multiplies the size a small upload can
 expand to), and every read is bounded, so a member whose header lies about its size still cannot
-take more than the cap in memory.
+take more than the cap in memory. Only stored and deflate members are read: Python inflates
+bzip2 and lzma members in one call, whatever size the header claims (a 20 KB member can take
+1 GB), so they are refused from the central directory, before any byte is inflated.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes
 ZIP_MAGIC = b"PK\x03\x04"
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".jar")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# The compression methods read in bounded chunks (zlib takes a maximum output length).
+READABLE_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma", 9: "deflate64", 93: "zstandard"}
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,9 @@ def _refuse(info: zipfile.ZipInfo, limits: Limits) -> str | None:
         return reason
     if stat.S_ISLNK(info.external_attr >> 16):
         return "symbolic link in the archive, refused"
+    if info.compress_type not in READABLE_METHODS:
+        method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
+        return f"compressed with {method}; only stored and deflate members are read (re-zip it with a standard tool)"
     base = path.rsplit("/", 1)[-1]
     if path.startswith("__MACOSX/") or base.startswith("._"):
         return "macOS metadata, not an image"

@@ -16,7 +16,6 @@ import functools
 import hashlib
 import importlib.resources
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +24,14 @@ import torch.nn.functional as F
 
 from inspector.colour.lab import normalize_lab, rgb_to_lab
 from inspector.data.archives import is_zip, read_zip
+from inspector.data.folders import walk_folder
 from inspector.data.images import (
     DEFAULT_LIMITS,
+    UPLOAD_LIMITS,
     BadImage,
     Limits,
+    PixelBudget,
+    PixelBudgetExceeded,
     fit_square,
     human_bytes,
     image_to_tensor,
@@ -105,6 +108,8 @@ class _Collector:
         self.total_bytes = 0
         self.seen_bytes: dict[str, str] = {}  # sha256 of the file -> name of the first one
         self.seen_pixels: dict[str, str] = {}  # sha256 of the resized pixels -> name
+        self.budget = PixelBudget(limits.max_total_pixels)
+        self.stopped = False  # the pixel budget ran out: nothing more is read
 
     def skip(self, name: str, reason: str) -> None:
         self.skipped.append(SkippedFile(name, reason))
@@ -121,6 +126,8 @@ class _Collector:
             room = lambda: self.limits.max_total_bytes - self.total_bytes  # noqa: E731
             for member in read_zip(name, data, self.limits, room=room):
                 members += 1
+                if self.stopped:  # the pixel budget ran out: leave the rest deflated
+                    break
                 if len(self.images) >= self.max_images:  # stop inflating: nothing more can be kept
                     self.skip(f"{name} (the rest)", f"not read: the limit of {self.max_images:,} images at "
                               f"{self.size}x{self.size} was reached")
@@ -145,7 +152,11 @@ class _Collector:
             return
         self.seen_bytes[digest] = name
         try:
-            image = load_image(data, name, limits=self.limits, draft_size=self.size)
+            image = load_image(data, name, limits=self.limits, draft_size=self.size, budget=self.budget)
+        except PixelBudgetExceeded as error:
+            self.skip(name, str(error).removeprefix(f"{name}: "))
+            self.stopped = True
+            return
         except BadImage as error:
             self.skip(name, error.reason)
             return
@@ -203,78 +214,46 @@ def _sample_images(size: int) -> ImageSet:
 
 
 def load_folder(path: str | os.PathLike[str], size: int, limits: Limits = DEFAULT_LIMITS) -> ImageSet:
-    """Every image under a folder, recursively, as size x size uint8 (zip files in it are read too).
+    """Every image under a folder, at any depth, as size x size uint8 (zip files in it are read too).
 
     Symbolic links are followed only when they point inside the folder; hidden folders (``.git``)
-    are not entered; at most ``limits.max_files`` files are looked at. Names are relative paths.
+    are not entered; at most ``limits.max_files`` files are looked at, and at most
+    ``limits.max_total_pixels`` decoded (see :func:`inspector.data.folders.walk_folder`). Names
+    are relative paths.
     """
     root = Path(path)
     if not root.is_dir():
         raise UserError(f"{path} is not a folder: give a folder of images")
-    real_root = root.resolve()
     collector = _Collector(size, limits)
-    looked_at = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        dirnames.sort()  # walk in a fixed order, so that the set (and a seeded split) is reproducible
-        for d in list(dirnames):
-            if d.startswith(".") or (here / d).is_symlink():
-                dirnames.remove(d)
-                why = "hidden folder, not read" if d.startswith(".") else "link to a folder, not followed"
-                collector.skip((here / d).relative_to(root).as_posix(), why)
-        for filename in sorted(filenames):
-            file = here / filename
-            name = file.relative_to(root).as_posix()
-            if looked_at >= limits.max_files:
-                collector.skip(
-                    name, f"more than {limits.max_files:,} files; this one and the rest were not read"
-                )
-                return collector.finish(str(path))
-            looked_at += 1
-            reason = _unreadable(file, real_root, limits)
-            if reason is not None:
-                collector.skip(name, reason)
-                continue
-            try:
-                with open(file, "rb") as stream:
-                    data = stream.read(limits.max_file_bytes + 1)  # bounded: the file may grow
-            except OSError as error:
-                collector.skip(name, f"cannot be read: {error.strerror or error}")
-                continue
-            collector.add(name, data)
+    for entry in walk_folder(root, limits):
+        if collector.stopped:
+            break
+        if entry.path is None:
+            collector.skip(entry.name, entry.reason or "not read")
+            continue
+        try:
+            with open(entry.path, "rb") as stream:
+                data = stream.read(limits.max_file_bytes + 1)  # bounded: the file may grow
+        except OSError as error:
+            collector.skip(entry.name, f"cannot be read: {error.strerror or error}")
+            continue
+        collector.add(entry.name, data)
     return collector.finish(str(path))
 
 
-def _unreadable(file: Path, real_root: Path, limits: Limits) -> str | None:
-    """Why a file in a folder is not read (a link out of the folder, not a plain file, too big)."""
-    if file.is_symlink():
-        try:
-            target = file.resolve(strict=True)
-        except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13) or a dangling link
-            return "a broken or looping symbolic link"
-        if not target.is_relative_to(real_root):
-            return "link to a file outside the folder, not followed"
-    try:
-        info = os.stat(file)
-    except OSError as error:
-        return f"cannot be read: {error.strerror or error}"
-    if not stat.S_ISREG(info.st_mode):
-        return "not a regular file"  # a FIFO or a device would block or never end
-    if info.st_size > limits.max_file_bytes:
-        return f"{human_bytes(info.st_size)}, over the limit of {human_bytes(limits.max_file_bytes)} per file"
-    return None
-
-
-def load_uploads(files: list[tuple[str, bytes]], size: int, limits: Limits = DEFAULT_LIMITS) -> ImageSet:
+def load_uploads(files: list[tuple[str, bytes]], size: int, limits: Limits = UPLOAD_LIMITS) -> ImageSet:
     """Uploaded images and/or zip archives of images, read in memory, as size x size uint8.
 
     files: (file name, bytes) pairs, e.g. from ``st.file_uploader``. Zip members are read one by
     one in memory; nothing is written to disk. Names are the file names (``archive.zip/member``).
+    The default limits are the upload ones: a lower total pixel budget than for a folder.
     """
     if not files:
         raise UserError("No files were uploaded: add images or a zip of images")
     collector = _Collector(size, limits)
     for name, data in files:
+        if collector.stopped:
+            break
         collector.add(name, data)
     return collector.finish("the uploaded files")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -35,13 +36,46 @@ class Limits:
     max_file_bytes: int = 50 * MiB  # one image file or one zip member, as stored
     max_total_bytes: int = 512 * MiB  # all files, uploads and decompressed zip members together
     max_pixels: int = 50_000_000  # width x height, checked from the header before decoding
+    # A small file may not describe a huge image: at most this many pixels per byte of file, above
+    # the free allowance. A PNG photo has under 1 pixel per byte, a JPEG photo 2 to 12 (JPEGs over
+    # the cap are decoded at 1/2, 1/4 or 1/8 scale instead of refused); a single-colour PNG packs
+    # 1000. Decoding costs 4 bytes per pixel plus conversions: a file under 1 MB stays near 100 MB.
+    max_pixels_per_byte: int = 4
+    free_pixels: int = 4_000_000  # any file may decode this many (a 4 MP flat screenshot is fine)
     min_side: int = 16  # smaller images hold too little to learn colour from
     max_images: int = 2_000  # at 256x256 that is 393 MB of uint8, kept in memory
     max_set_bytes: int = 1024 * MiB  # the decoded set in memory: fewer images at larger sizes
     max_files: int = 5_000  # files looked at in a folder, and entries in one zip archive
+    # Pixels decoded for one folder or one upload batch together, counted from each header before
+    # decoding: a few KB of single-colour PNGs can describe hundreds of millions of pixels.
+    max_total_pixels: int = 1_000_000_000
 
 
 DEFAULT_LIMITS = Limits()
+# Uploads come from anyone who can reach the server, folders from the user's own disk: the
+# upload budget is lower (150 M pixels: 800 JPEGs of 12 MP after draft scaling, or 75 PNGs of 2 MP).
+UPLOAD_LIMITS = Limits(max_total_pixels=150_000_000)
+
+
+class PixelBudgetExceeded(UserError):
+    """Decoding one more image would pass the total pixel budget: loading stops here."""
+
+
+@dataclass
+class PixelBudget:
+    """Pixels left for a batch of images (one folder, one upload), taken before each decode."""
+
+    limit: int
+    used: int = 0
+
+    def take(self, pixels: int, name: str) -> None:
+        """Count ``pixels`` against the budget, or raise :class:`PixelBudgetExceeded` (nothing taken)."""
+        if self.used + pixels > self.limit:
+            raise PixelBudgetExceeded(
+                f"{name}: decoding it would pass the budget of {self.limit:,} pixels for all images "
+                f"together ({self.used:,} used); it and the rest were not read"
+            )
+        self.used += pixels
 
 
 class BadImage(UserError):
@@ -54,14 +88,21 @@ class BadImage(UserError):
 
 
 def load_image(
-    data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS, draft_size: int | None = None
+    data: bytes,
+    name: str,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    draft_size: int | None = None,
+    budget: PixelBudget | None = None,
 ) -> Image.Image:
     """Decode untrusted bytes into an 8-bit RGB image, upright (EXIF orientation applied).
 
     Raises :class:`BadImage` (a ``UserError``) with a clear reason when the bytes are not a usable
     image. ``draft_size`` lets the JPEG decoder scale down by 1/2, 1/4 or 1/8 while it decodes,
     keeping both sides at least that large: a 24-megapixel photo for a 256 pixel crop decodes
-    about 20x faster.
+    about 20x faster. ``budget``, when given, is charged the pixels about to be decoded (after
+    the draft scaling), from the header, before decoding; :class:`PixelBudgetExceeded` when it
+    would be passed.
     """
     if not data:
         raise BadImage(name, "the file is empty")
@@ -94,6 +135,9 @@ def load_image(
         raise BadImage(name, f"too small: {width}x{height}, each side must be at least {limits.min_side} px")
     if draft_size is not None and image.format in ("JPEG", "MPO"):
         image.draft(None, (draft_size, draft_size))
+    _fit_pixels_to_file_size(image, len(data), name, limits)
+    if budget is not None:
+        budget.take(image.size[0] * image.size[1], name)  # the size to decode, after any draft scaling
     try:
         image.load()  # decoding happens here: truncated or corrupt data fails now, not later
     except Exception as error:
@@ -102,6 +146,26 @@ def load_image(
     with contextlib.suppress(Exception):
         image = ImageOps.exif_transpose(image)
     return to_rgb(image, name)
+
+
+def _fit_pixels_to_file_size(image: Image.Image, n_bytes: int, name: str, limits: Limits) -> None:
+    """Refuse an image that decodes to far more pixels than its file size suggests (a bomb), or
+    for a JPEG, ask its decoder for a smaller scale that fits (as ``draft`` does for training)."""
+    cap = min(limits.max_pixels, max(limits.free_pixels, limits.max_pixels_per_byte * n_bytes))
+    width, height = image.size
+    if width * height <= cap:
+        return
+    if image.format in ("JPEG", "MPO"):
+        scale = math.ceil(math.sqrt(width * height / cap))
+        image.draft(None, (max(1, width // scale), max(1, height // scale)))
+        if image.size[0] * image.size[1] <= cap:
+            return
+    raise BadImage(
+        name,
+        f"{width}x{height} is {width * height:,} pixels from a file of {human_bytes(n_bytes)}: more than "
+        f"{limits.max_pixels_per_byte} pixels per byte, which no photo needs (refused as a possible "
+        "decompression bomb)",
+    )
 
 
 def load_square(data: bytes, name: str, size: int, *, limits: Limits = DEFAULT_LIMITS) -> torch.Tensor:

@@ -25,6 +25,7 @@ from inspector.training.device import pick_device
 from models import DiscriminatorConfig, GeneratorConfig
 
 MAX_SIDE = 2048  # larger photos are scaled down first: memory, and no colour detail is gained
+MAX_MODEL_SIDE = 512  # the generator never runs larger, whatever a checkpoint's header claims
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def load_generator(
             f"this generator maps {g.in_channels} channel(s) to {g.out_channels}; colorizing needs L (1 channel) "
             "in and ab (2 channels) out"
         )
+    _smallest_side(g)  # refused now, before any weights are built
     generator, _ = restore_models(ckpt, device or torch.device("cpu"))
     return generator.eval(), ckpt
 
@@ -73,7 +75,10 @@ def colorize(generator: nn.Module, image: Image.Image, max_side: int = MAX_SIDE)
         image = image.copy()
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     device = next(generator.parameters()).device
-    size = generator.config.input_size
+    cfg = getattr(generator, "config", None)
+    if not isinstance(cfg, GeneratorConfig):
+        raise TypeError("colorize needs a generator built by models.build_generator (it has a .config)")
+    size = model_side(image.size, cfg)
     rgb = torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)[None].float().div(255).to(device)  # (1, 3, H, W)
     L, _ = normalize_lab(rgb_to_lab(rgb))  # (1, 1, H, W) in [-1, 1]: the grey photo
     L_small = F.interpolate(L, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
@@ -85,6 +90,31 @@ def colorize(generator: nn.Module, image: Image.Image, max_side: int = MAX_SIDE)
     colour = lab_to_rgb(denormalize_lab(L, ab))
     grey = lab_to_rgb(denormalize_lab(L, torch.zeros_like(ab)))
     return Colorized(_to_array(grey), _to_array(colour), _to_array(rgb), size)
+
+
+def model_side(photo_size: tuple[int, int], cfg: GeneratorConfig) -> int:
+    """The square side the generator runs at: from the photo, never from the checkpoint alone.
+
+    The photo's longer side rounded up to a multiple of ``2**depth`` (the U-Net halves it
+    ``depth`` times), then capped by the training size and by :data:`MAX_MODEL_SIDE`: a header
+    that claims ``input_size`` 4096 cannot make an 80x80 photo run at 4096x4096.
+    """
+    unit = _smallest_side(cfg)
+    side = -(-max(photo_size) // unit) * unit  # rounded up
+    cap = min(cfg.input_size, MAX_MODEL_SIDE) // unit * unit
+    return max(unit, min(side, cap))
+
+
+def _smallest_side(cfg: GeneratorConfig) -> int:
+    """2**depth, the smallest input the U-Net takes, or a UserError when it is over MAX_MODEL_SIDE."""
+    unit = 2**cfg.depth
+    if unit > MAX_MODEL_SIDE:  # a depth-12 U-Net of 1-channel layers is a small file and a 4096x4096 run
+        raise UserError(
+            f"this generator has depth {cfg.depth}, so it needs inputs of at least {unit}x{unit}; "
+            f"colorize runs generators at most at {MAX_MODEL_SIDE}x{MAX_MODEL_SIDE} (depth up to "
+            f"{MAX_MODEL_SIDE.bit_length() - 1})"
+        )
+    return unit
 
 
 def read_image_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> bytes:

@@ -315,3 +315,245 @@ def test_a_pt_file_is_refused_by_what_it_expands_to_not_by_its_size() -> None:
         load_checkpoint(bomb, name="bomb.pt")
     with pytest.raises(UserError, match="expands to 1 MiB; checkpoints are capped at 0 MiB"):
         load_checkpoint(bomb, name="bomb.pt", max_bytes=500_000)  # small on disk, large inside
+
+
+# --- the format is decided by structure ---------------------------------------------------------
+
+
+def _repad(data: bytes, header_bytes: int) -> bytes:
+    """The same safetensors file with its header JSON padded by spaces (valid JSON) to ``header_bytes``."""
+    import struct
+
+    (n,) = struct.unpack("<Q", data[:8])
+    text = data[8 : 8 + n].rstrip(b" ")
+    assert header_bytes >= len(text)
+    return struct.pack("<Q", header_bytes) + text + b" " * (header_bytes - len(text)) + data[8 + n :]
+
+
+def _header_bytes(data: bytes) -> int:
+    import struct
+
+    return struct.unpack("<Q", data[:8])[0]
+
+
+@pytest.fixture
+def full_checkpoint(models, tmp_path: Path) -> bytes:
+    G, D = models
+    path = save_checkpoint(tmp_path, G, D, step=5, optimizers=_optimizers(G, D),
+                           rng={"cpu": torch.get_rng_state()}, metrics={"G_L1": 0.5})
+    return path.read_bytes()
+
+
+@pytest.mark.slow  # 256 full loads: about 5 s
+def test_every_first_byte_of_the_header_length_loads(full_checkpoint: bytes) -> None:
+    base = len(full_checkpoint[8 : 8 + _header_bytes(full_checkpoint)].rstrip(b" "))
+    for low in range(256):
+        n = base + (low - base) % 256  # the smallest padded length whose low byte is ``low``
+        data = _repad(full_checkpoint, n)
+        assert data[0] == low
+        name = ("run.safetensors", "run.pt")[low % 2]  # the name does not decide the format either
+        ckpt = load_checkpoint(data, name=name)
+        assert ckpt.step == 5 and set(ckpt.optimizers) == {"G", "D"}, (low, name)
+
+
+def test_the_writer_with_every_metadata_padding_loads(models, tmp_path: Path) -> None:
+    # safetensors pads its header to a multiple of 8: these 32 lengths are every low byte it writes.
+    G, D = models
+    seen = set()
+    for pad in range(0, 256, 8):
+        path = save_checkpoint(tmp_path, G, D, step=1, metrics={"pad": "x" * pad})
+        data = path.read_bytes()
+        seen.add(data[0])
+        assert load_checkpoint(tmp_path).metrics["pad"] == "x" * pad
+    assert seen == set(range(0, 256, 8))
+
+
+def test_headers_that_start_like_a_zip_or_a_pickle_are_still_safetensors(full_checkpoint: bytes) -> None:
+    from inspector.training.colorize import load_generator
+
+    as_zip = _repad(full_checkpoint, 0x4B50)  # length bytes 50 4B: "PK"
+    as_pickle = _repad(full_checkpoint, 0x010480)  # length bytes 80 04 01: a protocol-4 pickle's start
+    assert as_zip[:2] == b"PK" and as_pickle[:2] == b"\x80\x04"
+    for data in (as_zip, as_pickle):
+        for name in ("checkpoint.safetensors", "model.pt", "upload"):
+            assert load_checkpoint(data, name=name).step == 5
+        generator, _ = load_generator(data, name="model.pth")
+        assert not generator.training
+
+
+def test_a_safetensors_file_whose_data_does_not_match_its_offsets_is_not_safetensors(full_checkpoint: bytes) -> None:
+    from inspector.training.checkpoint_formats import safetensors_problem
+
+    assert safetensors_problem(full_checkpoint) is None
+    assert "describe" in safetensors_problem(full_checkpoint + b"\0")
+    assert "describe" in safetensors_problem(full_checkpoint[:-1])
+    with pytest.raises(UserError, match=r"not a safetensors file \(its tensors describe"):
+        load_checkpoint(full_checkpoint[:-4], name="cut.safetensors")
+
+
+# --- clear words -------------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+@pytest.mark.parametrize("kind", ["torch.save", "raw pickle", "legacy torch.save"])
+def test_the_pickle_refusal_is_one_plain_sentence(tmp_path: Path, kind: str) -> None:
+    marker = tmp_path / "pwned"
+    payload = {"input_layer.0.weight": _Payload(marker)}
+    buf = io.BytesIO()
+    if kind == "torch.save":
+        torch.save(payload, buf)
+    elif kind == "raw pickle":
+        pickle.dump(payload, buf)
+    else:  # torch.save before PyTorch 1.6: a pickle that also allocates the storage sizes it claims
+        torch.save({"x": torch.zeros(3)}, buf, _use_new_zipfile_serialization=False)
+    with pytest.raises(UserError) as info:
+        load_checkpoint(buf.getvalue(), name="model.pt")
+    text = str(info.value)
+    assert text.startswith("model.pt was refused: ") and "\n" not in text and "\x1b" not in text
+    assert "weights_only" not in text and "trust" not in text and text.count(". ") == 0
+    assert not marker.exists()
+    if kind == "torch.save":
+        assert "io.open" in text  # the refused name, so that a user knows what the file holds
+
+
+# --- tensors that claim more than the file holds ----------------------------------------------------
+
+
+def _saved(tensors: dict[str, torch.Tensor]) -> bytes:
+    buf = io.BytesIO()
+    torch.save(tensors, buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("tensor", "message"),
+    [
+        (torch.zeros(1).expand(10**9), "overlap"),  # 4 bytes of storage, a billion values (4 GB)
+        (torch.zeros(1).expand(40_000, 40_000), "overlap"),
+        (torch.arange(16.0).as_strided((4, 4), (1, 1)), "overlap"),  # rows that share elements
+        (torch.arange(16.0).as_strided((6, 2), (2, 3)), "overlap"),
+    ],
+)
+def test_views_that_claim_more_than_their_storage_are_refused_unread(tensor, message: str, monkeypatch) -> None:
+    data = _saved({"generator.x": tensor})
+    assert len(data) < 3_000
+
+    def never(*args, **kwargs):
+        raise AssertionError("the finite check ran on a tensor that was not checked first")
+
+    monkeypatch.setattr(ck, "check_finite", never)
+    with pytest.raises(UserError, match=message):
+        load_checkpoint(data, name="view.pt")
+
+
+def test_gapped_views_and_channels_last_weights_still_load(models) -> None:
+    G, _ = models
+    sd = {k: v.clone() for k, v in G.state_dict().items()}
+    key = "input_layer.0.weight"
+    sd[key] = sd[key].contiguous(memory_format=torch.channels_last)
+    wide = torch.zeros(sd["output_layer.1.bias"].numel() * 3)
+    sd["output_layer.1.bias"] = wide[::3]  # a strided slice: gaps, no overlap
+    ckpt = load_checkpoint(_saved(sd), name="g.pt", generator_config=G.config)
+    assert torch.equal(ckpt.generator[key], G.state_dict()[key])
+
+
+@pytest.mark.parametrize("record", [b"\0" * 4, b"\0" * 64])
+def test_a_storage_record_smaller_or_larger_than_claimed_is_refused(record: bytes) -> None:
+    import zipfile
+
+    data = _saved({"generator.x": torch.arange(4.0)})  # one 16-byte storage
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, record if info.filename.endswith("/data/0") else src.read(info.filename))
+    with pytest.raises(UserError, match="was refused"):
+        load_checkpoint(out.getvalue(), name="storage.pt")
+
+
+def test_a_meta_or_sparse_tensor_is_refused() -> None:
+    from inspector.training.checkpoint_checks import check_geometry
+
+    with pytest.raises(UserError, match="not a plain tensor"):
+        check_geometry({"generator.x": torch.empty(10**9, device="meta")}, "m.pt", 100)
+    with pytest.raises(UserError, match="not a plain tensor"):
+        check_geometry({"generator.x": torch.zeros(3, 3).to_sparse()}, "s.pt", 100)
+    with pytest.raises(UserError, match="claim 4,000 bytes of storage; the file has 100"):
+        check_geometry({"generator.x": torch.zeros(1000)}, "big.pt", 100)
+
+
+# --- the generator-only export -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("half", [False, True])
+def test_a_generator_export_loads_for_colorize(models, tmp_path: Path, half: bool) -> None:
+    from PIL import Image
+
+    from inspector.training.checkpoint import save_generator_export
+    from inspector.training.colorize import colorize, load_generator
+
+    G, D = models
+    full = save_checkpoint(tmp_path / "run", G, D, step=9, optimizers=_optimizers(G, D))
+    path = save_generator_export(tmp_path, G, G.config, half=half, step=9)
+    assert path == tmp_path / ck.EXPORT_FILE
+    ckpt = load_checkpoint(path)
+    assert ckpt.is_export and ckpt.step == 9 and ckpt.discriminator == {} and ckpt.optimizers == {}
+    assert ckpt.generator_config == G.config and not load_checkpoint(full).is_export
+    for key, value in G.state_dict().items():
+        got = ckpt.generator[key]
+        assert got.dtype == value.dtype  # float16 on disk, float32 again in memory
+        assert torch.allclose(got, value, rtol=1e-3, atol=1e-4) if half else torch.equal(got, value)
+    weights = sum(v.numel() * v.element_size() for v in G.state_dict().values())
+    assert path.stat().st_size < (0.6 if half else 1.1) * weights + 20_000
+    assert path.stat().st_size < full.stat().st_size / 2
+    generator, _ = load_generator(path.read_bytes(), name="generator.safetensors")
+    result = colorize(generator, Image.new("RGB", (40, 30), (90, 120, 150)))
+    assert result.colour.shape == (30, 40, 3)
+
+
+def test_a_half_export_refuses_weights_beyond_float16(models, tmp_path: Path) -> None:
+    from inspector.training.checkpoint import save_generator_export
+
+    G, _ = models
+    with torch.no_grad():
+        G.input_layer[0].weight[0, 0, 0, 0] = 1e6
+    with pytest.raises(UserError, match="beyond float16's range"):
+        save_generator_export(tmp_path / "g.safetensors", G, half=True)
+    assert not (tmp_path / "g.safetensors").exists()
+
+
+# --- the colorize size comes from the photo ------------------------------------------------------
+
+
+def test_a_header_claiming_a_huge_input_size_does_not_make_colorize_run_at_it(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from inspector.training.checkpoint import save_generator_export
+    from inspector.training.colorize import MAX_MODEL_SIDE, colorize, load_generator, model_side
+
+    g_cfg = preset("notebook")[0].replace(ngf=2, depth=5, input_size=4096)  # the header's claim
+    path = save_generator_export(tmp_path, build_generator(g_cfg))
+    generator, _ = load_generator(path)
+    assert colorize(generator, Image.new("RGB", (80, 80), (10, 200, 30))).model_size == 96  # 80 -> 3 x 2**5
+    assert model_side((3000, 2000), g_cfg) == MAX_MODEL_SIDE
+    assert model_side((20, 10), g_cfg) == 32  # never below 2**depth
+    assert model_side((300, 200), g_cfg.replace(input_size=128)) == 128  # nor above the training size
+    with pytest.raises(UserError, match="depth 10"):
+        model_side((80, 80), g_cfg.replace(depth=10))
+
+
+# --- the largest file the app can write -----------------------------------------------------------
+
+
+def test_the_checkpoint_size_bound_holds_and_is_tight(models, tmp_path: Path) -> None:
+    from inspector.training.checkpoint_size import METADATA_ALLOWANCE, max_checkpoint_bytes
+
+    G, D = models
+    rng = {"cpu": torch.get_rng_state(), "sampler": torch.Generator().get_state(),
+           "cuda": torch.zeros(16, dtype=torch.uint8)}
+    path = save_checkpoint(tmp_path, G, D, step=123_456, optimizers=_optimizers(G, D), rng=rng,
+                           metrics={"G_L1": 0.123456789, "D_real": 0.7}, train_config={"steps": 200_000, "lr": 2e-4})
+    bound = max_checkpoint_bytes(G.config, D.config)
+    assert path.stat().st_size <= bound <= path.stat().st_size + METADATA_ALLOWANCE + 2_000
+    g, d = preset("notebook")
+    params = 54_407_810 + 2_765_568  # the notebook's generator and the fixed discriminator
+    assert 3 * 4 * params < max_checkpoint_bytes(g, d) < 3 * 4 * params + 2**20  # weights + Adam's two moments

@@ -1,0 +1,300 @@
+"""Validation of a parsed checkpoint: everything a crafted file could lie about, checked before use.
+
+:mod:`inspector.training.checkpoint_formats` turns bytes into tensors and a header JSON; this
+module decides whether they can be trusted: the tensors' geometry against their storage (before
+anything reads a tensor's elements), finiteness, the JSON's types, Adam's state against the
+parameters it belongs to, random generator states, and the state dicts against an architecture.
+Every refusal is a ``UserError`` that names the file and the offending key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+
+from inspector.errors import UserError
+from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
+
+FORMAT = "pix2pix-inspector-checkpoint"
+FORMAT_VERSION = 1
+MAX_STEP = 10**9  # a step count beyond this is not a training run of this tool
+_LIST_LIMIT = 8  # keys named in an error before "and N more"
+_ADAM_MOMENTS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+
+# ------------------------------------------------------------------------------- the tensors
+
+
+def check_geometry(tensors: Mapping[str, torch.Tensor], name: str, file_bytes: int) -> None:
+    """Refuse tensors that claim more elements than their storage holds, before any is read.
+
+    A PyTorch file can describe a tensor as a view: a 4-byte storage with stride 0 and a billion
+    elements is a valid 1.6 KB file, and any elementwise check (``isfinite``) or ``copy_`` into a
+    parameter would then materialise 4 GB. Here every tensor must be a plain strided CPU tensor
+    whose elements do not overlap (no stride 0, no overlapping views) and fit its storage, and
+    all storages together must fit in the file. Then every later step costs at most the file's
+    size.
+    """
+    storages: dict[int, int] = {}  # data pointer -> bytes, each storage counted once
+    for key, t in tensors.items():
+        if type(t) not in (torch.Tensor, nn.Parameter) or t.layout != torch.strided or t.device.type != "cpu":
+            raise UserError(f"{name}: {key} is not a plain tensor (a sparse, meta or other special tensor)")
+        if t.is_quantized or t.is_complex():
+            raise UserError(f"{name}: {key} has dtype {t.dtype}, which no model of this tool uses")
+        if not _non_overlapping(t.shape, t.stride()):
+            raise UserError(
+                f"{name}: {key} is a view whose elements overlap (stride {tuple(t.stride())} for shape "
+                f"{shape_text(tuple(t.shape))}): it claims more values than the file holds"
+            )
+        storage = t.untyped_storage()
+        span = _span(t.shape, t.stride())
+        needed = (t.storage_offset() + span) * t.element_size()
+        if needed > storage.nbytes() or t.numel() * t.element_size() > storage.nbytes():
+            raise UserError(
+                f"{name}: {key} needs {needed:,} bytes but its storage holds {storage.nbytes():,}"
+            )
+        storages[storage.data_ptr()] = storage.nbytes()
+    total = sum(storages.values())
+    if total > file_bytes:
+        raise UserError(f"{name}: its tensors claim {total:,} bytes of storage; the file has {file_bytes:,}")
+
+
+def _non_overlapping(shape: torch.Size, stride: tuple[int, ...]) -> bool:
+    """Whether no two indices of a strided tensor address the same element (gaps are allowed)."""
+    if any(s == 0 for s in shape):
+        return True  # an empty tensor addresses nothing
+    dims = sorted((st, sz) for st, sz in zip(stride, shape) if sz > 1)
+    reach = 1  # elements covered by the dims seen so far, from the smallest stride up
+    for st, sz in dims:
+        if st < reach:
+            return False
+        reach = st * sz
+    return True
+
+
+def _span(shape: torch.Size, stride: tuple[int, ...]) -> int:
+    """Elements from the first addressed one to the last, inclusive (0 for an empty tensor)."""
+    if any(s == 0 for s in shape):
+        return 0
+    return 1 + sum((sz - 1) * st for sz, st in zip(shape, stride))
+
+
+def check_finite(tensors: Mapping[str, torch.Tensor], name: str) -> None:
+    """Refuse NaN and inf in floating tensors. Call after :func:`check_geometry`: each check then
+    allocates at most one tensor's worth of booleans."""
+    bad = sorted(k for k, t in tensors.items() if t.is_floating_point() and not bool(torch.isfinite(t).all()))
+    if bad:
+        raise UserError(f"{name} has non-finite values (NaN or inf) in {len(bad)} tensor(s): {names(bad)}")
+
+
+# --------------------------------------------------------------------------------- the JSON
+
+
+def check_meta(meta: Any, name: str) -> dict[str, Any]:
+    """The header JSON's types, checked before anything trusts them (the file may be crafted)."""
+    if not isinstance(meta, dict):
+        raise UserError(
+            f"{name}: its pix2pix-inspector metadata is a JSON {type(meta).__name__}, not an object"
+        )
+    version = meta.get("version", 0)
+    if meta.get("format") != FORMAT or not is_count(version) or version > FORMAT_VERSION:
+        raise UserError(f"{name} is checkpoint format {version!r}; this version reads {FORMAT_VERSION}")
+    if not is_count(meta.get("step", 0)) or meta.get("step", 0) > MAX_STEP:
+        raise UserError(
+            f"{name}: its step must be an integer from 0 to {MAX_STEP:,}, got {meta.get('step')!r}"
+        )
+    for key in ("generator_config", "discriminator_config", "train_config", "metrics", "optimizers"):
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            raise UserError(f"{name}: its {key} must be a JSON object, got {type(meta[key]).__name__}")
+    if meta.get("kind") is not None and not isinstance(meta["kind"], str):
+        raise UserError(f"{name}: its kind must be a JSON string, got {type(meta['kind']).__name__}")
+    return meta
+
+
+def is_count(value: Any) -> bool:
+    """A non-negative JSON integer (``True`` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def is_number(value: Any) -> bool:
+    """A finite JSON number (``True`` is not one)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# ------------------------------------------------------------------------------ optimizers
+
+
+def optimizer_states(
+    tensors: dict[str, dict[str, torch.Tensor]], meta: Mapping[str, Any], name: str
+) -> dict[str, dict[str, Any]]:
+    """Rebuild ``optimizer.state_dict()`` for "G" and "D" from the key scheme and the JSON."""
+    if not meta:
+        if tensors:
+            raise UserError(
+                f"{name} holds optimizer tensors ({names(sorted(tensors))}) but no optimizer metadata"
+            )
+        return {}
+    if set(meta) != {"G", "D"}:
+        raise UserError(
+            f"{name}: its optimizers must be exactly G and D, got {names(sorted(map(str, meta)))}"
+        )
+    stray = sorted(set(tensors) - set(meta))
+    if stray:
+        raise UserError(f"{name} holds tensors of unknown optimizers: {names(stray)}")
+    out = {}
+    for which, info in meta.items():
+        groups = info.get("param_groups") if isinstance(info, dict) else None
+        if not (isinstance(groups, list) and groups and all(_is_group(g) for g in groups)):
+            raise UserError(
+                f"{name}: optimizer {which} has no valid param_groups (a list of objects with a list "
+                "of integer params, numbers for lr, betas, eps and weight_decay, and true/false flags)"
+            )
+        scalars = info.get("scalars") or {}
+        if not isinstance(scalars, dict) or not all(
+            isinstance(v, dict) and all(is_number(x) for x in v.values()) for v in scalars.values()
+        ):
+            raise UserError(f"{name}: optimizer {which}'s scalars must map parameter indices to objects")
+        state: dict[int, dict[str, Any]] = {}
+        for key, value in tensors.get(which, {}).items():
+            index, _, attr = key.partition(".")
+            state.setdefault(_index(index, which, name), {})[attr] = value
+        for index, values in scalars.items():
+            state.setdefault(_index(index, which, name), {}).update(values)
+        # JSON turned tuples (Adam's betas) into lists; give them back as PyTorch made them.
+        groups = [
+            {k: tuple(v) if k == "betas" and isinstance(v, list) else v for k, v in g.items()} for g in groups
+        ]
+        out[which] = {"state": state, "param_groups": groups}
+    return out
+
+
+def _is_group(group: Any) -> bool:
+    """An Adam param group as PyTorch writes it: params, the hyper-parameters as numbers, flags."""
+    params = group.get("params") if isinstance(group, dict) else None
+    if not (isinstance(params, list) and all(is_count(i) for i in params)):
+        return False
+    for key in ("lr", "eps", "weight_decay"):
+        if key in group and not (is_number(group[key]) and group[key] >= 0):
+            return False
+    betas = group.get("betas", (0.9, 0.999))
+    if not (
+        isinstance(betas, (list, tuple))
+        and len(betas) == 2
+        and all(is_number(b) and 0 <= b < 1 for b in betas)
+    ):
+        return False
+    flags = (
+        "amsgrad",
+        "maximize",
+        "foreach",
+        "capturable",
+        "differentiable",
+        "fused",
+        "decoupled_weight_decay",
+    )
+    return all(group.get(key) is None or isinstance(group[key], bool) for key in flags)
+
+
+def _index(text: str, which: str, name: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise UserError(
+            f"{name}: optimizer {which} has a state for parameter {text!r}, which is not an index"
+        )
+    return int(text)
+
+
+def check_optimizer(state_dict: Mapping[str, Any], model: nn.Module, which: str, name: str) -> None:
+    """Adam's param_groups must list each parameter once; its moments must have the parameters' shapes."""
+    shapes = [tuple(p.shape) for p in model.parameters()]
+    listed = [i for g in state_dict["param_groups"] for i in g["params"]]
+    if sorted(listed) != list(range(len(shapes))):
+        raise UserError(
+            f"{name}: optimizer {which} lists {len(listed)} parameters; the model has {len(shapes)}"
+        )
+    for index, values in state_dict["state"].items():
+        if index >= len(shapes):
+            raise UserError(
+                f"{name}: optimizer {which} has a state for parameter {index}; the model has {len(shapes)}"
+            )
+        for attr, value in values.items():
+            if attr in _ADAM_MOMENTS and (
+                not isinstance(value, torch.Tensor) or tuple(value.shape) != shapes[index]
+            ):
+                got = (
+                    shape_text(tuple(value.shape))
+                    if isinstance(value, torch.Tensor)
+                    else type(value).__name__
+                )
+                raise UserError(
+                    f"{name}: optimizer {which}'s {attr} of parameter {index} is {got}; "
+                    f"the parameter is {shape_text(shapes[index])}"
+                )
+
+
+def check_rng(rng: Mapping[str, torch.Tensor], name: str) -> None:
+    """Random states are byte tensors of the size the generators expect (set_rng_state checks little)."""
+    sizes = {"cpu": torch.get_rng_state().numel(), "sampler": torch.Generator().get_state().numel()}
+    for key, value in rng.items():
+        expected = sizes.get(key)
+        if (
+            value.dtype != torch.uint8
+            or value.dim() != 1
+            or (expected is not None and value.numel() != expected)
+        ):
+            raise UserError(f"{name}: its random state rng.{key} is not a valid generator state")
+
+
+# ---------------------------------------------------------------------------- architecture
+
+
+def build_meta(cfg: GeneratorConfig | DiscriminatorConfig) -> nn.Module:
+    """The network on the meta device: its state dict's keys and shapes, no memory."""
+    with torch.device("meta"):
+        return build_generator(cfg) if isinstance(cfg, GeneratorConfig) else build_discriminator(cfg)
+
+
+def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module, part: str, cfg: Any = None) -> None:
+    """Raise ``UserError`` listing missing, unexpected and mis-shaped keys of ``state`` against ``model``."""
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in state.items()}
+    missing = [k for k in expected if k not in got]
+    unexpected = sorted(k for k in got if k not in expected)  # file order is not stable: sort
+    misshaped = [
+        f"{k} (checkpoint {shape_text(got[k])}, model {shape_text(expected[k])})"
+        for k in expected
+        if k in got and got[k] != expected[k]
+    ]
+    if not (missing or unexpected or misshaped):
+        return
+    problems = []
+    if missing:
+        problems.append(f"missing keys: {names(missing)}")
+    if unexpected:
+        problems.append(f"unexpected keys: {names(unexpected)}")
+    if misshaped:
+        problems.append(f"mis-shaped keys: {names(misshaped)}")
+    where = ""
+    if isinstance(cfg, GeneratorConfig):
+        where = f" (ngf {cfg.ngf}, depth {cfg.depth}, outer_skip {cfg.outer_skip})"
+    elif isinstance(cfg, DiscriminatorConfig):
+        where = f" (ndf {cfg.ndf}, n_layers {cfg.n_layers}, end_bias {cfg.end_bias})"
+    raise UserError(
+        f"the checkpoint does not fit the chosen {part}{where}: "
+        + "; ".join(problems)
+        + ". It was trained with another architecture: pick the preset and settings it was trained with."
+    )
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """(64, 1, 4, 4) -> "64x1x4x4"; () -> "scalar"."""
+    return "x".join(map(str, shape)) or "scalar"
+
+
+def names(keys: list[str]) -> str:
+    """The first few keys, comma-separated, and how many more there are."""
+    head = ", ".join(keys[:_LIST_LIMIT])
+    return head + (f" and {len(keys) - _LIST_LIMIT} more" if len(keys) > _LIST_LIMIT else "")
