@@ -3,7 +3,7 @@
 import streamlit as st
 
 from inspector.ui.sidebar import model_sidebar
-from inspector.ui.training import stop_when_leaving
+from inspector.ui.training import run_progress_line
 
 st.set_page_config(page_title="pix2pix-inspector", page_icon="🎨", layout="wide")
 
@@ -20,6 +20,6 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-stop_when_leaving(page)  # a training run stops when its session opens another page
 choice = model_sidebar()  # the user's Choice: every page reads it with current_choice()
+run_progress_line()  # this session's training run, if one is going: its step and a Stop button
 page.run()

@@ -1,7 +1,9 @@
 """The one writer of a run directory: metrics, sample grids and checkpoints, one trainer at a time.
 
 A run directory holds ``metrics.jsonl`` (one JSON object per step), ``samples/step_NNNNNN.png``
-and ``checkpoint.safetensors`` + ``checkpoint.json`` (written by ``training.checkpoint``).
+``checkpoint.safetensors`` + ``checkpoint.json`` (written by ``training.checkpoint``) and, beside
+them, ``generator.safetensors``: the generator-only export that colorizing needs (a sixth of the
+size: no discriminator, no Adam moments), written with every checkpoint so that the two agree.
 :meth:`RunFiles.open` prepares it for a trainer:
 
 - it refuses run files that are symbolic links, FIFOs, devices or sockets (writing through a link
@@ -36,13 +38,19 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
-from inspector.training.checkpoint import CHECKPOINT_FILE, META_FILE, save_checkpoint
+from inspector.training.checkpoint import (
+    CHECKPOINT_FILE,
+    EXPORT_FILE,
+    META_FILE,
+    save_checkpoint,
+    save_generator_export,
+)
 
 METRICS_FILE = "metrics.jsonl"
 SAMPLES_DIR = "samples"
 LOCK_FILE = ".trainer.lock"
 TMP_SUFFIX = ".tmp"
-RUN_FILES = (METRICS_FILE, CHECKPOINT_FILE, META_FILE, LOCK_FILE)  # regular files when present
+RUN_FILES = (METRICS_FILE, CHECKPOINT_FILE, EXPORT_FILE, META_FILE, LOCK_FILE)  # regular files when present
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _SHOWN = 3  # bad metrics lines named in a warning before "and N more"
 
@@ -209,8 +217,9 @@ class RunFiles:
         metrics: Mapping[str, Any],
         train_config: Mapping[str, Any],
     ) -> Path:
-        """The checkpoint of ``step`` (``training.checkpoint.save_checkpoint``); returns its path."""
-        return save_checkpoint(
+        """The checkpoint of ``step`` (``training.checkpoint.save_checkpoint``), then the generator-only
+        export of the same weights (``generator.safetensors``); returns the checkpoint's path."""
+        path = save_checkpoint(
             self.run_dir,
             generator,
             discriminator,
@@ -220,6 +229,10 @@ class RunFiles:
             metrics=metrics,
             train_config=train_config,
         )
+        # Written second: a kill between the two leaves the full checkpoint (the one resuming needs)
+        # newer than the export, never the other way round.
+        save_generator_export(self.run_dir / EXPORT_FILE, generator, step=step, metrics=metrics)
+        return path
 
     def close(self) -> None:
         """Close the log and release the lock (removing its file). Safe to call twice."""

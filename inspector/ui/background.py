@@ -2,23 +2,28 @@
 
 The app's page must not block while the trainer works, and several browser sessions share one
 server process (and one GPU). :data:`RUNNER` is that process's only trainer slot: a session
-``start``s a run under its own owner id, everyone else is told it is busy, and the page polls
-:meth:`TrainingRunner.snapshot` to draw progress. Stopping is cooperative (the trainer checks
-``should_stop`` between steps and saves a checkpoint), and a run whose page stops polling
-(``heartbeat``) for ``heartbeat_timeout_s`` is stopped too: its tab was closed or left.
+``start``s a run under its own owner id (and a short label that others see, with the time it
+started), everyone else is told who holds the slot, and every page of the owner polls
+:meth:`TrainingRunner.snapshot` to draw a progress line. The run keeps the settings it was started
+with (``settings``, frozen at Start): browsing other pages or changing the sidebar does not touch
+it. Stopping is cooperative (the trainer checks ``should_stop`` between steps and saves a
+checkpoint); a run whose session stops sending ``heartbeat``s for ``heartbeat_timeout_s`` (8 s;
+every open page of the owner sends one every 2 s) is stopped too: its tab was closed. When the
+server process exits, the run is stopped and its checkpoint saved (:func:`stop_at_exit`).
 
 Nothing here imports streamlit; the page renders what ``snapshot`` returns.
 """
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from inspector.errors import UserError
 from inspector.training.plan import RunChoices, plan_run
@@ -26,6 +31,8 @@ from inspector.training.reports import Sample, StepMetrics, TrainResult
 from inspector.training.trainer import Trainer
 
 State = Literal["idle", "preparing", "running", "stopping", "finished"]
+HEARTBEAT_TIMEOUT_S = 8.0  # a closed tab's run stops this long after its last heartbeat (+ one step)
+EXIT_WAIT_S = 30.0  # at server exit, how long the run may take to finish its step and save
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,13 @@ class RunSnapshot:
     error: str | None = None  # a failure before or outside training (bad data, bad settings)
     run_dir: Path | None = None
     notes: tuple[str, ...] = ()  # e.g. skipped files
+    label: str = ""  # the owner's short session label, shown to the others
+    started_at: float = 0.0  # time.time() at Start
+    settings: dict[str, Any] | None = None  # what the run was started with (frozen at Start)
+
+    @property
+    def run_name(self) -> str:
+        return self.run_dir.name if self.run_dir is not None else ""
 
     @property
     def active(self) -> bool:
@@ -56,7 +70,7 @@ class RunSnapshot:
 class TrainingRunner:
     """The process's single training slot. Thread-safe; every method returns promptly unless asked to wait."""
 
-    def __init__(self, heartbeat_timeout_s: float = 90.0) -> None:
+    def __init__(self, heartbeat_timeout_s: float = HEARTBEAT_TIMEOUT_S) -> None:
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self._lock = threading.Lock()
         self._snap = RunSnapshot()
@@ -84,18 +98,22 @@ class TrainingRunner:
         owner: str,
         prepare: Callable[[Callable[[], bool]], tuple[Trainer, list[str]]],
         run_dir: Path | None = None,
+        label: str = "",
+        settings: dict[str, Any] | None = None,
     ) -> bool:
-        """Start a run for ``owner``; False if another run holds the slot.
+        """Start a run for ``owner`` (shown to others as ``label``); False if another run holds the slot.
 
         ``prepare(should_stop)`` runs in the background thread (loading images can take a while)
-        and returns the trainer and notes for the user (skipped files).
+        and returns the trainer and notes for the user (skipped files). ``settings`` are kept in the
+        snapshot as the run's own, whatever the page's widgets say later.
         """
         with self._lock:
             if self._snap.active:
                 return False
             self._stop.clear()
             self._last_seen = time.monotonic()
-            self._snap = RunSnapshot(state="preparing", owner=owner, run_id=self._snap.run_id + 1, run_dir=run_dir)
+            self._snap = RunSnapshot(state="preparing", owner=owner, run_id=self._snap.run_id + 1, run_dir=run_dir,
+                                     label=label, started_at=time.time(), settings=dict(settings or {}))
             run_id = self._snap.run_id
             self._thread = threading.Thread(target=self._work, args=(run_id, prepare), daemon=True,
                                             name=f"pix2pix-train-{run_id}")
@@ -167,7 +185,14 @@ def get_runner() -> TrainingRunner:
     with _RUNNER_LOCK:
         if _RUNNER is None:
             _RUNNER = TrainingRunner()
+            atexit.register(stop_at_exit, _RUNNER)
         return _RUNNER
+
+
+def stop_at_exit(runner: TrainingRunner, timeout_s: float = EXIT_WAIT_S) -> None:
+    """At server exit (Ctrl-C, SIGTERM): stop the run after its current step, with a checkpoint.
+    The training thread is a daemon, so without this the process would end mid-step, unsaved."""
+    runner.stop(wait=True, timeout_s=timeout_s)
 
 
 def prepare_run(choices: RunChoices) -> Callable[[Callable[[], bool]], tuple[Trainer, list[str]]]:
