@@ -1,0 +1,132 @@
+"""The Train page's list of past runs: resume, download, colorize with, delete.
+
+The runs themselves are ``inspector.training.runs`` (core); this module only renders them and
+calls back into the page to resume one (the page knows the step count and the uploads).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from inspector.errors import UserError
+from inspector.training.runs import KEEP_RUNS, MAX_AGE_DAYS, RunInfo, RunsFolder
+from inspector.ui.background import RunSnapshot
+from inspector.ui.i18n import _
+
+COLORIZE_PAGE = "inspector/ui/pages/colorize.py"
+RUN_KEY = "train.run"  # the run chosen in the list
+COLORIZE_RUN_KEY = "colorize.run"  # the Colorize page's run box: "Colorize with" sets it
+COLORIZE_SOURCE_KEY = "colorize.source"
+MiB = 1024 * 1024
+
+
+def _reader(path: Path) -> Callable[[], bytes]:
+    # Read on click only: a list of runs must not load every checkpoint (up to 0.7 GB each) per rerun.
+    return lambda: path.read_bytes()
+
+
+def download_buttons(checkpoint: Path | None, export: Path | None, step: int, key: str) -> None:
+    """Two downloads: the full checkpoint (to resume) and the generator-only export (to colorize)."""
+    left, right = st.columns(2)
+    if checkpoint is not None:
+        left.download_button(
+            _("Download the checkpoint (step {step}, {size} MiB)", step=step,
+              size=f"{checkpoint.stat().st_size / MiB:.1f}"),
+            data=_reader(checkpoint), file_name=f"pix2pix-step{step}.safetensors",
+            mime="application/octet-stream", on_click="ignore", key=f"{key}.checkpoint",
+            help=_("Weights of both networks, Adam's state and the settings: enough to resume training."),
+        )  # fmt: skip
+    if export is not None:
+        right.download_button(
+            _("Download the generator only (step {step}, {size} MiB)", step=step,
+              size=f"{export.stat().st_size / MiB:.1f}"),
+            data=_reader(export), file_name=f"pix2pix-generator-step{step}.safetensors",
+            mime="application/octet-stream", on_click="ignore", key=f"{key}.export",
+            help=_("Only what colorizing needs: the generator's weights and settings. The Colorize page "
+                   "accepts both files."),
+        )  # fmt: skip
+
+
+def _colorize_with(name: str) -> None:
+    st.session_state[COLORIZE_RUN_KEY] = name
+    st.session_state[COLORIZE_SOURCE_KEY] = "run"
+
+
+def _delete(folder: RunsFolder, name: str, protect: list[Path]) -> None:
+    try:
+        folder.delete(name, protect=protect)
+    except UserError as exc:
+        st.session_state["train.runs_notice"] = str(exc)
+    else:
+        st.session_state["train.runs_notice"] = _("Run {name} was deleted.", name=name)
+        st.session_state.pop(RUN_KEY, None)
+
+
+def runs_section(
+    folder: RunsFolder,
+    snap: RunSnapshot,
+    owner_label: str,
+    resume: Callable[[RunInfo], None] | None,
+) -> None:
+    """The runs table and the actions on the chosen run. ``resume`` is None while the slot is busy."""
+    st.subheader(_("Past runs"))
+    st.caption(
+        _("Runs are kept in {folder}. The newest {keep} are kept, none older than {days} days, and never "
+          "the one training; starting a run never deletes another.", folder=f"`{folder.root}`",
+          keep=KEEP_RUNS, days=f"{MAX_AGE_DAYS:.0f}")
+    )  # fmt: skip
+    if message := st.session_state.pop("train.runs_notice", None):
+        st.info(message)
+    runs = folder.list()
+    if not runs:
+        st.info(_("No runs yet: start one above."))
+        return
+    table = pd.DataFrame(
+        {
+            _("Run"): [r.name for r in runs],
+            _("Started by"): [_("you") if r.owner == owner_label else r.owner for r in runs],
+            _("Started"): [time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created)) for r in runs],
+            _("Step"): [f"{r.step} / {r.total_steps}" if r.checkpoint else "-" for r in runs],
+            _("Size (MiB)"): [round(r.size_bytes / MiB, 1) for r in runs],
+            _("Training now"): [r.training for r in runs],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    names = [r.name for r in runs]
+    if st.session_state.get(RUN_KEY) not in names:
+        st.session_state[RUN_KEY] = names[0]
+    name = st.selectbox(_("Run"), names, key=RUN_KEY)
+    run = runs[names.index(name)]
+    active = snap.active and snap.run_dir is not None and snap.run_dir.name == run.name
+    if run.checkpoint is None:
+        st.caption(_("This run has no checkpoint yet."))
+    download_buttons(run.checkpoint, run.export, run.step, key="train.runs")
+    b1, b2, b3 = st.columns(3)
+    if b1.button(
+        _("Resume"),
+        key="train.resume_btn",
+        disabled=resume is None or run.checkpoint is None or run.training or active,
+        help=_("Continues from its checkpoint with its own models and settings: up to its planned steps, "
+               "or the Steps above more when it is complete."),
+    ) and resume is not None:  # fmt: skip
+        resume(run)
+    if b2.button(
+        _("Colorize with"),
+        key="train.colorize_btn",
+        disabled=run.export is None and run.checkpoint is None,
+        on_click=_colorize_with,
+        args=(run.name,),
+    ):
+        st.switch_page(COLORIZE_PAGE)
+    b3.button(
+        _("Delete"),
+        key="train.delete_btn",
+        disabled=run.training or active,
+        on_click=_delete,
+        args=(folder, run.name, [snap.run_dir] if snap.active and snap.run_dir else []),
+    )
