@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from inspector.commands.common import port_number
+from inspector.commands.common import output_folder, port_number
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
@@ -19,6 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Start the Streamlit app; extra arguments go to `streamlit run`.",
     )
     p.add_argument("--port", type=port_number, default=8501, help="port to serve on, 1 to 65535 (default: 8501)")
+    p.add_argument(
+        "--runs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the runs folder: where the Train page keeps every run (default: $PIX2PIX_RUNS_DIR, else "
+        "$XDG_DATA_HOME/pix2pix-inspector/runs or ~/.local/share/pix2pix-inspector/runs)",
+    )
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to `streamlit run`")
     p.set_defaults(func=run)
 
@@ -36,4 +45,7 @@ def run(args: argparse.Namespace) -> int:
         str(args.port),
         *args.streamlit_args,
     ]
-    return subprocess.call(cmd, cwd=APP.parent)
+    env = dict(os.environ)
+    if args.runs is not None:  # the app reads it through inspector.training.runs.default_runs_dir
+        env["PIX2PIX_RUNS_DIR"] = str(output_folder(args.runs).resolve())
+    return subprocess.call(cmd, cwd=APP.parent, env=env)

@@ -250,6 +250,11 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
         check_run_dir(run_dir)
         resume = load_checkpoint(source)
         g, d = resume.generator_config, resume.discriminator_config
+        if resume.is_export:
+            raise UserError(
+                f"{source} is a generator-only export (for colorizing): it has no discriminator or optimizer "
+                f"state to continue from; resume from the run's {CHECKPOINT_FILE}"
+            )
         if d is None:
             raise UserError(f"{source} has no discriminator: it cannot resume training")
         if changes := changed_model_choices(choices, g, d):

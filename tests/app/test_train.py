@@ -1,9 +1,9 @@
-"""AppTest of the Train and Colorize pages: a tiny run from Start to the download, stopping on rerun
-and on leaving, the busy message for a second session, and colorizing with the run's checkpoint."""
+"""AppTest of the Train and Colorize pages: a tiny run from Start to the downloads, a run that keeps
+going through reruns and other pages (with the progress line everywhere), the busy message for a
+second session, the runs list (resume, colorize with, delete) and colorizing with the run."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from inspector.errors import UserError
+from inspector.training.runs import RUNS_ENV, RunsFolder
 from inspector.ui.background import get_runner
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
@@ -20,14 +21,23 @@ ARCHITECTURE = "inspector/ui/pages/architecture.py"
 
 
 @pytest.fixture
-def runner():
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A runs folder of the test's own (the app reads PIX2PIX_RUNS_DIR on every use)."""
+    root = tmp_path / "runs"
+    monkeypatch.setenv(RUNS_ENV, str(root))
+    return root
+
+
+@pytest.fixture
+def runner(runs: Path):
     r = get_runner()
     r.stop(wait=True)
+    # AppTest sends heartbeats only when a test reruns the script (no browser runs the progress
+    # line's timer), so a test that waits must not look like a closed tab.
+    timeout, r.heartbeat_timeout_s = r.heartbeat_timeout_s, 600.0
     yield r
     r.stop(wait=True)
-    run_dir = r.snapshot().run_dir
-    if run_dir is not None and run_dir.name.startswith("pix2pix-app-"):
-        shutil.rmtree(run_dir, ignore_errors=True)  # the page keeps the last run's directory; tests do not
+    r.heartbeat_timeout_s = timeout
 
 
 def _open(page: str) -> AppTest:
@@ -70,7 +80,11 @@ def test_a_tiny_run_from_start_to_download_then_colorize(runner) -> None:
     at.run()
     assert not at.exception
     assert any("training finished at step 4 of 4" in s for s in _texts(at, "success"))
-    assert len(at.get("download_button")) == 1
+    # The result offers both files, and so does the runs list for the chosen (newest) run.
+    keys = _download_keys(at)
+    assert {"train.download.checkpoint", "train.download.export", "train.runs.checkpoint",
+            "train.runs.export"} <= keys
+    assert (snap.run_dir / "checkpoint.safetensors").exists() and (snap.run_dir / "generator.safetensors").exists()
     assert len(at.get("image")) == 1  # the sample grid: L | generated | ground truth
     assert len(at.get("vega_lite_chart")) == 3  # losses, L1, D(real)/D(fake)
     assert [m.label for m in at.metric] == ["Images / s", "Memory (MiB)", "D(real)", "D(fake)"]
@@ -86,28 +100,49 @@ def test_a_tiny_run_from_start_to_download_then_colorize(runner) -> None:
     assert any("does not fit the chosen generator" in e and "mis-shaped keys" in e for e in _texts(at, "error"))
 
 
-def test_rerunning_the_page_stops_the_run_with_a_checkpoint(runner) -> None:
+def _download_keys(at: AppTest) -> set[str]:
+    from streamlit.elements.lib.utils import user_key_from_element_id
+
+    return {user_key_from_element_id(b.proto.id) for b in at.get("download_button")}
+
+
+def test_rerunning_the_page_or_changing_a_setting_keeps_the_run_going(runner) -> None:
     at = _open(TRAIN)
     _start(at, steps=100_000)
     _wait_for_steps(runner, 2)
-    at.run()  # any full rerun, e.g. a changed setting
+    at.number_input(key="train.steps").set_value(7).run()  # a changed setting: a full rerun
     assert not at.exception
     snap = runner.snapshot()
-    assert snap.state == "finished" and snap.result.status == "stopped"
-    assert snap.result.checkpoint is not None and snap.result.checkpoint_step == snap.step >= 2
-    assert any("page was rerun" in i for i in _texts(at, "info"))
-    assert len(at.get("download_button")) == 1
+    assert snap.active and snap.total_steps == 100_000  # the run keeps the settings of its Start
+    assert snap.settings is not None and snap.settings["steps"] == 100_000
+    assert any("keeps the settings it started with" in i for i in _texts(at, "info"))
+    assert at.button(key="train.start_btn").disabled
+    step = snap.step
+    _wait_for_steps(runner, step + 1)  # and it goes on
 
 
-def test_leaving_the_page_stops_the_run(runner) -> None:
+def test_navigating_away_and_back_finds_the_run_still_going(runner) -> None:
     at = _open(TRAIN)
     _start(at, steps=100_000)
     _wait_for_steps(runner, 1)
     at.switch_page(ARCHITECTURE)
     at.run()
     assert not at.exception
+    assert runner.snapshot().active
+    # Every page shows this session's progress line with a Stop button.
+    assert at.button(key="run_line.stop") is not None
+    assert any(f"Run {runner.snapshot().run_name}: step" in str(e.proto) for e in at.get("progress"))
+    at.selectbox(key="cfg.preset").set_value("pix2pix").run()  # the sidebar changes: the run does not care
+    assert runner.snapshot().active
+    step = runner.snapshot().step
+    at.switch_page(TRAIN)
+    at.run()
+    assert not at.exception
     snap = runner.snapshot()
-    assert snap.state == "finished" and snap.result.status == "stopped" and snap.result.checkpoint is not None
+    assert snap.active and snap.step >= step
+    at.button(key="run_line.stop").click().run()  # the progress line's Stop: after this step, saved
+    snap = runner.wait(60)
+    assert snap.result is not None and snap.result.status == "stopped" and snap.result.checkpoint is not None
 
 
 def test_a_second_session_is_told_the_trainer_is_busy(runner) -> None:
