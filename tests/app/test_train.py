@@ -184,14 +184,19 @@ def test_an_abandoned_run_stops_itself(tmp_path: Path) -> None:
 
     g, d = preset("notebook")
     g, d = g.replace(ngf=4, depth=5, input_size=32), d.replace(ndf=4, input_size=32)
+    assert TrainingRunner().heartbeat_timeout_s <= 8  # the app's default: a closed tab stops within ~10 s
     runner = TrainingRunner(heartbeat_timeout_s=0.5)
     config = RunChoices(models=(g, d), device_sized=False, steps=1_000_000, batch=2, device="cpu", sample_every=0,
                         checkpoint_every=0)
-    assert runner.start("tab", prepare_run(replace(config, out=tmp_path)), tmp_path)
+    folder = RunsFolder(tmp_path / "runs")
+    run_dir = folder.create("closed-tab", owner="tab")
+    assert runner.start("tab", prepare_run(replace(config, out=run_dir)), run_dir, label="tab")
     assert not runner.start("other tab", prepare_run(replace(config, out=tmp_path / "other")))  # one run at a time
     snap = runner.wait(60)
     assert snap.state == "finished" and snap.result.status == "stopped", snap.error
-    assert (tmp_path / "checkpoint.safetensors").exists() and snap.result.checkpoint_step == snap.step
+    assert (run_dir / "checkpoint.safetensors").exists() and snap.result.checkpoint_step == snap.step
+    listed = folder.get("closed-tab")  # reachable from the runs list, with both files
+    assert listed.checkpoint is not None and listed.export is not None and listed.step == snap.step
 
 
 def test_prepare_run_reads_uploads_and_lists_skipped_files(tmp_path: Path) -> None:
@@ -222,3 +227,63 @@ def test_prepare_run_reads_uploads_and_lists_skipped_files(tmp_path: Path) -> No
     assert len(trainer.train_set) + len(trainer.val_set) == 3
     assert trainer.train_set.images.shape[-1] == 36  # stored a little larger than 32, for random crops
     assert len(notes) == 1 and notes[0].startswith("skipped broken.jpg")
+
+
+def test_the_runs_list_resumes_colorizes_with_and_deletes(runner, runs: Path) -> None:
+    at = _open(TRAIN)
+    _start(at, steps=2)
+    first = runner.wait(120)
+    assert first.result is not None and first.result.status == "completed", first.error
+    at.run()
+    _start(at, steps=2)  # a second run: never deletes the first
+    second = runner.wait(120)
+    assert second.run_dir != first.run_dir and first.run_dir is not None and first.run_dir.exists()
+    at.run()
+    assert not at.exception
+    folder = RunsFolder(runs)
+    assert [r.name for r in folder.list()] == [second.run_name, first.run_name]
+    assert any(str(runs) in c for c in _texts(at, "caption"))  # the page says where the runs are
+
+    at.selectbox(key="train.run").set_value(first.run_name).run()
+    at.number_input(key="train.steps").set_value(3)
+    at.button(key="train.resume_btn").click().run()  # complete: trains Steps (3) more, from its checkpoint
+    assert not at.exception
+    resumed = runner.wait(120)
+    assert resumed.run_dir == first.run_dir and resumed.start_step == 2, resumed.error
+    assert resumed.result is not None and resumed.result.step == 5
+    assert folder.get(first.run_name).step == 5
+
+    at.run()
+    at.selectbox(key="train.run").set_value(second.run_name).run()
+    at.button(key="train.colorize_btn").click().run()  # opens Colorize with that run
+    assert not at.exception
+    assert at.radio(key="colorize.source").value == "run"
+    assert at.selectbox(key="colorize.run").value == second.run_name
+    assert len(at.get("image")) == 3
+
+    at.switch_page(TRAIN)
+    at.run()
+    at.selectbox(key="train.run").set_value(second.run_name).run()
+    at.button(key="train.delete_btn").click().run()
+    assert not at.exception
+    assert [r.name for r in folder.list()] == [first.run_name]
+    assert any("was deleted" in i for i in _texts(at, "info"))
+
+
+def test_another_sessions_start_leaves_the_first_run_intact(runner, runs: Path) -> None:
+    second = _open(TRAIN)  # another browser session, drawn while the slot was still free
+    second.number_input(key="train.steps").set_value(3).run()
+    first = _open(TRAIN)
+    _start(first, steps=100_000)
+    _wait_for_steps(runner, 1)
+    snap = runner.snapshot()
+    second.button(key="train.start_btn").click().run()  # its Start, clicked on the stale page
+    assert not second.exception
+    after = runner.snapshot()
+    assert after.active and after.run_id == snap.run_id and after.owner == snap.owner
+    assert [r.name for r in RunsFolder(runs).list()] == [snap.run_name]  # nothing created, nothing deleted
+    assert any(f"session {snap.label} has been training since" in w for w in _texts(second, "warning"))
+    assert second.button(key="train.start_btn").disabled
+    assert second.button(key="train.resume_btn").disabled  # the slot is busy (and that run is training)
+    assert len(second.get("progress")) == 0  # the progress line is the owner's only
+    _wait_for_steps(runner, after.step + 1)

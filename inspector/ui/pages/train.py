@@ -8,6 +8,7 @@ the live view: resume, download, colorize with, delete.
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -185,19 +186,21 @@ if source == "upload" and not uploads:
     problem = problem or _("upload some images first")
 
 
-def _start(run_choices: RunChoices, run_dir: Path, run_settings: dict[str, Any]) -> None:
+def _start(run_choices: RunChoices, run_dir: Path, run_settings: dict[str, Any], new: bool) -> None:
     if runner.start(owner, prepare_run(run_choices), run_dir, label=label, settings=run_settings):
         ss["train.watching"] = runner.snapshot().run_id
         folder.prune(protect=[run_dir])  # the retention policy; never the run that trains
-    else:
-        ss["train.notice"] = _("Another session started training a moment ago: the trainer is busy.")
+        return
+    if new:  # the empty folder made for this Start; another session's run is untouched
+        shutil.rmtree(run_dir, ignore_errors=True)
+    ss["train.notice"] = _("Another session started training a moment ago: the trainer is busy.")
 
 
 def resume(run: RunInfo) -> None:
     """Continue ``run`` from its checkpoint: up to its planned steps, or Steps more when it is complete."""
     target = run.total_steps if run.step < run.total_steps else run.step + int(steps)
     resumed = RunChoices(resume=run.path, steps=target, uploads=tuple(uploads) if uploads else None)
-    _start(resumed, run.path, {**run.settings, "steps": target, "resumed from": run.step})
+    _start(resumed, run.path, {**run.settings, "steps": target, "resumed from": run.step}, new=False)
     st.rerun()
 
 
@@ -210,7 +213,9 @@ if st.button(
     except UserError as exc:
         st.error(str(exc))
     else:
-        _start(replace(choices, out=run_dir), run_dir, settings)
+        _start(replace(choices, out=run_dir), run_dir, settings, new=True)
+        if message := ss.pop("train.notice", None):
+            st.warning(message)
     snap = runner.snapshot()
 
 
