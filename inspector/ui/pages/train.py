@@ -190,7 +190,9 @@ def _start(run_choices: RunChoices, run_dir: Path, run_settings: dict[str, Any],
     if runner.start(owner, prepare_run(run_choices), run_dir, label=label, settings=run_settings):
         ss["train.watching"] = runner.snapshot().run_id
         folder.prune(protect=[run_dir])  # the retention policy; never the run that trains
-        return
+        # Redraw the whole app: the progress line above the page was drawn before this click
+        # started the run, so it is not polling yet.
+        st.rerun()
     if new:  # the empty folder made for this Start; another session's run is untouched
         shutil.rmtree(run_dir, ignore_errors=True)
     ss["train.notice"] = _("Another session started training a moment ago: the trainer is busy.")
