@@ -98,6 +98,10 @@ _EXPORTS: dict[str, str] = {
     "RunPlan": "inspector.training.plan",
     "plan_run": "inspector.training.plan",
     "RunFiles": "inspector.training.run_files",
+    "RunInfo": "inspector.training.runs",
+    "RunsFolder": "inspector.training.runs",
+    "default_runs_dir": "inspector.training.runs",
+    "checkpoint_upload_limit_bytes": "inspector.training.upload_limits",
     "seed_for": "inspector.training.seeds",
     "Checkpoint": "inspector.training.checkpoint",
     "load_checkpoint": "inspector.training.checkpoint",
@@ -180,5 +184,7 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.training.plan import RunChoices, RunPlan, plan_run
     from inspector.training.reports import Sample, StepMetrics, TrainResult
     from inspector.training.run_files import RunFiles
+    from inspector.training.runs import RunInfo, RunsFolder, default_runs_dir
     from inspector.training.seeds import seed_for
     from inspector.training.trainer import Trainer
+    from inspector.training.upload_limits import checkpoint_upload_limit_bytes

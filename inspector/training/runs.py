@@ -153,7 +153,7 @@ class RunsFolder:
         raise UserError(f"the runs folder {self.root} already holds too many runs named {base!r}")
 
     # ------------------------------------------------------------------------------ reading
-    def list(self) -> list[RunInfo]:
+    def list_runs(self) -> list[RunInfo]:
         """Every run, newest first. Folders that are not runs (no ``run.json``, links) are ignored."""
         if not self.root.is_dir():
             return []
@@ -190,7 +190,7 @@ class RunsFolder:
         ``max_age_days``; a run that trains or is in ``protect`` is always kept. Returns the names removed."""
         kept = {_resolved(p) for p in protect}
         removed = []
-        for index, run in enumerate(self.list()):
+        for index, run in enumerate(self.list_runs()):
             if run.training or _resolved(run.path) in kept:
                 continue
             if index >= keep or run.age_days > max_age_days:
@@ -204,7 +204,7 @@ class RunsFolder:
         stopped while loading images). Returns what was removed."""
         kept = {_resolved(p) for p in protect}
         removed: list[Path] = []
-        for run in self.list():
+        for run in self.list_runs():
             if run.training or _resolved(run.path) in kept:
                 continue
             if run.checkpoint is None:

@@ -82,7 +82,7 @@ def runs_section(
     )  # fmt: skip
     if message := st.session_state.pop("train.runs_notice", None):
         st.info(message)
-    runs = folder.list()
+    runs = folder.list_runs()
     if not runs:
         st.info(_("No runs yet: start one above."))
         return
@@ -100,7 +100,7 @@ def runs_section(
     names = [r.name for r in runs]
     if st.session_state.get(RUN_KEY) not in names:
         st.session_state[RUN_KEY] = names[0]
-    name = st.selectbox(_("Run"), names, key=RUN_KEY)
+    name = str(st.selectbox(_("Run"), names, key=RUN_KEY))
     run = runs[names.index(name)]
     active = snap.active and snap.run_dir is not None and snap.run_dir.name == run.name
     if run.checkpoint is None:

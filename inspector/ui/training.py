@@ -84,6 +84,10 @@ def run_progress_line() -> None:
     st.fragment(run_every=HEARTBEAT_S if going else None)(_progress_line)()
 
 
+def _stop(runner: TrainingRunner, owner: str) -> None:
+    runner.stop(owner, wait=True)  # after the current step, with a checkpoint
+
+
 def _progress_line() -> None:
     runner, owner = shared_runner(), session_owner()
     snap = runner.snapshot()
@@ -112,7 +116,7 @@ def _progress_line() -> None:
     button.button(
         _("Stop"),
         key="run_line.stop",
-        on_click=runner.stop,
-        kwargs={"owner": owner, "wait": True},
+        on_click=_stop,
+        args=(runner, owner),
         help=_("Stops after the current step and saves a checkpoint; the run stays in the runs list."),
     )

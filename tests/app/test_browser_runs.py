@@ -66,7 +66,7 @@ def server(runs_dir: Path) -> Iterator[str]:
             yield url
         finally:
             # A leftover of a killed save, in a run nobody holds: the exiting server removes it.
-            runs = RunsFolder(runs_dir).list()
+            runs = RunsFolder(runs_dir).list_runs()
             stale = runs[0].path / ".checkpoint.safetensors.x.tmp" if runs else None
             if stale is not None:
                 stale.write_bytes(b"partial")
@@ -77,7 +77,7 @@ def server(runs_dir: Path) -> Iterator[str]:
                 proc.kill()
             if stale is not None:
                 assert not stale.exists(), "the server left a temporary file behind"
-            assert all(r.checkpoint is not None for r in RunsFolder(runs_dir).list())
+            assert all(r.checkpoint is not None for r in RunsFolder(runs_dir).list_runs())
 
 
 @pytest.fixture(scope="module")
@@ -160,20 +160,20 @@ def test_a_second_session_leaves_the_first_run_intact_and_a_closed_tab_stops(  #
         _set_number(first, "Batch size", 2)
         first.get_by_role("button", name="Start training").click()
         _wait_for(lambda: _step_of(first) >= 1, what="the first run's progress")
-        before = {r.name for r in RunsFolder(runs_dir).list()}
+        before = {r.name for r in RunsFolder(runs_dir).list_runs()}
 
         second.get_by_role("button", name="Start training").click()  # its stale Start
         second.get_by_text(re.compile(r"The trainer is busy: session \w+ has been training since")).wait_for()
         _wait_until_idle(second)
         assert second.get_by_text(re.compile(r"session \w+ has been training since")).count() == 1
         assert second.get_by_role("button", name="Start training").is_disabled()
-        assert {r.name for r in RunsFolder(runs_dir).list()} == before  # nothing created, nothing deleted
+        assert {r.name for r in RunsFolder(runs_dir).list_runs()} == before  # nothing created, nothing deleted
 
         # The first session browses: its run goes on, and its progress line follows it.
         step = _step_of(first)
         first.locator('[data-testid="stSidebarNav"] a[href$="lab_colour"]').click()
         _wait_for(lambda: _step_of(first) > step, what="the run to go on on another page")
-        (running,) = [r for r in RunsFolder(runs_dir).list() if r.training]
+        (running,) = [r for r in RunsFolder(runs_dir).list_runs() if r.training]
 
         first_context.close()  # the tab is closed: no more heartbeats
         closed = time.monotonic()

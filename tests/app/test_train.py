@@ -241,7 +241,7 @@ def test_the_runs_list_resumes_colorizes_with_and_deletes(runner, runs: Path) ->
     at.run()
     assert not at.exception
     folder = RunsFolder(runs)
-    assert [r.name for r in folder.list()] == [second.run_name, first.run_name]
+    assert [r.name for r in folder.list_runs()] == [second.run_name, first.run_name]
     assert any(str(runs) in c for c in _texts(at, "caption"))  # the page says where the runs are
 
     at.selectbox(key="train.run").set_value(first.run_name).run()
@@ -266,7 +266,7 @@ def test_the_runs_list_resumes_colorizes_with_and_deletes(runner, runs: Path) ->
     at.selectbox(key="train.run").set_value(second.run_name).run()
     at.button(key="train.delete_btn").click().run()
     assert not at.exception
-    assert [r.name for r in folder.list()] == [first.run_name]
+    assert [r.name for r in folder.list_runs()] == [first.run_name]
     assert any("was deleted" in i for i in _texts(at, "info"))
 
 
@@ -281,7 +281,7 @@ def test_another_sessions_start_leaves_the_first_run_intact(runner, runs: Path) 
     assert not second.exception
     after = runner.snapshot()
     assert after.active and after.run_id == snap.run_id and after.owner == snap.owner
-    assert [r.name for r in RunsFolder(runs).list()] == [snap.run_name]  # nothing created, nothing deleted
+    assert [r.name for r in RunsFolder(runs).list_runs()] == [snap.run_name]  # nothing created, nothing deleted
     assert any(f"session {snap.label} has been training since" in w for w in _texts(second, "warning"))
     assert second.button(key="train.start_btn").disabled
     assert second.button(key="train.resume_btn").disabled  # the slot is busy (and that run is training)

@@ -83,7 +83,7 @@ def test_runs_get_unique_safe_names_and_never_replace_each_other(tmp_path: Path)
     assert (
         info.owner == "ab12" and info.settings == {"steps": 5} and info.checkpoint is None and info.step == 0
     )
-    assert next(r.name for r in folder.list()) == "etc-passwd"  # newest first
+    assert next(r.name for r in folder.list_runs()) == "etc-passwd"  # newest first
     for bad in ("../x", "a/b", "..", "missing"):
         with pytest.raises(UserError):
             folder.get(bad)
@@ -106,7 +106,7 @@ def test_a_damaged_run_json_still_lists(tmp_path: Path) -> None:
     (run / RUN_INFO).write_bytes(b"\xff not json")
     (tmp_path / "not-a-run").mkdir()  # no run.json: ignored
     (tmp_path / "link").symlink_to(run)  # links are never followed
-    assert [r.name for r in folder.list()] == ["x"]
+    assert [r.name for r in folder.list_runs()] == ["x"]
 
 
 # ----------------------------------------------------------------------------------- retention
@@ -125,7 +125,7 @@ def test_prune_keeps_the_newest_and_none_too_old_but_never_a_training_or_protect
         removed = folder.prune(keep=2, protect=[runs[1]])
     assert not is_locked(runs[0])
     assert sorted(removed) == ["r2", "r5"]
-    assert sorted(r.name for r in folder.list()) == ["r0", "r1", "r3", "r4"]
+    assert sorted(r.name for r in folder.list_runs()) == ["r0", "r1", "r3", "r4"]
     assert KEEP_RUNS == 20 and MAX_AGE_DAYS == 30
 
 

@@ -51,7 +51,7 @@ notebook_code(nb.DATASET, _("ColorizationDataset: the L / ab normalization that 
 snap = shared_runner().snapshot()
 mine = snap.owner == owner and snap.result is not None and snap.result.checkpoint is not None
 last = Path(snap.result.checkpoint) if mine and snap.result and snap.result.checkpoint else None
-runs = [r for r in runs_folder().list() if r.export is not None or r.checkpoint is not None]
+runs = [r for r in runs_folder().list_runs() if r.export is not None or r.checkpoint is not None]
 options = (["last"] if last is not None and last.exists() else []) + (["run"] if runs else []) + ["upload"]
 if ss.get(SOURCE_KEY) not in options:
     ss.pop(SOURCE_KEY, None)
@@ -73,7 +73,7 @@ elif source == "run":
     names = [r.name for r in runs]
     if ss.get(RUN_KEY) not in names:
         ss[RUN_KEY] = names[0]
-    chosen = runs[names.index(st.selectbox(_("Run"), names, key=RUN_KEY))]
+    chosen = runs[names.index(str(st.selectbox(_("Run"), names, key=RUN_KEY)))]
     checkpoint = chosen.export or chosen.checkpoint
     name = checkpoint.name if checkpoint is not None else None
 else:
@@ -128,7 +128,7 @@ kind = st.radio(_("Photo"), ["sample", "upload"], key="colorize.photo_source", h
 photo: bytes | None = None
 photo_name = "photo"
 if kind == "sample":
-    photo_name = st.selectbox(_("Sample photo"), list(SAMPLE_FILES), key="colorize.sample")
+    photo_name = str(st.selectbox(_("Sample photo"), list(SAMPLE_FILES), key="colorize.sample"))
     resource = importlib.resources.files("skimage") / "data" / SAMPLE_FILES[photo_name]
     photo = resource.read_bytes() if resource.is_file() else None
 else:
