@@ -381,6 +381,7 @@ def test_stale_temporary_files_are_removed_at_the_next_start(run20: Path, tmp_pa
     assert sorted(p.name for p in run.iterdir()) == [
         "checkpoint.json",
         "checkpoint.safetensors",
+        "generator.safetensors",  # the generator-only export, written with every checkpoint
         "metrics.jsonl",
         "samples",
     ]

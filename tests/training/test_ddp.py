@@ -37,6 +37,7 @@ def test_two_processes_train_in_sync_and_only_rank_0_writes(tmp_path: Path) -> N
     assert sorted(p.name for p in run.iterdir()) == [
         "checkpoint.json",
         "checkpoint.safetensors",
+        "generator.safetensors",  # the generator-only export, written with every checkpoint
         "metrics.jsonl",
         "samples",
     ]
