@@ -82,9 +82,15 @@ def test_a_tiny_run_from_start_to_download_then_colorize(runner) -> None:
     assert any("training finished at step 4 of 4" in s for s in _texts(at, "success"))
     # The result offers both files, and so does the runs list for the chosen (newest) run.
     keys = _download_keys(at)
-    assert {"train.download.checkpoint", "train.download.export", "train.runs.checkpoint",
-            "train.runs.export"} <= keys
-    assert (snap.run_dir / "checkpoint.safetensors").exists() and (snap.run_dir / "generator.safetensors").exists()
+    assert {
+        "train.download.checkpoint",
+        "train.download.export",
+        "train.runs.checkpoint",
+        "train.runs.export",
+    } <= keys
+    assert (snap.run_dir / "checkpoint.safetensors").exists() and (
+        snap.run_dir / "generator.safetensors"
+    ).exists()
     assert len(at.get("image")) == 1  # the sample grid: L | generated | ground truth
     assert len(at.get("vega_lite_chart")) == 3  # losses, L1, D(real)/D(fake)
     assert [m.label for m in at.metric] == ["Images / s", "Memory (MiB)", "D(real)", "D(fake)"]
@@ -97,7 +103,9 @@ def test_a_tiny_run_from_start_to_download_then_colorize(runner) -> None:
     # The sidebar's 256x256 ngf-64 model is another architecture: refused with the keys, no crash.
     at.checkbox(key="colorize.sidebar").check().run()
     assert not at.exception
-    assert any("does not fit the chosen generator" in e and "mis-shaped keys" in e for e in _texts(at, "error"))
+    assert any(
+        "does not fit the chosen generator" in e and "mis-shaped keys" in e for e in _texts(at, "error")
+    )
 
 
 def _download_keys(at: AppTest) -> set[str]:
@@ -186,12 +194,21 @@ def test_an_abandoned_run_stops_itself(tmp_path: Path) -> None:
     g, d = g.replace(ngf=4, depth=5, input_size=32), d.replace(ndf=4, input_size=32)
     assert TrainingRunner().heartbeat_timeout_s <= 8  # the app's default: a closed tab stops within ~10 s
     runner = TrainingRunner(heartbeat_timeout_s=0.5)
-    config = RunChoices(models=(g, d), device_sized=False, steps=1_000_000, batch=2, device="cpu", sample_every=0,
-                        checkpoint_every=0)
+    config = RunChoices(
+        models=(g, d),
+        device_sized=False,
+        steps=1_000_000,
+        batch=2,
+        device="cpu",
+        sample_every=0,
+        checkpoint_every=0,
+    )
     folder = RunsFolder(tmp_path / "runs")
     run_dir = folder.create("closed-tab", owner="tab")
     assert runner.start("tab", prepare_run(replace(config, out=run_dir)), run_dir, label="tab")
-    assert not runner.start("other tab", prepare_run(replace(config, out=tmp_path / "other")))  # one run at a time
+    assert not runner.start(
+        "other tab", prepare_run(replace(config, out=tmp_path / "other"))
+    )  # one run at a time
     snap = runner.wait(60)
     assert snap.state == "finished" and snap.result.status == "stopped", snap.error
     assert (run_dir / "checkpoint.safetensors").exists() and snap.result.checkpoint_step == snap.step
@@ -218,11 +235,16 @@ def test_prepare_run_reads_uploads_and_lists_skipped_files(tmp_path: Path) -> No
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("b.png", png((0, 200, 0)))
         z.writestr("c.png", png((0, 0, 200)))
-    uploads = [("a.png", png((200, 0, 0))), ("photos.zip", archive.getvalue()), ("broken.jpg", b"not an image")]
+    uploads = [
+        ("a.png", png((200, 0, 0))),
+        ("photos.zip", archive.getvalue()),
+        ("broken.jpg", b"not an image"),
+    ]
     g, d = preset("notebook")
     g, d = g.replace(ngf=4, depth=5, input_size=32), d.replace(ndf=4, input_size=32)
-    choices = RunChoices(models=(g, d), device_sized=False, steps=1, device="cpu", uploads=tuple(uploads),
-                         out=tmp_path)
+    choices = RunChoices(
+        models=(g, d), device_sized=False, steps=1, device="cpu", uploads=tuple(uploads), out=tmp_path
+    )
     trainer, notes = prepare_run(choices)(lambda: False)
     assert len(trainer.train_set) + len(trainer.val_set) == 3
     assert trainer.train_set.images.shape[-1] == 36  # stored a little larger than 32, for random crops
@@ -281,9 +303,27 @@ def test_another_sessions_start_leaves_the_first_run_intact(runner, runs: Path) 
     assert not second.exception
     after = runner.snapshot()
     assert after.active and after.run_id == snap.run_id and after.owner == snap.owner
-    assert [r.name for r in RunsFolder(runs).list_runs()] == [snap.run_name]  # nothing created, nothing deleted
+    assert [r.name for r in RunsFolder(runs).list_runs()] == [
+        snap.run_name
+    ]  # nothing created, nothing deleted
     assert any(f"session {snap.label} has been training since" in w for w in _texts(second, "warning"))
     assert second.button(key="train.start_btn").disabled
     assert second.button(key="train.resume_btn").disabled  # the slot is busy (and that run is training)
     assert len(second.get("progress")) == 0  # the progress line is the owner's only
     _wait_for_steps(runner, after.step + 1)
+
+
+def test_uploads_over_the_total_cap_get_our_own_message(runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspector.data import images
+
+    monkeypatch.setattr(images, "DEFAULT_LIMITS", images.Limits(max_total_bytes=1024 * 1024))  # 1 MiB for 512
+    at = _open(TRAIN)
+    at.radio(key="train.source").set_value("upload").run()
+    at.file_uploader(key="train.files").set_value(
+        [("a.png", b"\0" * 600_000, "image/png"), ("b.zip", b"\0" * 600_000, "application/zip")]
+    ).run()
+    assert not at.exception
+    assert "These files are 1.1 MiB together; this app trains on up to 1 MiB of uploads." in _texts(
+        at, "error"
+    )
+    assert at.button(key="train.start_btn").disabled

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from inspector.data.images import DEFAULT_LIMITS
 from inspector.errors import UserError
 from inspector.training.checkpoint_size import max_checkpoint_bytes
 from inspector.training.config import MAX_SEED
@@ -86,11 +87,23 @@ with data_col:
     }
     source = st.radio(_("Images"), ["samples", "upload"], format_func=source_labels.get, key="train.source")
     if source == "upload":
+        total_cap = DEFAULT_LIMITS.max_total_bytes  # what image loading reads in all; the server takes more
         files = st.file_uploader(
-            _("Images, or zip files of images"), type=UPLOAD_TYPES, accept_multiple_files=True, key="train.files",
-            help=_("Corrupt, tiny, huge and duplicate files are skipped and listed; nothing is written to disk."),
-        )  # fmt: skip
-        uploads = [(f.name, f.getvalue()) for f in files or []]
+            _("Images, or zip files of images; up to {limit} MiB in all", limit=total_cap // MiB),
+            type=UPLOAD_TYPES,
+            accept_multiple_files=True,
+            key="train.files",
+            max_upload_size=total_cap // MiB,
+            help=_(
+                "Corrupt, tiny, huge and duplicate files are skipped and listed; nothing is written to disk."
+            ),
+        )
+        total = sum(f.size for f in files or [])
+        if total > total_cap:  # checked before any file is read: our sentence, not a traceback
+            st.error(_("These files are {size} MiB together; this app trains on up to {limit} MiB of uploads.",
+                       size=f"{total / MiB:.1f}", limit=total_cap // MiB))  # fmt: skip
+        else:
+            uploads = [(f.name, f.getvalue()) for f in files or []]
     st.caption(_("A fifth of the images are held out: the sample grids show those, never a training image."))
 
 with model_col:
