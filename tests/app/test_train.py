@@ -251,6 +251,7 @@ def test_prepare_run_reads_uploads_and_lists_skipped_files(tmp_path: Path) -> No
     assert len(notes) == 1 and notes[0].startswith("skipped broken.jpg")
 
 
+@pytest.mark.slow  # three tiny runs and four pages: about 10 s
 def test_the_runs_list_resumes_colorizes_with_and_deletes(runner, runs: Path) -> None:
     at = _open(TRAIN)
     _start(at, steps=2)
