@@ -18,7 +18,6 @@ problem carrying PyTorch's own message.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -27,20 +26,13 @@ import torch
 from torch import Tensor, nn
 
 from inspector.errors import UserError
+from inspector.shapes.engine import traced_run
 from inspector.shapes.input_sizes import InputSizes, valid_input_sizes
-from inspector.shapes.meta import cpu_copy, is_meta_limit, meta_copy, tensor_bytes
+from inspector.shapes.memory import real_run_bytes
+from inspector.shapes.meta import meta_copy
+from inspector.shapes.recorder import CombineCall, LeafCall, Source
 from inspector.shapes.text import describe_layer as describe  # one layer description for every view
-from inspector.shapes.trace import (
-    INPUT,
-    ConcatRecord,
-    Shape,
-    Source,
-    Trace,
-    check_shape,
-    fmt_shape,
-    run_traced,
-    top_level_blocks,
-)
+from inspector.shapes.trace import INPUT, ConcatRecord, Shape, Trace, check_shape, fmt_shape, top_level_blocks
 
 Value = int | tuple[int, ...] | None
 
@@ -97,7 +89,7 @@ class _Found:
 
 @dataclass
 class _Doctor:
-    """The ``Checker`` the tracer calls before each leaf and each combination."""
+    """The tracer's ``Observer``: called before each leaf and each combination."""
 
     model: nn.Module
     input_shape: Shape
@@ -117,8 +109,13 @@ class _Doctor:
         # child of the model; a layer of the model's only Sequential is named itself ("model.2").
         self.named_blocks = set(self.top) if not prefix else set()
 
-    def attach(self, concats: list[ConcatRecord]) -> None:
-        self.concats = concats
+    def before_leaf(self, call: LeafCall) -> tuple[Any, ...] | None:
+        self.concats = list(call.concats)
+        return self.check_layer(call.name, call.module, call.args, list(call.sources))
+
+    def before_combine(self, call: CombineCall) -> list[Tensor] | None:
+        self.concats = list(call.concats)
+        return self.check_combine(call.op, call.tensors, call.dim, list(call.sources), call.module)
 
     # --- naming ---
     def block_of(self, name: str) -> str:
@@ -651,45 +648,34 @@ def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
     wrong; then ``trace`` equals ``inspector.shapes.trace(model, input_shape)``.
     """
     shape = check_shape(input_shape)
-    device, fresh_copy = "meta", meta_copy
-    doctor, result, error, failed_in = _pass(fresh_copy(model), shape, "expect")
-    if error is not None and is_meta_limit(error):
-        # .item(), `if x.any():`, torch.ones(...) without a device: the meta device cannot run it
-        clone = cpu_copy(model, shape)
-        if clone is not None:
-            device, fresh_copy = "cpu", lambda m: cpu_copy(m, shape)
-            doctor, result, error, failed_in = _pass(clone, shape, "expect")
+    run = traced_run(model, shape, lambda copy: _Doctor(copy, shape, "expect"))
+    doctor = run.observer
+    assert doctor is not None
     if any(f.kind == "channels" and _is_norm(doctor.modules.get(f.module)) for f in doctor.found):
         # Which side of a norm mismatch is wrong shows downstream: keep the shorter explanation.
-        # Each pass needs its own copy: "mend" changes the copy's norms.
-        other = _pass(fresh_copy(model), shape, "mend")
-        if len(other[0].found) < len(doctor.found):
-            doctor, result, error, failed_in = other
-    if error is not None:
-        where = failed_in or "the model"
-        text = " ".join(str(error).split()) or type(error).__name__
+        # The second pass runs on its own copy ("mend" changes the copy's norms), on the same device.
+        other = traced_run(model, shape, lambda copy: _Doctor(copy, shape, "mend"), device=run.device)
+        assert other.observer is not None
+        if len(other.observer.found) < len(doctor.found):
+            run, doctor = other, other.observer
+    if run.error is not None:
+        where = run.failed_in or "the model"
+        text = " ".join(str(run.error).split()) or type(run.error).__name__
         doctor.add(
             where,
             "runtime",
             None,
             None,
-            f"{where} raised {type(error).__name__}: {text}",
+            f"{where} raised {type(run.error).__name__}: {text}",
             "the doctor has no rule for this error; the message is PyTorch's own (the pass stopped here)",
         )
     sizes = None
     if any(f.needs_sizes for f in doctor.found):
         sizes = valid_input_sizes(model, shape)
-    problems = doctor.problems(result, sizes)
-    return Diagnosis(ok=not problems, problems=problems, trace=result, input_shape=shape, sizes=sizes, device=device)
-
-
-def _pass(
-    copy: nn.Module, shape: Shape, norm_carry: str
-) -> tuple[_Doctor, Trace, BaseException | None, str | None]:
-    """One doctor's pass over ``copy`` (a meta or CPU copy of the user's model, changed by the pass)."""
-    doctor = _Doctor(copy, shape, norm_carry)
-    result, error, failed_in = run_traced(copy, shape, doctor)
-    return doctor, result, error, failed_in
+    problems = doctor.problems(run.trace, sizes)
+    return Diagnosis(
+        ok=not problems, problems=problems, trace=run.trace, input_shape=shape, sizes=sizes, device=run.device
+    )
 
 
 def _is_norm(m: nn.Module | None) -> bool:
@@ -697,20 +683,6 @@ def _is_norm(m: nn.Module | None) -> bool:
 
 
 MAX_RUN_BYTES = 1 << 30  # 1 GiB: a real CPU run for PyTorch's message; beyond it the meta answer stands
-
-
-def real_run_bytes(model: nn.Module, input_shape: Sequence[int]) -> int:
-    """Bytes a real CPU forward of ``model`` up to its first error would need (an upper bound).
-
-    Weights and buffers, the input, and every layer output the meta trace records (no_grad
-    frees most of them early, so the true peak is lower). Computed on a meta copy: no memory.
-    """
-    shape = check_shape(input_shape)
-    copy = meta_copy(model)
-    result, _, _ = run_traced(copy, shape)
-    activations = math.prod(shape) + sum(math.prod(r.output_shape) for r in result.layers if r.output_shape)
-    activations += sum(math.prod(c.output_shape) for c in result.concats)
-    return tensor_bytes(copy) + 4 * activations
 
 
 def pytorch_error(

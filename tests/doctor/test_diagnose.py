@@ -257,8 +257,8 @@ def test_a_tiny_input_is_one_size_problem_not_a_cascade() -> None:
 
 
 def test_pytorch_error_refuses_a_run_too_big_for_memory() -> None:
-    from inspector.doctor.diagnose import real_run_bytes
     from inspector.errors import UserError
+    from inspector.shapes.memory import real_run_bytes
 
     model = build_discriminator(preset("notebook-as-written")[1])
     need = real_run_bytes(model, (1, 3, 256, 256))
