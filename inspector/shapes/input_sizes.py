@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from inspector.shapes.engine import run_traced
 from inspector.shapes.meta import meta_copy
-from inspector.shapes.trace import run_traced
 from models import DiscriminatorConfig, GeneratorConfig, PatchDiscriminator, UNetGenerator
 from models.config import MAX_INPUT_SIZE
 

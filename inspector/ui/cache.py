@@ -19,7 +19,7 @@ from inspector.conv.receptive_field import ReceptiveField, receptive_field, samp
 from inspector.conv.render import gif_bytes, png_bytes, render_frame
 from inspector.data.image_set import SAMPLE_FILES, sample_images
 from inspector.data.images import load_square
-from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error, real_run_bytes
+from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error
 from inspector.errors import UserError
 from inspector.init_study.weights import (
     ActivationStats,
@@ -29,6 +29,7 @@ from inspector.init_study.weights import (
     probe_shape,
 )
 from inspector.shapes.edit_layers import with_channels
+from inspector.shapes.memory import real_run_bytes
 from inspector.shapes.summary import BlockParams, Summary, block_params, summary
 from models import DiscriminatorConfig, GeneratorConfig, NetworkConfig, Plan, build
 
