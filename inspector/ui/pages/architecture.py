@@ -90,7 +90,7 @@ def _network(cfg: GeneratorConfig | DiscriminatorConfig) -> int | None:
             "**torchinfo summary** (input {input} -> output {output}, {gmacs} G mult-adds)",
             input=fmt_shape(s.input_shape),
             output=fmt_shape(s.output_shape),
-            gmacs=f"{s.total_mult_adds / 1e9:.2f}",
+            gmacs=format(s.total_mult_adds / 1e9, ".2f"),
         )
     )
     st.dataframe(
@@ -136,10 +136,10 @@ with gen_tab:
             _(
                 "{share} of the parameters sit in the widest convs, near the middle: the largest, from {c_in} to "
                 "{c_out} channels with a 4x4 kernel, alone has {c_params}.",
-                share=f"{share:.0%}",
+                share=format(share, ".0%"),
                 c_in=c_in,
                 c_out=c_out,
-                c_params=f"{c_params:,}",
+                c_params=format(c_params, ","),
             ),
         ]
     )

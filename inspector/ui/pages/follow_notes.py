@@ -20,7 +20,7 @@ intro(
 
 lang = current_language()
 for number, section in enumerate(SECTIONS, 1):
-    st.subheader(_("{number}. {title}", number=number, title=_(section.title)))
+    st.subheader(f"{number}. {_(section.title)}")  # a numbered heading: no words to translate
     code, text = st.columns([3, 2])
     code.code(section.code, language="python")
     with text:

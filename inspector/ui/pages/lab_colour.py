@@ -20,6 +20,7 @@ from inspector.ui.notebook_code import DATASET
 SIZE = LAB_SIZE  # the notebook's training size
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "ppm", "pgm"]
 # The radio's values stay English (links and tests set them); the labels are translated.
+LIGHTNESS = format(SHOW_LIGHTNESS, ".0f")  # the L at which a and b are shown alone
 SOURCES = {"Sample photo": N_("Sample photo"), "Upload": N_("Upload")}
 
 intro(
@@ -67,12 +68,8 @@ st.subheader(_("The photo and its three Lab channels"))
 columns = st.columns(4)
 columns[0].image(view.rgb, caption=_("RGB, resized and centre-cropped to {size}x{size}", size=SIZE))
 columns[1].image(view.lightness, caption=_("L: lightness, the generator's only input"))
-columns[2].image(
-    view.a_only, caption=_("a alone (at L = {lightness}): green to red", lightness=f"{SHOW_LIGHTNESS:.0f}")
-)
-columns[3].image(
-    view.b_only, caption=_("b alone (at L = {lightness}): blue to yellow", lightness=f"{SHOW_LIGHTNESS:.0f}")
-)
+columns[2].image(view.a_only, caption=_("a alone (at L = {lightness}): green to red", lightness=LIGHTNESS))
+columns[3].image(view.b_only, caption=_("b alone (at L = {lightness}): blue to yellow", lightness=LIGHTNESS))
 
 st.subheader(_("Ranges: what this photo uses, and what is possible"))
 MIN_HERE, MAX_HERE, MIN_POSSIBLE, MAX_POSSIBLE = (
@@ -120,7 +117,7 @@ with right:
         stack=False,
     )
     st.caption(
-        _("{share} of the pixels have |a| and |b| below 5: almost grey.", share=f"{view.near_grey:.0%}")
+        _("{share} of the pixels have |a| and |b| below 5: almost grey.", share=format(view.near_grey, ".0%"))
     )
 
 notice(

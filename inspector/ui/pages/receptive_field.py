@@ -63,7 +63,7 @@ with right:
             "they do not tile the image.",
             overlap=overlap,
             size=rf.size,
-            share=f"{overlap / rf.size:.0%}",
+            share=format(overlap / rf.size, ".0%"),
         )
     )
 with left:
