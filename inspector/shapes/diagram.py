@@ -49,7 +49,7 @@ MESSAGES = (INPUT_WORD, OUTPUT_WORD, BOTTLENECK, SIZES_DIFFER, EXPECTED_GOT)
 Translator = Callable[..., str]
 
 
-def _english(message: str, **values: object) -> str:
+def _english(message: str, /, **values: object) -> str:
     return gettext("en", message, **values)
 
 

@@ -38,7 +38,7 @@ def current_language() -> str:
     return normalize_language(browser)
 
 
-def _(message: str, **values: object) -> str:
+def _(message: str, /, **values: object) -> str:
     """``message`` in the session's language, placeholders filled with ``values``."""
     return gettext(current_language(), message, **values)
 

@@ -81,3 +81,21 @@ def test_upload_good_and_bad(at: AppTest) -> None:
         assert len(at.error) == 1 and name in at.error[0].value, name
         assert any(r in at.error[0].value for r in reason.split("|")), at.error[0].value
         assert not at.dataframe  # the page stopped: no table for a bad file
+
+
+def test_the_page_in_korean() -> None:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["lang"] = "ko"
+    app.switch_page(PAGE)
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Lab 색 공간"
+    assert "텐서" in app.dataframe[0].value.columns
+    assert list(app.dataframe[0].value["모양"]) == ["(1, 1, 256, 256)"] * 4 + ["(1, 2, 256, 256)"]
+    # AppTest picks an option by its label; the page still receives the English value "Upload".
+    app.radio(key="lab.source").set_value("업로드").run()
+    assert not app.exception and "사진을 올려" in app.info[0].value
+    app.file_uploader(key="lab.upload").set_value(("fake.png", b"this is not a picture", "image/png")).run()
+    assert not app.exception
+    assert len(app.error) == 1 and app.error[0].value.startswith("이 파일은 쓸 수 없습니다.")
+    assert "fake.png" in app.error[0].value
