@@ -176,8 +176,8 @@ def english_sentences(text: str, min_words: int = 4) -> list[str]:
 
 
 def test_english_sentences_are_found_and_korean_with_terms_is_not() -> None:
-    assert english_sentences("The generator reads L and predicts ab.") == [
-        "The generator reads L and predicts ab."
+    assert english_sentences("생성기: The generator predicts the colour channels.") == [
+        "The generator predicts the colour channels."
     ]
     assert (
         english_sentences(
