@@ -89,7 +89,9 @@ def export_for_slides(generator: Trace) -> None:
             direction=direction, collapse=collapse, norm_act=norm_act, fontname=graphviz_font(lang)
         )
         source = diagram_dot(trace, problems, style=style, tr=translator(lang))
-        st.graphviz_chart(source, width="stretch")
+        # The page above already draws the U: the slide is drawn here only when asked for.
+        if st.toggle(_("Show the slide here"), key="slides.preview"):
+            st.graphviz_chart(source, width="stretch")
         columns = st.columns(len(FORMATS) + 1)
         for column, fmt in zip(columns, FORMATS):
             try:
