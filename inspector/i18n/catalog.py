@@ -70,9 +70,9 @@ def _table(lang: str) -> dict[str, str]:
     # msgid -> msgstr for singular, translated, non-fuzzy entries: a fuzzy guess is never shown.
     table: dict[str, str] = {}
     for message in load_catalog(lang):
-        singular = isinstance(message.id, str) and isinstance(message.string, str)
-        if singular and message.id and message.string and not message.fuzzy:
-            table[message.id] = message.string
+        key, text = message.id, message.string
+        if isinstance(key, str) and isinstance(text, str) and key and text and not message.fuzzy:
+            table[key] = text
     return table
 
 

@@ -86,18 +86,22 @@ def _main_op(
         if show_all or weighted:
             parts.append(_layer_text(rec))
     # A block that goes down and back up inside (the notebook's `middle`) shows its bottleneck.
-    deepest = min((r.output_shape for r in inner if _spatial(r.output_shape)), key=_spatial, default=None)
+    sized = [(side, r.output_shape) for r in inner if r.output_shape and (side := _spatial(r.output_shape))]
+    deepest_side, deepest = min(sized, key=lambda pair: pair[0], default=(None, None))
     if (
         deepest is not None
+        and deepest_side is not None
         and _direction(block) == "same"
-        and _spatial(deepest) < (_spatial(block.output_shape) or 0)
+        and deepest_side < (_spatial(block.output_shape) or 0)
     ):
         parts.append(tr(BOTTLENECK, shape=fmt_chw(deepest)))
     return "\n".join(parts) if parts else block.kind
 
 
 def _bad(problems: Iterable[Problem], tr: Translator) -> tuple[set[str], set[int], dict[str, str]]:
-    blocks, concats, notes = set(), set(), {}
+    blocks: set[str] = set()
+    concats: set[int] = set()
+    notes: dict[str, str] = {}
     for p in problems:
         if p.concat is not None:
             concats.add(p.concat)
