@@ -241,3 +241,20 @@ def test_every_page_opens_in_both_languages(server: str, browser: object, lang: 
     assert not errors, f"uncaught errors in the page: {errors}"
     if untranslated:
         pytest.xfail(f"pages not yet translated (NOT_YET_TRANSLATED): {untranslated}")
+
+
+def test_a_follow_the_notes_link_opens_the_doctor_on_the_typo(server: str, browser: object) -> None:
+    """The real navigation: st.page_link carries the query parameters, the sidebar applies them once."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(f"{server}/?lang=ko", wait_until="domcontentloaded")
+    _wait_until_idle(page)
+    page.get_by_text("모양 오류 진단에서 오타 열기").click()
+    page.wait_for_url(re.compile(r"mismatch_doctor"), timeout=PAGE_TIMEOUT_S * 1000)
+    _wait_until_idle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "copy-paste from the first conv" in main  # the story of the doctor's "as written" example
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "노트북 그대로입니다" in sidebar and "한국어" in sidebar  # the preset's description, in Korean
+    assert "preset=" not in page.url and "lang=ko" in page.url  # applied once; the language stays
+    page.close()
