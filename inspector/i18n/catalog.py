@@ -84,7 +84,7 @@ def normalize_language(code: str | None) -> str:
     return base if base in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def gettext(lang: str, message: str, **values: object) -> str:
+def gettext(lang: str, message: str, /, **values: object) -> str:
     """``message`` in ``lang`` (English when no translation exists), with ``{name}`` placeholders filled."""
     text = message if lang == DEFAULT_LANGUAGE else _table(lang).get(message, message)
     return text.format(**values) if values else text
