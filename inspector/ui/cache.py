@@ -259,7 +259,9 @@ def photo_lab(rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @st.cache_resource(max_entries=8, show_spinner="Running the photo through every block...")
-def inside_features(model_key: tuple[object, ...], _model: nn.Module, photo_key: str, _rgb: np.ndarray) -> FeatureMaps:
+def inside_features(
+    model_key: tuple[object, ...], _model: nn.Module, photo_key: str, _rgb: np.ndarray
+) -> FeatureMaps:
     """Every block's output and every cat's result for one photo (eval mode)."""
     L, _ = photo_lab(_rgb)
     return feature_maps(_model, L)
@@ -267,7 +269,12 @@ def inside_features(model_key: tuple[object, ...], _model: nn.Module, photo_key:
 
 @st.cache_data(max_entries=16, show_spinner="Drawing the feature maps...")
 def inside_feature_grid(
-    model_key: tuple[object, ...], _model: nn.Module, photo_key: str, _rgb: np.ndarray, names: tuple[str, ...], n: int
+    model_key: tuple[object, ...],
+    _model: nn.Module,
+    photo_key: str,
+    _rgb: np.ndarray,
+    names: tuple[str, ...],
+    n: int,
 ) -> bytes:
     """The PNG of the ``n`` strongest channels of the maps ``names``, one row each."""
     maps = inside_features(model_key, _model, photo_key, _rgb)
@@ -284,7 +291,11 @@ def inside_ablation(
 
 @st.cache_resource(max_entries=8, show_spinner="Asking the discriminator, patch by patch...")
 def inside_verdicts(
-    model_key: tuple[object, ...], _generator: nn.Module, _discriminator: nn.Module, photo_key: str, _rgb: np.ndarray
+    model_key: tuple[object, ...],
+    _generator: nn.Module,
+    _discriminator: nn.Module,
+    photo_key: str,
+    _rgb: np.ndarray,
 ) -> tuple[PatchVerdict, PatchVerdict, np.ndarray]:
     """(verdict on the real photo, verdict on G's colorization, that colorization (S, S, 3) uint8)."""
     L, ab = photo_lab(_rgb)
@@ -302,10 +313,17 @@ def inside_dropout(
 
 
 @st.cache_resource(max_entries=8, show_spinner="Normalizing with batch and running statistics...")
-def inside_batchnorm(model_key: tuple[object, ...], _model: nn.Module, size: int, batch: int) -> BatchNormLens:
-    """BatchNorm on a batch of ``batch`` sample photos (train statistics) vs its running statistics."""
-    L, _ = lab_batch(sample_images(size).images[:batch])
-    return batchnorm_lens(_model, L)
+def inside_batchnorm(
+    model_key: tuple[object, ...], _model: nn.Module, size: int, batch: int
+) -> BatchNormLens:
+    """BatchNorm on a batch of ``batch`` sample photos (train statistics) vs its running statistics.
+
+    A discriminator (3 input channels) gets the real pairs cat(L, ab); a generator gets L.
+    """
+    L, ab = lab_batch(sample_images(size).images[:batch])
+    first = next(m for m in _model.modules() if isinstance(m, nn.Conv2d | nn.ConvTranspose2d))
+    x = torch.cat((L, ab), dim=1) if first.in_channels == 3 else L
+    return batchnorm_lens(_model, x)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -131,7 +131,9 @@ def photo_picker(prefix: str, size: int) -> tuple[str, np.ndarray]:
         name = st.selectbox(_("Sample photo"), list(SAMPLE_FILES), key=f"{prefix}.sample")
         key, data, file_name = f"sample:{name}", None, str(name)
     else:
-        up = st.file_uploader(_("A photo"), type=PHOTO_TYPES, key=f"{prefix}.upload", max_upload_size=MAX_PHOTO_MB)
+        up = st.file_uploader(
+            _("A photo"), type=PHOTO_TYPES, key=f"{prefix}.upload", max_upload_size=MAX_PHOTO_MB
+        )
         if up is None:
             st.info(_("Choose or upload a photo."))
             st.stop()

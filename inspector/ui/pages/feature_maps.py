@@ -54,7 +54,11 @@ run_key = (nets.key, photo_key)
 asked = ss.get("fm.ran", set())
 if run_key not in asked and sum(p.numel() for p in nets.generator.parameters()) > AUTO_RUN_PARAMS:
     if not st.button(_("Run the photo through the generator"), type="primary", key="fm.run"):
-        st.info(_("One forward pass of this generator on the CPU: a few seconds for the notebook's 256 x 256 model."))
+        st.info(
+            _(
+                "One forward pass of this generator on the CPU: a few seconds for the notebook's 256 x 256 model."
+            )
+        )
         notebook_code(nb.GENERATOR[nb.GENERATOR.index("    def forward") :], "Pix2Pix_Generator.forward")
         st.stop()
     ss["fm.ran"] = asked | {run_key}
@@ -128,11 +132,18 @@ else:
     ablation = inside_ablation(nets.key, nets.generator, photo_key, rgb, skip)
     a, b, c = st.columns(3)
     a.image(ablation.intact, caption=_("Intact"), width="stretch")
-    b.image(ablation.ablated, caption=_("Without {skip}", skip=_("every skip") if skip == ALL else skip), width="stretch")
+    b.image(
+        ablation.ablated,
+        caption=_("Without {skip}", skip=_("every skip") if skip == ALL else skip),
+        width="stretch",
+    )
     c.image(
         heatmap(ablation.difference),
-        caption=_("|delta ab| (max {top:.1f}, mean {mean:.2f} Lab units)", top=float(ablation.difference.max()),
-                  mean=ablation.mean_difference),
+        caption=_(
+            "|delta ab| (max {top:.1f}, mean {mean:.2f} Lab units)",
+            top=float(ablation.difference.max()),
+            mean=ablation.mean_difference,
+        ),
         width="stretch",
     )
 
@@ -142,7 +153,9 @@ if nets.discriminator is None or nets.d_cfg is None:
     st.info(_("This checkpoint holds no discriminator."))
 else:
     try:
-        real_v, fake_v, fake_rgb = inside_verdicts(nets.key, nets.generator, nets.discriminator, photo_key, rgb)
+        real_v, fake_v, fake_rgb = inside_verdicts(
+            nets.key, nets.generator, nets.discriminator, photo_key, rgb
+        )
     except UserError as exc:
         st.error(_("The discriminator cannot judge this photo: {reason}", reason=str(exc)))
     else:
@@ -170,7 +183,9 @@ else:
 
 notice(
     [
-        _("The encoder's first maps look like edge and texture detectors; deeper maps are smaller and coarser."),
+        _(
+            "The encoder's first maps look like edge and texture detectors; deeper maps are smaller and coarser."
+        ),
         _(
             "A skip hands the decoder the encoder's map of the same size: zeroing a shallow skip loses fine detail "
             "at edges, zeroing a deep one changes the layout of colour."
