@@ -14,6 +14,7 @@ from inspector.training.trainer import TrainConfig, check_trainable
 from inspector.ui import notebook_code as nb
 from inspector.ui.background import RunSnapshot, prepare_run
 from inspector.ui.common import current_configs, intro, notebook_code, notice
+from inspector.ui.gan_game import gan_game_section
 from inspector.ui.training import session_owner, shared_runner
 
 RUN_PREFIX = "pix2pix-app-"
@@ -225,3 +226,5 @@ notice(
     ]
 )
 notebook_code(nb.DATASET + "\n" + nb.DATALOADER, "ColorizationDataset and DataLoader (what this page replaces)")
+
+gan_game_section()
