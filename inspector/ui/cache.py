@@ -8,6 +8,7 @@ the same settings computes nothing and a new setting costs milliseconds.
 
 from __future__ import annotations
 
+import copy
 import importlib.resources
 import io
 from typing import Literal
@@ -27,11 +28,12 @@ from inspector.data.images import load_square
 from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error, real_run_bytes
 from inspector.errors import UserError
 from inspector.init_study.weights import (
+    AS_BUILT,
     ActivationStats,
     WeightStats,
-    activation_comparison,
-    init_comparison,
+    activation_stats,
     probe_shape,
+    weight_stats,
 )
 from inspector.inside.features import FeatureMaps, feature_maps
 from inspector.inside.lens import (
@@ -126,11 +128,29 @@ def pytorch_message(
 # --- weight init ---------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, show_spinner="Copying the model, initializing it and counting its weights...")
+# Each piece is cached on what it depends on, never more: the weights as built on the config alone
+# (one pass over the 54M weights of the notebook's generator for every scheme, gain and seed);
+# an init's weights and each init's activation pass on (config, scheme, gain, seed), so a changed
+# widget recomputes only the one piece it changes.
+
+
+@st.cache_data(max_entries=8, show_spinner="Counting the weights as built...")
+def as_built_weight_stats(cfg: NetworkConfig) -> WeightStats:
+    """Weight statistics of the model as built (PyTorch's default init)."""
+    return weight_stats(real_model(cfg), "default")
+
+
+@st.cache_data(max_entries=16, show_spinner="Initializing a copy and counting its weights...")
+def init_scheme_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> WeightStats:
+    """Weight statistics after ``init_weights(copy, scheme, gain, seed)`` (the shared model is not touched)."""
+    # what init_comparison does for one scheme, without its as-built pass (cached above)
+    work = init_weights(copy.deepcopy(real_model(cfg)), scheme, gain=gain, seed=seed)
+    return weight_stats(work, scheme, gain)
+
+
 def init_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> dict[str, WeightStats]:
-    """Weight statistics as built and after ``init_weights(scheme)``."""
-    # real_model is shared: init_comparison works on a copy and never touches it.
-    return init_comparison(real_model(cfg), (scheme,), gain=gain, seed=seed)
+    """Weight statistics as built and after ``init_weights(scheme)``, each cached on its own."""
+    return {AS_BUILT: as_built_weight_stats(cfg), scheme: init_scheme_weight_stats(cfg, scheme, gain, seed)}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -142,19 +162,32 @@ def probe_bytes(cfg: NetworkConfig, probe: tuple[int, ...]) -> int:
         return 0
 
 
-@st.cache_data(max_entries=8, show_spinner="Pushing a small batch through the network under each init...")
+ACTIVATION_SCHEMES = ("normal", "xavier", "kaiming")
+
+
+@st.cache_data(max_entries=32, show_spinner="Pushing a small batch through the network...")
+def init_activation(
+    cfg: NetworkConfig, mode: Literal["eval", "train"], scheme: str, gain: float, seed: int
+) -> ActivationStats:
+    """Each layer's output std for a (1, C, S, S) N(0, 1) probe, as built (``scheme`` AS_BUILT:
+    call it with gain 0 so that every gain shares it) or after one scheme."""
+    model, probe = real_model(cfg), probe_shape(cfg, batch=1)
+    if scheme == AS_BUILT:
+        return activation_stats(model, probe, mode, seed)
+    # what activation_comparison does for one scheme, without its as-built pass (cached on its own)
+    work = init_weights(copy.deepcopy(model).cpu(), scheme, gain=gain, seed=seed)
+    stats = activation_stats(work, probe, mode, seed, _copy=False)
+    return ActivationStats(scheme, stats.mode, stats.input_shape, stats.rows)
+
+
 def init_activations(
     cfg: NetworkConfig, mode: Literal["eval", "train"], gain: float, seed: int
 ) -> dict[str, ActivationStats]:
-    """Each layer's output std at init for a (1, C, S, S) N(0, 1) probe, under each scheme."""
-    return activation_comparison(
-        real_model(cfg),
-        probe_shape(cfg, batch=1),
-        ("normal", "xavier", "kaiming"),
-        mode=mode,
-        gain=gain,
-        seed=seed,
-    )
+    """Each layer's output std at init for a (1, C, S, S) N(0, 1) probe, as built and under each scheme."""
+    out = {AS_BUILT: init_activation(cfg, mode, AS_BUILT, 0.0, seed)}
+    for scheme in ACTIVATION_SCHEMES:
+        out[scheme] = init_activation(cfg, mode, scheme, gain, seed)
+    return out
 
 
 # --- conv vs conv-transpose ----------------------------------------------------------------------
