@@ -60,6 +60,10 @@ def _play(game: GanGame, move: Move, n: int) -> None:
         st.session_state["gan.error"] = str(exc)
 
 
+def _start_over() -> None:
+    st.session_state.pop(STATE_KEY, None)
+
+
 @st.fragment
 def _board() -> None:
     ss = st.session_state
@@ -73,7 +77,7 @@ def _board() -> None:
     )
     lambda_l1 = c2.number_input(_("lambda (weight of L1)"), 0.0, 1000.0, 100.0, 10.0, key="gan.lambda")
     wanted = (current_configs(), float(lr), float(lambda_l1))
-    if ss.get("gan.settings") != wanted or STATE_KEY not in ss:
+    if ss.get("gan.settings") != wanted or STATE_KEY not in ss:  # new settings or Start over: a new game
         try:
             ss[STATE_KEY] = _new_game(float(lr), float(lambda_l1))
         except UserError as exc:
@@ -86,9 +90,7 @@ def _board() -> None:
     b[1].button(_("One G step"), key="gan.g1", on_click=_play, args=(game, "G", 1))
     b[2].button(_("5 D steps"), key="gan.d5", on_click=_play, args=(game, "D", 5))
     b[3].button(_("5 G steps"), key="gan.g5", on_click=_play, args=(game, "G", 5))
-    if b[4].button(_("Start over"), key="gan.reset"):
-        ss.pop(STATE_KEY, None)
-        st.rerun(scope="fragment")
+    b[4].button(_("Start over"), key="gan.reset", on_click=_start_over)
     if error := ss.pop("gan.error", None):
         st.error(_("This pair cannot play: {reason}", reason=error))
         return

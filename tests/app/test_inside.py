@@ -113,7 +113,7 @@ def test_dropout_batchnorm_page() -> None:
     assert "self.decoder_6 = nn.Sequential(" in at.code[0].value and "nn.Dropout(0.5)" in at.code[0].value
     assert len(at.get("image")) == 4 + 1 + 1 + 2  # 4 runs, eval, spread; D's logits in both modes
     table = at.dataframe[0].value
-    assert list(table["layer"])[0].startswith("model.")
+    assert table["layer"].iloc[0].startswith("model.")
     metrics = [m.value for m in at.metric]
     assert float(metrics[0]) < 1e-5 and float(metrics[1]) > 0.01  # BN at batch 1 == InstanceNorm; batch 2 not
     at.slider(key="db.runs").set_value(2).run()

@@ -67,6 +67,7 @@ def test_the_g_move_losses_are_torchs_and_split_into_gan_and_l1() -> None:
     )
 
 
+@pytest.mark.slow  # 40 moves
 def test_d_wins_outright_with_a_large_learning_rate_and_the_alarm_says_so() -> None:
     game = _game(lr=2e-2)
     assert not game.d_won
