@@ -60,7 +60,7 @@ def _widget(at: AppTest) -> tuple[str, Any, Any] | None:
             value, step = w.value, w.step or 1
             if isinstance(value, tuple):  # a range slider
                 continue
-            top = w.max if kind == "slider" else w.max_value
+            top = w.max
             return key, value, value + step if top is None or value + step <= top else value - step
     return None
 

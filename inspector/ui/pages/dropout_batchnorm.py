@@ -171,7 +171,6 @@ notice(
             "In eval mode BatchNorm uses the running averages collected in training; an untrained model has none yet."
         ),
         _("Call model.eval() before judging a model, and model.train() before training it again."),
-    ],
-    title=_("What to notice"),
+    ]
 )
 notebook_code(nb.GENERATOR, "Pix2Pix_Generator")

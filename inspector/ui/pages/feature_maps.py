@@ -194,7 +194,6 @@ notice(
             "The discriminator's one output channel is a map: one real-or-fake judgment per patch, not one per "
             "image. Untrained, every patch sits near 0.5."
         ),
-    ],
-    title=_("What to notice"),
+    ]
 )
 notebook_code(nb.GENERATOR[nb.GENERATOR.index("    def forward") :], "Pix2Pix_Generator.forward")
