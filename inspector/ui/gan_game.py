@@ -135,7 +135,7 @@ def _board() -> None:
         st.bar_chart(split, horizontal=True, height=120)
         st.caption(
             _(
-                "GAN {gan:.3f} + {lam:g} x L1 {l1:.4f} = {total:.2f}",
+                "G loss = GAN {gan:.3f} + {lam:g} x L1 {l1:.4f} = {total:.2f}",
                 gan=last.g_gan,
                 lam=last.lambda_l1,
                 l1=last.g_l1,

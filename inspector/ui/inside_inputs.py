@@ -18,7 +18,7 @@ from torch import nn
 from inspector.data.image_set import SAMPLE_FILES
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
-from inspector.ui.cache import checkpoint_models, inside_photo, untrained_model
+from inspector.ui.cache import checkpoint_models, inside_photo, meta_model, untrained_model
 from inspector.ui.common import current_configs
 from inspector.ui.i18n import _
 from inspector.ui.training import session_owner, shared_runner
@@ -37,25 +37,45 @@ SOURCES = {
 
 @dataclass(frozen=True, eq=False)
 class Networks:
-    """The generator (and discriminator, when there is one) a page looks inside, with its cache key."""
+    """The generator (and discriminator, when there is one) a page looks inside, with its cache key.
+
+    Untrained networks are built on first use (``generator``): the notebook's 54M-parameter
+    generator takes a second or two to build and initialize, and a page that waits for a button
+    should not pay that before the click.
+    """
 
     key: tuple[object, ...]  # ("untrained", cfg) or ("checkpoint", path and mtime / SHA-256)
-    generator: nn.Module
-    discriminator: nn.Module | None
     g_cfg: GeneratorConfig
     d_cfg: DiscriminatorConfig | None
     trained: bool
     step: int = 0
+    loaded: tuple[nn.Module, nn.Module | None] | None = None  # a checkpoint's networks, else None
 
     @property
     def size(self) -> int:
         return self.g_cfg.input_size
 
+    @property
+    def generator(self) -> nn.Module:
+        return self.loaded[0] if self.loaded is not None else untrained_model(self.g_cfg)
+
+    @property
+    def discriminator(self) -> nn.Module | None:
+        if self.loaded is not None:
+            return self.loaded[1]
+        return untrained_model(self.d_cfg) if self.d_cfg is not None else None
+
+    @property
+    def parameters(self) -> int:
+        """The generator's parameter count (from the meta copy: nothing is built for it)."""
+        if self.loaded is not None:
+            return sum(p.numel() for p in self.loaded[0].parameters())
+        return sum(p.numel() for p in meta_model(self.g_cfg).parameters())
+
 
 def untrained(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig | None) -> Networks:
-    """Both networks as the notebook's training starts them (N(0, 0.02), seed 0)."""
-    d = untrained_model(d_cfg) if d_cfg is not None else None
-    return Networks(("untrained", g_cfg, d_cfg), untrained_model(g_cfg), d, g_cfg, d_cfg, trained=False)
+    """Both networks as the notebook's training starts them (N(0, 0.02), seed 0), built on first use."""
+    return Networks(("untrained", g_cfg, d_cfg), g_cfg, d_cfg, trained=False)
 
 
 def _last_run() -> Path | None:
@@ -103,7 +123,9 @@ def networks_picker(prefix: str) -> Networks:
         st.stop()
     g_cfg = _config_of(generator)
     d_cfg = _d_config_of(discriminator)
-    return Networks(("checkpoint", key), generator, discriminator, g_cfg, d_cfg, trained=True, step=step)
+    return Networks(
+        ("checkpoint", key), g_cfg, d_cfg, trained=True, step=step, loaded=(generator, discriminator)
+    )
 
 
 def _config_of(generator: nn.Module) -> GeneratorConfig:

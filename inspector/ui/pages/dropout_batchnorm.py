@@ -73,7 +73,7 @@ with code_col:
     st.markdown(_("The notebook's Dropout cell (decoder_6):"))
     st.code(_dropout_cell(), language="python")
 with view_col:
-    heavy = sum(p.numel() for p in nets.generator.parameters()) > AUTO_RUN_PARAMS
+    heavy = nets.parameters > AUTO_RUN_PARAMS
     run_key = (nets.key, photo_key, runs)
     if heavy and run_key not in ss.get("db.ran", set()):
         if st.button(_("Colorize it {n} times with Dropout on", n=runs), type="primary", key="db.run"):

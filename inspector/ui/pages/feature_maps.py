@@ -52,7 +52,7 @@ if nets.trained:
 AUTO_RUN_PARAMS = 5_000_000  # a smaller generator answers in well under a second: no button
 run_key = (nets.key, photo_key)
 asked = ss.get("fm.ran", set())
-if run_key not in asked and sum(p.numel() for p in nets.generator.parameters()) > AUTO_RUN_PARAMS:
+if run_key not in asked and nets.parameters > AUTO_RUN_PARAMS:
     if not st.button(_("Run the photo through the generator"), type="primary", key="fm.run"):
         st.info(
             _(
