@@ -15,7 +15,7 @@ from inspector.ui.i18n import _
 from inspector.ui.inside_inputs import networks_picker, photo_picker
 
 AUTO_RUN_PARAMS = 5_000_000  # below this, n forwards take well under a second: no button
-BN_BATCH = 4  # sample photos in the batch whose statistics BatchNorm uses in train mode
+BN_BATCH = 2  # sample photos whose batch statistics BatchNorm uses in train mode: a batch, and cheap
 
 
 def _dropout_cell() -> str:
