@@ -18,6 +18,8 @@ PAGES = [
     st.Page("inspector/ui/pages/conv_vs_transpose.py", title=_("Conv vs ConvTranspose"), icon=":material/grid_on:"),
     st.Page("inspector/ui/pages/receptive_field.py", title=_("Receptive field"), icon=":material/center_focus_strong:"),
     st.Page("inspector/ui/pages/lab_colour.py", title=_("Lab colour"), icon=":material/palette:"),
+    st.Page("inspector/ui/pages/feature_maps.py", title=_("Feature maps"), icon=":material/layers:"),
+    st.Page("inspector/ui/pages/dropout_batchnorm.py", title=_("Dropout & BatchNorm"), icon=":material/shuffle:"),
     st.Page("inspector/ui/pages/train.py", title=_("Train"), icon=":material/model_training:"),
     st.Page("inspector/ui/pages/colorize.py", title=_("Colorize"), icon=":material/brush:"),
 ]

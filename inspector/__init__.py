@@ -92,6 +92,9 @@ _EXPORTS: dict[str, str] = {
     "batchnorm_lens": "inspector.inside.lens",
     "batchnorm_vs_instancenorm": "inspector.inside.lens",
     "dropout_lens": "inspector.inside.lens",
+    "GanGame": "inspector.inside.gan_game",
+    "MoveRecord": "inspector.inside.gan_game",
+    "tiny_configs": "inspector.inside.gan_game",
     # training
     "Sample": "inspector.training.reports",
     "StepMetrics": "inspector.training.reports",
@@ -153,6 +156,7 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
         weight_stats,
     )
     from inspector.inside.features import FeatureMap, FeatureMaps, feature_maps
+    from inspector.inside.gan_game import GanGame, MoveRecord, tiny_configs
     from inspector.inside.lens import (
         BatchNormLens,
         DropoutLens,

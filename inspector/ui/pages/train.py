@@ -16,6 +16,7 @@ from inspector.training.plan import RunChoices, default_config, plan_config, pla
 from inspector.ui import notebook_code as nb
 from inspector.ui.background import RunSnapshot, prepare_run
 from inspector.ui.common import current_configs, intro, notebook_code, notice
+from inspector.ui.gan_game import gan_game_section
 from inspector.ui.training import session_owner, shared_runner
 
 RUN_PREFIX = "pix2pix-app-"
@@ -238,3 +239,5 @@ notice(
     ]
 )
 notebook_code(nb.DATASET + "\n" + nb.DATALOADER, "ColorizationDataset and DataLoader (what this page replaces)")
+
+gan_game_section()
