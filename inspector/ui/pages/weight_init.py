@@ -97,7 +97,7 @@ def _theory_label(th: Theory) -> str:
     if len(labels) > 1:
         return _("mixture of {n} distributions", n=len(th.components))
     dist = th.components[0][1]
-    return _("constant {value}", value=f"{dist.a:.4g}") if dist.family == "constant" else dist.label
+    return _("constant {value:.4g}", value=dist.a) if dist.family == "constant" else dist.label
 
 
 def _hist_chart(t: TensorStats, title: str) -> alt.LayerChart | alt.Chart:
