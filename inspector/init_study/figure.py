@@ -47,7 +47,7 @@ def histogram_figure(
     the figure's own words go through ``tr``, its fonts follow ``lang``. Returns a matplotlib Figure.
     """
     # The rc context must hold while the text objects are created: they read the font family then.
-    with mpl.rc_context(matplotlib_rc(lang)):
+    with mpl.rc_context(matplotlib_rc(lang)):  # type: ignore[arg-type]  # rc keys are typed as literals
         return _draw(stats, titles, density, tr)
 
 
