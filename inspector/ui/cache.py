@@ -27,6 +27,7 @@ from inspector.data.image_set import SAMPLE_FILES, lab_batch, sample_images
 from inspector.data.images import load_square
 from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error
 from inspector.errors import UserError
+from inspector.i18n.catalog import translator
 from inspector.init_study.weights import (
     AS_BUILT,
     ActivationStats,
@@ -204,13 +205,13 @@ def animation(settings: ConvSettings, seed: int) -> ConvAnimation:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def frame_png(settings: ConvSettings, seed: int, view: str, index: int) -> bytes:
-    return png_bytes(render_frame(animation(settings, seed), index, view))
+def frame_png(settings: ConvSettings, seed: int, view: str, index: int, lang: str = "en") -> bytes:
+    return png_bytes(render_frame(animation(settings, seed), index, view, tr=translator(lang)))
 
 
-@st.cache_data(max_entries=16, show_spinner="Rendering the GIF...")
-def animation_gif(settings: ConvSettings, seed: int, view: str) -> bytes:
-    return gif_bytes(animation(settings, seed), view)
+@st.cache_data(max_entries=16, show_spinner=False)  # the page shows its own, translated spinner
+def animation_gif(settings: ConvSettings, seed: int, view: str, lang: str = "en") -> bytes:
+    return gif_bytes(animation(settings, seed), view, tr=translator(lang))
 
 
 # --- receptive field -----------------------------------------------------------------------------

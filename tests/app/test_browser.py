@@ -139,8 +139,6 @@ def _declared_pages() -> list[tuple[str, str]]:
 NOT_YET_TRANSLATED = {
     "skip_connections",
     "mismatch_doctor",
-    "weight_init",
-    "conv_vs_transpose",
     "train",
     "colorize",
 }
