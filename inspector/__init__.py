@@ -35,6 +35,10 @@ _EXPORTS: dict[str, str] = {
     "valid_input_sizes": "inspector.shapes.input_sizes",
     "Difference": "inspector.shapes.compare",
     "compare_to_reference": "inspector.shapes.compare",
+    "DiagramStyle": "inspector.shapes.dot_graph",
+    "diagram_dot": "inspector.shapes.diagram",
+    # text in two languages
+    "translator": "inspector.i18n.catalog",
     # doctor
     "Diagnosis": "inspector.doctor.diagnose",
     "Problem": "inspector.doctor.diagnose",
@@ -88,6 +92,9 @@ _EXPORTS: dict[str, str] = {
     "batchnorm_lens": "inspector.inside.lens",
     "batchnorm_vs_instancenorm": "inspector.inside.lens",
     "dropout_lens": "inspector.inside.lens",
+    "GanGame": "inspector.inside.gan_game",
+    "MoveRecord": "inspector.inside.gan_game",
+    "tiny_configs": "inspector.inside.gan_game",
     # training
     "Sample": "inspector.training.reports",
     "StepMetrics": "inspector.training.reports",
@@ -142,6 +149,7 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.data.image_set import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
     from inspector.doctor.diagnose import Diagnosis, Problem, diagnose
     from inspector.errors import UserError
+    from inspector.i18n.catalog import translator
     from inspector.init_study.weights import (
         ActivationStats,
         Theory,
@@ -152,6 +160,7 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
         weight_stats,
     )
     from inspector.inside.features import FeatureMap, FeatureMaps, feature_maps
+    from inspector.inside.gan_game import GanGame, MoveRecord, tiny_configs
     from inspector.inside.lens import (
         BatchNormLens,
         DropoutLens,
@@ -166,6 +175,8 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.inside.verdict import PatchVerdict, patch_verdict
     from inspector.shapes.blocks import top_level_blocks
     from inspector.shapes.compare import Difference, compare_to_reference
+    from inspector.shapes.diagram import diagram_dot
+    from inspector.shapes.dot_graph import DiagramStyle
     from inspector.shapes.input_sizes import InputSizes, valid_input_sizes
     from inspector.shapes.meta import meta_copy
     from inspector.shapes.summary import BlockParams, Summary, SummaryRow, block_params, summary

@@ -1,6 +1,17 @@
 """The CLI's subcommands; each module's ``register`` adds one (or a few) to the parser."""
 
-from inspector.commands import animate, app, colorize, compare, doctor, features, summary, train, weights
+from inspector.commands import (
+    animate,
+    app,
+    colorize,
+    compare,
+    diagram,
+    doctor,
+    features,
+    summary,
+    train,
+    weights,
+)
 from inspector.commands import trace as trace_command
 
 # Order is the order of `pix2pix-inspector --help`.
@@ -9,6 +20,7 @@ COMMANDS = [
     compare.register,
     trace_command.register,
     doctor.register,
+    diagram.register,
     weights.register,
     animate.register,
     train.register,

@@ -230,6 +230,7 @@ def conv_animation(
     x = rng.integers(0, 4, size=(in_size, in_size), dtype=np.int64)
     w = rng.integers(-1, 3, size=(kernel, kernel), dtype=np.int64)
     output = torch_output(cfg, x, w)
+    views: tuple[View, ...]
     if cfg.transposed:
         views = (_scatter(cfg, x, w), _equivalent(cfg, x, w))
     else:

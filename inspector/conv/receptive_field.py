@@ -84,7 +84,7 @@ def _pair(v: int | tuple[int, ...]) -> int:
 
 def spatial_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The layers that change the receptive field, in module order (convs and pools)."""
-    out = []
+    out: list[tuple[str, nn.Module]] = []
     for name, m in model.named_modules():
         if isinstance(m, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
             raise ValueError(f"{name} is a {type(m).__name__}: a receptive field is defined here for a chain "
@@ -101,6 +101,7 @@ def receptive_field(model_or_cfg: nn.Module | DiscriminatorConfig, input_size: i
     ``DiscriminatorConfig`` is built on the meta device (no memory), and its ``input_size`` is
     used unless ``input_size`` is given. A ``GeneratorConfig`` (a U-Net) is refused.
     """
+    model: nn.Module
     if isinstance(model_or_cfg, DiscriminatorConfig):
         if input_size is None:
             input_size = model_or_cfg.input_size
@@ -116,7 +117,7 @@ def receptive_field(model_or_cfg: nn.Module | DiscriminatorConfig, input_size: i
     rf, jump, left, size = 1, 1, 0, input_size
     rows: list[RFLayer] = []
     for name, m in layers:
-        k, s, p = _pair(m.kernel_size), _pair(m.stride), _pair(m.padding)
+        k, s, p = _pair(m.kernel_size), _pair(m.stride), _pair(m.padding)  # type: ignore[arg-type]
         d = _pair(getattr(m, "dilation", 1))
         k_eff = d * (k - 1) + 1
         rf += (k_eff - 1) * jump
@@ -141,7 +142,7 @@ def gradient_field(model: nn.Module, input_shape: tuple[int, int, int, int], row
     work = copy.deepcopy(model).double().eval()
     for m in work.modules():  # in-place activations are fine for autograd, but keep the graph simple
         if hasattr(m, "inplace"):
-            m.inplace = False
+            m.inplace = False  # type: ignore[assignment]  # a plain bool attribute of the activation
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(input_shape, generator=gen, dtype=torch.float64, requires_grad=True)
     y = work(x)

@@ -6,17 +6,27 @@ cells green (the ones changed in this frame darker), cells not reached yet empty
 view the canvas border that ``padding`` crops away is shaded grey.
 
 Each frame is one image of three panels: the grid the kernel moves on, the kernel, the output.
+
+The frames' words (heading, caption, panel labels) go through a translator ``tr(message, **values)``
+(``inspector.i18n.catalog.translator``; this module never imports the UI): English by default, as
+the CLI draws them. Text with Hangul is drawn with NanumGothic (``inspector.i18n.fonts.pil_font``),
+since Pillow's own font has no Korean glyphs.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from inspector.i18n.catalog import N_, gettext
+from inspector.i18n.fonts import pil_font
 
 if TYPE_CHECKING:  # for the types only: animation.py calls this module (save_gif), never the reverse
     from inspector.conv.animation import ConvAnimation, Frame, View
@@ -32,18 +42,42 @@ INK = (20, 20, 20)
 MUTED = (120, 120, 120)
 WHITE = (255, 255, 255)
 
+# The frames' own words; tests/conv checks that each has Korean.
+HEAD = N_("{kind} in {size}, k{k} s{s} p{p} d{d}{op} -> out {out}   ({view}, frame {index}/{n})")
+VIEW_NAMES = {"gather": N_("gather"), "scatter": N_("scatter"), "equivalent": N_("equivalent")}
+SCATTER_CAPTION = N_("input[{row},{col}] = {value} times the kernel, added into the canvas")
+GATHER_CAPTION = N_("output[{row},{col}] = {value}: sum of the window times the kernel")
+KERNEL_WORD, KERNEL_FLIPPED, OUTPUT_WORD = N_("kernel"), N_("kernel (flipped)"), N_("output")
+CANVAS_WORD = N_("output canvas (grey: cropped by padding={padding})")
+MESSAGES = (HEAD, *VIEW_NAMES.values(), SCATTER_CAPTION, GATHER_CAPTION, KERNEL_WORD, KERNEL_FLIPPED, OUTPUT_WORD,
+            CANVAS_WORD)
 
-@lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+Translator = Callable[..., str]
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+
+
+def _english(message: str, /, **values: object) -> str:
+    return gettext("en", message, **values)
+
+
+@lru_cache(maxsize=16)
+def _font(size: int, korean: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if korean:  # Pillow's own font has no Hangul: it would draw empty boxes
+        return pil_font(size)  # type: ignore[return-value]
     try:
         return ImageFont.load_default(size=size)
     except (TypeError, OSError):  # Pillow without FreeType: the fixed bitmap font
         return ImageFont.load_default()
 
 
+def _font_for(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """NanumGothic for text with Hangul, Pillow's font otherwise (English frames stay as they were)."""
+    return _font(size, _HANGUL.search(text) is not None)
+
+
 def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int,
           fill: tuple[int, ...] = INK, anchor: str = "mm") -> None:
-    draw.text(xy, text, fill=fill, font=_font(size), anchor=anchor)
+    draw.text(xy, text, fill=fill, font=_font_for(text, size), anchor=anchor)
 
 
 def _dashed_rect(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], dash: int = 3) -> None:
@@ -70,23 +104,23 @@ def auto_cell(anim: ConvAnimation, view: View) -> int:
     return max(14, min(32, MAX_WIDTH // columns))
 
 
-def _titles(anim: ConvAnimation, v: View, frame: Frame | None, index: int) -> tuple[str, str]:
+def _titles(anim: ConvAnimation, v: View, frame: Frame | None, index: int, tr: Translator) -> tuple[str, str]:
     """The heading and the caption of a frame (None: the longest they can be, to size the image)."""
     s = anim.settings
     kind = "ConvTranspose2d" if s.transposed else "Conv2d"
     op = f" op{s.output_padding}" if s.transposed else ""
     n = len(v.frames)
-    head = (f"{kind} in {s.in_size}, k{s.kernel} s{s.stride} p{s.padding} d{s.dilation}{op} -> out {s.out_size}"
-            f"   ({v.name}, frame {index + 1 if frame else n}/{n})")
+    head = tr(HEAD, kind=kind, size=s.in_size, k=s.kernel, s=s.stride, p=s.padding, d=s.dilation, op=op,
+              out=s.out_size, view=tr(VIEW_NAMES.get(v.name, v.name)), index=index + 1 if frame else n, n=n)
     if frame is None:
-        tail = ("input[88,88] = 8 times the kernel, added into the canvas" if v.name == "scatter"
-                else "output[88,88] = -8888: sum of the window times the kernel")
+        tail = (tr(SCATTER_CAPTION, row=88, col=88, value=8) if v.name == "scatter"
+                else tr(GATHER_CAPTION, row=88, col=88, value=-8888))
     else:
-        tail = _caption(anim, v, frame)
+        tail = _caption(anim, v, frame, tr)
     return head, tail
 
 
-def _layout(anim: ConvAnimation, view: View, cell: int) -> dict[str, int]:
+def _layout(anim: ConvAnimation, view: View, cell: int, tr: Translator) -> dict[str, int]:
     """Pixel positions of the three panels (the same for every frame of a view)."""
     grid = view.grid.shape[0]
     right = view.canvas_size if view.name == "scatter" else anim.out_size
@@ -96,8 +130,8 @@ def _layout(anim: ConvAnimation, view: View, cell: int) -> dict[str, int]:
     ox = kx + k * cell + gap
     fs = _font_size(cell)
     # Wide enough for the longest heading any frame of this view can have.
-    head, tail = _titles(anim, view, None, 0)
-    text = max(_font(fs + 2).getlength(head), _font(fs).getlength(tail))
+    head, tail = _titles(anim, view, None, 0, tr)
+    text = max(_font_for(head, fs + 2).getlength(head), _font_for(tail, fs).getlength(tail))
     width = max(ox + right * cell + gap, int(text) + 2 * gap)
     height = top + max(grid, right, k) * cell + cell
     return {"grid_x": gap, "kernel_x": kx, "out_x": ox, "top": top, "width": width, "height": height}
@@ -107,19 +141,20 @@ def _font_size(cell: int) -> int:
     return max(8, cell * 4 // 10)
 
 
-def render_frame(anim: ConvAnimation, index: int, view: str | None = None, cell: int | None = None) -> Image.Image:
+def render_frame(anim: ConvAnimation, index: int, view: str | None = None, cell: int | None = None,
+                 tr: Translator = _english) -> Image.Image:
     """Frame ``index`` of ``view`` (default: the main view) as an RGB image; ``cell``: px per cell
-    (default: ``auto_cell``)."""
+    (default: ``auto_cell``); ``tr``: the words' language (English by default)."""
     v = anim.view(view) if view else anim.views[0]
     if not 0 <= index < len(v.frames):
         raise ValueError(f"frame index must be in [0, {len(v.frames) - 1}], got {index}")
     cell = cell or auto_cell(anim, v)
-    return _render(anim, v, index, cell, _settled(anim, v, index, cell, _base(anim, v, cell)))
+    return _render(anim, v, index, cell, _settled(anim, v, index, cell, _base(anim, v, cell, tr), tr), tr)
 
 
-def _base(anim: ConvAnimation, v: View, cell: int) -> Image.Image:
+def _base(anim: ConvAnimation, v: View, cell: int, tr: Translator) -> Image.Image:
     """What every frame of a view shares: the grid with its numbers and the kernel."""
-    pos = _layout(anim, v, cell)
+    pos = _layout(anim, v, cell, tr)
     img = Image.new("RGB", (pos["width"], pos["height"]), WHITE)
     draw = ImageDraw.Draw(img, "RGBA")
     fs = _font_size(cell)
@@ -127,12 +162,12 @@ def _base(anim: ConvAnimation, v: View, cell: int) -> Image.Image:
     for r in range(n):
         for c in range(n):
             _grid_cell(draw, v, r, c, pos["grid_x"], pos["top"], cell, fs)
-    _draw_kernel(draw, v, pos["kernel_x"], pos["top"], cell, fs)
-    _empty_output(draw, anim, v, pos["out_x"], pos["top"], cell, fs)
+    _draw_kernel(draw, v, pos["kernel_x"], pos["top"], cell, fs, tr)
+    _empty_output(draw, anim, v, pos["out_x"], pos["top"], cell, fs, tr)
     return img
 
 
-def _settled(anim: ConvAnimation, v: View, index: int, cell: int, base: Image.Image) -> Image.Image:
+def _settled(anim: ConvAnimation, v: View, index: int, cell: int, base: Image.Image, tr: Translator) -> Image.Image:
     """``base`` with every output (or canvas) cell that frame ``index`` has computed so far."""
     img = base.copy()
     frame = v.frames[index]
@@ -142,26 +177,26 @@ def _settled(anim: ConvAnimation, v: View, index: int, cell: int, base: Image.Im
     else:
         out = anim.out_size
         cells = [divmod(i, out) for i in range(index + 1)]  # gather goes through the output in raster order
-    _settle(ImageDraw.Draw(img, "RGBA"), anim, v, frame, cells, cell)
+    _settle(ImageDraw.Draw(img, "RGBA"), anim, v, frame, cells, cell, tr)
     return img
 
 
 def _settle(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, frame: Frame, cells: list[tuple[int, int]],
-            cell: int) -> None:
-    pos = _layout(anim, v, cell)
+            cell: int, tr: Translator) -> None:
+    pos = _layout(anim, v, cell, tr)
     for rc in cells:
         _out_cell(draw, anim, v, frame, rc, pos["out_x"], pos["top"], cell, _font_size(cell), active=False)
 
 
-def _render(anim: ConvAnimation, v: View, index: int, cell: int, settled: Image.Image) -> Image.Image:
+def _render(anim: ConvAnimation, v: View, index: int, cell: int, settled: Image.Image, tr: Translator) -> Image.Image:
     """``settled`` (the output so far) plus what frame ``index`` highlights: titles, the window,
     the active input and output cells."""
     frame = v.frames[index]
-    pos = _layout(anim, v, cell)
+    pos = _layout(anim, v, cell, tr)
     img = settled.copy()
     draw = ImageDraw.Draw(img, "RGBA")
     fs = _font_size(cell)
-    head, tail = _titles(anim, v, frame, index)
+    head, tail = _titles(anim, v, frame, index, tr)
     _text(draw, (pos["grid_x"], 6), head, fs + 2, anchor="la")
     _text(draw, (pos["grid_x"], 6 + fs + 8), tail, fs, fill=MUTED, anchor="la")
     if v.name == "scatter":
@@ -178,12 +213,12 @@ def _render(anim: ConvAnimation, v: View, index: int, cell: int, settled: Image.
     return img
 
 
-def _caption(anim: ConvAnimation, v: View, frame: Frame) -> str:
+def _caption(anim: ConvAnimation, v: View, frame: Frame, tr: Translator) -> str:
     if v.name == "scatter":
         (a, b), = frame.input_cells
-        return f"input[{a},{b}] = {anim.input[a, b]} times the kernel, added into the canvas"
+        return tr(SCATTER_CAPTION, row=a, col=b, value=anim.input[a, b])
     (r, c), = frame.output_cells
-    return f"output[{r},{c}] = {frame.accumulated[r, c]}: sum of the window times the kernel"
+    return tr(GATHER_CAPTION, row=r, col=c, value=frame.accumulated[r, c])
 
 
 def _grid_cell(draw: ImageDraw.ImageDraw, v: View, r: int, c: int, x0: int, y0: int, cell: int, fs: int,
@@ -207,9 +242,9 @@ def _draw_window(draw: ImageDraw.ImageDraw, v: View, frame: Frame, x0: int, y0: 
         _text(draw, (box[2] - 2, box[3] - 1), f"x{v.kernel[i, j]}", max(7, fs * 2 // 3), fill=WHITE, anchor="rd")
 
 
-def _draw_kernel(draw: ImageDraw.ImageDraw, v: View, x0: int, y0: int, cell: int, fs: int) -> None:
+def _draw_kernel(draw: ImageDraw.ImageDraw, v: View, x0: int, y0: int, cell: int, fs: int, tr: Translator) -> None:
     k = v.kernel.shape[0]
-    label = "kernel (flipped)" if v.name == "equivalent" else "kernel"
+    label = tr(KERNEL_FLIPPED) if v.name == "equivalent" else tr(KERNEL_WORD)
     _text(draw, (x0, y0 - 4), label, max(7, fs * 3 // 4), fill=MUTED, anchor="ld")
     for i in range(k):
         for j in range(k):
@@ -219,16 +254,16 @@ def _draw_kernel(draw: ImageDraw.ImageDraw, v: View, x0: int, y0: int, cell: int
 
 
 def _empty_output(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, x0: int, y0: int, cell: int,
-                  fs: int) -> None:
+                  fs: int, tr: Translator) -> None:
     """The output panel before any step: empty outlines (gather) or the blank canvas (scatter)."""
     small = max(7, fs * 3 // 4)
     if v.name != "scatter":
-        _text(draw, (x0, y0 - 4), "output", small, fill=MUTED, anchor="ld")
+        _text(draw, (x0, y0 - 4), tr(OUTPUT_WORD), small, fill=MUTED, anchor="ld")
         for r in range(anim.out_size):
             for c in range(anim.out_size):
                 draw.rectangle(_cell_box(x0, y0, r, c, cell), outline=PAD_LINE)
         return
-    _text(draw, (x0, y0 - 4), f"output canvas (grey: cropped by padding={v.crop})", small, fill=MUTED, anchor="ld")
+    _text(draw, (x0, y0 - 4), tr(CANVAS_WORD, padding=v.crop), small, fill=MUTED, anchor="ld")
     for r in range(v.canvas_size):
         for c in range(v.canvas_size):
             fill = OUTPUT if _inside(anim, v, r, c) else CROPPED
@@ -265,17 +300,18 @@ def _out_cell(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, frame: Fr
     _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(value), fs, fill=ink)
 
 
-def render_frames(anim: ConvAnimation, view: str | None = None, cell: int | None = None) -> list[Image.Image]:
-    """Every frame of ``view`` as RGB images (the same size)."""
+def render_frames(anim: ConvAnimation, view: str | None = None, cell: int | None = None,
+                  tr: Translator = _english) -> list[Image.Image]:
+    """Every frame of ``view`` as RGB images (the same size), their words through ``tr``."""
     v = anim.view(view) if view else anim.views[0]
     cell = cell or auto_cell(anim, v)
     # Drawn incrementally: the static panels once, then each step settles only the cells it changed.
-    running = _base(anim, v, cell)
+    running = _base(anim, v, cell, tr)
     draw = ImageDraw.Draw(running, "RGBA")
     images = []
     for i, frame in enumerate(v.frames):
-        _settle(draw, anim, v, frame, list(frame.window if v.name == "scatter" else frame.output_cells), cell)
-        images.append(_render(anim, v, i, cell, running))
+        _settle(draw, anim, v, frame, list(frame.window if v.name == "scatter" else frame.output_cells), cell, tr)
+        images.append(_render(anim, v, i, cell, running, tr))
     return images
 
 
@@ -302,10 +338,11 @@ def save_gif(anim: ConvAnimation, path: str | Path, view: str | None = None, dur
     return path
 
 
-def gif_bytes(anim: ConvAnimation, view: str | None = None, duration_ms: int = 600, cell: int | None = None) -> bytes:
-    """The animated GIF in memory (for a download button)."""
+def gif_bytes(anim: ConvAnimation, view: str | None = None, duration_ms: int = 600, cell: int | None = None,
+              tr: Translator = _english) -> bytes:
+    """The animated GIF in memory (for a download button), its words through ``tr``."""
     buf = io.BytesIO()
-    _write_gif(render_frames(anim, view, cell), buf, duration_ms)
+    _write_gif(render_frames(anim, view, cell, tr), buf, duration_ms)
     return buf.getvalue()
 
 

@@ -18,6 +18,7 @@ import importlib.resources
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -301,7 +302,7 @@ def make_batch(
     if batch < 1 or size < 1:
         raise ValueError(f"batch and size must be positive, got batch={batch}, size={size}")
     device = images_u8.device
-    draw = {"generator": generator, "device": generator.device}
+    draw: dict[str, Any] = {"generator": generator, "device": generator.device}
     # Every draw in one (4, B) tensor, moved in one copy: a plain CPU -> GPU copy of pageable memory
     # waits for the GPU, and four of them per step would stop the CPU from queueing work ahead.
     cropping = crop and s > size

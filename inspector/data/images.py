@@ -144,7 +144,7 @@ def load_image(
         raise BadImage(name, f"corrupt or truncated: {_describe(error)}") from None
     # Malformed EXIF: the pixels are fine, only the orientation tag is lost.
     with contextlib.suppress(Exception):
-        image = ImageOps.exif_transpose(image)
+        image = ImageOps.exif_transpose(image)  # type: ignore[assignment]  # an Image, not an ImageFile
     return to_rgb(image, name)
 
 

@@ -70,9 +70,9 @@ def _table(lang: str) -> dict[str, str]:
     # msgid -> msgstr for singular, translated, non-fuzzy entries: a fuzzy guess is never shown.
     table: dict[str, str] = {}
     for message in load_catalog(lang):
-        singular = isinstance(message.id, str) and isinstance(message.string, str)
-        if singular and message.id and message.string and not message.fuzzy:
-            table[message.id] = message.string
+        msgid, msgstr = message.id, message.string
+        if isinstance(msgid, str) and isinstance(msgstr, str) and msgid and msgstr and not message.fuzzy:
+            table[msgid] = msgstr
     return table
 
 
@@ -84,7 +84,7 @@ def normalize_language(code: str | None) -> str:
     return base if base in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def gettext(lang: str, message: str, **values: object) -> str:
+def gettext(lang: str, message: str, /, **values: object) -> str:
     """``message`` in ``lang`` (English when no translation exists), with ``{name}`` placeholders filled."""
     text = message if lang == DEFAULT_LANGUAGE else _table(lang).get(message, message)
     return text.format(**values) if values else text

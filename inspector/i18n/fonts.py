@@ -50,3 +50,9 @@ def pil_font(size: int = 14) -> object:
     from PIL import ImageFont
 
     return ImageFont.truetype(str(korean_font_path()), size)
+
+
+def graphviz_font(lang: str) -> str:
+    """The font name a DOT diagram in ``lang`` asks for: graphviz finds it through fontconfig
+    (Debian's ``fonts-nanum`` for Korean); Helvetica, the diagrams' usual font, otherwise."""
+    return FAMILY if lang == "ko" else "Helvetica"

@@ -188,7 +188,7 @@ class CatTap(TorchFunctionMode):
         self.on_result = on_result
         self.count = 0  # cats seen so far
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+    def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = dict(kwargs or {})
         if func not in _CATS:
             return func(*args, **kwargs)

@@ -8,18 +8,23 @@ encoder block that sent it. Edges carry the tensor's shape (C x H x W, batch lef
 concatenation node shows its arithmetic, "512 + 512 = 1024". Problems from the doctor paint
 their node red.
 
+A ``DiagramStyle`` makes a slide of it (the options torchview users ask for): top-to-bottom or
+left-to-right, runs of identical blocks folded into one node ("encoder_4 … encoder_6 ×3"), norm
+and activation layers shown or hidden, and the words in another language through a translator
+``tr(message, **values)`` (``inspector.i18n.catalog.translator``; this module never imports the UI).
+The default style gives the same DOT text as before the options existed (golden files guard it).
+
 Returns DOT source text: Streamlit renders it in the browser (``st.graphviz_chart``), so the
-``dot`` binary is only needed to render files (``render_svg``).
+``dot`` binary is only needed to render files (``render``).
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-import graphviz
-
+from inspector.i18n.catalog import N_, gettext
+from inspector.shapes.dot_graph import DEFAULT_STYLE, FORMATS, DiagramStyle, DotGraph, render, render_svg
 from inspector.shapes.text import fmt_chw, fmt_value
 from inspector.shapes.trace import INPUT, BlockRecord, LayerRecord, Trace
 
@@ -30,6 +35,22 @@ RED = "#d62728"
 RED_FILL = "#fde0dd"
 BLOCK_FILL = {"down": "#dbe9f6", "up": "#e5f5e0", "same": "#f0f0f0"}
 CONCAT_FILL = "#fff2cc"
+
+# Layers a slide may leave out: they change neither the channels nor the size.
+NORM_ACT_KINDS = ("Norm", "ReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "ELU", "Dropout", "Identity")
+
+# The diagram's own words; tests/i18n checks that each has Korean.
+INPUT_WORD, OUTPUT_WORD = N_("input"), N_("output")
+BOTTLENECK = N_("bottleneck {shape}")
+SIZES_DIFFER = N_("sizes differ")
+EXPECTED_GOT = N_("expected {expected}, got {actual}")
+MESSAGES = (INPUT_WORD, OUTPUT_WORD, BOTTLENECK, SIZES_DIFFER, EXPECTED_GOT)
+
+Translator = Callable[..., str]
+
+
+def _english(message: str, /, **values: object) -> str:
+    return gettext("en", message, **values)
 
 
 def _spatial(shape: Sequence[int] | None) -> int | None:
@@ -43,50 +64,117 @@ def _direction(block: BlockRecord) -> str:
     return "down" if b < a else "up"
 
 
-def _main_op(layers: Sequence[LayerRecord], block: BlockRecord) -> str:
-    """The block's weighted layers, e.g. ``Conv2d 64→128``; norms and activations left out."""
+def _is_norm_act(kind: str) -> bool:
+    return any(word in kind for word in NORM_ACT_KINDS)
+
+
+def _layer_text(rec: LayerRecord) -> str:
+    if rec.kind.startswith(("Conv", "Linear")) and rec.input_shapes and rec.output_shape:
+        return f"{rec.kind} {rec.input_shapes[0][1]}→{rec.output_shape[1]}"
+    return rec.kind
+
+
+def _main_op(
+    layers: Sequence[LayerRecord], block: BlockRecord, tr: Translator = _english, show_all: bool = False
+) -> str:
+    """The block's weighted layers, e.g. ``Conv2d 64→128``; norms and activations left out
+    unless ``show_all`` (then every layer, in order)."""
     parts = []
     inner = layers[block.first_layer : block.last_layer + 1]
     for rec in inner:
-        if rec.kind.startswith(("Conv", "Linear")) and rec.input_shapes and rec.output_shape:
-            parts.append(f"{rec.kind} {rec.input_shapes[0][1]}→{rec.output_shape[1]}")
+        weighted = rec.kind.startswith(("Conv", "Linear")) and rec.input_shapes and rec.output_shape
+        if show_all or weighted:
+            parts.append(_layer_text(rec))
     # A block that goes down and back up inside (the notebook's `middle`) shows its bottleneck.
-    deepest = min((r.output_shape for r in inner if _spatial(r.output_shape)), key=_spatial, default=None)
+    sized = [(side, r.output_shape) for r in inner if r.output_shape and (side := _spatial(r.output_shape))]
+    deepest_side, deepest = min(sized, key=lambda pair: pair[0], default=(None, None))
     if (
         deepest is not None
+        and deepest_side is not None
         and _direction(block) == "same"
-        and _spatial(deepest) < (_spatial(block.output_shape) or 0)
+        and deepest_side < (_spatial(block.output_shape) or 0)
     ):
-        parts.append(f"bottleneck {fmt_chw(deepest)}")
+        parts.append(tr(BOTTLENECK, shape=fmt_chw(deepest)))
     return "\n".join(parts) if parts else block.kind
 
 
-def _bad(problems: Iterable[Problem]) -> tuple[set[str], set[int], dict[str, str]]:
-    blocks, concats, notes = set(), set(), {}
+def _bad(problems: Iterable[Problem], tr: Translator) -> tuple[set[str], set[int], dict[str, str]]:
+    blocks: set[str] = set()
+    concats: set[int] = set()
+    notes: dict[str, str] = {}
     for p in problems:
         if p.concat is not None:
             concats.add(p.concat)
         else:
             name = p.block or p.module
             blocks.add(name)
-            notes.setdefault(name, f"expected {fmt_value(p.expected)}, got {fmt_value(p.actual)}")
+            notes.setdefault(
+                name, tr(EXPECTED_GOT, expected=fmt_value(p.expected), actual=fmt_value(p.actual))
+            )
     return blocks, concats, notes
 
 
-def _digraph(name: str, nodesep: str, ranksep: str, title: str) -> graphviz.Digraph:
-    """An empty top-to-bottom graph in the diagrams' style: rounded boxes, small edge labels."""
-    dot = graphviz.Digraph(name, graph_attr={"rankdir": "TB", "nodesep": nodesep, "ranksep": ranksep})
-    dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
-    dot.attr("edge", fontname="Helvetica", fontsize="9", color="#555555")
-    if title:
-        dot.attr(label=title, labelloc="t", fontname="Helvetica", fontsize="14")
-    return dot
+def _runs(trace: Trace, signature: Callable[[BlockRecord], str]) -> list[list[str]]:
+    """Runs of consecutive blocks with the same ``signature``, each taking the previous one's output
+    (directly, or as the main input of the concatenation in between)."""
+    main_input = {c.label: c.inputs[0].producer for c in trace.concats if c.inputs}
+    runs: list[list[str]] = []
+    last: BlockRecord | None = None
+    for block in trace.blocks:
+        source = main_input.get(block.input_producer, block.input_producer)
+        if last is not None and source == last.name and signature(block) == signature(last):
+            runs[-1].append(block.name)
+        else:
+            runs.append([block.name])
+        last = block
+    return runs
 
 
-def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") -> str:
+def _signature(trace: Trace, tr: Translator, style: DiagramStyle) -> Callable[[BlockRecord], str]:
+    """What makes two blocks "the same" on a slide: their way (down, up) and their layers as drawn."""
+    return lambda b: _direction(b) + "|" + _main_op(trace.layers, b, tr, style.norm_act == "show")
+
+
+def _fold_runs(graph: DotGraph, trace: Trace, signature: Callable[[BlockRecord], str]) -> None:
+    """Fold every run of identical blocks, and the concatenations that feed a folded run."""
+    for run in _runs(trace, signature):
+        graph.fold(run)
+        feeding = [c for c in trace.concats if c.consumer in run and len(run) > 1]
+        if len(feeding) > 1 and len({c.arithmetic() for c in feeding}) == 1:
+            graph.fold([c.label for c in feeding])
+
+
+def _block_node(
+    graph: DotGraph,
+    trace: Trace,
+    block: BlockRecord,
+    bad: bool,
+    note: str,
+    tr: Translator,
+    style: DiagramStyle,
+) -> None:
+    label = f"{block.name}\n{_main_op(trace.layers, block, tr, style.norm_act == 'show')}"
+    if bad:
+        label += f"\n✗ {note}"
+    graph.node(
+        block.name,
+        label,
+        fillcolor=RED_FILL if bad else BLOCK_FILL[_direction(block)],
+        color=RED if bad else "#333333",
+        penwidth="2.5" if bad else "1",
+    )
+
+
+def unet_dot(
+    trace: Trace,
+    problems: Iterable[Problem] = (),
+    title: str = "",
+    style: DiagramStyle = DEFAULT_STYLE,
+    tr: Translator = _english,
+) -> str:
     """DOT source of ``trace`` as a U (blocks and concatenations), problems in red."""
-    bad_blocks, bad_concats, notes = _bad(problems)
-    dot = _digraph("unet", "0.35", "0.35", title)
+    bad_blocks, bad_concats, notes = _bad(problems, tr)
+    graph = DotGraph("unet", "0.35", "0.35", title, style)
 
     # Rows are keyed by spatial size; a concatenation joins the row of the encoder block whose
     # skip it receives, and a decoder block the row of the concatenation it feeds, so that even
@@ -97,30 +185,19 @@ def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") ->
         if size is not None:
             row_of[node] = size
 
-    dot.node(INPUT, f"input\n{fmt_chw(trace.input_shape)}", fillcolor="white")
+    graph.node(INPUT, f"{tr(INPUT_WORD)}\n{fmt_chw(trace.input_shape)}", fillcolor="white")
     place(INPUT, _spatial(trace.input_shape))
     node_of: dict[str, str] = {INPUT: INPUT}
     for block in trace.blocks:
-        way = _direction(block)
-        bad = block.name in bad_blocks
-        label = f"{block.name}\n{_main_op(trace.layers, block)}"
-        if bad:
-            label += f"\n✗ {notes.get(block.name, '')}"
-        dot.node(
-            block.name,
-            label,
-            fillcolor=RED_FILL if bad else BLOCK_FILL[way],
-            color=RED if bad else "#333333",
-            penwidth="2.5" if bad else "1",
-        )
+        _block_node(graph, trace, block, block.name in bad_blocks, notes.get(block.name, ""), tr, style)
         node_of[block.name] = block.name
-        if way == "down":  # the bottleneck ("same") floats below the encoder
+        if _direction(block) == "down":  # the bottleneck ("same") floats below the encoder
             place(block.name, _spatial(block.output_shape))
     for c in trace.concats:
         bad = c.index in bad_concats
-        dot.node(
+        graph.node(
             c.label,
-            f"{c.op}\n{c.arithmetic()}" + ("\n✗ sizes differ" if bad else ""),
+            f"{c.op}\n{c.arithmetic()}" + (f"\n✗ {tr(SIZES_DIFFER)}" if bad else ""),
             shape="ellipse",
             fillcolor=RED_FILL if bad else CONCAT_FILL,
             color=RED if bad else "#b8860b",
@@ -138,7 +215,7 @@ def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") ->
         if src not in node_of:
             return
         up = (_spatial(shape) or 0) < (_spatial(_out_shape(trace, dst)) or 0)
-        dot.edge(
+        graph.edge(
             src,
             dst,
             label=fmt_chw(shape),
@@ -154,18 +231,16 @@ def unet_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") ->
             link(ref.producer, c.label, ref.shape, skip=i > 0)
     last = trace.blocks[-1].name if trace.blocks else None
     if last is not None:
-        dot.node("output", f"output\n{fmt_chw(trace.output_shape)}", fillcolor="white")
+        graph.node("output", f"{tr(OUTPUT_WORD)}\n{fmt_chw(trace.output_shape)}", fillcolor="white")
         place("output", _spatial(trace.output_shape))
-        dot.edge(last, "output", label=fmt_chw(trace.output_shape))
+        graph.edge(last, "output", label=fmt_chw(trace.output_shape))
     rows: dict[int, list[str]] = {}
     for node, size in row_of.items():
         rows.setdefault(size, []).append(node)
-    for size in sorted(rows, reverse=True):
-        with dot.subgraph() as row:
-            row.attr(rank="same")
-            for node in rows[size]:
-                row.node(node)
-    return dot.source
+    graph.rows = [rows[size] for size in sorted(rows, reverse=True)]
+    if style.collapse:
+        _fold_runs(graph, trace, _signature(trace, tr, style))
+    return graph.source()
 
 
 def _out_shape(trace: Trace, node: str) -> Sequence[int] | None:
@@ -178,37 +253,64 @@ def _out_shape(trace: Trace, node: str) -> Sequence[int] | None:
     return None
 
 
-def chain_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") -> str:
-    """DOT source of a model without skips (a PatchGAN): its blocks top to bottom."""
-    bad_blocks, _, notes = _bad(problems)
-    dot = _digraph("chain", "0.2", "0.25", title)
-    dot.node(INPUT, f"input\n{fmt_chw(trace.input_shape)}", fillcolor="white")
+def _only_norm_act(trace: Trace, block: BlockRecord) -> bool:
+    inner = trace.layers[block.first_layer : block.last_layer + 1]
+    return all(_is_norm_act(r.kind) for r in inner) if inner else _is_norm_act(block.kind)
+
+
+def chain_dot(
+    trace: Trace,
+    problems: Iterable[Problem] = (),
+    title: str = "",
+    style: DiagramStyle = DEFAULT_STYLE,
+    tr: Translator = _english,
+) -> str:
+    """DOT source of a model without skips (a PatchGAN): its blocks top to bottom (or left to right)."""
+    bad_blocks, _, notes = _bad(problems, tr)
+    graph = DotGraph("chain", "0.2", "0.25", title, style)
+    graph.node(INPUT, f"{tr(INPUT_WORD)}\n{fmt_chw(trace.input_shape)}", fillcolor="white")
     previous = INPUT  # a chain: each block takes what the one before it returned
+    drawn: list[BlockRecord] = []
     for block in trace.blocks:
         bad = block.name in bad_blocks
-        label = f"{block.name}\n{_main_op(trace.layers, block)}" + (
-            f"\n✗ {notes.get(block.name, '')}" if bad else ""
-        )
-        dot.node(
-            block.name,
-            label,
-            fillcolor=RED_FILL if bad else BLOCK_FILL[_direction(block)],
-            color=RED if bad else "#333333",
-            penwidth="2.5" if bad else "1",
-        )
-        dot.edge(previous, block.name, label=fmt_chw(block.input_shape))
+        if style.norm_act == "hide" and not bad and _only_norm_act(trace, block):
+            continue  # the edge goes on to the next drawn block, labelled with what that one reads
+        _block_node(graph, trace, block, bad, notes.get(block.name, ""), tr, style)
+        graph.edge(previous, block.name, label=fmt_chw(block.input_shape))
         previous = block.name
+        drawn.append(block)
     if trace.blocks:
-        dot.node("output", f"output\n{fmt_chw(trace.output_shape)}", fillcolor="white")
-        dot.edge(trace.blocks[-1].name, "output", label=fmt_chw(trace.output_shape))
-    return dot.source
+        graph.node("output", f"{tr(OUTPUT_WORD)}\n{fmt_chw(trace.output_shape)}", fillcolor="white")
+        graph.edge(previous, "output", label=fmt_chw(trace.output_shape))
+    if style.collapse:
+        _fold_chain(graph, drawn, _signature(trace, tr, style))
+    return graph.source()
 
 
-def diagram_dot(trace: Trace, problems: Iterable[Problem] = (), title: str = "") -> str:
+def _fold_chain(
+    graph: DotGraph, blocks: Sequence[BlockRecord], signature: Callable[[BlockRecord], str]
+) -> None:
+    """Fold runs of identical blocks of a chain, consecutive in drawing order."""
+    run: list[BlockRecord] = []
+    for block in blocks:
+        if run and signature(block) != signature(run[-1]):
+            graph.fold([b.name for b in run])
+            run = []
+        run.append(block)
+    graph.fold([b.name for b in run])
+
+
+def diagram_dot(
+    trace: Trace,
+    problems: Iterable[Problem] = (),
+    title: str = "",
+    style: DiagramStyle = DEFAULT_STYLE,
+    tr: Translator = _english,
+) -> str:
     """A U when the model concatenates, a chain otherwise."""
     if any(c.op == "torch.cat" for c in trace.concats):
-        return unet_dot(trace, problems, title)
-    return chain_dot(trace, problems, title)
+        return unet_dot(trace, problems, title, style, tr)
+    return chain_dot(trace, problems, title, style, tr)
 
 
 def concat_rows(trace: Trace) -> list[dict[str, str]]:
@@ -255,8 +357,15 @@ def _ratio(b: BlockRecord) -> float:
     return max(a, c) / min(a, c)
 
 
-def render_svg(source: str) -> bytes | None:
-    """SVG bytes of DOT ``source`` with the ``dot`` binary, or None when it is not installed."""
-    if shutil.which("dot") is None:
-        return None
-    return graphviz.Source(source).pipe(format="svg")
+__all__ = [
+    "DEFAULT_STYLE",
+    "FORMATS",
+    "DiagramStyle",
+    "block_rows",
+    "chain_dot",
+    "concat_rows",
+    "diagram_dot",
+    "render",
+    "render_svg",
+    "unet_dot",
+]

@@ -79,7 +79,7 @@ def _rebuilt(m: nn.Module, cin: int, cout: int) -> nn.Module:
         }
         if m.transposed:
             kwargs["output_padding"] = m.output_padding
-        return type(m)(cin, cout, **kwargs)
+        return type(m)(cin, cout, **kwargs)  # type: ignore[arg-type]  # the layer's own values, as typed
     if isinstance(m, nn.modules.batchnorm._NormBase):
         return type(m)(
             cin,

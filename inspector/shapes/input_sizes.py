@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from inspector.shapes.engine import run_traced
 from inspector.shapes.meta import meta_copy
-from inspector.shapes.trace import run_traced
 from models import DiscriminatorConfig, GeneratorConfig, PatchDiscriminator, UNetGenerator
 from models.config import MAX_INPUT_SIZE
 
@@ -109,7 +109,7 @@ def valid_input_sizes(
 def _runs_at(model: nn.Module, input_shape: Sequence[int] | None) -> Callable[[int], bool]:
     if input_shape is None:
         first = next((m for m in model.modules() if isinstance(getattr(m, "in_channels", None), int)), None)
-        prefix: tuple[int, ...] = (1, first.in_channels if first is not None else 3)
+        prefix: tuple[int, ...] = (1, int(getattr(first, "in_channels", 3)))
         kernel = getattr(first, "kernel_size", (1, 1))
         n = len(kernel) if isinstance(kernel, tuple) else 2  # Conv1d: 1 spatial dim, Conv3d: 3
     else:

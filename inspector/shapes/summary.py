@@ -98,7 +98,7 @@ def summary(
             input_shape=_shape(info.input_size),
             output_shape=_shape(info.output_size),
             params=int(info.num_params),
-            kernel_size=tuple(info.kernel_size) if info.kernel_size else None,
+            kernel_size=tuple(info.kernel_size) if isinstance(info.kernel_size, list) else None,
             mult_adds=int(info.macs),
             is_leaf=bool(info.is_leaf_layer),
         )

@@ -8,29 +8,52 @@ the same settings computes nothing and a new setting costs milliseconds.
 
 from __future__ import annotations
 
+import copy
+import importlib.resources
+import io
 from typing import Literal
 
 import numpy as np
 import streamlit as st
+import torch
+from PIL import Image
 from torch import nn
 
 from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
+from inspector.conv.overlap import Checkerboard, checkerboard
 from inspector.conv.receptive_field import ReceptiveField, receptive_field, sample_photo
 from inspector.conv.render import gif_bytes, png_bytes, render_frame
-from inspector.data.image_set import SAMPLE_FILES, sample_images
+from inspector.data.image_set import SAMPLE_FILES, lab_batch, sample_images
 from inspector.data.images import load_square
-from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error, real_run_bytes
+from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error
 from inspector.errors import UserError
+from inspector.i18n.catalog import translator
 from inspector.init_study.weights import (
+    AS_BUILT,
     ActivationStats,
     WeightStats,
-    activation_comparison,
-    init_comparison,
+    activation_stats,
     probe_shape,
+    weight_stats,
 )
+from inspector.inside.features import FeatureMaps, feature_maps
+from inspector.inside.lens import (
+    BatchNormLens,
+    DropoutLens,
+    NormEquivalence,
+    batchnorm_lens,
+    batchnorm_vs_instancenorm,
+    dropout_lens,
+)
+from inspector.inside.pictures import feature_grid
+from inspector.inside.skips import SkipAblation, ablate_skip
+from inspector.inside.tap import lab_rgb
+from inspector.inside.verdict import PatchVerdict, patch_verdict
 from inspector.shapes.edit_layers import with_channels
+from inspector.shapes.memory import real_run_bytes
 from inspector.shapes.summary import BlockParams, Summary, block_params, summary
-from models import DiscriminatorConfig, GeneratorConfig, NetworkConfig, Plan, build
+from inspector.training.colorize import load_generator
+from models import DiscriminatorConfig, GeneratorConfig, NetworkConfig, Plan, build, init_weights
 
 Changes = tuple[tuple[str, int, int], ...]  # (layer name, in, out): hashable channel edits
 
@@ -107,11 +130,29 @@ def pytorch_message(
 # --- weight init ---------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, show_spinner="Copying the model, initializing it and counting its weights...")
+# Each piece is cached on what it depends on, never more: the weights as built on the config alone
+# (one pass over the 54M weights of the notebook's generator for every scheme, gain and seed);
+# an init's weights and each init's activation pass on (config, scheme, gain, seed), so a changed
+# widget recomputes only the one piece it changes.
+
+
+@st.cache_data(max_entries=8, show_spinner="Counting the weights as built...")
+def as_built_weight_stats(cfg: NetworkConfig) -> WeightStats:
+    """Weight statistics of the model as built (PyTorch's default init)."""
+    return weight_stats(real_model(cfg), "default")
+
+
+@st.cache_data(max_entries=16, show_spinner="Initializing a copy and counting its weights...")
+def init_scheme_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> WeightStats:
+    """Weight statistics after ``init_weights(copy, scheme, gain, seed)`` (the shared model is not touched)."""
+    # what init_comparison does for one scheme, without its as-built pass (cached above)
+    work = init_weights(copy.deepcopy(real_model(cfg)), scheme, gain=gain, seed=seed)
+    return weight_stats(work, scheme, gain)
+
+
 def init_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> dict[str, WeightStats]:
-    """Weight statistics as built and after ``init_weights(scheme)``."""
-    # real_model is shared: init_comparison works on a copy and never touches it.
-    return init_comparison(real_model(cfg), (scheme,), gain=gain, seed=seed)
+    """Weight statistics as built and after ``init_weights(scheme)``, each cached on its own."""
+    return {AS_BUILT: as_built_weight_stats(cfg), scheme: init_scheme_weight_stats(cfg, scheme, gain, seed)}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -123,19 +164,32 @@ def probe_bytes(cfg: NetworkConfig, probe: tuple[int, ...]) -> int:
         return 0
 
 
-@st.cache_data(max_entries=8, show_spinner="Pushing a small batch through the network under each init...")
+ACTIVATION_SCHEMES = ("normal", "xavier", "kaiming")
+
+
+@st.cache_data(max_entries=32, show_spinner="Pushing a small batch through the network...")
+def init_activation(
+    cfg: NetworkConfig, mode: Literal["eval", "train"], scheme: str, gain: float, seed: int
+) -> ActivationStats:
+    """Each layer's output std for a (1, C, S, S) N(0, 1) probe, as built (``scheme`` AS_BUILT:
+    call it with gain 0 so that every gain shares it) or after one scheme."""
+    model, probe = real_model(cfg), probe_shape(cfg, batch=1)
+    if scheme == AS_BUILT:
+        return activation_stats(model, probe, mode, seed)
+    # what activation_comparison does for one scheme, without its as-built pass (cached on its own)
+    work = init_weights(copy.deepcopy(model).cpu(), scheme, gain=gain, seed=seed)
+    stats = activation_stats(work, probe, mode, seed, _copy=False)
+    return ActivationStats(scheme, stats.mode, stats.input_shape, stats.rows)
+
+
 def init_activations(
     cfg: NetworkConfig, mode: Literal["eval", "train"], gain: float, seed: int
 ) -> dict[str, ActivationStats]:
-    """Each layer's output std at init for a (1, C, S, S) N(0, 1) probe, under each scheme."""
-    return activation_comparison(
-        real_model(cfg),
-        probe_shape(cfg, batch=1),
-        ("normal", "xavier", "kaiming"),
-        mode=mode,
-        gain=gain,
-        seed=seed,
-    )
+    """Each layer's output std at init for a (1, C, S, S) N(0, 1) probe, as built and under each scheme."""
+    out = {AS_BUILT: init_activation(cfg, mode, AS_BUILT, 0.0, seed)}
+    for scheme in ACTIVATION_SCHEMES:
+        out[scheme] = init_activation(cfg, mode, scheme, gain, seed)
+    return out
 
 
 # --- conv vs conv-transpose ----------------------------------------------------------------------
@@ -151,13 +205,13 @@ def animation(settings: ConvSettings, seed: int) -> ConvAnimation:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def frame_png(settings: ConvSettings, seed: int, view: str, index: int) -> bytes:
-    return png_bytes(render_frame(animation(settings, seed), index, view))
+def frame_png(settings: ConvSettings, seed: int, view: str, index: int, lang: str = "en") -> bytes:
+    return png_bytes(render_frame(animation(settings, seed), index, view, tr=translator(lang)))
 
 
-@st.cache_data(max_entries=16, show_spinner="Rendering the GIF...")
-def animation_gif(settings: ConvSettings, seed: int, view: str) -> bytes:
-    return gif_bytes(animation(settings, seed), view)
+@st.cache_data(max_entries=16, show_spinner=False)  # the page shows its own, translated spinner
+def animation_gif(settings: ConvSettings, seed: int, view: str, lang: str = "en") -> bytes:
+    return gif_bytes(animation(settings, seed), view, tr=translator(lang))
 
 
 # --- receptive field -----------------------------------------------------------------------------
@@ -190,3 +244,144 @@ def lab_sample(name: str) -> np.ndarray:
 def lab_upload(data: bytes, name: str) -> np.ndarray:
     """An uploaded file, decoded safely (see inspector.data.images). Raises UserError, which is not cached."""
     return load_square(data, name, LAB_SIZE).numpy()
+
+
+# --- see inside (Feature maps, Dropout & BatchNorm, the GAN game) --------------------------------
+# Models are shared by every session (cache_resource) and the inside functions leave their modes,
+# buffers and the random state as they found them. Their results are cache_resource too: frozen
+# and never modified, and a feature-map set is tens of MB that cache_data would copy every rerun.
+# A photo is keyed by its source ("sample:<name>" or the upload's SHA-256) and size (``photo_key``);
+# its pixels travel unhashed (``_rgb``).
+
+
+@st.cache_resource(max_entries=4, show_spinner="Building the untrained networks (N(0, 0.02))...")
+def untrained_model(cfg: NetworkConfig) -> nn.Module:
+    """The network as the notebook starts training it: ``init_weights`` N(0, 0.02), seed 0, eval mode."""
+    return init_weights(build(cfg), seed=0).eval()
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the checkpoint...")
+def checkpoint_models(
+    key: str, _source: bytes | str, name: str, g_cfg: GeneratorConfig | None = None
+) -> tuple[nn.Module, nn.Module | None, int]:
+    """(generator, discriminator or None, step) of a checkpoint; ``key`` names it (a path and its
+    mtime, or an upload's SHA-256). Raises UserError (not cached) for a file that cannot be used."""
+    generator, ckpt = load_generator(_source, name=name, generator_config=g_cfg)
+    d = None
+    if ckpt.discriminator and ckpt.discriminator_config is not None:
+        d = build(ckpt.discriminator_config)
+        d.load_state_dict(ckpt.discriminator)
+        d.eval()
+    return generator, d, int(ckpt.step)
+
+
+@st.cache_data(max_entries=16, show_spinner="Decoding the photo...")
+def inside_photo(key: str, size: int, _data: bytes | None = None, name: str = "photo") -> np.ndarray:
+    """(3, size, size) uint8 of a sample (``key`` "sample:<name>") or of uploaded ``_data`` (``key``
+    its hash). Raises UserError for a file that is not a usable image (not cached)."""
+    if key.startswith("sample:"):
+        sample = key.removeprefix("sample:")
+        resource = importlib.resources.files("skimage") / "data" / SAMPLE_FILES[sample]
+        return load_square(resource.read_bytes(), sample, size).numpy()
+    if _data is None:
+        raise UserError("no photo was given")
+    return load_square(_data, name, size).numpy()
+
+
+def photo_lab(rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(3, S, S) uint8 -> L (1, 1, S, S) and ab (1, 2, S, S), normalized as the notebook's dataset."""
+    return lab_batch(torch.from_numpy(rgb)[None])
+
+
+@st.cache_resource(max_entries=8, show_spinner="Running the photo through every block...")
+def inside_features(
+    model_key: tuple[object, ...], _model: nn.Module, photo_key: str, _rgb: np.ndarray
+) -> FeatureMaps:
+    """Every block's output and every cat's result for one photo (eval mode)."""
+    L, _ = photo_lab(_rgb)
+    return feature_maps(_model, L)
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the feature maps...")
+def inside_feature_grid(
+    model_key: tuple[object, ...],
+    _model: nn.Module,
+    photo_key: str,
+    _rgb: np.ndarray,
+    names: tuple[str, ...],
+    n: int,
+) -> bytes:
+    """The PNG of the ``n`` strongest channels of the maps ``names``, one row each."""
+    maps = inside_features(model_key, _model, photo_key, _rgb)
+    return _png(feature_grid([maps[name] for name in names], n=n, tile=56))
+
+
+@st.cache_resource(max_entries=8, show_spinner="Colorizing with and without the skip...")
+def inside_ablation(
+    model_key: tuple[object, ...], _model: nn.Module, photo_key: str, _rgb: np.ndarray, skip: str
+) -> SkipAblation:
+    L, _ = photo_lab(_rgb)
+    return ablate_skip(_model, L, skip)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Asking the discriminator, patch by patch...")
+def inside_verdicts(
+    model_key: tuple[object, ...],
+    _generator: nn.Module,
+    _discriminator: nn.Module,
+    photo_key: str,
+    _rgb: np.ndarray,
+) -> tuple[PatchVerdict, PatchVerdict, np.ndarray]:
+    """(verdict on the real photo, verdict on G's colorization, that colorization (S, S, 3) uint8)."""
+    L, ab = photo_lab(_rgb)
+    with torch.no_grad():
+        fake = _generator.eval()(L)
+    return patch_verdict(_discriminator, L, ab), patch_verdict(_discriminator, L, fake), lab_rgb(L, fake)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Colorizing with Dropout on, several times...")
+def inside_dropout(
+    model_key: tuple[object, ...], _model: nn.Module, photo_key: str, _rgb: np.ndarray, n: int
+) -> DropoutLens:
+    L, _ = photo_lab(_rgb)
+    return dropout_lens(_model, L, n=n)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Normalizing with batch and running statistics...")
+def inside_batchnorm(
+    model_key: tuple[object, ...], _model: nn.Module, size: int, batch: int
+) -> BatchNormLens:
+    """BatchNorm on a batch of ``batch`` sample photos (train statistics) vs its running statistics.
+
+    A discriminator (3 input channels) gets the real pairs cat(L, ab); a generator gets L.
+    """
+    L, ab = lab_batch(sample_images(size).images[:batch])
+    first = next(m for m in _model.modules() if isinstance(m, nn.Conv2d | nn.ConvTranspose2d))
+    x = torch.cat((L, ab), dim=1) if first.in_channels == 3 else L
+    return batchnorm_lens(_model, x)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def norm_equivalence(affine: bool) -> NormEquivalence:
+    return batchnorm_vs_instancenorm(affine=affine)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def game_batch(size: int, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The GAN game's fixed batch: the first ``batch`` sample photos at ``size``, as (L, ab)."""
+    return lab_batch(sample_images(size).images[:batch])
+
+
+# --- conv: the checkerboard -------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def flat_response(kernel: int, stride: int, padding: int, in_size: int) -> Checkerboard:
+    """Two untrained decoders of two steps on a flat input (see ``inspector.conv.overlap``)."""
+    return checkerboard(kernel, stride, padding, in_size)
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,13 +1,21 @@
 """Small helpers every page uses: the intro, the notebook's code, and the sidebar's configs
-(from the ``Choice``; a page that needs an invalid network stops with the reason)."""
+(from the ``Choice``; a page that needs an invalid network stops with the reason).
+
+Callers pass text already translated (``_("...")``); the helpers' own words go through the catalog.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from inspector.i18n.catalog import N_
 from inspector.ui.choice import Choice, Part
+from inspector.ui.i18n import _
 from inspector.ui.sidebar import current_choice
 from models import DiscriminatorConfig, GeneratorConfig
+
+WHAT_TO_NOTICE = N_("What to notice")
+PART_NAMES = {"generator": N_("generator"), "discriminator": N_("discriminator")}
 
 
 def intro(title: str, text: str) -> None:
@@ -16,14 +24,14 @@ def intro(title: str, text: str) -> None:
     st.markdown(text)
 
 
-def notice(points: list[str], title: str = "What to notice") -> None:
+def notice(points: list[str], title: str | None = None) -> None:
     """A short list of things a learner should look for in the picture above."""
-    st.markdown(f"**{title}**\n\n" + "\n".join(f"- {p}" for p in points))
+    st.markdown(f"**{title or _(WHAT_TO_NOTICE)}**\n\n" + "\n".join(f"- {p}" for p in points))
 
 
 def notebook_code(code: str, caption: str, expanded: bool = False) -> None:
-    """The notebook's own code that the view explains, in an expander."""
-    with st.expander(f"The notebook's code: {caption}", expanded=expanded):
+    """The notebook's own code that the view explains, in an expander (the code stays as written)."""
+    with st.expander(_("The notebook's code: {caption}", caption=caption), expanded=expanded):
         st.code(code, language="python")
 
 
@@ -32,8 +40,9 @@ def _require(choice: Choice, parts: tuple[Part, ...]) -> None:
     bad = [(part, why) for part in parts if (why := choice.error(part))]
     if bad:
         for part, why in bad:
-            st.error(f"These settings cannot build the {part}: {why}")
-        st.info("Change the settings in the sidebar, or pick a preset again to start over.")
+            # ``why`` is the config's own ValueError, in English like the CLI's messages.
+            st.error(_("These settings cannot build the {part}: {why}", part=_(PART_NAMES[part]), why=why))
+        st.info(_("Change the settings in the sidebar, or pick a preset again to start over."))
         st.stop()
 
 

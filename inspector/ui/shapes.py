@@ -8,19 +8,36 @@ from __future__ import annotations
 import streamlit as st
 
 from inspector.doctor.diagnose import Diagnosis, Problem
-from inspector.shapes.diagram import diagram_dot
+from inspector.i18n.fonts import graphviz_font
+from inspector.shapes.diagram import DiagramStyle, diagram_dot
 from inspector.shapes.text import fmt_value
+from inspector.ui.i18n import _, current_language, current_translator
+
+
+def screen_style() -> DiagramStyle:
+    """The on-screen diagram's style: the default, in a font that has this language's letters."""
+    return DiagramStyle(fontname=graphviz_font(current_language()))
 
 
 def show_diagram(d: Diagnosis, title: str = "") -> None:
     """The graphviz picture of the pass, problems in red. Rendered in the browser (no dot binary)."""
-    st.graphviz_chart(diagram_dot(d.trace, d.problems, title), width="stretch")
+    source = diagram_dot(d.trace, d.problems, title, style=screen_style(), tr=current_translator())
+    st.graphviz_chart(source, width="stretch")
 
 
 def show_problems(problems: tuple[Problem, ...]) -> None:
-    """One red box per problem: where, what, and the fix."""
+    """One red box per problem: where, what, and the fix (the doctor's own sentences)."""
     for i, p in enumerate(problems, 1):
         st.error(
-            f"**{i}. `{p.module}`** ({p.kind}: expected {fmt_value(p.expected)}, got {fmt_value(p.actual)})\n\n"
-            f"{p.message}\n\n**Fix:** {p.fix}"
+            _(
+                "**{number}. `{module}`** ({kind}: expected {expected}, got {actual})\n\n{message}\n\n"
+                "**Fix:** {fix}",
+                number=i,
+                module=p.module,
+                kind=p.kind,
+                expected=fmt_value(p.expected),
+                actual=fmt_value(p.actual),
+                message=p.message,
+                fix=p.fix,
+            )
         )

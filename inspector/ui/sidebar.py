@@ -1,15 +1,20 @@
-"""The sidebar: pick a preset, then change any setting. Returns the user's ``Choice``.
+"""The sidebar: the language, a preset, then any setting. Returns the user's ``Choice``.
 
 Every widget's value lives in ``st.session_state`` under a ``cfg.*`` key (tests and links set
 them by that key); picking a preset overwrites those keys with the preset's values. Only this
-module reads those keys: pages get the ``Choice`` from ``current_choice()``.
+module reads those keys: pages get the ``Choice`` from ``current_choice()``. A link that carries
+``?preset=...&part=...&size=...&example=...`` (``inspector.ui.links``) is applied here, once.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from inspector.i18n.catalog import N_
+from inspector.i18n.glossary import GLOSSARY
 from inspector.ui.choice import DEFAULT_PRESET, Choice
+from inspector.ui.i18n import _, current_language, language_switch
+from inspector.ui.links import LINK_KEYS, arrival
 from models import DROPOUTS, NORMS, get_preset, list_presets
 from models.config import MAX_CHANNELS, MAX_DISC_LAYERS, MAX_GEN_DEPTH, MAX_INPUT_SIZE
 
@@ -17,13 +22,22 @@ PRESET_KEY = "cfg.preset"
 G_PREFIX, D_PREFIX = "cfg.g.", "cfg.d."
 _CHOICE_KEY = "_sidebar.choice"  # where model_sidebar() leaves this rerun's choice for the pages
 
-GLOSSARY = """
-- **ngf / ndf**: channels after the first conv of the generator / discriminator (the paper's names).
-- **depth**: how many stride-2 convs halve the image on the way down. 8 takes 256 to 1.
-- **outermost skip**: the reference also concatenates `input_layer`'s output before `output_layer`.
-- **dropout**: `reference` = the three innermost decoders (at depth 8); `all` = every decoder, as the notebook.
-- **last stride**: stride of the discriminator's last two convs: 1 gives the 70x70 PatchGAN, 2 the notebook's 8x8 map.
-"""
+# The paper's names for the settings, one line each (the course terms are in GLOSSARY).
+SETTINGS_GLOSSARY = (
+    N_("**ngf / ndf**: channels after the first conv of the generator / discriminator (the paper's names)."),
+    N_("**depth**: how many stride-2 convs halve the image on the way down. 8 takes 256 to 1."),
+    N_("**outermost skip**: the reference also concatenates `input_layer`'s output before `output_layer`."),
+    N_(
+        "**dropout**: `reference` = the three innermost decoders (at depth 8); `all` = every decoder, "
+        "as the notebook."
+    ),
+    N_(
+        "**last stride**: stride of the discriminator's last two convs: 1 gives the 70x70 PatchGAN, "
+        "2 the notebook's 8x8 map."
+    ),
+)
+# The presets' descriptions (models/presets.py, English) as the catalog translates them.
+PRESET_DESCRIPTIONS = {name: get_preset(name).description for name in list_presets()}
 
 
 def _load_preset() -> None:
@@ -40,9 +54,45 @@ def _ensure_state() -> None:
         _load_preset()
 
 
+def apply_link() -> None:
+    """Apply the state a followed link asks for, then take its parameters out of the URL, so that
+    the user's next change of a widget is not undone on the next rerun."""
+    params = {k: str(st.query_params[k]) for k in LINK_KEYS if k in st.query_params}
+    if not params:
+        return
+    wanted = arrival(params)
+    if wanted.preset is not None:
+        st.session_state[PRESET_KEY] = wanted.preset
+        _load_preset()
+    for key, value in wanted.state.items():
+        st.session_state[key] = value
+    for key in params:
+        del st.query_params[key]
+    for name, value in wanted.ignored:
+        st.sidebar.warning(
+            _(
+                "This link asks for {name}={value}, which the app does not know: it was left out.",
+                name=name,
+                value=value,
+            )
+        )
+
+
 def _settings(prefix: str) -> dict[str, object]:
     ss = st.session_state
     return {k[len(prefix) :]: v for k, v in ss.items() if isinstance(k, str) and k.startswith(prefix)}
+
+
+def _glossary() -> None:
+    """The course's terms, Korean beside English (English first in an English session)."""
+    korean_first = current_language() == "ko"
+    lines = []
+    for term in GLOSSARY:
+        first, second = (term.korean, term.english) if korean_first else (term.english, term.korean)
+        code = f" `{term.code}`" if term.code else ""
+        lines.append(f"- **{first}** ({second}){code}: {_(term.meaning)}")
+    st.markdown("\n".join(lines))
+    st.markdown("\n".join(f"- {_(line)}" for line in SETTINGS_GLOSSARY))
 
 
 def model_sidebar() -> Choice:
@@ -50,41 +100,45 @@ def model_sidebar() -> Choice:
     _ensure_state()
     ss = st.session_state
     with st.sidebar:
+        language_switch()
+        apply_link()
         st.selectbox(
-            "Preset",
+            _("Preset"),
             list_presets(),
             key=PRESET_KEY,
             on_change=_load_preset,
-            help="notebook: the study notebook's models; notebook-as-written: with its discriminator "
-            "typo; pix2pix: the reference implementation.",
+            help=_(
+                "notebook: the study notebook's models; notebook-as-written: with its discriminator "
+                "typo; pix2pix: the reference implementation."
+            ),
         )
-        st.caption(get_preset(ss[PRESET_KEY]).description)
+        st.caption(_(PRESET_DESCRIPTIONS.get(ss[PRESET_KEY], get_preset(ss[PRESET_KEY]).description)))
         st.number_input(
-            "Input size (H = W)",
+            _("Input size (H = W)"),
             min_value=2,
             max_value=MAX_INPUT_SIZE,
             step=1,
             key=G_PREFIX + "input_size",
-            help="Both networks see images of this size. The U-Net needs a multiple of 2**depth.",
+            help=_("Both networks see images of this size. The U-Net needs a multiple of 2**depth."),
         )
-        with st.expander("Generator (U-Net)"):
+        with st.expander(_("Generator (U-Net)")):
             st.number_input("ngf", 1, MAX_CHANNELS, key=G_PREFIX + "ngf")
-            st.number_input("depth (downsamplings)", 2, MAX_GEN_DEPTH, key=G_PREFIX + "depth")
-            st.number_input("in channels", 1, MAX_CHANNELS, key=G_PREFIX + "in_channels")
-            st.number_input("out channels", 1, MAX_CHANNELS, key=G_PREFIX + "out_channels")
-            st.selectbox("norm", NORMS, key=G_PREFIX + "norm")
-            st.selectbox("dropout", DROPOUTS, key=G_PREFIX + "dropout")
-            st.checkbox("outermost skip", key=G_PREFIX + "outer_skip")
-        with st.expander("Discriminator (PatchGAN)"):
+            st.number_input(_("depth (downsamplings)"), 2, MAX_GEN_DEPTH, key=G_PREFIX + "depth")
+            st.number_input(_("in channels"), 1, MAX_CHANNELS, key=G_PREFIX + "in_channels")
+            st.number_input(_("out channels"), 1, MAX_CHANNELS, key=G_PREFIX + "out_channels")
+            st.selectbox(_("norm"), NORMS, key=G_PREFIX + "norm")
+            st.selectbox(_("dropout"), DROPOUTS, key=G_PREFIX + "dropout")
+            st.checkbox(_("outermost skip"), key=G_PREFIX + "outer_skip")
+        with st.expander(_("Discriminator (PatchGAN)")):
             st.number_input("ndf", 1, MAX_CHANNELS, key=D_PREFIX + "ndf")
-            st.number_input("layers (n_layers)", 1, MAX_DISC_LAYERS, key=D_PREFIX + "n_layers")
-            st.number_input("in channels", 1, MAX_CHANNELS, key=D_PREFIX + "in_channels")
-            st.selectbox("norm", NORMS, key=D_PREFIX + "norm")
-            st.radio("last stride", (1, 2), key=D_PREFIX + "last_stride", horizontal=True)
-            st.checkbox("bias on first and last conv", key=D_PREFIX + "end_bias")
-            st.checkbox("the notebook's typo (second conv 3 -> 64)", key=D_PREFIX + "notebook_bug")
-        with st.expander("Glossary"):
-            st.markdown(GLOSSARY)
+            st.number_input(_("layers (n_layers)"), 1, MAX_DISC_LAYERS, key=D_PREFIX + "n_layers")
+            st.number_input(_("in channels"), 1, MAX_CHANNELS, key=D_PREFIX + "in_channels")
+            st.selectbox(_("norm"), NORMS, key=D_PREFIX + "norm")
+            st.radio(_("last stride"), (1, 2), key=D_PREFIX + "last_stride", horizontal=True)
+            st.checkbox(_("bias on first and last conv"), key=D_PREFIX + "end_bias")
+            st.checkbox(_("the notebook's typo (second conv 3 -> 64)"), key=D_PREFIX + "notebook_bug")
+        with st.expander(_("Glossary")):
+            _glossary()
     ss[D_PREFIX + "input_size"] = ss[G_PREFIX + "input_size"]  # one size box for both networks
     choice = Choice.from_settings(ss[PRESET_KEY], _settings(G_PREFIX), _settings(D_PREFIX))
     ss[_CHOICE_KEY] = choice

@@ -95,3 +95,29 @@ def test_a_rerun_with_the_same_settings_rebuilds_nothing(at: AppTest, monkeypatc
     # ...while new settings do build (so the counter above is really wired in).
     at.number_input(key="cfg.g.ngf").set_value(24).run()
     assert "build_generator" in calls
+
+
+def test_the_page_in_korean() -> None:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["lang"] = "ko"
+    app.switch_page(PAGE)
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "모델 구조"
+    assert _metrics(app) == ["54,407,810", "2,765,568"]  # numbers stay as they are
+    assert [m.label for m in app.metric] == ["생성기 파라미터 수", "판별기 파라미터 수"]
+    assert [t.label for t in app.tabs] == ["생성기 (U-Net)", "판별기 (PatchGAN)", "pix2pix 참조 구현과 비교"]
+    assert "항목" in app.dataframe[-1].value.columns  # the reference diff's "point" column
+    app.selectbox(key="cfg.preset").set_value("notebook-as-written").run()
+    assert any("Conv2d(3, 64)" in e.value and "모양 오류 진단" in e.value for e in app.error)
+
+
+def test_the_language_switch_translates_the_shell(at: AppTest) -> None:
+    assert at.title[0].value == "Architecture"
+    at.segmented_control(key="ui.lang").set_value("ko").run()
+    assert not at.exception
+    assert at.title[0].value == "모델 구조"
+    assert at.query_params["lang"] == ["ko"] or at.query_params["lang"] == "ko"
+    assert at.sidebar.selectbox(key="cfg.preset").label == "프리셋"
+    glossary = next(e for e in at.sidebar.expander if e.label == "용어집")
+    assert "**생성기** (generator)" in glossary.markdown[0].value

@@ -1,9 +1,15 @@
-"""A real browser opens every page of a running ``streamlit run`` and fails on any exception box.
+"""A real browser opens every page of a running ``streamlit run``, in English and in Korean, and fails
+on any exception box or on a Korean page that still shows an English sentence.
 
 Playwright drives Debian's Chromium at /usr/bin/chromium (no browser download). Where it is
 missing the test skips with the reason, except under CI (``PIX2PIX_REQUIRE_BROWSER=1``, set by
 ``.ci/run``), where it fails: the browser test must run there.
-Set ``PIX2PIX_SCREENSHOTS=DIR`` to save a full-page screenshot of every page.
+Set ``PIX2PIX_SCREENSHOTS=DIR`` to save a full-page screenshot of every page in both languages.
+
+"An English sentence" is a run of four or more plain English words in the page's main text,
+outside code blocks, diagrams and tables (their identifiers, code, numbers and units are not
+translated). Pages in ``NOT_YET_TRANSLATED`` are being translated by others: their English is
+reported (xfail) instead of failing; take a page out of the set when its catalog is done.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -119,44 +125,134 @@ def _wait_until_idle(page, timeout_s: float = PAGE_TIMEOUT_S) -> None:
     raise AssertionError("the page kept running for too long")
 
 
-def test_every_page_opens_without_exception(server: str) -> None:
+def _declared_pages() -> list[tuple[str, str]]:
+    """(url path, English title) of every st.Page in streamlit_app.py, in order."""
+    found = re.findall(
+        r'st\.Page\(\s*"[^"]*?([A-Za-z0-9_]+)\.py",\s*title=_\("([^"]+)"\)',
+        (ROOT / "streamlit_app.py").read_text(),
+    )
+    assert found, "streamlit_app.py declares no st.Page"
+    return found
+
+
+# Pages whose text other engineers are still moving into the catalog (issue 13).
+NOT_YET_TRANSLATED = {
+    "skip_connections",
+    "mismatch_doctor",
+    "train",
+    "colorize",
+}
+_PLAIN_WORD = re.compile(r"^[A-Za-z][a-z']+[,.;:!?)]*$")  # two letters or more: not B x C x H x W
+# Text nodes of the main area, except code, diagrams, tables and whatever is not shown.
+_MAIN_TEXT_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const skip = 'pre, code, svg, canvas, [data-testid="stCode"], [data-testid="stDataFrame"], '
+    + '[data-testid="stGraphVizChart"]';
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest(skip) || !parent.checkVisibility()) continue;
+    parts.push(node.textContent);
+  }
+  return parts.join(' ');
+}"""
+
+
+def english_sentences(text: str, min_words: int = 4) -> list[str]:
+    """Runs of ``min_words`` or more plain English words (identifiers, numbers and code are not plain)."""
+    runs: list[str] = []
+    current: list[str] = []
+    for token in [*text.split(), ""]:  # the empty token ends the last run
+        if token and _PLAIN_WORD.match(token):
+            current.append(token)
+            continue
+        if len(current) >= min_words:
+            runs.append(" ".join(current))
+        current = []
+    return runs
+
+
+def test_english_sentences_are_found_and_korean_with_terms_is_not() -> None:
+    assert english_sentences("생성기: The generator predicts the colour channels.") == [
+        "The generator predicts the colour channels."
+    ]
+    assert (
+        english_sentences(
+            "생성기는 L을 읽고 torch.cat으로 encoder_4의 출력을 이어 붙입니다. PatchGAN 70 x 70"
+        )
+        == []
+    )
+    assert english_sentences("Conv2d(3, 64) nn.Sequential input_layer encoder_1") == []
+    assert english_sentences("모양은 B x C x H x W 순서입니다.") == []
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    shots = os.environ.get("PIX2PIX_SCREENSHOTS")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(server, wait_until="domcontentloaded")
-            _wait_until_idle(page)
-            links = page.locator('[data-testid="stSidebarNav"] a')
-            hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-            titles = [
-                links.nth(i).inner_text().strip().splitlines()[-1].strip() for i in range(links.count())
-            ]
-            # Every st.Page that streamlit_app.py declares must be in the navigation
-            # (Streamlit hides the navigation when there is a single page).
-            declared = re.findall(r'st\.Page\([^)]*title="([^"]+)"', (ROOT / "streamlit_app.py").read_text())
-            assert declared, "streamlit_app.py declares no st.Page"
-            if not hrefs and len(declared) == 1:
-                hrefs, titles = [server], declared
-            assert sorted(titles) == sorted(declared)
-            for title, href in zip(titles, hrefs):
-                target = href if href.startswith("http") else f"{server}/{href.lstrip('/')}"
-                page.goto(target, wait_until="domcontentloaded")
-                _wait_until_idle(page)
-                boxes = page.locator('[data-testid="stException"]')
-                assert boxes.count() == 0, (
-                    f"page {title!r} shows an exception: {boxes.first.inner_text()[:500]}"
-                )
-                heading = page.locator('[data-testid="stMain"] h1').first.inner_text()
-                assert heading.strip(), f"page {title!r} has no title"
-                if shots:
-                    Path(shots).mkdir(parents=True, exist_ok=True)
-                    slug = title.lower().replace(" ", "_")
-                    page.screenshot(path=str(Path(shots) / f"{slug}.png"), full_page=True)
-            assert not errors, f"uncaught errors in the page: {errors}"
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_page_opens_in_both_languages(server: str, browser: object, lang: str) -> None:
+    from inspector.i18n.catalog import gettext
+
+    shots = os.environ.get("PIX2PIX_SCREENSHOTS")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/?lang={lang}", wait_until="domcontentloaded")
+    _wait_until_idle(page)
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+    titles = [links.nth(i).inner_text().strip().splitlines()[-1].strip() for i in range(links.count())]
+    declared = _declared_pages()
+    # Every st.Page that streamlit_app.py declares is in the navigation, under its title in this language.
+    assert sorted(titles) == sorted(gettext(lang, title) for _, title in declared)
+    untranslated: list[str] = []
+    for (slug, title), href in zip(declared, [hrefs[titles.index(gettext(lang, t))] for _, t in declared]):
+        target = href if href.startswith("http") else f"{server}/{href.lstrip('/')}"
+        page.goto(f"{target.split('?')[0]}?lang={lang}", wait_until="domcontentloaded")
+        _wait_until_idle(page)
+        boxes = page.locator('[data-testid="stException"]')
+        assert boxes.count() == 0, (
+            f"page {title!r} ({lang}) shows an exception: {boxes.first.inner_text()[:500]}"
+        )
+        heading = page.locator('[data-testid="stMain"] h1').first.inner_text()
+        assert heading.strip(), f"page {title!r} ({lang}) has no title"
+        if lang == "ko":
+            english = english_sentences(page.evaluate(_MAIN_TEXT_JS))
+            if english and slug in NOT_YET_TRANSLATED:
+                untranslated.append(f"{slug}: {english[0]!r}")
+            else:
+                assert not english, f"page {title!r} in Korean shows English: {english[:3]}"
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(shots) / f"{slug}_{lang}.png"), full_page=True)
+    page.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+    if untranslated:
+        pytest.xfail(f"pages not yet translated (NOT_YET_TRANSLATED): {untranslated}")
+
+
+def test_a_follow_the_notes_link_opens_the_doctor_on_the_typo(server: str, browser: object) -> None:
+    """The real navigation: st.page_link carries the query parameters, the sidebar applies them once."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(f"{server}/?lang=ko", wait_until="domcontentloaded")
+    _wait_until_idle(page)
+    page.get_by_text("모양 오류 진단에서 오타 열기").click()
+    page.wait_for_url(re.compile(r"mismatch_doctor"), timeout=PAGE_TIMEOUT_S * 1000)
+    _wait_until_idle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "copy-paste from the first conv" in main  # the story of the doctor's "as written" example
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "노트북 그대로입니다" in sidebar and "한국어" in sidebar  # the preset's description, in Korean
+    assert "preset=" not in page.url and "lang=ko" in page.url  # applied once; the language stays
+    page.close()

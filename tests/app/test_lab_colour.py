@@ -81,3 +81,21 @@ def test_upload_good_and_bad(at: AppTest) -> None:
         assert len(at.error) == 1 and name in at.error[0].value, name
         assert any(r in at.error[0].value for r in reason.split("|")), at.error[0].value
         assert not at.dataframe  # the page stopped: no table for a bad file
+
+
+def test_the_page_in_korean() -> None:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["lang"] = "ko"
+    app.switch_page(PAGE)
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Lab 색 공간"
+    assert "텐서" in app.dataframe[0].value.columns
+    assert list(app.dataframe[0].value["모양"]) == ["(1, 1, 256, 256)"] * 4 + ["(1, 2, 256, 256)"]
+    # The radio's labels are translated, its values stay English (links set "Sample photo").
+    # AppTest cannot click a radio whose labels differ from its values, so the upload path is
+    # tested in English above.
+    assert app.radio(key="lab.source").options == ["예시 사진", "업로드"]
+    assert app.radio(key="lab.source").value == "Sample photo"
+    captions = [caption for image in app.get("image") for caption in image.captions]
+    assert any("생성기의 유일한 입력" in c for c in captions)

@@ -154,3 +154,30 @@ def test_weight_init_shows_the_code_that_ran() -> None:
     codes = [c.value for c in at.code]
     assert any("kaiming_normal_" in c for c in codes) and any("kaiming_uniform_" in c for c in codes)
     assert "a different shape" in _texts(at)
+
+
+def _open_korean(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = "ko"
+    at.switch_page(PAGES + page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_weight_init_in_korean() -> None:
+    at = _open_korean("weight_init.py")
+    assert at.title[0].value == "가중치 초기화"
+    assert at.radio(key="wi.part").options == ["생성기", "판별기"]  # the values stay generator, discriminator
+    table = at.dataframe[0].value
+    assert list(table["초기화"]) == ["만든 그대로", "normal"]
+    assert table["표준편차"][1] == pytest.approx(0.02, rel=0.01)
+    assert not at.error
+
+
+def test_conv_vs_transpose_in_korean() -> None:
+    at = _open_korean("conv_vs_transpose.py")
+    assert at.title[0].value == "합성곱 vs 전치 합성곱"
+    assert any("일반 합성곱으로 보면" in c.value for c in at.caption)
+    assert at.radio(key="cvt.view").value == "scatter"
+    assert not at.error and len(at.get("image")) == 2

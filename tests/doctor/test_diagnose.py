@@ -65,7 +65,7 @@ def test_finds_both_problems_in_one_pass_and_pytorch_agrees_one_at_a_time() -> N
     assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 64, 8, 8)
 
 
-def _notebook_plan_with(name: str, in_channels: int):  # type: ignore[no-untyped-def]
+def _notebook_plan_with(name: str, in_channels: int) -> nn.Module:
     g = preset("notebook")[0]
     plan = tuple(b.with_channels(in_channels=in_channels) if b.name == name else b for b in generator_plan(g))
     return build_generator(g, plan)
@@ -158,7 +158,8 @@ def test_fixes_name_the_layer_inside_a_module_list_or_a_block_of_several() -> No
     class ListNet(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.downs = nn.ModuleList([nn.Conv2d(1, 8, 3, 1, 1), nn.Conv2d(4, 16, 3, 1, 1)])  # 4: should be 8
+            # in_channels 4 should be 8
+            self.downs = nn.ModuleList([nn.Conv2d(1, 8, 3, 1, 1), nn.Conv2d(4, 16, 3, 1, 1)])
             self.body = nn.Sequential(nn.Conv2d(16, 16, 1), nn.ReLU(), nn.Conv2d(8, 4, 1))  # 8: should be 16
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -257,8 +258,8 @@ def test_a_tiny_input_is_one_size_problem_not_a_cascade() -> None:
 
 
 def test_pytorch_error_refuses_a_run_too_big_for_memory() -> None:
-    from inspector.doctor.diagnose import real_run_bytes
     from inspector.errors import UserError
+    from inspector.shapes.memory import real_run_bytes
 
     model = build_discriminator(preset("notebook-as-written")[1])
     need = real_run_bytes(model, (1, 3, 256, 256))
@@ -314,7 +315,9 @@ def test_in_place_residuals_are_combinations_and_their_mismatch_has_a_fix() -> N
     assert [r.producer for r in t.concats[2].inputs] == ["layer2.0.bn2", "layer2.0.downsample"]
     net.layer2[0].downsample[0] = nn.Conv2d(64, 128, 1, 1)  # forgot the stride 2 of the shortcut
     d = diagnose(net, (1, 3, 64, 64))
-    assert [(p.kind, p.expected, p.actual) for p in d.problems] == [("concat", (1, 128, 8, 8), (1, 128, 16, 16))]
+    assert [(p.kind, p.expected, p.actual) for p in d.problems] == [
+        ("concat", (1, 128, 8, 8), (1, 128, 16, 16))
+    ]
     assert "1x1 conv with the same stride" in d.problems[0].fix
     assert "size of tensor a (8) must match the size of tensor b (16)" in _cpu_error(net, (1, 3, 64, 64))
 
@@ -369,7 +372,8 @@ def test_a_wrong_norm_is_one_problem_not_a_cascade(norm: nn.Module) -> None:
 
 
 @pytest.mark.parametrize(
-    "pool", [nn.MaxPool2d(3, ceil_mode=True), nn.AvgPool2d(3, ceil_mode=True), nn.MaxPool2d(3, 2, 1, ceil_mode=True)]
+    "pool",
+    [nn.MaxPool2d(3, ceil_mode=True), nn.AvgPool2d(3, ceil_mode=True), nn.MaxPool2d(3, 2, 1, ceil_mode=True)],
 )
 @pytest.mark.parametrize("size", [1, 2, 5])
 def test_ceil_mode_pools_that_run_are_healthy(pool: nn.Module, size: int) -> None:
@@ -415,7 +419,9 @@ def test_branches_with_different_strides_are_not_fixed_by_a_tiny_input_size() ->
             return self.c(torch.cat([self.a(x), self.b(x)], 1))
 
     (problem,) = diagnose(Net(), (1, 3, 8, 8)).problems
-    assert problem.kind == "concat" and problem.fix.startswith("no useful input size fixes this (only 1 would run)")
+    assert problem.kind == "concat" and problem.fix.startswith(
+        "no useful input size fixes this (only 1 would run)"
+    )
 
 
 @pytest.mark.parametrize(

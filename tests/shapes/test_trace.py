@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 import torch
 import torchinfo
 from torch import nn
 
+from inspector.shapes.recorder import CombineCall, LeafCall
 from inspector.shapes.summary import summary
 from inspector.shapes.trace import INPUT, Trace, trace
 from models import build_discriminator, build_generator, preset
@@ -310,3 +312,62 @@ def test_spectral_and_weight_norm_layers_are_traced_as_the_layers_they_wrap() ->
     ]
     with torch.no_grad():
         assert model(torch.zeros(2, 3, 32, 32)).shape == t.output_shape  # the oracle
+
+
+class _Counting:
+    """An observer that judges nothing: it counts what it sees and feeds one conv the channels it needs."""
+
+    def __init__(self) -> None:
+        self.leaves: list[str] = []
+        self.combines: list[tuple[str, int]] = []
+
+    def before_leaf(self, call: LeafCall) -> tuple[Any, ...] | None:
+        self.leaves.append(call.name)
+        if isinstance(call.module, nn.Conv2d) and call.args[0].shape[1] != call.module.in_channels:
+            x = call.args[0]
+            return (torch.zeros(x.shape[0], call.module.in_channels, *x.shape[2:], device=x.device),)
+        return None
+
+    def before_combine(self, call: CombineCall) -> list[torch.Tensor] | None:
+        self.combines.append((call.op, len(call.concats)))
+        return None
+
+
+def test_an_observer_sees_every_leaf_and_combination_and_may_hand_in_stand_ins() -> None:
+    from inspector.shapes.engine import run_traced, traced_run
+    from inspector.shapes.meta import meta_copy
+
+    broken = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(4, 2, 1))  # 4: gets 8
+    with pytest.raises(RuntimeError):
+        trace(broken, (1, 3, 8, 8))
+    seen = _Counting()
+    result, error, _ = run_traced(meta_copy(broken), (1, 3, 8, 8), seen)
+    assert error is None and seen.leaves == ["0", "1"] and result.output_shape == (1, 2, 8, 8)
+    assert result.layers[1].input_shapes == ((1, 8, 8, 8),)  # the record keeps what arrived
+    run = traced_run(Residual(), (2, 3, 8, 8), lambda copy: _Counting())
+    assert run.device == "meta" and run.observer is not None
+    assert run.observer.combines == [("add", 0), ("torch.stack", 1)]  # and the records made so far
+    assert run.trace == trace(Residual(), (2, 3, 8, 8))  # an observer that hands in nothing changes nothing
+
+
+def test_the_tracer_knows_nothing_of_the_doctor() -> None:
+    import ast
+    from pathlib import Path
+
+    import inspector.shapes
+
+    folder = Path(inspector.shapes.__file__).parent
+    for name in (
+        "trace.py",
+        "records.py",
+        "recorder.py",
+        "engine.py",
+        "memory.py",
+        "meta.py",
+        "text.py",
+        "blocks.py",
+    ):
+        tree = ast.parse((folder / name).read_text())
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in imported if "doctor" in m], name

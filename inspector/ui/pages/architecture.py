@@ -12,23 +12,26 @@ from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import meta_model, model_blocks, model_summary
 from inspector.ui.common import current_configs, intro, notebook_code, notice
+from inspector.ui.i18n import _
 from models import DiscriminatorConfig, GeneratorConfig
 
 intro(
-    "Architecture",
-    "Pix2Pix colorizes with two networks. The **generator** is a U-Net: it takes the L (lightness) "
-    "channel of a Lab image and predicts the two colour channels a and b. The **discriminator** is a "
-    "PatchGAN: it looks at L and ab together and says, for every overlapping patch, whether the colours "
-    "look real. Pick a preset or change the settings in the sidebar; every table below follows.",
+    _("Architecture"),
+    _(
+        "Pix2Pix colorizes with two networks. The **generator** is a U-Net: it takes the L (lightness) "
+        "channel of a Lab image and predicts the two colour channels a and b. The **discriminator** is a "
+        "PatchGAN: it looks at L and ab together and says, for every overlapping patch, whether the colours "
+        "look real. Pick a preset or change the settings in the sidebar; every table below follows."
+    ),
 )
 
 g_cfg, d_cfg = current_configs()
 batch = st.columns([1, 3])[0].number_input(
-    "Batch size for the summaries",
+    _("Batch size for the summaries"),
     min_value=1,
     max_value=256,
     value=1,
-    help="Only the shapes change: summaries run on the meta device and allocate nothing.",
+    help=_("Only the shapes change: summaries run on the meta device and allocate nothing."),
 )
 PARAMS = st.column_config.NumberColumn(format="localized")
 
@@ -36,61 +39,72 @@ PARAMS = st.column_config.NumberColumn(format="localized")
 def _summary_table(s: Summary) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "layer": ["    " * max(r.depth - 1, 0) + (r.name or type(r).__name__) for r in s.rows],
-            "type": [r.kind for r in s.rows],
-            "input": [fmt_shape(r.input_shape) for r in s.rows],
-            "output": [fmt_shape(r.output_shape) for r in s.rows],
-            "params": [r.params if r.is_leaf or r.depth <= 1 else None for r in s.rows],
-            "kernel": [fmt_shape(r.kernel_size) for r in s.rows],
+            _("layer"): ["    " * max(r.depth - 1, 0) + (r.name or type(r).__name__) for r in s.rows],
+            _("type"): [r.kind for r in s.rows],
+            _("input"): [fmt_shape(r.input_shape) for r in s.rows],
+            _("output"): [fmt_shape(r.output_shape) for r in s.rows],
+            _("params"): [r.params if r.is_leaf or r.depth <= 1 else None for r in s.rows],
+            _("kernel"): [fmt_shape(r.kernel_size) for r in s.rows],
         }
     )
 
 
-def _network(cfg: GeneratorConfig | DiscriminatorConfig, label: str) -> int | None:
+def _network(cfg: GeneratorConfig | DiscriminatorConfig) -> int | None:
     """Render one network; returns its parameter count."""
+    is_generator = isinstance(cfg, GeneratorConfig)
     blocks = model_blocks(cfg)
     total = sum(b.params for b in blocks)
-    st.metric(f"{label} parameters", f"{total:,}")
-    st.markdown("**Parameters per block**")
+    st.metric(_("Generator parameters") if is_generator else _("Discriminator parameters"), f"{total:,}")
+    st.markdown(_("**Parameters per block**"))
     st.dataframe(
         pd.DataFrame(
             {
-                "block": [b.name for b in blocks] + ["total"],
-                "layers": [b.layers for b in blocks] + [""],
-                "params": [b.params for b in blocks] + [total],
+                _("block"): [b.name for b in blocks] + [_("total")],
+                _("layers"): [b.layers for b in blocks] + [""],
+                _("params"): [b.params for b in blocks] + [total],
             }
         ),
         hide_index=True,
         width="stretch",
-        column_config={"params": PARAMS},
+        column_config={_("params"): PARAMS},
     )
     try:
         s = model_summary(cfg, int(batch))
     except RuntimeError:
-        st.error(
-            f"The {label.lower()} cannot run on a {cfg.in_channels}x{cfg.input_size}x{cfg.input_size} input, so "
-            "torchinfo cannot trace it. This is the notebook's discriminator as written: its second conv is "
-            "`Conv2d(3, 64)` but receives the 64 channels of the first conv. The **Mismatch doctor** page "
-            "explains it and shows the fix."
-            if isinstance(cfg, DiscriminatorConfig) and cfg.notebook_bug
-            else f"The {label.lower()} cannot run at this input size. See the **Mismatch doctor** page."
-        )
+        if isinstance(cfg, DiscriminatorConfig) and cfg.notebook_bug:
+            message = _(
+                "The discriminator cannot run on a {c}x{size}x{size} input, so torchinfo cannot trace it. This "
+                "is the notebook's discriminator as written: its second conv is `Conv2d(3, 64)` but receives "
+                "the 64 channels of the first conv. The **Mismatch doctor** page explains it and shows the fix.",
+                c=cfg.in_channels,
+                size=cfg.input_size,
+            )
+        elif is_generator:
+            message = _("The generator cannot run at this input size. See the **Mismatch doctor** page.")
+        else:
+            message = _("The discriminator cannot run at this input size. See the **Mismatch doctor** page.")
+        st.error(message)
         return total
     st.markdown(
-        f"**torchinfo summary** (input {fmt_shape(s.input_shape)} -> output {fmt_shape(s.output_shape)}, "
-        f"{s.total_mult_adds / 1e9:.2f} G mult-adds)"
+        _(
+            "**torchinfo summary** (input {input} -> output {output}, {gmacs} G mult-adds)",
+            input=fmt_shape(s.input_shape),
+            output=fmt_shape(s.output_shape),
+            gmacs=format(s.total_mult_adds / 1e9, ".2f"),
+        )
     )
     st.dataframe(
-        _summary_table(s), hide_index=True, width="stretch", height=420, column_config={"params": PARAMS}
+        _summary_table(s), hide_index=True, width="stretch", height=420, column_config={_("params"): PARAMS}
     )
-    with st.expander("torchinfo's text output"):
+    with st.expander(_("torchinfo's text output")):
         st.code(s.text, language="text")
     return total
 
 
 gen_tab, disc_tab, diff_tab = st.tabs(
-    ["Generator (U-Net)", "Discriminator (PatchGAN)", "vs the pix2pix reference"]
+    [_("Generator (U-Net)"), _("Discriminator (PatchGAN)"), _("vs the pix2pix reference")]
 )
+
 
 def _largest_conv(cfg: GeneratorConfig) -> tuple[int, int, int, float]:
     """(in, out, params) of the generator's largest conv, and the share of all parameters in convs that wide."""
@@ -103,31 +117,57 @@ def _largest_conv(cfg: GeneratorConfig) -> tuple[int, int, int, float]:
 
 
 with gen_tab:
-    _network(g_cfg, "Generator")
+    _network(g_cfg)
     c_in, c_out, c_params, share = _largest_conv(g_cfg)
     notice(
         [
-            f"Each encoder halves the image and doubles the channels (up to {g_cfg.ngf * g_cfg.max_mult}): "
-            f"{g_cfg.input_size} -> {g_cfg.bottleneck_size} pixels after {g_cfg.depth} downsamplings.",
-            "Decoder convs take twice the channels their encoder produced: the skip connection concatenates "
-            "them (the **Skip connections** page shows every concatenation).",
-            f"{share:.0%} of the parameters sit in the widest convs, near the middle: the largest, from {c_in} to "
-            f"{c_out} channels with a 4x4 kernel, alone has {c_params:,}.",
+            _(
+                "Each encoder halves the image and doubles the channels (up to {max_channels}): {size} -> "
+                "{bottleneck} pixels after {depth} downsamplings.",
+                max_channels=g_cfg.ngf * g_cfg.max_mult,
+                size=g_cfg.input_size,
+                bottleneck=g_cfg.bottleneck_size,
+                depth=g_cfg.depth,
+            ),
+            _(
+                "Decoder convs take twice the channels their encoder produced: the skip connection concatenates "
+                "them (the **Skip connections** page shows every concatenation)."
+            ),
+            _(
+                "{share} of the parameters sit in the widest convs, near the middle: the largest, from {c_in} to "
+                "{c_out} channels with a 4x4 kernel, alone has {c_params}.",
+                share=format(share, ".0%"),
+                c_in=c_in,
+                c_out=c_out,
+                c_params=format(c_params, ","),
+            ),
         ]
     )
     notebook_code(nb.GENERATOR, "Pix2Pix_Generator")
 
 with disc_tab:
-    _network(d_cfg, "Discriminator")
+    _network(d_cfg)
+    layers = (
+        _(
+            "The first conv has no norm layer (C64 in the paper); the others are conv, {norm} norm, "
+            "LeakyReLU(0.2).",
+            norm=d_cfg.norm,
+        )
+        if d_cfg.norm != "none"
+        else _(
+            "The first conv has no norm layer (C64 in the paper); the others are conv and LeakyReLU(0.2) "
+            "(norm is off in the sidebar)."
+        )
+    )
     notice(
         [
-            f"The output is not one number but a {d_cfg.output_size}x{d_cfg.output_size} map: one real/fake "
-            "logit per overlapping patch of the input.",
-            "The first conv has no norm layer (C64 in the paper); the others are conv, "
-            + (f"{d_cfg.norm} norm, " if d_cfg.norm != "none" else "")
-            + "LeakyReLU(0.2)"
-            + (" (norm is off in the sidebar)." if d_cfg.norm == "none" else "."),
-            "There is no sigmoid at the end: the loss is `BCEWithLogitsLoss`, which applies it itself.",
+            _(
+                "The output is not one number but a {n}x{n} map: one real/fake logit per overlapping patch of "
+                "the input.",
+                n=d_cfg.output_size,
+            ),
+            layers,
+            _("There is no sigmoid at the end: the loss is `BCEWithLogitsLoss`, which applies it itself."),
         ]
     )
     notebook_code(
@@ -136,19 +176,19 @@ with disc_tab:
 
 with diff_tab:
     diffs = compare_to_reference(g_cfg, d_cfg)
-    only = st.toggle("Only the differences", value=True)
+    only = st.toggle(_("Only the differences"), value=True)
     rows = [d for d in diffs if d.differs or not only]
     if not rows:
-        st.success("These settings are the pix2pix reference: nothing differs.")
+        st.success(_("These settings are the pix2pix reference: nothing differs."))
     else:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "network": [r.network for r in rows],
-                    "point": [r.point for r in rows],
-                    "this configuration": [r.chosen for r in rows],
-                    "pix2pix reference": [r.reference for r in rows],
-                    "why it matters": [r.note for r in rows],
+                    _("network"): [r.network for r in rows],
+                    _("point"): [r.point for r in rows],
+                    _("this configuration"): [r.chosen for r in rows],
+                    _("pix2pix reference"): [r.reference for r in rows],
+                    _("why it matters"): [r.note for r in rows],
                 }
             ),
             hide_index=True,
@@ -156,9 +196,13 @@ with diff_tab:
         )
     notice(
         [
-            "The reference is `UnetGenerator(1, 2, num_downs=8, ngf=64, norm=batch, use_dropout=True)` and "
-            "`NLayerDiscriminator(3, ndf=64, n_layers=3)` from the public pytorch-CycleGAN-and-pix2pix code.",
-            "The notebook drops the outermost skip, puts dropout in every decoder and uses stride 2 to the end "
-            "of the discriminator, which shrinks its patch map from 30x30 to 8x8.",
+            _(
+                "The reference is `UnetGenerator(1, 2, num_downs=8, ngf=64, norm=batch, use_dropout=True)` and "
+                "`NLayerDiscriminator(3, ndf=64, n_layers=3)` from the public pytorch-CycleGAN-and-pix2pix code."
+            ),
+            _(
+                "The notebook drops the outermost skip, puts dropout in every decoder and uses stride 2 to the end "
+                "of the discriminator, which shrinks its patch map from 30x30 to 8x8."
+            ),
         ]
     )

@@ -11,106 +11,139 @@ from inspector.colour.lab_view import SHOW_LIGHTNESS, lab_view
 from inspector.data.image_set import SAMPLE_FILES
 from inspector.data.images import ACCEPTED_FORMATS
 from inspector.errors import UserError
+from inspector.i18n.catalog import N_
 from inspector.ui.cache import LAB_SIZE, lab_sample, lab_upload
 from inspector.ui.common import intro, notebook_code, notice
+from inspector.ui.i18n import _
 from inspector.ui.notebook_code import DATASET
 
 SIZE = LAB_SIZE  # the notebook's training size
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "ppm", "pgm"]
+# The radio's values stay English (links and tests set them); the labels are translated.
+LIGHTNESS = format(SHOW_LIGHTNESS, ".0f")  # the L at which a and b are shown alone
+SOURCES = {"Sample photo": N_("Sample photo"), "Upload": N_("Upload")}
 
 intro(
-    "Lab colour",
-    "The notebook does not give the generator an RGB photo. It converts the photo to **CIE Lab**: "
-    "**L** is lightness (0 black to 100 white), **a** runs from green to red and **b** from blue to "
-    "yellow. The generator reads L, which is the grey photo, and must invent a and b: that is what "
-    "colorizing means. Pick a sample photo or upload your own.",
+    _("Lab colour"),
+    _(
+        "The notebook does not give the generator an RGB photo. It converts the photo to **CIE Lab**: "
+        "**L** is lightness (0 black to 100 white), **a** runs from green to red and **b** from blue to "
+        "yellow. The generator reads L, which is the grey photo, and must invent a and b: that is what "
+        "colorizing means. Pick a sample photo or upload your own."
+    ),
 )
 
 
 source, choice = st.columns([1, 2])
-kind = source.radio("Image", ["Sample photo", "Upload"], horizontal=True, key="lab.source")
+kind = source.radio(
+    _("Image"), list(SOURCES), format_func=lambda k: _(SOURCES[k]), horizontal=True, key="lab.source"
+)
 if kind == "Sample photo":
     name = choice.selectbox(
-        "Sample photo", list(SAMPLE_FILES), key="lab.sample", help="Colour photos shipped with scikit-image."
+        _("Sample photo"),
+        list(SAMPLE_FILES),
+        key="lab.sample",
+        help=_("Colour photos shipped with scikit-image."),
     )
     pixels = lab_sample(name)
 else:
     upload = choice.file_uploader(
-        "A photo",
+        _("A photo"),
         type=UPLOAD_TYPES,
         key="lab.upload",
-        help=f"Accepted formats: {', '.join(ACCEPTED_FORMATS)}.",
+        help=_("Accepted formats: {formats}.", formats=", ".join(ACCEPTED_FORMATS)),
     )
     if upload is None:
-        st.info("Upload a photo to take it apart, or pick a sample photo.")
+        st.info(_("Upload a photo to take it apart, or pick a sample photo."))
         st.stop()
     try:
         pixels = lab_upload(upload.getvalue(), upload.name)
-    except UserError as error:
-        st.error(f"This file cannot be used. {error}")
+    except UserError as error:  # the decoder's reason names the file (in English, as the CLI says it)
+        st.error(_("This file cannot be used. {reason}", reason=error))
         st.stop()
 
 view = lab_view(torch.from_numpy(pixels))
 
-st.subheader("The photo and its three Lab channels")
+st.subheader(_("The photo and its three Lab channels"))
 columns = st.columns(4)
-columns[0].image(view.rgb, caption=f"RGB, resized and centre-cropped to {SIZE}x{SIZE}")
-columns[1].image(view.lightness, caption="L: lightness, the generator's only input")
-columns[2].image(view.a_only, caption=f"a alone (at L = {SHOW_LIGHTNESS:.0f}): green to red")
-columns[3].image(view.b_only, caption=f"b alone (at L = {SHOW_LIGHTNESS:.0f}): blue to yellow")
+columns[0].image(view.rgb, caption=_("RGB, resized and centre-cropped to {size}x{size}", size=SIZE))
+columns[1].image(view.lightness, caption=_("L: lightness, the generator's only input"))
+columns[2].image(view.a_only, caption=_("a alone (at L = {lightness}): green to red", lightness=LIGHTNESS))
+columns[3].image(view.b_only, caption=_("b alone (at L = {lightness}): blue to yellow", lightness=LIGHTNESS))
 
-st.subheader("Ranges: what this photo uses, and what is possible")
+st.subheader(_("Ranges: what this photo uses, and what is possible"))
+MIN_HERE, MAX_HERE, MIN_POSSIBLE, MAX_POSSIBLE = (
+    _("min here"),
+    _("max here"),
+    _("min possible"),
+    _("max possible"),
+)
 st.dataframe(
     pd.DataFrame(
         {
-            "tensor": [r.tensor for r in view.ranges],
-            "shape": [str(r.shape) for r in view.ranges],
-            "min here": [r.observed_min for r in view.ranges],
-            "max here": [r.observed_max for r in view.ranges],
-            "min possible": [r.possible_min for r in view.ranges],
-            "max possible": [r.possible_max for r in view.ranges],
+            _("tensor"): [r.tensor for r in view.ranges],
+            _("shape"): [str(r.shape) for r in view.ranges],
+            MIN_HERE: [r.observed_min for r in view.ranges],
+            MAX_HERE: [r.observed_max for r in view.ranges],
+            MIN_POSSIBLE: [r.possible_min for r in view.ranges],
+            MAX_POSSIBLE: [r.possible_max for r in view.ranges],
         }
     ),
     hide_index=True,
     width="stretch",
     column_config={
         c: st.column_config.NumberColumn(format="%.2f")
-        for c in ("min here", "max here", "min possible", "max possible")
+        for c in (MIN_HERE, MAX_HERE, MIN_POSSIBLE, MAX_POSSIBLE)
     },
 )
 st.caption(
-    "Possible: over every colour sRGB can show. a and b never reach the nominal ±128 of Lab, so "
-    "ab/110 stays inside (-1, 1), the range of the generator's final tanh."
+    _(
+        "Possible: over every colour sRGB can show. a and b never reach the nominal ±128 of Lab, so "
+        "ab/110 stays inside (-1, 1), the range of the generator's final tanh."
+    )
 )
 
 left, right = st.columns(2)
 with left:
-    st.markdown("**What the generator starts from**")
-    st.image(view.l_only, caption="lab2rgb(L, a = 0, b = 0): the input, with no colour at all")
+    st.markdown(_("**What the generator starts from**"))
+    st.image(view.l_only, caption=_("lab2rgb(L, a = 0, b = 0): the input, with no colour at all"))
 with right:
-    st.markdown("**What it must predict: ab/110 for every pixel**")
+    st.markdown(_("**What it must predict: ab/110 for every pixel**"))
     centres = (view.histogram_edges[:-1] + view.histogram_edges[1:]) / 2
     st.bar_chart(
         pd.DataFrame({"a/110": view.histogram_a, "b/110": view.histogram_b}, index=np.round(centres, 2)),
-        x_label="value",
-        y_label="pixels",
+        x_label=_("value"),
+        y_label=_("pixels"),
         stack=False,
     )
-    st.caption(f"{view.near_grey:.0%} of the pixels have |a| and |b| below 5: almost grey.")
+    st.caption(
+        _("{share} of the pixels have |a| and |b| below 5: almost grey.", share=format(view.near_grey, ".0%"))
+    )
 
 notice(
     [
-        "L alone is the whole photo in grey: shapes, light and shade are all there. Only the colour is missing.",
-        "The notebook scales L to [-1, 1] (L/50 - 1) for the input and a, b by 1/110 for the target, "
-        f"shaped {tuple(view.L_input.shape)} and {tuple(view.ab_target.shape)} for one image.",
-        "Most pixels have small a and b: a generator that predicts 0 (grey) everywhere already has a "
-        "low L1 loss. That is why early results look sepia, and why pix2pix adds the GAN loss.",
-        "The ranges this photo uses are much narrower than what is possible; vivid colours are rare.",
+        _(
+            "L alone is the whole photo in grey: shapes, light and shade are all there. Only the colour is missing."
+        ),
+        _(
+            "The notebook scales L to [-1, 1] (L/50 - 1) for the input and a, b by 1/110 for the target, "
+            "shaped {l_shape} and {ab_shape} for one image.",
+            l_shape=tuple(view.L_input.shape),
+            ab_shape=tuple(view.ab_target.shape),
+        ),
+        _(
+            "Most pixels have small a and b: a generator that predicts 0 (grey) everywhere already has a "
+            "low L1 loss. That is why early results look sepia, and why pix2pix adds the GAN loss."
+        ),
+        _("The ranges this photo uses are much narrower than what is possible; vivid colours are rare."),
     ]
 )
 notebook_code(DATASET, "ColorizationDataset (resize, flip, rgb2lab, L/50 - 1, ab/110)")
 st.caption(
-    f"Here, as in training, a photo is decoded once, its shorter side resized to {SIZE} (bicubic) "
-    "and its centre cut out, where the notebook stretches it to 256x256; the Lab conversion is "
-    "batched PyTorch (inspector.colour.lab), checked against scikit-image's rgb2lab."
+    _(
+        "Here, as in training, a photo is decoded once, its shorter side resized to {size} (bicubic) "
+        "and its centre cut out, where the notebook stretches it to 256x256; the Lab conversion is "
+        "batched PyTorch (inspector.colour.lab), checked against scikit-image's rgb2lab.",
+        size=SIZE,
+    )
 )

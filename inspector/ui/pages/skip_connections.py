@@ -12,6 +12,7 @@ from inspector.ui import notebook_code as nb
 from inspector.ui.cache import generator_diagnosis
 from inspector.ui.common import current_generator, intro, notebook_code, notice
 from inspector.ui.shapes import show_diagram, show_problems
+from inspector.ui.slides import export_for_slides
 
 intro(
     "Skip connections",
@@ -70,6 +71,7 @@ c2.metric("Bottleneck", f"{max(size // 2**g_cfg.depth, 0)} x {max(size // 2**g_c
 c3.metric("Output", fmt_shape(d.trace.output_shape or ()))
 
 show_diagram(d, f"{size}x{size} input, batch 1: shapes are channels x height x width")
+export_for_slides(d.trace)
 
 st.markdown("**Every concatenation**")
 st.dataframe(pd.DataFrame(concat_rows(d.trace)), hide_index=True, width="stretch")

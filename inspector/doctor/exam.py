@@ -1,0 +1,99 @@
+"""One doctor's pass over a copy of the model: what the rules read and what they write.
+
+An ``Exam`` holds the findings so far, the combinations the tracer has recorded, when each leaf
+first ran, and the names a fix uses. The rules (``inspector.doctor.rules``) get it with every
+layer they judge; the wording of what they find is ``inspector.doctor.report``'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from torch import nn
+
+from inspector.doctor import report
+from inspector.doctor.report import Finding, Value, Words
+from inspector.shapes.blocks import top_level_blocks
+from inspector.shapes.recorder import Source
+from inspector.shapes.records import ConcatRecord, Shape
+
+NormCarry = Literal["expect", "mend"]
+
+
+@dataclass
+class Exam:
+    """The state of one pass over ``model`` (the doctor's own meta or CPU copy, which rules may change)."""
+
+    model: nn.Module
+    input_shape: Shape
+    # After a norm gets the wrong channels, carry on as if the layer before were fixed ("expect":
+    # the norm's own count flows on) or as if the norm were ("mend": the input's count flows on).
+    # diagnose() runs both and keeps the pass that explains the model with fewer problems.
+    norm_carry: NormCarry = "expect"
+    found: list[Finding] = field(default_factory=list)
+    concats: Sequence[ConcatRecord] = ()  # the tracer's combinations so far (kept up to date by the observer)
+    order: dict[str, int] = field(default_factory=dict)  # leaf name -> when it first ran
+
+    def __post_init__(self) -> None:
+        self.modules = dict(self.model.named_modules())
+        prefix, top = top_level_blocks(self.model)
+        self.top = [n for n, _ in top]
+        # A leaf is named after its block in a fix ("decoder_4: ...") when the block is a
+        # child of the model; a layer of the model's only Sequential is named itself ("model.2").
+        self.named_blocks = set(self.top) if not prefix else set()
+
+    # --- naming ---
+    def block_of(self, name: str) -> str:
+        return next((b for b in self.top if name == b or name.startswith(b + ".")), "")
+
+    def fix_target(self, name: str) -> str:
+        """The name a fix uses: the block ("decoder_4") when that says which layer unambiguously
+        (its only one of the kind), else the layer itself ("downs.1" in a ModuleList, "body.3")."""
+        parent = name.rsplit(".", 1)[0] if "." in name else ""
+        block, leaf = self.modules.get(parent), self.modules.get(name)
+        if parent not in self.named_blocks or block is None or leaf is None:
+            return name
+        if isinstance(block, (nn.ModuleList, nn.ModuleDict)):  # a list of layers, not one block
+            return name
+        same_kind = [m for m in block.modules() if type(m) is type(leaf)]
+        return parent if len(same_kind) == 1 else name
+
+    def origin(self, src: Source | None, dim: int) -> str:
+        """Where a tensor came from, in words: '... from model.0 (Conv2d(3, 64))'."""
+        return report.origin(src, dim, self.concats, self.modules)
+
+    def composition(self, src: Source | None, dim: int, total: int) -> str:
+        """' (512 from decoder_5 + 512 skip from encoder_4)' or ' (64 from model.0)'."""
+        return report.composition(src, dim, total, self.concats, self.order)
+
+    def producer(self, src: Source | None) -> nn.Module | None:
+        """The leaf that made the tensor, if the tracer saw it."""
+        return self.modules.get(src.layer) if src is not None else None
+
+    # --- findings ---
+    def add(
+        self,
+        name: str,
+        kind: str,
+        expected: Value,
+        actual: Value,
+        words: Words,
+        concat: int | None = None,
+        needs_sizes: bool = False,
+    ) -> None:
+        """Record a problem at layer (or combination) ``name``."""
+        self.found.append(
+            Finding(
+                name,
+                kind,
+                expected,
+                actual,
+                words.message,
+                words.fix,
+                block=self.block_of(name),
+                concat=concat,
+                needs_sizes=needs_sizes,
+            )
+        )

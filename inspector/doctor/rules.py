@@ -1,0 +1,402 @@
+"""The doctor's rules: one function per layer type, looked up in a table keyed by the layer's class.
+
+A rule gets the layer's input *before* the layer runs. On a mismatch it records a finding on the
+``Exam`` (the wording comes from ``inspector.doctor.report``) and returns a well-formed stand-in
+input (the channels the layer expects, a size its kernel fits), so that the pass carries on with
+the shape the layer would have produced and the next problem is found too. It returns None when
+the input is fine.
+
+A new rule is one decorated function::
+
+    @rule(nn.PixelShuffle)
+    def pixel_shuffle(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
+        ...
+
+``check_combine`` is the rule for ``torch.cat`` / ``torch.stack`` / ``+``, which are calls, not layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from inspector.doctor import report
+from inspector.doctor.exam import Exam
+from inspector.doctor.report import Finding
+from inspector.shapes.recorder import CombineCall, LeafCall, Source
+from inspector.shapes.records import INPUT
+
+# (exam, layer name, layer, its first input (B, C, ...), who made that input) -> a stand-in input or None
+RuleFn = Callable[[Exam, str, nn.Module, Tensor, Source | None], Tensor | None]
+
+RULES: dict[type[nn.Module], RuleFn] = {}
+
+
+def rule(*types: type[nn.Module]) -> Callable[[RuleFn], RuleFn]:
+    """Register the decorated function as the rule for each of ``types`` (a later one replaces an earlier)."""
+
+    def register(fn: RuleFn) -> RuleFn:
+        for t in types:
+            RULES[t] = fn
+        return fn
+
+    return register
+
+
+def rule_for(module: nn.Module) -> RuleFn | None:
+    """The rule that judges ``module``: the one registered for its class, else for its nearest
+    parent class in the MRO (a subclass of ``BatchNorm2d`` is judged as a ``BatchNorm2d``, a
+    direct subclass of PyTorch's ``_ConvNd`` as a conv); None when no rule applies.
+
+    This is the one place that decides which layers have a rule. To judge only the exact classes
+    registered (and leave every other layer, subclasses included, to be judged by running it),
+    return ``RULES.get(type(module))`` here.
+    """
+    for cls in type(module).__mro__:
+        found = RULES.get(cls)
+        if found is not None:
+            return found
+    return None
+
+
+def check_leaf(exam: Exam, call: LeafCall) -> tuple[Any, ...] | None:
+    """Before a leaf runs: apply its rule; replacement args when it found (and mended) a problem."""
+    exam.order.setdefault(call.name, len(exam.order))  # call order: the earlier input of a cat is the skip
+    if not call.args or not isinstance(call.args[0], Tensor):
+        return None
+    judge = rule_for(call.module)
+    if judge is None:
+        return None
+    new = judge(exam, call.name, call.module, call.args[0], call.sources[0] if call.sources else None)
+    return None if new is None else (new, *call.args[1:])
+
+
+# --- convolutions and pools ---
+@rule(
+    nn.modules.conv._ConvNd,
+    nn.Conv1d,
+    nn.Conv2d,
+    nn.Conv3d,
+    nn.ConvTranspose1d,
+    nn.ConvTranspose2d,
+    nn.ConvTranspose3d,
+)
+def conv(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
+    """``in_channels`` of a conv or transposed conv, its input rank, and a kernel that fits (B, C, *spatial)."""
+    assert isinstance(m, nn.modules.conv._ConvNd)  # the table sends only convs here
+    n = len(m.kernel_size)
+    if x.dim() not in (n + 1, n + 2):
+        exam.add(name, "dims", n + 2, x.dim(), report.conv_dims(name, m, tuple(x.shape), exam.origin(src, 1)))
+        return torch.zeros((1, m.in_channels, *m.kernel_size), device=x.device, dtype=x.dtype)
+    cdim = x.dim() - n - 1  # 1 when batched, 0 when not
+    shape = list(x.shape)
+    expected, got = m.in_channels, shape[cdim]
+    if got != expected:
+        shape[cdim] = expected
+        from_input = src is not None and src.producer == INPUT
+        words = report.conv_channels(
+            name,
+            m,
+            got,
+            from_input,
+            exam.fix_target(name),
+            exam.origin(src, cdim),
+            exam.composition(src, cdim, got),
+        )
+        exam.add(name, "channels", expected, got, words)
+    if not m.transposed and not (isinstance(m.padding, str) and m.padding == "same"):
+        pads = (0,) * n if isinstance(m.padding, str) else tuple(m.padding)
+        need = [m.dilation[i] * (m.kernel_size[i] - 1) + 1 - 2 * pads[i] for i in range(n)]
+        _kernel_fits(exam, name, m, shape, cdim + 1, need, pads, src)
+    return None if shape == list(x.shape) else torch.zeros(shape, device=x.device, dtype=x.dtype)
+
+
+def _kernel_fits(
+    exam: Exam,
+    name: str,
+    m: nn.Module,
+    shape: list[int],
+    first: int,
+    need: list[int],
+    pads: Sequence[int],
+    src: Source | None,
+) -> None:
+    """Record a kernel larger than its padded input; grow ``shape`` (dims ``first``...) so the layer can run."""
+    spatial = shape[first:]
+    if all(s >= k for s, k in zip(spatial, need)):
+        return
+    words = report.kernel_too_large(name, m, need, pads, spatial, exam.origin(src, 1))
+    exam.add(name, "kernel", tuple(max(k, 1) for k in need), tuple(spatial), words, needs_sizes=True)
+    shape[first:] = [max(s, k, 1) for s, k in zip(spatial, need)]
+
+
+@rule(
+    nn.modules.pooling._MaxPoolNd,
+    nn.MaxPool1d,
+    nn.MaxPool2d,
+    nn.MaxPool3d,
+    nn.modules.pooling._AvgPoolNd,
+    nn.AvgPool1d,
+    nn.AvgPool2d,
+    nn.AvgPool3d,
+)
+def pool(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
+    """A max or average pool whose window fits its padded input (a ceil_mode window may hang over)."""
+    n = {"1d": 1, "2d": 2, "3d": 3}.get(type(m).__name__[-2:].lower(), 2)
+    if x.dim() < n + 1:
+        return None
+
+    def per_dim(v: Any) -> tuple[int, ...]:
+        return tuple(v) if isinstance(v, (tuple, list)) else (int(v),) * n
+
+    kernel, pads = per_dim(m.kernel_size), per_dim(m.padding)
+    dilation = per_dim(getattr(m, "dilation", 1))
+    need = [dilation[i] * (kernel[i] - 1) + 1 - 2 * pads[i] for i in range(n)]
+    if getattr(m, "ceil_mode", False):
+        # ceil_mode keeps a last window that starts inside the input: one that fits is enough
+        stride = per_dim(m.stride or m.kernel_size)
+        spatial = x.shape[x.dim() - n :]
+        if all(_pool_out(spatial[i], kernel[i], stride[i], pads[i], dilation[i]) >= 1 for i in range(n)):
+            return None
+    shape = list(x.shape)
+    _kernel_fits(exam, name, m, shape, x.dim() - n, need, pads, src)
+    return None if shape == list(x.shape) else torch.zeros(shape, device=x.device, dtype=x.dtype)
+
+
+def _pool_out(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
+    """Output length of a ceil_mode pool (PyTorch's pooling_output_shape)."""
+    span = size + 2 * pad - dilation * (kernel - 1) - 1
+    out = -(-span // stride) + 1
+    if (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+# --- Linear ---
+@rule(nn.Linear)
+def linear(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
+    """``in_features`` against the last dim of the input (B, ..., in_features)."""
+    assert isinstance(m, nn.Linear)
+    got = x.shape[-1] if x.dim() else 1
+    if got == m.in_features:
+        return None
+    # Features that came through a flatten of a feature map change with the input size; after
+    # another Linear or an adaptive pool they do not.
+    size_bound = not isinstance(
+        exam.producer(src),
+        (nn.Linear, nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd),
+    )
+    words = report.linear_features(
+        name, m, got, tuple(x.shape), exam.origin(src, x.dim() - 1), exam.fix_target(name), size_bound
+    )
+    exam.add(name, "features", m.in_features, got, words)
+    return torch.zeros((*x.shape[:-1], m.in_features), device=x.device, dtype=x.dtype)
+
+
+# --- norms ---
+@rule(
+    nn.modules.batchnorm._NormBase,
+    nn.BatchNorm1d,
+    nn.BatchNorm2d,
+    nn.BatchNorm3d,
+    nn.SyncBatchNorm,
+    nn.InstanceNorm1d,
+    nn.InstanceNorm2d,
+    nn.InstanceNorm3d,
+)
+def batch_or_instance_norm(
+    exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None
+) -> Tensor | None:
+    """``num_features`` of a batch or instance norm, its input rank, and batch statistics that need
+    more than one value per channel (input (B, C, *spatial))."""
+    assert isinstance(m, nn.modules.batchnorm._NormBase)
+    # InstanceNorm without affine weights or running stats ignores num_features (PyTorch only
+    # warns), so a mismatch there is harmless and not reported.
+    if isinstance(m, nn.modules.instancenorm._InstanceNorm) and not (m.affine or m.track_running_stats):
+        return None
+    dims = _allowed_dims(m)
+    if x.dim() not in dims:
+        x = _norm_dims(exam, name, m, x, src, dims)
+        new = _channels(exam, name, m, x, src, m.num_features, "num_features")
+        return x if new is None else new
+    new = _channels(exam, name, m, x, src, m.num_features, "num_features")
+    x = new if new is not None else x
+    if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and x.dim() >= 2:
+        per_channel = x.numel() // x.shape[1]
+        if per_channel == 1:
+            exam.add(name, "batch-stats", 2, 1, report.one_value_per_channel(name, m, tuple(x.shape)))
+            # Carry on: in eval mode the layer uses running stats and keeps the shape. The
+            # module belongs to the doctor's copy, so changing its mode is harmless.
+            m.eval()
+    return new
+
+
+@rule(nn.GroupNorm)
+def group_norm(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
+    """``num_channels`` of a GroupNorm against dim 1 of its input (B, C, ...)."""
+    assert isinstance(m, nn.GroupNorm)
+    return _channels(exam, name, m, x, src, m.num_channels, "num_channels")
+
+
+@rule(nn.LayerNorm)
+def layer_norm(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
+    """``normalized_shape`` against the last dims of the input (..., *normalized_shape)."""
+    assert isinstance(m, nn.LayerNorm)
+    want = tuple(m.normalized_shape)
+    got = tuple(x.shape[-len(want) :]) if x.dim() >= len(want) else tuple(x.shape)
+    if got == want:
+        return None
+    words = report.layer_norm_shape(
+        name, want, got, tuple(x.shape), exam.origin(src, x.dim() - 1), exam.fix_target(name)
+    )
+    exam.add(name, "features", want, got, words)
+    return torch.zeros((*x.shape[: x.dim() - len(want)], *want), device=x.device, dtype=x.dtype)
+
+
+def _norm_dims(
+    exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None, dims: tuple[int, ...]
+) -> Tensor:
+    """A norm fed a tensor with the wrong number of dims (an unbatched input, most often)."""
+    target = min((d for d in dims if d >= x.dim()), default=dims[-1])
+    words = report.norm_dims(name, m, tuple(x.shape), exam.origin(src, 0), dims, exam.input_shape)
+    exam.add(name, "dims", target, x.dim(), words)
+    # Carry on with a batch dim added (too few dims) or the extra inner dims dropped (too many).
+    shape = list(x.shape)
+    if len(shape) < target:
+        shape = [1] * (target - len(shape)) + shape
+    else:
+        shape = shape[:2] + shape[len(shape) - (target - 2) :] if target > 2 else shape[:target]
+    return torch.zeros(shape, device=x.device, dtype=x.dtype)
+
+
+def _channels(
+    exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None, expected: int, field_name: str
+) -> Tensor | None:
+    """A norm's channel count (``field_name``: num_features or num_channels) against its input's."""
+    cdim = 0 if _unbatched_instance_norm(m, x) else 1
+    if x.dim() < 2 or x.shape[cdim] == expected:
+        return None
+    got = int(x.shape[cdim])
+    producer = exam.producer(src)
+    conv_fix = None
+    if isinstance(producer, nn.modules.conv._ConvNd) and src is not None and src.concat is None:
+        conv_fix = report.conv_out_channels(src.layer, producer, got, expected)
+        # The notebook's typo in one line: the conv before got both its counts wrong.
+        for earlier in exam.found:
+            if earlier.module == src.layer and earlier.kind == "channels" and isinstance(earlier.actual, int):
+                earlier.fix += report.conv_should_be(name, src.layer, producer, earlier.actual, expected)
+    words = report.norm_channels(
+        name,
+        m,
+        field_name,
+        expected,
+        got,
+        exam.origin(src, cdim),
+        exam.fix_target(name),
+        conv_fix,
+        conv_first=exam.norm_carry != "mend",
+    )
+    exam.add(name, "channels", expected, got, words)
+    if exam.norm_carry == "mend" and _resize_norm(m, got, x.device):
+        return x  # the doctor's copy of the norm now takes `got` channels: they flow on
+    shape = list(x.shape)
+    shape[cdim] = expected
+    return torch.zeros(shape, device=x.device, dtype=x.dtype)
+
+
+def _allowed_dims(m: nn.modules.batchnorm._NormBase) -> tuple[int, ...]:
+    """The input ranks a batch or instance norm takes, asked of the layer itself."""
+    dims = []
+    for d in range(1, 7):
+        try:
+            m._check_input_dim(torch.empty((1,) * d, device="meta"))
+        except ValueError:
+            continue
+        dims.append(d)
+    return tuple(dims) or (2, 3, 4, 5)
+
+
+def _unbatched_instance_norm(m: nn.Module, x: Tensor) -> bool:
+    return isinstance(m, nn.modules.instancenorm._InstanceNorm) and x.dim() == m._get_no_batch_dim()
+
+
+def _resize_norm(m: nn.Module, channels: int, device: torch.device) -> bool:
+    """Give the doctor's copy of a norm ``channels`` features (its fix applied); False if it cannot."""
+    if isinstance(m, nn.modules.batchnorm._NormBase):
+        m.num_features = channels
+    elif isinstance(m, nn.GroupNorm) and channels % m.num_groups == 0:
+        m.num_channels = channels
+    else:
+        return False
+    for attr in ("weight", "bias"):
+        if getattr(m, attr, None) is not None:
+            setattr(m, attr, nn.Parameter(torch.empty(channels, device=device)))
+    for attr in ("running_mean", "running_var"):
+        if getattr(m, attr, None) is not None:
+            setattr(m, attr, torch.empty(channels, device=device))
+    return True
+
+
+def is_norm(m: nn.Module | None) -> bool:
+    """A layer whose channel mismatch may be the norm's fault or the layer's before it."""
+    return isinstance(m, (nn.modules.batchnorm._NormBase, nn.GroupNorm))
+
+
+# --- torch.cat, torch.stack, + ---
+def check_combine(exam: Exam, call: CombineCall) -> list[Tensor] | None:
+    """Tensors that a cat, stack or add cannot combine: record it, and return tensors that can be."""
+    op, tensors, dim, sources = call.op, call.tensors, call.dim, call.sources
+    if not tensors:
+        return None
+    index = len(call.concats)  # the index the tracer will give this combination
+    first = tensors[0]
+    if op == "add":
+        try:
+            torch.broadcast_shapes(first.shape, tensors[1].shape)
+            return None
+        except RuntimeError:
+            bad = 1
+    else:
+        ndim = first.dim()
+        d = (dim % ndim if op == "torch.cat" and dim is not None else None) if ndim else None
+        bad = next(
+            (
+                i
+                for i, t in enumerate(tensors[1:], 1)
+                if t.dim() != ndim
+                or any(a != b for j, (a, b) in enumerate(zip(t.shape, first.shape)) if j != d)
+            ),
+            0,
+        )
+        if not bad:
+            return None
+    a, b = first, tensors[bad]
+    pa, pb = (s.producer if s else "?" for s in (sources[0], sources[bad]))
+    words = report.combine_mismatch(op, tuple(a.shape), pa, tuple(b.shape), pb, exam.input_shape)
+    # The block is the one the result feeds, known after the pass (report.to_problems).
+    exam.found.append(
+        Finding(
+            call.module,
+            "concat",
+            tuple(a.shape),
+            tuple(b.shape),
+            *words,
+            concat=index,
+            needs_sizes=not words.fix,
+        )
+    )
+    # Carry on with the larger size in every dim but the concatenated one (the encoder's
+    # rounded-down size is the larger: its way back up then meets the next skip again).
+    if op == "add":
+        return [first, torch.zeros(first.shape, device=first.device, dtype=first.dtype)]
+    target = [max(t.shape[j] for t in tensors if t.dim() == first.dim()) for j in range(first.dim())]
+    out = []
+    for t in tensors:
+        shape = list(target)
+        if op == "torch.cat" and t.dim() == first.dim() and dim is not None:
+            shape[dim % first.dim()] = t.shape[dim % first.dim()]
+        out.append(torch.zeros(shape, device=t.device, dtype=t.dtype))
+    return out

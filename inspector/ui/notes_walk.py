@@ -1,0 +1,167 @@
+""" "Follow the notes": the study notes' sections in their order, as data.
+
+Each section has the notebook's code of that cell (``inspector.ui.notebook_code``, verbatim), a few
+sentences on what to look at (English messages, translated at render time), and links that open
+the page showing it in the right state (``inspector.ui.links``). The page
+``pages/follow_notes.py`` only draws this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inspector.i18n.catalog import N_
+from inspector.ui import notebook_code as nb
+from inspector.ui.links import link_params
+
+PAGES = "inspector/ui/pages/"
+
+
+@dataclass(frozen=True)
+class Link:
+    page: str  # the page's file, as streamlit_app.py declares it
+    label: str  # an English message
+    params: tuple[tuple[str, str], ...] = ()  # the state the page opens in (links.arrival reads it)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str  # an English message
+    code: str  # the notebook's code of the cell, verbatim
+    look: tuple[str, ...]  # two or three English sentences on what to look at
+    links: tuple[Link, ...]
+
+
+def _cell(code: str, first: str, last: str | None = None) -> str:
+    """The lines of ``code`` from the first that contains ``first`` up to the one containing ``last``."""
+    lines = code.splitlines()
+    start = next(i for i, line in enumerate(lines) if first in line)
+    end = len(lines) if last is None else next(i for i in range(start + 1, len(lines)) if last in lines[i])
+    return "\n".join(lines[start : end + 1 if last is not None else end])
+
+
+def _link(page: str, label: str, **state: str | int) -> Link:
+    params = link_params(**state)  # type: ignore[arg-type]
+    return Link(PAGES + page, label, tuple(params.items()))
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "data",
+        N_("Data and Lab"),
+        nb.DATASET,
+        (
+            N_("The photo is converted from RGB to Lab: L is the lightness, a and b are the colour."),
+            N_("The generator reads L scaled to [-1, 1] (L/50 - 1) and must predict ab/110."),
+            N_("Look at how little colour most pixels have: that is why early results look grey."),
+        ),
+        (_link("lab_colour.py", N_("Open Lab colour with the astronaut photo"), example="astronaut"),),
+    ),
+    Section(
+        "dataloader",
+        N_("Dataset and DataLoader shapes"),
+        nb.DATALOADER,
+        (
+            N_("One item is a dict of two tensors: L of shape 1 x 256 x 256 and ab of shape 2 x 256 x 256."),
+            N_(
+                "The DataLoader stacks 16 of them: torch.Size([16, 1, 256, 256]) and torch.Size([16, 2, 256, 256])."
+            ),
+            N_("Every shape in the app is written B x C x H x W in the same order."),
+        ),
+        (_link("lab_colour.py", N_("See the tensor shapes of one photo"), example="coffee"),),
+    ),
+    Section(
+        "module",
+        N_("nn.Module and nn.Sequential"),
+        _cell(nb.GENERATOR, "class Pix2Pix_Generator", "nn.BatchNorm2d(128)") + "\n        )",
+        (
+            N_("A network is a subclass of nn.Module: __init__ defines the layers, forward connects them."),
+            N_(
+                "Each block is an nn.Sequential, so torchinfo lists input_layer, encoder_1 ... as named blocks."
+            ),
+            N_("The summary shows each block's output shape and its parameters, block by block."),
+        ),
+        (_link("architecture.py", N_("Open Architecture with the notebook's models"), preset="notebook"),),
+    ),
+    Section(
+        "generator",
+        N_("The generator (U-Net)"),
+        _cell(nb.GENERATOR, "def forward", "return output"),
+        (
+            N_("Each torch.cat puts an encoder's output beside the decoder's: the channels add up."),
+            N_("That is why decoder_5 takes 1024 channels, not 512."),
+            N_("Try an input of 300 on the page: the skip connections no longer fit."),
+        ),
+        (
+            _link(
+                "skip_connections.py", N_("Open Skip connections at 256 x 256"), preset="notebook", size=256
+            ),
+        ),
+    ),
+    Section(
+        "transpose",
+        N_("ConvTranspose2d"),
+        _cell(nb.GENERATOR, "self.middle = nn.Sequential", "nn.BatchNorm2d(512)") + "\n        )",
+        (
+            N_(
+                "Conv2d with kernel 4, stride 2, padding 1 halves the size; "
+                "ConvTranspose2d with the same numbers doubles it."
+            ),
+            N_(
+                "A convolution gathers a window into one value; a transposed convolution scatters one value into a window."
+            ),
+        ),
+        (_link("conv_vs_transpose.py", N_("Open Conv vs ConvTranspose with k=4, s=2, p=1")),),
+    ),
+    Section(
+        "dropout",
+        N_("Dropout"),
+        _cell(nb.GENERATOR, "self.decoder_6 = nn.Sequential", "오버피팅") + "\n        )",
+        (
+            N_("The notebook puts Dropout(0.5) in all six decoder blocks."),
+            N_(
+                "The pix2pix reference puts it only in the three innermost decoders, and keeps it on at test time."
+            ),
+            N_("The comparison with the reference lists this difference."),
+        ),
+        (_link("architecture.py", N_("Compare the notebook with the pix2pix reference"), preset="notebook"),),
+    ),
+    Section(
+        "discriminator",
+        N_("The discriminator and its typo"),
+        nb.DISCRIMINATOR_AS_WRITTEN,
+        (
+            N_(
+                "The second conv is written Conv2d(3, 64), but it receives the 64 channels of the first conv."
+            ),
+            N_("The model builds without an error and fails on the first forward pass."),
+            N_("Fixed to Conv2d(64, 128), it outputs an 8 x 8 map: one real or fake score per patch."),
+        ),
+        (
+            _link(
+                "mismatch_doctor.py",
+                N_("Open the typo in the Mismatch doctor"),
+                preset="notebook-as-written",
+                part="discriminator",
+                example="as-written",
+            ),
+            _link("receptive_field.py", N_("See the patch each output cell judges"), preset="notebook"),
+        ),
+    ),
+    Section(
+        "init",
+        N_("The weight initialization"),
+        nb.INIT,
+        (
+            N_("Conv and ConvTranspose weights are drawn from N(0, 0.02), as in section 6.2 of the paper."),
+            N_("BatchNorm weights start near 1 and their biases at 0."),
+            N_("model.apply(ini_weight) calls the function once for every layer of the network."),
+        ),
+        (
+            _link(
+                "weight_init.py", N_("Open Weight init on the generator"), preset="notebook", part="generator"
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,176 @@
+"""Dropout & BatchNorm: what changes between train and eval mode, on the learner's own networks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from inspector.errors import UserError
+from inspector.inside.pictures import heatmap
+from inspector.ui import notebook_code as nb
+from inspector.ui.cache import inside_batchnorm, inside_dropout, norm_equivalence
+from inspector.ui.common import intro, notebook_code, notice
+from inspector.ui.i18n import _
+from inspector.ui.inside_inputs import networks_picker, photo_picker
+
+AUTO_RUN_PARAMS = 5_000_000  # below this, n forwards take well under a second: no button
+BN_BATCH = 2  # sample photos whose batch statistics BatchNorm uses in train mode: a batch, and cheap
+
+
+def _dropout_cell() -> str:
+    """The notebook's decoder_6 block, with its Dropout and the notebook's comments on it, verbatim."""
+    start = nb.GENERATOR.index("        self.decoder_6")
+    end = nb.GENERATOR.index("        self.decoder_5")
+    return nb.GENERATOR[start:end].rstrip()
+
+
+intro(
+    _("Dropout & BatchNorm"),
+    _(
+        "Two layers of the notebook behave differently in training and in evaluation. **Dropout** zeroes a "
+        "random half of the values in training and does nothing in `model.eval()`. **BatchNorm** normalizes "
+        "with the statistics of the current batch in training and with its running averages in eval. Here "
+        "both run on your networks, in both modes."
+    ),
+)
+
+ss = st.session_state
+setup, photo_col = st.columns([3, 2])
+with setup:
+    nets = networks_picker("db")
+    runs = st.slider(_("Runs with Dropout on"), 2, 8, 4, key="db.runs")
+with photo_col:
+    photo_key, rgb = photo_picker("db", nets.size)
+
+
+def _dropout_view(runs: int) -> None:
+    """The runs with Dropout on, the eval output and the per-pixel spread."""
+    lens = inside_dropout(nets.key, nets.generator, photo_key, rgb, runs)
+    if not lens.dropout_layers:
+        st.info(
+            _("This generator has no Dropout layer (dropout 'none' in the sidebar): every run is the same.")
+        )
+    cols = st.columns(min(runs, 4))
+    for k, sample in enumerate(lens.samples):
+        cols[k % len(cols)].image(sample, caption=_("run {k}", k=k + 1), width="stretch")
+    a, b = st.columns(2)
+    a.image(lens.eval_rgb, caption=_("eval(): Dropout off, the same every time"), width="stretch")
+    b.image(
+        heatmap(lens.spread),
+        caption=_(
+            "Spread over the runs: per-pixel std of ab (mean {mean:.2f} Lab units)", mean=lens.mean_spread
+        ),
+        width="stretch",
+    )
+    st.caption(_("Dropout layers that were on: {layers}", layers=", ".join(lens.dropout_layers) or "-"))
+
+
+# ------------------------------------------------------------------------------------ dropout
+st.subheader(_("The same photo, several times, with Dropout on"))
+code_col, view_col = st.columns([2, 3])
+with code_col:
+    st.markdown(_("The notebook's Dropout cell (decoder_6):"))
+    st.code(_dropout_cell(), language="python")
+with view_col:
+    heavy = nets.parameters > AUTO_RUN_PARAMS
+    run_key = (nets.key, photo_key, runs)
+    if heavy and run_key not in ss.get("db.ran", set()):
+        if st.button(_("Colorize it {n} times with Dropout on", n=runs), type="primary", key="db.run"):
+            ss["db.ran"] = ss.get("db.ran", set()) | {run_key}
+        else:
+            st.info(
+                _(
+                    "{n} forward passes of this generator: a few seconds each for the notebook's model.",
+                    n=runs + 1,
+                )
+            )
+    if not heavy or run_key in ss.get("db.ran", set()):
+        _dropout_view(runs)
+
+st.markdown(
+    _(
+        "**Why pix2pix keeps Dropout at test time.** A generator given only L and no noise learns to ignore "
+        "a random input vector, so the paper gives its randomness through Dropout instead, and keeps it on "
+        "when colorizing. The outputs then vary a little from run to run: one photo can be coloured in more "
+        "than one plausible way. The paper notes the variation is small; the spread above shows where it is."
+    )
+)
+
+# ---------------------------------------------------------------------------------- batchnorm
+st.subheader(_("BatchNorm: the batch's statistics against the running ones"))
+if nets.discriminator is None:
+    st.info(_("This checkpoint holds no discriminator; the BatchNorm view uses it."))
+else:
+    try:
+        bn = inside_batchnorm(nets.key, nets.discriminator, nets.size, BN_BATCH)
+    except UserError as exc:
+        bn = None
+        st.error(_("The discriminator cannot run: {reason}", reason=str(exc)))
+    if bn is None:
+        pass
+    elif not bn.layers:
+        st.info(_("This discriminator has no BatchNorm layer (norm 'none' or 'instance' in the sidebar)."))
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    _("layer"): [n.name for n in bn.layers],
+                    _("channels"): [len(n.batch_mean) for n in bn.layers],
+                    _("batch mean (avg)"): [float(n.batch_mean.mean()) for n in bn.layers],
+                    _("running mean (avg)"): [float(n.running_mean.mean()) for n in bn.layers],
+                    _("batch var (avg)"): [float(n.batch_var.mean()) for n in bn.layers],
+                    _("running var (avg)"): [float(n.running_var.mean()) for n in bn.layers],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        t, e = st.columns(2)
+        top = float(max(np.abs(bn.batch_stats_output).max(), np.abs(bn.running_stats_output).max()))
+        t.image(
+            heatmap(np.abs(bn.batch_stats_output[0]), top),
+            caption=_("D's logits, batch statistics (train)"),
+            width="stretch",
+        )
+        e.image(
+            heatmap(np.abs(bn.running_stats_output[0]), top),
+            caption=_("D's logits, running statistics (eval)"),
+            width="stretch",
+        )
+        st.caption(
+            _(
+                "The discriminator on {batch} real pairs (L, ab). Largest difference between the two outputs: "
+                "{diff:.3g}. Untrained, the running statistics are still mean 0 and variance 1, far from the batch's.",
+                batch=bn.batch_size,
+                diff=bn.max_difference,
+            )
+        )
+
+st.subheader(_("BatchNorm at batch size 1 is InstanceNorm"))
+affine = st.checkbox(_("with a learned scale and shift (affine)"), value=True, key="db.affine")
+eq = norm_equivalence(affine)
+m1, m2 = st.columns(2)
+m1.metric(_("max |BatchNorm2d - InstanceNorm2d|, batch 1"), f"{eq.max_abs_difference:.2e}")
+m2.metric(_("the same image in a batch of 2"), f"{eq.batch2_difference:.3f}")
+st.markdown(
+    _(
+        "In training, BatchNorm2d normalizes each channel over (batch, height, width). With one image the batch "
+        "is gone, and what is left is InstanceNorm2d: each channel of each image over its own height and width. "
+        "PyTorch agrees to rounding (left). Add a second image and BatchNorm mixes the two (right). This is why "
+        "pix2pix trained at batch size 1 behaves like a network with InstanceNorm."
+    )
+)
+
+notice(
+    [
+        _(
+            "Dropout on: every run differs a little, most where the colour is uncertain; eval: the same every time."
+        ),
+        _(
+            "In eval mode BatchNorm uses the running averages collected in training; an untrained model has none yet."
+        ),
+        _("Call model.eval() before judging a model, and model.train() before training it again."),
+    ]
+)
+notebook_code(nb.GENERATOR, "Pix2Pix_Generator")

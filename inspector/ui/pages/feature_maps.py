@@ -1,0 +1,199 @@
+"""Feature maps: a real photo through every block of the U-Net, what each skip carries, and the
+discriminator's verdict per patch."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from inspector.errors import UserError
+from inspector.inside.features import FeatureMaps
+from inspector.inside.pictures import heatmap, verdict_overlay
+from inspector.inside.skips import ALL
+from inspector.shapes.trace import fmt_shape
+from inspector.ui import notebook_code as nb
+from inspector.ui.cache import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
+from inspector.ui.common import intro, notebook_code, notice
+from inspector.ui.i18n import _
+from inspector.ui.inside_inputs import Networks, networks_picker, photo_picker, untrained
+
+intro(
+    _("Feature maps"),
+    _(
+        "A real photo through the generator, block by block. Each row below is one block's output (or one "
+        "`torch.cat`'s result) for this photo, as PyTorch computed it, with its strongest channels: those with "
+        "the largest mean of squares. Each tile is scaled to its own range, so a weak channel still shows its "
+        "pattern."
+    ),
+)
+
+ss = st.session_state
+setup, photo_col = st.columns([3, 2])
+with setup:
+    nets = networks_picker("fm")
+    n_channels = st.slider(_("Channels per row"), 2, 16, 8, key="fm.n", help=_("the strongest first"))
+with photo_col:
+    photo_key, rgb = photo_picker("fm", nets.size)
+    st.image(rgb.transpose(1, 2, 0), caption=_("The photo at {size} x {size}", size=nets.size), width=220)
+if nets.trained:
+    st.caption(
+        _(
+            "The checkpoint's generator: ngf {ngf}, depth {depth}, {size} x {size}, trained for {step} steps.",
+            ngf=nets.g_cfg.ngf,
+            depth=nets.g_cfg.depth,
+            size=nets.size,
+            step=nets.step,
+        )
+    )
+
+# The notebook's generator at 256 takes a few seconds on a CPU: run it once per photo and model,
+# on request, and keep the answer (cached), so every later rerun is immediate.
+AUTO_RUN_PARAMS = 5_000_000  # a smaller generator answers in well under a second: no button
+run_key = (nets.key, photo_key)
+asked = ss.get("fm.ran", set())
+if run_key not in asked and nets.parameters > AUTO_RUN_PARAMS:
+    if not st.button(_("Run the photo through the generator"), type="primary", key="fm.run"):
+        st.info(
+            _(
+                "One forward pass of this generator on the CPU: a few seconds for the notebook's 256 x 256 model."
+            )
+        )
+        notebook_code(nb.GENERATOR[nb.GENERATOR.index("    def forward") :], "Pix2Pix_Generator.forward")
+        st.stop()
+    ss["fm.ran"] = asked | {run_key}
+
+
+def _maps(networks: Networks) -> FeatureMaps | None:
+    try:
+        return inside_features(networks.key, networks.generator, photo_key, rgb)
+    except UserError as exc:
+        st.error(_("This generator cannot run on the photo: {reason}", reason=str(exc)))
+        return None
+
+
+maps = _maps(nets)
+if maps is None:
+    st.stop()
+names = maps.names
+
+st.subheader(_("Every block, in U order"))
+st.markdown(
+    _(
+        "Down the U (the encoders halve the map and widen it), through the bottleneck, then up. At each "
+        "`torch.cat` the tiles framed **blue** come from the decoder path, those framed **orange** from the "
+        "skip: the encoder's map handed across the U."
+    )
+)
+grids = [(nets, maps)]
+if nets.trained:  # the same architecture untrained, beside the run
+    fresh = untrained(nets.g_cfg, nets.d_cfg)
+    fresh_maps = _maps(fresh)
+    if fresh_maps is not None:
+        grids = [(fresh, fresh_maps), (nets, maps)]
+columns = st.columns(len(grids))
+for col, (networks, fmaps) in zip(columns, grids):
+    with col:
+        if len(grids) > 1:
+            st.markdown(
+                f"**{_('Trained ({step} steps)', step=networks.step) if networks.trained else _('Untrained')}**"
+            )
+        st.image(
+            inside_feature_grid(networks.key, networks.generator, photo_key, rgb, fmaps.names, n_channels),
+            caption=_("Red numbers: channel indices. Rows in call order."),
+        )
+st.dataframe(
+    pd.DataFrame(
+        {
+            _("map"): [m.name + (f" -> {m.consumer}" if m.consumer else "") for m in maps],
+            _("shape"): [fmt_shape(m.shape) for m in maps],
+            _("strongest channels"): [", ".join(map(str, m.strongest(5))) for m in maps],
+            _("largest energy"): [float(m.energy[m.order[0]]) for m in maps],
+            _("dead channels"): [int((m.energy == 0).sum()) for m in maps],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+# ------------------------------------------------------------------------------- skip ablation
+st.subheader(_("What a skip carries"))
+skips = [p.producer for m in maps if m.kind == "cat" for p in m.parts if p.role == "skip"]
+if not skips:
+    st.info(_("This generator concatenates no skip, so there is nothing to zero."))
+else:
+    skip = st.selectbox(
+        _("Replace by zeros"),
+        [*skips, ALL],
+        key="fm.skip",
+        format_func=lambda s: _("every skip") if s == ALL else s,
+        help=_("The zeros go in at the torch.cat itself; the model is not changed."),
+    )
+    ablation = inside_ablation(nets.key, nets.generator, photo_key, rgb, skip)
+    a, b, c = st.columns(3)
+    a.image(ablation.intact, caption=_("Intact"), width="stretch")
+    b.image(
+        ablation.ablated,
+        caption=_("Without {skip}", skip=_("every skip") if skip == ALL else skip),
+        width="stretch",
+    )
+    c.image(
+        heatmap(ablation.difference),
+        caption=_(
+            "|delta ab| (max {top:.1f}, mean {mean:.2f} Lab units)",
+            top=float(ablation.difference.max()),
+            mean=ablation.mean_difference,
+        ),
+        width="stretch",
+    )
+
+# ------------------------------------------------------------------------ the discriminator
+st.subheader(_("The discriminator's verdict, patch by patch"))
+if nets.discriminator is None or nets.d_cfg is None:
+    st.info(_("This checkpoint holds no discriminator."))
+else:
+    try:
+        real_v, fake_v, fake_rgb = inside_verdicts(
+            nets.key, nets.generator, nets.discriminator, photo_key, rgb
+        )
+    except UserError as exc:
+        st.error(_("The discriminator cannot judge this photo: {reason}", reason=str(exc)))
+    else:
+        h, w = real_v.grid
+        r1, r2 = st.columns(2)
+        row = r1.slider(_("Patch row"), 0, h - 1, h // 2, key="fm.row") if h > 1 else 0
+        col = r2.slider(_("Patch column"), 0, w - 1, w // 2, key="fm.col") if w > 1 else 0
+        left, right = st.columns(2)
+        for place, verdict, picture, title in (
+            (left, real_v, rgb.transpose(1, 2, 0), _("Real photo")),
+            (right, fake_v, fake_rgb, _("The generator's colorization")),
+        ):
+            image: Image.Image = verdict_overlay(picture, verdict, (row, col), side=420, title=title)
+            place.image(image, width="stretch")
+            place.metric(_("mean p(real)"), f"{verdict.mean_probability:.3f}")
+        st.caption(
+            _(
+                "Green: D calls the patch real; red: fake. White: the {field} x {field} pixels that cell ({row}, "
+                "{col}) sees (its receptive field); black: where the tint draws it.",
+                field=real_v.field_size,
+                row=row,
+                col=col,
+            )
+        )
+
+notice(
+    [
+        _(
+            "The encoder's first maps look like edge and texture detectors; deeper maps are smaller and coarser."
+        ),
+        _(
+            "A skip hands the decoder the encoder's map of the same size: zeroing a shallow skip loses fine detail "
+            "at edges, zeroing a deep one changes the layout of colour."
+        ),
+        _(
+            "The discriminator's one output channel is a map: one real-or-fake judgment per patch, not one per "
+            "image. Untrained, every patch sits near 0.5."
+        ),
+    ]
+)
+notebook_code(nb.GENERATOR[nb.GENERATOR.index("    def forward") :], "Pix2Pix_Generator.forward")

@@ -1,0 +1,32 @@
+"""Follow the notes: the study notes' sections in their order, each with its code and a link to the view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from inspector.ui.common import intro
+from inspector.ui.i18n import _, current_language
+from inspector.ui.links import LINK_KEYS
+from inspector.ui.notes_walk import SECTIONS
+
+intro(
+    _("Follow the notes"),
+    _(
+        "The study notes build Pix2Pix step by step: the data, the two networks, then the initialization. "
+        "Each section below shows the notebook's code of that step, says what to look at, and opens the "
+        "page that shows it, already set up."
+    ),
+)
+
+lang = current_language()
+for number, section in enumerate(SECTIONS, 1):
+    st.subheader(f"{number}. {_(section.title)}")  # a numbered heading: no words to translate
+    code, text = st.columns([3, 2])
+    code.code(section.code, language="python")
+    with text:
+        st.markdown("\n".join(f"- {_(sentence)}" for sentence in section.look))
+        for link in section.links:
+            # The language travels with the link, so that the page opens in the language shown here.
+            params = {**dict(link.params), "lang": lang}
+            assert set(params) <= {*LINK_KEYS, "lang"}
+            st.page_link(link.page, label=_(link.label), icon=":material/arrow_forward:", query_params=params)

@@ -1,0 +1,115 @@
+""" "Export for slides": the U diagram or the discriminator chain as SVG, PDF or PNG, in the app.
+
+One call, ``export_for_slides(generator_trace)``, adds the expander to a page (the Skip
+connections page). The options are ``inspector.shapes.diagram.DiagramStyle``'s; the files are
+drawn by graphviz's ``dot`` (``pix2pix-inspector diagram`` writes the same files).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from inspector.doctor.diagnose import Problem
+from inspector.errors import UserError
+from inspector.i18n.catalog import LANGUAGES, N_, translator
+from inspector.i18n.fonts import graphviz_font
+from inspector.shapes.diagram import FORMATS, DiagramStyle, diagram_dot, render
+from inspector.shapes.trace import Trace
+from inspector.ui.cache import discriminator_diagnosis
+from inspector.ui.i18n import _, current_language
+from inspector.ui.sidebar import current_choice
+
+DIRECTIONS = {"TB": N_("top to bottom"), "LR": N_("left to right")}
+NORM_ACT = {
+    "auto": N_("as on screen"),
+    "show": N_("show every layer"),
+    "hide": N_("hide norm and activation"),
+}
+MIME = {"svg": "image/svg+xml", "pdf": "application/pdf", "png": "image/png"}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _file(source: str, fmt: str) -> bytes:
+    return render(source, fmt)
+
+
+def export_for_slides(generator: Trace) -> None:
+    """An expander that draws the generator (``generator``, the page's trace) or the sidebar's
+    discriminator with the slide options, shows it, and offers the three files."""
+    with st.expander(_("Export for slides")):
+        c1, c2, c3 = st.columns(3)
+        part = c1.radio(
+            _("Network"),
+            ("generator", "discriminator"),
+            format_func=lambda p: _("generator") if p == "generator" else _("discriminator"),
+            horizontal=True,
+            key="slides.part",
+        )
+        direction = c1.radio(
+            _("Direction"),
+            tuple(DIRECTIONS),
+            format_func=lambda d: _(DIRECTIONS[d]),
+            horizontal=True,
+            key="slides.dir",
+        )
+        norm_act = c2.radio(
+            _("Norm and activation layers"),
+            tuple(NORM_ACT),
+            format_func=lambda n: _(NORM_ACT[n]),
+            key="slides.norm_act",
+        )
+        collapse = c2.checkbox(
+            _("Fold repeated blocks into one (×n)"),
+            value=True,
+            key="slides.collapse",
+            help=_(
+                "Blocks with the same layers that follow each other, e.g. encoder_4 ... encoder_6, become one box."
+            ),
+        )
+        codes = list(LANGUAGES)
+        lang = c3.radio(
+            _("Language of the labels"),
+            codes,
+            index=codes.index(current_language()),
+            format_func=LANGUAGES.__getitem__,
+            key="slides.lang",
+        )
+        trace = generator
+        problems: tuple[Problem, ...] = ()
+        if part == "discriminator":
+            d_cfg = current_choice().discriminator
+            if d_cfg is None:
+                st.info(
+                    _("The sidebar's discriminator settings cannot build a network: change them to draw it.")
+                )
+                return
+            diagnosis = discriminator_diagnosis(d_cfg, d_cfg.in_channels, d_cfg.input_size)
+            trace, problems = diagnosis.trace, diagnosis.problems
+        style = DiagramStyle(
+            direction=direction, collapse=collapse, norm_act=norm_act, fontname=graphviz_font(lang)
+        )
+        source = diagram_dot(trace, problems, style=style, tr=translator(lang))
+        # The page above already draws the U: the slide is drawn here only when asked for.
+        if st.toggle(_("Show the slide here"), key="slides.preview"):
+            st.graphviz_chart(source, width="stretch")
+        columns = st.columns(len(FORMATS) + 1)
+        for column, fmt in zip(columns, FORMATS):
+            try:
+                data = _file(source, fmt)
+            except UserError as error:  # no dot binary: say so once, keep the DOT download
+                st.warning(str(error))
+                break
+            column.download_button(
+                _("Download {format}", format=fmt.upper()),
+                data,
+                file_name=f"{part}.{fmt}",
+                mime=MIME[fmt],
+                key=f"slides.download.{fmt}",
+            )
+        columns[-1].download_button(
+            _("Download {format}", format="DOT"),
+            source.encode("utf-8"),
+            file_name=f"{part}.dot",
+            mime="text/vnd.graphviz",
+            key="slides.download.dot",
+        )

@@ -1,0 +1,122 @@
+"""Follow the notes: the sections in the notes' order, their links, and a link's arrival.
+
+The parsing of a link (``inspector.ui.links.arrival``) is tested on its own; AppTest then opens
+pages the way a followed link does (query parameters on the first run) in both languages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from inspector.ui.links import DOCTOR_EXAMPLES, LINK_KEYS, arrival, link_params
+from inspector.ui.notes_walk import SECTIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "inspector/ui/pages/follow_notes.py"
+
+
+def _open(page: str, lang: str = "en", **params: str) -> AppTest:
+    """The app as a link opens it: ``?lang=...&...`` on the first run, straight on ``page``."""
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params.update({"lang": lang, **params})
+    app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_arrival_reads_what_a_link_carries() -> None:
+    wanted = arrival({"preset": "notebook-as-written", "part": "discriminator", "example": "as-written"})
+    assert wanted.preset == "notebook-as-written"
+    assert wanted.state == {"wi.part": "discriminator", "doctor.example": DOCTOR_EXAMPLES["as-written"]}
+    assert not wanted.ignored
+    photo = arrival({"example": "coffee", "size": "128"})
+    assert photo.state == {"lab.source": "Sample photo", "lab.sample": "coffee", "cfg.g.input_size": 128}
+    assert arrival({}).empty
+
+
+@pytest.mark.parametrize(
+    ("params", "ignored"),
+    [
+        ({"preset": "resnet"}, ("preset", "resnet")),
+        ({"part": "critic"}, ("part", "critic")),
+        ({"size": "0"}, ("size", "0")),
+        ({"size": "-3"}, ("size", "-3")),
+        ({"size": "99999"}, ("size", "99999")),
+        ({"size": "12abc"}, ("size", "12abc")),
+        ({"example": "nope"}, ("example", "nope")),
+    ],
+)
+def test_a_bad_link_value_is_left_out_not_raised(params: dict[str, str], ignored: tuple[str, str]) -> None:
+    wanted = arrival(params)
+    assert wanted.ignored == (ignored,) and wanted.preset is None and not wanted.state
+
+
+def test_link_params_is_the_inverse_of_arrival() -> None:
+    params = link_params(preset="pix2pix", part="generator", size=512, example="astronaut")
+    assert set(params) == set(LINK_KEYS)
+    assert arrival(params).preset == "pix2pix" and not arrival(params).ignored
+
+
+def test_sections_follow_the_notes_and_link_to_declared_pages() -> None:
+    assert [s.key for s in SECTIONS] == [
+        "data", "dataloader", "module", "generator", "transpose", "dropout", "discriminator", "init",
+    ]  # fmt: skip
+    declared = (ROOT / "streamlit_app.py").read_text()
+    for section in SECTIONS:
+        assert section.code.strip() and 2 <= len(section.look) <= 3 and section.links
+        for link in section.links:
+            assert f'"{link.page}"' in declared, link.page
+            assert not arrival(dict(link.params)).ignored, link
+    typo = next(s for s in SECTIONS if s.key == "discriminator")
+    assert (
+        "nn.Conv2d(3, 64, kernel_size=4, stride=2, padding=1, bias=False),\n            nn.BatchNorm2d(128)"
+        in typo.code
+    )
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Follow the notes"), ("ko", "노트 따라가기")])
+def test_the_page_in_both_languages(lang: str, title: str) -> None:
+    at = _open(PAGE, lang)
+    assert at.title[0].value == title
+    assert len(at.subheader) == len(SECTIONS)
+    assert len(at.code) == len(SECTIONS)
+    links = at.get("page_link")
+    assert len(links) == sum(len(s.links) for s in SECTIONS)
+    if lang == "ko":
+        assert at.subheader[-1].value == "8. 가중치 초기화"
+
+
+def test_the_typo_link_opens_the_doctor_on_the_discriminator_as_written() -> None:
+    typo = next(s for s in SECTIONS if s.key == "discriminator").links[0]
+    at = _open(typo.page, "en", **dict(typo.params))
+    assert at.selectbox(key="cfg.preset").value == "notebook-as-written"
+    assert at.selectbox(key="doctor.example").value == DOCTOR_EXAMPLES["as-written"]
+    assert at.session_state["cfg.d.notebook_bug"] is True
+    assert any("nn.Conv2d(3, 64" in m.value for m in at.markdown)  # the example's story
+    # Applied once: the parameters left the URL, so a later change in the sidebar wins.
+    assert not set(LINK_KEYS) & set(at.query_params)
+    at.selectbox(key="cfg.preset").set_value("pix2pix").run()
+    assert not at.exception
+    assert at.selectbox(key="cfg.preset").value == "pix2pix"
+    assert at.selectbox(key="doctor.example").value == DOCTOR_EXAMPLES["as-written"]
+
+
+def test_links_to_the_lab_and_weight_pages_set_their_widgets() -> None:
+    at = _open("inspector/ui/pages/lab_colour.py", "ko", example="coffee")
+    assert at.radio(key="lab.source").value == "Sample photo"
+    assert at.selectbox(key="lab.sample").value == "coffee"
+    assert at.title[0].value == "Lab 색 공간"
+    at = _open("inspector/ui/pages/weight_init.py", "en", preset="pix2pix", part="discriminator")
+    assert at.radio(key="wi.part").value == "discriminator"
+    assert at.selectbox(key="cfg.preset").value == "pix2pix"
+
+
+def test_a_bad_link_warns_in_the_sidebar() -> None:
+    at = _open(PAGE, "en", preset="resnet")
+    assert any("preset=resnet" in w.value for w in at.sidebar.warning)
+    assert at.selectbox(key="cfg.preset").value == "notebook"

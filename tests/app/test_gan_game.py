@@ -1,0 +1,53 @@
+"""AppTest of the GAN game section of the Train page: moves, the bars, the split, the alarm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from inspector.inside.gan_game import WIN_MOVES
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+TRAIN = "inspector/ui/pages/train.py"
+
+
+def _train_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(TRAIN).run()
+    assert not at.exception
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_game_starts_idle_and_answers_each_move() -> None:
+    at = _train_page()
+    assert "The GAN game, step by step" in [s.value for s in at.subheader]
+    assert any("Press a button" in i.value for i in at.info)
+    at.button(key="gan.d1").click().run()
+    assert not at.exception and not at.error
+    assert _metrics(at)["move"] == "1 (D)"
+    assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) >= 4  # history, split, 2 x norms
+    assert len(at.get("image")) >= 2  # D's patch maps on the fake and on the real pair
+    at.button(key="gan.g1").click().run()
+    metrics = _metrics(at)
+    assert metrics["move"] == "2 (G)" and float(metrics["G loss"]) > 0
+    assert any("GAN" in c.value and "x L1" in c.value for c in at.caption)
+    at.button(key="gan.reset").click().run()
+    assert not at.exception and any("Press a button" in i.value for i in at.info)
+
+
+@pytest.mark.slow  # 40 D moves, each a rerun of the Train page
+def test_the_alarm_when_d_wins_outright() -> None:
+    at = _train_page()
+    at.select_slider(key="gan.lr").set_value(2e-2).run()
+    for _ in range(8):
+        at.button(key="gan.d5").click().run()
+    assert not at.exception
+    alarms = [e.value for e in at.error if "D wins outright" in e.value]
+    assert alarms and f"For {WIN_MOVES} D moves" in alarms[0]

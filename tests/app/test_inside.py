@@ -1,0 +1,127 @@
+"""AppTest of the Feature maps and Dropout & BatchNorm pages: no exception, the expected
+elements, a bad upload and a bad checkpoint shown as messages.
+
+A small U-Net (ngf 8, depth 5, 64 x 64) keeps them fast; one slow test opens the notebook's
+256 x 256 generator, which waits for the Run button.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+PAGES = "inspector/ui/pages/"
+SMALL = {"cfg.g.ngf": 8, "cfg.g.depth": 5, "cfg.g.input_size": 64, "cfg.d.ndf": 8}
+
+
+def _open(page: str, **state: object) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    for key, value in {**SMALL, **state}.items():
+        at.session_state[key] = value
+    at.switch_page(PAGES + page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+class _Upload:
+    """What st.file_uploader hands a page: a name and the bytes."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name, self.data = name, data
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def test_feature_maps_page_shows_every_block_the_skip_ablation_and_the_verdict() -> None:
+    at = _open("feature_maps.py")
+    assert at.title[0].value == "Feature maps"
+    assert [s.value for s in at.subheader] == [
+        "Every block, in U order",
+        "What a skip carries",
+        "The discriminator's verdict, patch by patch",
+    ]
+    table = at.dataframe[0].value
+    maps = list(table["map"])
+    assert maps[0] == "input_layer" and maps[-1] == "output_layer"
+    assert "torch.cat#0 -> decoder_3" in maps  # the first cat feeds the deepest decoder
+    shapes = dict(zip(maps, table["shape"]))
+    # at the cat: middle's 64 channels and the skip encoder_3's 64, side by side
+    assert shapes["middle"] == "1x64x4x4" and shapes["torch.cat#0 -> decoder_3"] == "1x128x4x4"
+    assert shapes["output_layer"] == "1x2x64x64"
+    # photo, grid, intact, ablated, difference, the two verdict overlays
+    assert len(at.get("image")) == 7
+    skips = at.selectbox(key="fm.skip")
+    assert skips.options[0] == "encoder_3" and skips.options[-1] == "every skip"
+    skips.set_value("all").run()
+    assert not at.exception and at.selectbox(key="fm.skip").value == "all" and len(at.get("image")) == 7
+    assert [m.value for m in at.metric] == ["0.500", "0.500"]  # mean p(real) of an untrained D: undecided
+    at.slider(key="fm.n").set_value(4).run()
+    at.slider(key="fm.row").set_value(0).run()
+    assert not at.exception and not at.error
+
+
+def _fake_uploader(files: dict[str, _Upload]):  # type: ignore[no-untyped-def]
+    """st.file_uploader as a page sees it after an upload (AppTest cannot upload files itself)."""
+
+    def file_uploader(label: str, *args: object, key: str | None = None, **kwargs: object) -> _Upload | None:
+        return files.get(str(key))
+
+    return file_uploader
+
+
+def test_feature_maps_page_says_a_bad_upload_is_not_a_photo(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _open("feature_maps.py", **{"fm.photo_source": "upload"})
+    assert any("Choose or upload a photo" in i.value for i in at.info)
+    monkeypatch.setattr(
+        st, "file_uploader", _fake_uploader({"fm.upload": _Upload("photo.png", b"not an image")})
+    )
+    at.run()
+    assert not at.exception
+    assert any("This photo cannot be used" in e.value for e in at.error)
+
+
+def test_feature_maps_page_says_a_bad_checkpoint_cannot_be_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _open("feature_maps.py", **{"fm.source": "upload"})
+    assert any("Upload a checkpoint" in i.value for i in at.info)
+    monkeypatch.setattr(
+        st, "file_uploader", _fake_uploader({"fm.checkpoint": _Upload("g.safetensors", b"junk")})
+    )
+    at.run()
+    assert not at.exception
+    assert any("This checkpoint cannot be used" in e.value for e in at.error)
+
+
+def test_feature_maps_page_waits_for_the_button_on_the_notebooks_generator() -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(PAGES + "feature_maps.py").run()
+    assert not at.exception
+    assert at.button(key="fm.run") is not None and not at.dataframe  # nothing heavy before the click
+    assert any("Pix2Pix_Generator.forward" in e.label for e in at.expander)
+
+
+def test_dropout_batchnorm_page() -> None:
+    at = _open("dropout_batchnorm.py")
+    assert at.title[0].value == "Dropout & BatchNorm"
+    assert "self.decoder_6 = nn.Sequential(" in at.code[0].value and "nn.Dropout(0.5)" in at.code[0].value
+    assert len(at.get("image")) == 4 + 1 + 1 + 2  # 4 runs, eval, spread; D's logits in both modes
+    table = at.dataframe[0].value
+    assert table["layer"].iloc[0].startswith("model.")
+    metrics = [m.value for m in at.metric]
+    assert float(metrics[0]) < 1e-5 and float(metrics[1]) > 0.01  # BN at batch 1 == InstanceNorm; batch 2 not
+    at.slider(key="db.runs").set_value(2).run()
+    at.checkbox(key="db.affine").uncheck().run()
+    assert not at.exception and not at.error
+
+
+def test_dropout_batchnorm_page_with_the_typo_and_no_dropout() -> None:
+    at = _open("dropout_batchnorm.py", **{"cfg.d.notebook_bug": True, "cfg.g.dropout": "none"})
+    assert any("no Dropout layer" in i.value for i in at.info)
+    assert any("cannot run" in e.value for e in at.error)  # the typo: a message, not a traceback
