@@ -139,8 +139,6 @@ def _declared_pages() -> list[tuple[str, str]]:
 NOT_YET_TRANSLATED = {
     "skip_connections",
     "mismatch_doctor",
-    "train",
-    "colorize",
 }
 _PLAIN_WORD = re.compile(r"^[A-Za-z][a-z']+[,.;:!?)]*$")  # two letters or more: not B x C x H x W
 # Text nodes of the main area, except code, diagrams, tables and whatever is not shown.
