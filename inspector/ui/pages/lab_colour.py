@@ -12,6 +12,7 @@ from inspector.data.image_set import SAMPLE_FILES
 from inspector.data.images import ACCEPTED_FORMATS
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
+from inspector.training.upload_limits import MAX_PHOTO_MB
 from inspector.ui.cache import LAB_SIZE, lab_sample, lab_upload
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _
@@ -51,6 +52,7 @@ else:
         _("A photo"),
         type=UPLOAD_TYPES,
         key="lab.upload",
+        max_upload_size=MAX_PHOTO_MB,  # the server allows checkpoints of 700 MB; a photo needs far less
         help=_("Accepted formats: {formats}.", formats=", ".join(ACCEPTED_FORMATS)),
     )
     if upload is None:
