@@ -10,11 +10,12 @@ problems into its first one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, NamedTuple
 
 from torch import nn
 
+from inspector.doctor.changes import Change, input_change
 from inspector.shapes.input_sizes import InputSizes
 from inspector.shapes.recorder import Source
 from inspector.shapes.records import INPUT, ConcatRecord, Shape, Trace
@@ -39,6 +40,19 @@ class Problem:
     fix: str  # the concrete change, e.g. "decoder_4: ConvTranspose2d in_channels 512 -> 1024 (...)"
     block: str = ""  # the top-level block it sits in, e.g. "decoder_4" ("" if none)
     concat: int | None = None  # index into Diagnosis.trace.concats for a bad combination
+    # The fix as changes, e.g. (body.3 BatchNorm2d num_features 64 -> 128, body.5 Conv2d in_channels
+    # 64 -> 128): ``verified`` when the doctor applied them to a meta copy and the model then got
+    # past this point; otherwise ``fix`` is a suggestion.
+    verified: bool = False
+    changes: tuple[Change, ...] = ()
+    # The other ways out the rule saw (each a tuple of changes); the proof picks among them.
+    options: tuple[tuple[Change, ...], ...] = field(default=(), repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["options"]
+        data["changes"] = [{**asdict(c), "text": c.text()} for c in self.changes]
+        return data
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,7 @@ class Diagnosis:
         return {
             "ok": self.ok,
             "input_shape": list(self.input_shape),
-            "problems": [asdict(p) for p in self.problems],
+            "problems": [p.to_dict() for p in self.problems],
             "valid_input_sizes": asdict(self.sizes) if self.sizes else None,
             "device": self.device,
         }
@@ -75,6 +89,7 @@ class Finding:
     block: str = ""
     concat: int | None = None
     needs_sizes: bool = False
+    options: tuple[tuple[Change, ...], ...] = ()  # the ways out, each a set of changes
 
 
 class Words(NamedTuple):
@@ -148,9 +163,17 @@ def conv_dims(name: str, m: nn.modules.conv._ConvNd, shape: Shape, came_from: st
 
 
 def conv_channels(
-    name: str, m: nn.modules.conv._ConvNd, got: int, from_input: bool, target: str, came_from: str, parts: str
+    name: str,
+    m: nn.modules.conv._ConvNd,
+    got: int,
+    from_input: bool,
+    target: str,
+    came_from: str,
+    parts: str,
+    pix2pix: bool = False,
 ) -> Words:
-    """A conv fed ``got`` channels where it expects ``m.in_channels``; ``parts`` is ``composition``."""
+    """A conv fed ``got`` channels where it expects ``m.in_channels``; ``parts`` is ``composition``.
+    ``pix2pix``: the model is ours or a PatchGAN, so an input of 1 or 2 channels is L or ab alone."""
     expected, kind = m.in_channels, type(m).__name__
     lab = ""
     if from_input:
@@ -158,7 +181,13 @@ def conv_channels(
             f"feed a {expected}-channel input (B, {expected}, H, W), or set "
             f"{name}: {kind} in_channels {expected} -> {got}"
         )
-        if expected == 3 and got in (1, 2):
+        if expected == 3 and not pix2pix:
+            lab = (
+                " The first layer expects 3 channels: an RGB image, or change in_channels"
+                " (a grayscale image has 1: x.expand(-1, 3, -1, -1) repeats it)."
+            )
+            fix = f"feed an RGB image (B, 3, H, W), or set {name}: {kind} in_channels 3 -> {got}"
+        if expected == 3 and got in (1, 2) and pix2pix:
             fix = (
                 "feed L and ab together: torch.cat([L, ab], dim=1) has 1 + 2 = 3 channels (the "
                 "discriminator judges the colours together with the lightness they belong to)"
@@ -271,6 +300,18 @@ def layer_norm_shape(name: str, want: Shape, got: Shape, shape: Shape, came_from
     )
 
 
+def layer_width(
+    name: str, m: nn.Module, field_name: str, want: int, got: int, dim: int, came_from: str
+) -> Words:
+    """A layer judged by running it (a fused norm, a channels-first LayerNorm, a conv wrapper):
+    it runs once dim ``dim`` of its input has its own ``field_name``, ``want``."""
+    what = "channels" if dim == 1 else f"values in dim {dim}"
+    return Words(
+        f"{name} ({describe(m)}) is built for {want} {what} ({field_name}) but gets {got}, {came_from}.",
+        f"{name}: {type(m).__name__} {field_name} {want} -> {got}",
+    )
+
+
 # --- torch.cat, torch.stack, + ---
 def combine_mismatch(op: str, a: Shape, from_a: str, b: Shape, from_b: str, input_shape: Shape) -> Words:
     """Two tensors that cannot be joined; the fix of a cat or stack comes from the valid sizes."""
@@ -357,6 +398,22 @@ def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape) -> str:
     return "make the sizes match: resize or pad the input, or crop or pad a tensor before the call"
 
 
+def _size_options(sizes: InputSizes | None, input_shape: Shape) -> tuple[tuple[Change, ...], ...]:
+    """The input shapes the size fix names, as changes (the nearest size below first)."""
+    if sizes is None or len(input_shape) < 3:
+        return ()
+    spatial = input_shape[2:]
+    out: list[tuple[Change, ...]] = []
+    for k in (0, 1):
+        new = tuple(
+            x if sizes.is_valid(x) else sizes.nearest(x)[min(k, len(sizes.nearest(x)) - 1)] for x in spatial
+        )
+        change = (input_change(input_shape, (*input_shape[:2], *new)),)
+        if new != tuple(spatial) and change not in out:
+            out.append(change)
+    return tuple(out)
+
+
 def to_problems(
     found: Sequence[Finding],
     trace: Trace,
@@ -375,9 +432,24 @@ def to_problems(
             module = c.consumer or c.module or "(model)"
             block = block_of(module) or block
             message = message.replace(f"{c.op} ", f"{c.op} before {module} ", 1)
+        options = f.options
         if f.needs_sizes:
             fix = _size_fix(f, sizes, spatial)
-        out.append(Problem(module, f.kind, f.expected, f.actual, message, fix, block, f.concat))
+            options = options or _size_options(sizes, input_shape)
+        out.append(
+            Problem(
+                module,
+                f.kind,
+                f.expected,
+                f.actual,
+                message,
+                fix,
+                block,
+                f.concat,
+                changes=options[0] if options else (),
+                options=options,
+            )
+        )
     return fold_size_cascade(out)
 
 

@@ -23,7 +23,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from inspector.doctor import report
+from inspector.doctor import probe, report
+from inspector.doctor.changes import Change, input_change
 from inspector.doctor.exam import Exam
 from inspector.doctor.report import Finding
 from inspector.shapes.recorder import CombineCall, LeafCall, Source
@@ -47,31 +48,90 @@ def rule(*types: type[nn.Module]) -> Callable[[RuleFn], RuleFn]:
 
 
 def rule_for(module: nn.Module) -> RuleFn | None:
-    """The rule that judges ``module``: the one registered for its class, else for its nearest
-    parent class in the MRO (a subclass of ``BatchNorm2d`` is judged as a ``BatchNorm2d``, a
-    direct subclass of PyTorch's ``_ConvNd`` as a conv); None when no rule applies.
+    """The rule that judges ``module`` before it runs; None when it must be judged by running it.
 
-    This is the one place that decides which layers have a rule. To judge only the exact classes
-    registered (and leave every other layer, subclasses included, to be judged by running it),
-    return ``RULES.get(type(module))`` here.
+    The rule registered for its exact class, or for the nearest parent class when the subclass
+    adds nothing that changes shapes: it inherits ``forward`` and has no child modules (a
+    ``class MyNorm(nn.BatchNorm2d): pass``). A subclass that overrides ``forward`` (timm's
+    ``LayerNorm2d`` normalizes channels, not the last dims) or holds children (``BatchNormAct2d``)
+    is not judged by its parent's rule: that would raise false alarms on healthy models.
     """
-    for cls in type(module).__mro__:
-        found = RULES.get(cls)
-        if found is not None:
-            return found
-    return None
+    found = RULES.get(type(module))
+    if found is not None:
+        return found
+    parent = _ruled_parent(module)
+    if parent is None or next(module.children(), None) is not None:
+        return None
+    return RULES[parent] if type(module).forward is parent.forward else None
+
+
+def explainer_for(module: nn.Module) -> RuleFn | None:
+    """The rule of the nearest parent class: it explains a layer that failed when run (its numbers)."""
+    parent = _ruled_parent(module)
+    return RULES[parent] if parent is not None else None
+
+
+def _ruled_parent(module: nn.Module) -> type[nn.Module] | None:
+    return next((c for c in type(module).__mro__[1:] if c in RULES), None)
+
+
+def judged_by_running(module: nn.Module) -> bool:
+    """A layer of a ruled kind that has no rule of its own (a norm subclass with an activation
+    inside, a conv wrapper): the doctor runs it alone before it runs in the pass."""
+    return type(module) not in RULES and _ruled_parent(module) is not None and rule_for(module) is None
 
 
 def check_leaf(exam: Exam, call: LeafCall) -> tuple[Any, ...] | None:
-    """Before a leaf runs: apply its rule; replacement args when it found (and mended) a problem."""
+    """Before a leaf (or a layer judged by running) runs: its rule; replacement args when it found
+    (and mended) a problem."""
     exam.order.setdefault(call.name, len(exam.order))  # call order: the earlier input of a cat is the skip
     if not call.args or not isinstance(call.args[0], Tensor):
         return None
+    x, src = call.args[0], call.sources[0] if call.sources else None
     judge = rule_for(call.module)
     if judge is None:
-        return None
-    new = judge(exam, call.name, call.module, call.args[0], call.sources[0] if call.sources else None)
+        return _judge_by_running(exam, call, x, src)
+    new = judge(exam, call.name, call.module, x, src)
     return None if new is None else (new, *call.args[1:])
+
+
+def _judge_by_running(exam: Exam, call: LeafCall, x: Tensor, src: Source | None) -> tuple[Any, ...] | None:
+    """Run the layer alone; only if it fails, find its numbers (the parent's rule, or the one dim
+    that its own width makes run). None: it runs, or nothing explains it (the pass then ends
+    with PyTorch's message, at this layer)."""
+    explain = explainer_for(call.module)
+    if explain is None or probe.run_error(call.module, call.args) is None:
+        return None
+    rest = call.args[1:]
+    before = len(exam.found)
+    new = explain(exam, call.name, call.module, x, src)
+    stand_in = x if new is None else new
+    if len(exam.found) > before and probe.run_error(call.module, (stand_in, *rest)) is None:
+        return None if new is None else (new, *rest)
+    del exam.found[before:]  # the parent's rule read the wrong dims: its words would mislead
+    width = probe.expected_width(call.module)
+    if width is None:
+        return None
+    field_name, want = width
+    d = probe.width_dim(call.module, x, rest, want)
+    if d is None:
+        return None
+    got = int(x.shape[d])
+    kind = type(call.module).__name__
+    words = report.layer_width(call.name, call.module, field_name, want, got, d, exam.origin(src, d))
+    value: Any = (got,) if field_name == "normalized_shape" else got
+    old: Any = (want,) if field_name == "normalized_shape" else want
+    exam.add(
+        call.name,
+        "channels" if d == 1 else "features",
+        want,
+        got,
+        words,
+        options=((Change(call.name, kind, field_name, old, value),),),
+    )
+    shape = list(x.shape)
+    shape[d] = want
+    return (torch.zeros(shape, device=x.device, dtype=x.dtype), *rest)
 
 
 # --- convolutions and pools ---
@@ -105,13 +165,25 @@ def conv(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> 
             exam.fix_target(name),
             exam.origin(src, cdim),
             exam.composition(src, cdim, got),
+            pix2pix=exam.pix2pix,
         )
-        exam.add(name, "channels", expected, got, words)
+        kind = type(m).__name__
+        options = [(Change(name, kind, "in_channels", expected, got),)]
+        if from_input:  # feeding the input the layer was built for comes first
+            options.insert(0, (input_change(exam.input_shape, _with(exam.input_shape, cdim, expected)),))
+        exam.add(name, "channels", expected, got, words, options=tuple(options))
     if not m.transposed and not (isinstance(m.padding, str) and m.padding == "same"):
         pads = (0,) * n if isinstance(m.padding, str) else tuple(m.padding)
         need = [m.dilation[i] * (m.kernel_size[i] - 1) + 1 - 2 * pads[i] for i in range(n)]
         _kernel_fits(exam, name, m, shape, cdim + 1, need, pads, src)
     return None if shape == list(x.shape) else torch.zeros(shape, device=x.device, dtype=x.dtype)
+
+
+def _with(shape: tuple[int, ...], dim: int, value: int) -> tuple[int, ...]:
+    out = list(shape)
+    if dim < len(out):
+        out[dim] = value
+    return tuple(out)
 
 
 def _kernel_fits(
@@ -192,7 +264,14 @@ def linear(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -
     words = report.linear_features(
         name, m, got, tuple(x.shape), exam.origin(src, x.dim() - 1), exam.fix_target(name), size_bound
     )
-    exam.add(name, "features", m.in_features, got, words)
+    exam.add(
+        name,
+        "features",
+        m.in_features,
+        got,
+        words,
+        options=((Change(name, "Linear", "in_features", m.in_features, got),),),
+    )
     return torch.zeros((*x.shape[:-1], m.in_features), device=x.device, dtype=x.dtype)
 
 
@@ -252,7 +331,8 @@ def layer_norm(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | Non
     words = report.layer_norm_shape(
         name, want, got, tuple(x.shape), exam.origin(src, x.dim() - 1), exam.fix_target(name)
     )
-    exam.add(name, "features", want, got, words)
+    change = Change(name, type(m).__name__, "normalized_shape", want, got)
+    exam.add(name, "features", want, got, words, options=((change,),))
     return torch.zeros((*x.shape[: x.dim() - len(want)], *want), device=x.device, dtype=x.dtype)
 
 
@@ -299,7 +379,12 @@ def _channels(
         conv_fix,
         conv_first=exam.norm_carry != "mend",
     )
-    exam.add(name, "channels", expected, got, words)
+    norm_change = (Change(name, type(m).__name__, field_name, expected, got),)
+    options = [norm_change]
+    if conv_fix is not None and isinstance(producer, nn.modules.conv._ConvNd) and src is not None:
+        conv_change = (Change(src.layer, type(producer).__name__, "out_channels", got, expected),)
+        options.insert(0 if exam.norm_carry != "mend" else 1, conv_change)
+    exam.add(name, "channels", expected, got, words, options=tuple(options))
     if exam.norm_carry == "mend" and _resize_norm(m, got, x.device):
         return x  # the doctor's copy of the norm now takes `got` channels: they flow on
     shape = list(x.shape)
