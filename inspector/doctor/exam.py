@@ -54,6 +54,7 @@ class Exam:
     found: list[Finding] = field(default_factory=list)
     concats: Sequence[ConcatRecord] = ()  # the tracer's combinations so far (kept up to date by the observer)
     order: dict[str, int] = field(default_factory=dict)  # leaf name -> when it first ran
+    combined_at: dict[int, int] = field(default_factory=dict)  # combination index -> when it ran (same clock)
     pix2pix: bool = False  # our preset or a PatchGAN: Lab advice (L + ab) fits; else generic words
 
     def __post_init__(self) -> None:
@@ -81,13 +82,22 @@ class Exam:
         same_kind = [m for m in block.modules() if type(m) is type(leaf)]
         return parent if len(same_kind) == 1 else name
 
-    def origin(self, src: Source | None, dim: int) -> str:
+    def origin(self, src: Source | None, dim: int, size: int | None = None) -> str:
         """Where a tensor came from, in words: '... from model.0 (Conv2d(3, 64))'."""
-        return report.origin(src, dim, self.concats, self.modules)
+        return report.origin(src, dim, self.concats, self.modules, size)
 
     def composition(self, src: Source | None, dim: int, total: int) -> str:
         """' (512 from decoder_5 + 512 skip from encoder_4)' or ' (64 from model.0)'."""
-        return report.composition(src, dim, total, self.concats, self.order)
+        return report.composition(src, dim, total, self.concats, self.made_at)
+
+    def made_at(self, layer: str) -> int:
+        """When the tensor ``layer`` names was made: a leaf's first run, or a combination's ("add#5")."""
+        if layer in self.order:
+            return self.order[layer]
+        op, _, index = layer.rpartition("#")
+        if op and index.isdigit() and int(index) in self.combined_at:
+            return self.combined_at[int(index)]
+        return 1 << 30
 
     def producer(self, src: Source | None) -> nn.Module | None:
         """The leaf that made the tensor, if the tracer saw it."""

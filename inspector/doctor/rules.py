@@ -118,7 +118,7 @@ def _judge_by_running(exam: Exam, call: LeafCall, x: Tensor, src: Source | None)
         return None
     got = int(x.shape[d])
     kind = type(call.module).__name__
-    words = report.layer_width(call.name, call.module, field_name, want, got, d, exam.origin(src, d))
+    words = report.layer_width(call.name, call.module, field_name, want, got, d, exam.origin(src, d, got))
     value: Any = (got,) if field_name == "normalized_shape" else got
     old: Any = (want,) if field_name == "normalized_shape" else want
     exam.add(
@@ -163,7 +163,7 @@ def conv(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> 
             got,
             from_input,
             exam.fix_target(name),
-            exam.origin(src, cdim),
+            exam.origin(src, cdim, got),
             exam.composition(src, cdim, got),
             pix2pix=exam.pix2pix,
         )
@@ -374,7 +374,7 @@ def _channels(
         field_name,
         expected,
         got,
-        exam.origin(src, cdim),
+        exam.origin(src, cdim, got),
         exam.fix_target(name),
         conv_fix,
         conv_first=exam.norm_carry != "mend",
@@ -437,6 +437,7 @@ def check_combine(exam: Exam, call: CombineCall) -> list[Tensor] | None:
     if not tensors:
         return None
     index = len(call.concats)  # the index the tracer will give this combination
+    exam.combined_at.setdefault(index, len(exam.order))  # on the leaves' clock: which input came first
     first = tensors[0]
     if op == "add":
         try:

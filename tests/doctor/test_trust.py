@@ -172,3 +172,41 @@ def test_a_hand_written_patchgan_gets_the_lab_advice() -> None:
     layers += [nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(128, 1, 4, 1, 1)]
     d = diagnose(nn.Sequential(*layers), (1, 1, 64, 64))
     assert "torch.cat([L, ab], dim=1)" in d.problems[0].fix
+
+
+class _Pieces(nn.Module):
+    """A two-headed layer that takes a cat apart again: chunk gives 24 of its 48 channels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b, self.c = nn.Conv2d(3, 24, 1), nn.Conv2d(3, 24, 1), nn.Conv2d(48, 8, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h, _ = torch.cat([self.a(x), self.b(x)], dim=1).chunk(2, dim=1)
+        return self.c(h)
+
+
+def test_a_piece_of_a_cat_is_described_as_a_piece() -> None:
+    (p,) = diagnose(_Pieces(), (1, 3, 8, 8)).problems
+    assert (p.module, p.expected, p.actual) == ("c", 48, 24)
+    assert "24 of the 48 made by torch.cat of 24 from a and 24 from b" in p.message
+    assert p.fix.startswith(
+        "c: Conv2d in_channels 48 -> 24 (24 of the 48 made by torch.cat#0: 24 from a + 24 from b)"
+    )
+
+
+@pytest.mark.slow
+def test_smp_unet_with_a_forgotten_skip_names_the_encoder_side() -> None:
+    smp = pytest.importorskip("segmentation_models_pytorch")
+    model = smp.Unet("resnet18", encoder_weights=None).eval()
+    model.decoder.blocks[1].conv1[0] = nn.Conv2d(256, 128, 3, padding=1, bias=False)  # the skip forgotten
+    with pytest.raises(RuntimeError, match="expected input.* to have 256 channels, but got 384"):
+        model(torch.zeros(1, 3, 64, 64))
+    (p,) = diagnose(model, (1, 3, 64, 64)).problems
+    assert (p.module, p.expected, p.actual) == ("decoder.blocks.1.conv1.0", 256, 384)
+    # The skip is the encoder's tensor (made earlier, same resolution), though it stands second.
+    assert p.fix == (
+        "decoder.blocks.1.conv1.0: Conv2d in_channels 256 -> 384 "
+        "(256 from decoder.blocks.0 + 128 skip from encoder.layer2)"
+    )
+    assert p.verified

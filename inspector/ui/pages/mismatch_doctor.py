@@ -21,6 +21,7 @@ from inspector.ui.cache import (
     pytorch_message,
 )
 from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
+from inspector.ui.i18n import _
 from inspector.ui.shapes import show_diagram, show_problems
 from models import DiscriminatorConfig, GeneratorConfig, Plan, generator_plan, preset
 
@@ -112,8 +113,16 @@ else:
     cfg = AS_WRITTEN_D if ex.key == "as-written" else NOTEBOOK_D
 
 
-def _box(column: DeltaGenerator, label: str, name: str, low: int, high: int, start: int | None,
-         config_value: int, help: str) -> int:
+def _box(
+    column: DeltaGenerator,
+    label: str,
+    name: str,
+    low: int,
+    high: int,
+    start: int | None,
+    config_value: int,
+    help: str,
+) -> int:
     """A number box of this example, starting at ``start`` or else at the config's ``config_value``.
 
     The sidebar examples follow the sidebar: the box's key holds the sidebar's value, so a change
@@ -123,13 +132,29 @@ def _box(column: DeltaGenerator, label: str, name: str, low: int, high: int, sta
     return int(column.number_input(label, low, high, start or config_value, key=key, help=help))
 
 
-c1, c2, _ = st.columns([1, 1, 2])
-size = _box(c1, "Input size (H = W)", "size", 2, 4096, ex.size, cfg.input_size,
-            "The doctor runs on the meta device: any size costs nothing.")
+c1, c2, _spare = st.columns([1, 1, 2])
+size = _box(
+    c1,
+    "Input size (H = W)",
+    "size",
+    2,
+    4096,
+    ex.size,
+    cfg.input_size,
+    "The doctor runs on the meta device: any size costs nothing.",
+)
 channels = cfg.in_channels
 if ex.part == "discriminator":
-    channels = _box(c2, "Input channels", "channels", 1, 64, ex.channels, cfg.in_channels,
-                    "L + ab = 3 for the discriminator.")
+    channels = _box(
+        c2,
+        "Input channels",
+        "channels",
+        1,
+        64,
+        ex.channels,
+        cfg.in_channels,
+        "L + ab = 3 for the discriminator.",
+    )
 
 NUMBER = st.column_config.NumberColumn(min_value=1, max_value=4096, step=1, format="%d")
 
@@ -235,6 +260,20 @@ with verdict_col:
         n = len(d.problems)
         st.markdown(f"**The doctor found {n} problem{'s' if n > 1 else ''}**")
         show_problems(d.problems)
+        for i, p in enumerate(d.problems, 1):  # each fix was applied to a meta copy and run again
+            if p.verified:
+                chain = ", ".join(c.text() for c in p.changes)
+                st.caption(
+                    _(
+                        "Fix {number} is verified: with {changes} applied to a meta copy, the model gets past this point.",
+                        number=i,
+                        changes=chain,
+                    )
+                )
+            else:
+                st.caption(
+                    _("Fix {number} is a suggestion: the doctor could not prove it on a meta copy.", number=i)
+                )
         if d.sizes is not None and not d.sizes.is_valid(size):
             st.info(f"Valid input sizes: {d.sizes.describe()}. {d.sizes.why[0].upper() + d.sizes.why[1:]}.")
         try:
