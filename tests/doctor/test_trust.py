@@ -200,7 +200,7 @@ def test_smp_unet_with_a_forgotten_skip_names_the_encoder_side() -> None:
     smp = pytest.importorskip("segmentation_models_pytorch")
     model = smp.Unet("resnet18", encoder_weights=None).eval()
     model.decoder.blocks[1].conv1[0] = nn.Conv2d(256, 128, 3, padding=1, bias=False)  # the skip forgotten
-    with pytest.raises(RuntimeError, match="expected input.* to have 256 channels, but got 384"):
+    with pytest.raises(RuntimeError, match=r"expected input.* to have 256 channels, but got 384"):
         model(torch.zeros(1, 3, 64, 64))
     (p,) = diagnose(model, (1, 3, 64, 64)).problems
     assert (p.module, p.expected, p.actual) == ("decoder.blocks.1.conv1.0", 256, 384)
