@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         sizes = valid_input_sizes(target.model, result.input_shape)
         if sizes is not None:
             print(f"valid input sizes: {sizes.describe()}")
+        _print_notes(result.notes)
         return 0
     n = len(result.problems)
     print(f"{head}: {n} problem{'s' if n > 1 else ''}")
@@ -50,7 +51,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"   {p.message}")
         print(f"   fix: {p.fix}")
         print(f"   {fix_text(p)}")
+    _print_notes(result.notes)
     return 1
+
+
+def _print_notes(notes: tuple[str, ...]) -> None:
+    """Not problems: things worth knowing (a skip rewritten in place, an output of another size)."""
+    if notes:
+        print("\nnotes (not problems):")
+        for note in notes:
+            print(f"  - {note}")
 
 
 def _value(v: object) -> str:

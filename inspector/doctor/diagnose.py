@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from inspector.doctor import proof, report
 from inspector.doctor.exam import Exam, NormCarry
+from inspector.doctor.notes import notes
 from inspector.doctor.pytorch_run import pytorch_error
 from inspector.doctor.report import Diagnosis, Problem
 from inspector.doctor.rules import check_combine, check_leaf, is_norm, judged_by_running
@@ -78,7 +79,10 @@ def _examine(model: nn.Module, shape: Shape) -> tuple[TracedRun[_Examiner], Exam
             run, exam = other, _exam(other)
     if run.error is not None:
         where = run.failed_in or "the model"
-        exam.add(where, "runtime", None, None, report.runtime(where, run.error))
+        if any(key in str(run.error) for key in report.TOO_FEW_VALUES):
+            exam.add(where, "batch-stats", 2, 1, report.too_few_values(where, run.error), needs_sizes=True)
+        else:  # the sizes that work may still say what to do (a ViT built for 224, fed 300)
+            exam.add(where, "runtime", None, None, report.runtime(where, run.error), needs_sizes=True)
     return run, exam
 
 
@@ -106,5 +110,11 @@ def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -
     if prove and problems:
         problems = proof.prove(model, shape, problems, _quick)
     return Diagnosis(
-        ok=not problems, problems=problems, trace=run.trace, input_shape=shape, sizes=sizes, device=run.device
+        ok=not problems,
+        problems=problems,
+        trace=run.trace,
+        input_shape=shape,
+        sizes=sizes,
+        device=run.device,
+        notes=notes(run.trace),
     )

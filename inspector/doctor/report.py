@@ -65,6 +65,7 @@ class Diagnosis:
     input_shape: Shape
     sizes: InputSizes | None = None  # the valid input sizes, when a size problem was found
     device: str = "meta"  # "cpu" when the forward needed values and a small CPU copy ran instead
+    notes: tuple[str, ...] = ()  # not problems: a skip rewritten in place, an output of another size
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class Diagnosis:
             "problems": [p.to_dict() for p in self.problems],
             "valid_input_sizes": asdict(self.sizes) if self.sizes else None,
             "device": self.device,
+            "notes": list(self.notes),
         }
 
 
@@ -380,6 +382,20 @@ def halving(a: Shape, b: Shape, input_shape: Shape) -> str:
     )
 
 
+def too_few_values(where: str, error: BaseException) -> Words:
+    """A norm that needs more than one value per channel (BatchNorm in training) or more than one
+    spatial element (InstanceNorm, MONAI's norms) raised: the input is too small for it."""
+    text = " ".join(str(error).split())
+    return Words(
+        f"{where} raised: {text}. A norm's statistics need more than one value: here the feature map "
+        "is down to a single value.",
+        "use a batch of 2 or more or a larger input; or evaluate with model.eval()",
+    )
+
+
+TOO_FEW_VALUES = ("Expected more than 1 value per channel", "Expected more than 1 spatial element")
+
+
 def runtime(where: str, error: BaseException) -> Words:
     """Anything the rules did not foresee: PyTorch's own message, and the pass stopped there."""
     text = " ".join(str(error).split()) or type(error).__name__
@@ -415,7 +431,10 @@ def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape) -> str:
             f"{' or '.join(map(str, sizes.nearest(x)))} instead of {x}"
             for i, x in bad
         ]
-        return f"use {' and '.join(parts)} (valid: {sizes.describe()})"
+        text = f"use {' and '.join(parts)} (valid: {sizes.describe()})"
+        return f"{text}; or {f.fix}" if f.kind == "batch-stats" else text
+    if f.kind in ("batch-stats", "runtime"):  # no size helps: the rule's own words
+        return f.fix
     if f.kind == "kernel":
         return f"use a larger input, or a smaller kernel or more padding at {f.module}"
     return "make the sizes match: resize or pad the input, or crop or pad a tensor before the call"

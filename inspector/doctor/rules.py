@@ -306,7 +306,8 @@ def batch_or_instance_norm(
     if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and x.dim() >= 2:
         per_channel = x.numel() // x.shape[1]
         if per_channel == 1:
-            exam.add(name, "batch-stats", 2, 1, report.one_value_per_channel(name, m, tuple(x.shape)))
+            words = report.one_value_per_channel(name, m, tuple(x.shape))
+            exam.add(name, "batch-stats", 2, 1, words, needs_sizes=True)
             # Carry on: in eval mode the layer uses running stats and keeps the shape. The
             # module belongs to the doctor's copy, so changing its mode is harmless.
             m.eval()

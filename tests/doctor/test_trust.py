@@ -12,7 +12,8 @@ from inspector.doctor.changes import Change, apply
 from inspector.doctor.diagnose import _quick, diagnose
 from inspector.doctor.rules import explainer_for, judged_by_running, rule_for
 from inspector.shapes.meta import meta_copy
-from models import build_discriminator, preset
+from inspector.shapes.input_sizes import valid_input_sizes
+from models import build_discriminator, build_generator, preset
 
 
 class LayerNorm2d(nn.LayerNorm):
@@ -210,3 +211,74 @@ def test_smp_unet_with_a_forgotten_skip_names_the_encoder_side() -> None:
         "(256 from decoder.blocks.0 + 128 skip from encoder.layer2)"
     )
     assert p.verified
+
+
+def _notebook_generator_as_written() -> nn.Module:
+    """The notebook's Pix2Pix_Generator cells joined into a plain nn.Module, as a student would save them."""
+    from inspector.ui import notebook_code as nb
+
+    namespace: dict[str, object] = {}
+    exec(compile("import torch\n" + nb.GENERATOR, "pix2pix_generator.py", "exec"), namespace)  # our own text
+    cls = namespace["Pix2Pix_Generator"]
+    assert isinstance(cls, type)
+    return cls()
+
+
+def test_sizes_of_the_notebooks_generator_as_written_agree_with_the_doctor() -> None:
+    model = _notebook_generator_as_written().eval()
+    sizes = valid_input_sizes(model, (1, 1, 256, 256))
+    # 257 runs, but gives a 256x256 output for a 257x257 L: not a size that works.
+    assert sizes is not None and (sizes.step, sizes.minimum, sizes.maximum) == (256, 256, None)
+    d = diagnose(model, (1, 1, 300, 300))
+    assert [p.kind for p in d.problems] == ["concat"] * 3
+    assert "use an input size of 256 or 512 instead of 300" in d.problems[0].fix
+    assert all(p.verified for p in d.problems)
+    for size in sizes.examples(2):  # never a size the doctor rejects
+        assert diagnose(model, (1, 1, size, size), prove=False).ok
+    odd = diagnose(model, (1, 1, 257, 257), prove=False)
+    assert odd.ok and "does not have the input's size 1x1x257x257" in odd.notes[-1]
+
+
+def test_a_vit_built_for_224_gets_224() -> None:
+    torchvision = pytest.importorskip("torchvision")
+    model = torchvision.models.vit_b_16(weights=None).eval()
+    sizes = valid_input_sizes(model, (1, 3, 300, 300))
+    assert sizes is not None and sizes.describe() == "only 224"
+    (p,) = diagnose(model, (1, 3, 300, 300)).problems
+    assert "Expected 224 but got 300" in p.message
+    assert p.fix.startswith("use an input size of 224 instead of 300") and p.verified
+
+
+@pytest.mark.parametrize(
+    "norm",
+    [nn.BatchNorm2d(8), nn.InstanceNorm2d(8)],
+    ids=["batch-norm-train", "instance-norm"],
+)
+def test_a_norm_on_one_value_names_the_smallest_size_that_works(norm: nn.Module) -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 4, 2, 1), nn.Conv2d(8, 8, 4, 2, 1), norm).train()
+    assert not _pytorch_runs(model, (1, 3, 4, 4))
+    (p,) = diagnose(model, (1, 3, 4, 4)).problems
+    assert (p.module, p.kind) == ("2", "batch-stats")
+    assert p.fix.startswith("use an input size of 8 instead of 4") and p.verified
+    assert _pytorch_runs(model, (1, 3, 8, 8))
+
+
+@pytest.mark.slow
+def test_monai_expected_more_than_one_spatial_element() -> None:
+    nets = pytest.importorskip("monai.networks.nets")
+    model = nets.UNet(
+        spatial_dims=2, in_channels=1, out_channels=2, channels=(8, 16, 32), strides=(2, 2)
+    ).train()
+    (p,) = diagnose(model, (1, 1, 4, 4)).problems
+    assert p.kind == "batch-stats" and "Expected more than 1 spatial element" in p.message
+    assert p.fix.startswith("use an input size of 8 instead of 4") and p.verified
+
+
+def test_skips_rewritten_in_place_are_notes_not_problems() -> None:
+    d = diagnose(build_generator(preset("notebook")[0]), (1, 1, 256, 256))
+    assert d.ok and len(d.notes) == 6
+    assert d.notes[0] == (
+        "torch.cat#0 before decoder_6 uses the output of encoder_6 after middle.0 changed it in place: "
+        "the skip carries the activated tensor, not encoder_6's own output."
+    )
+    assert d.to_dict()["notes"] == list(d.notes)
