@@ -11,8 +11,8 @@ from inspector.doctor import proof
 from inspector.doctor.changes import Change, apply
 from inspector.doctor.diagnose import _quick, diagnose
 from inspector.doctor.rules import explainer_for, judged_by_running, rule_for
-from inspector.shapes.meta import meta_copy
 from inspector.shapes.input_sizes import valid_input_sizes
+from inspector.shapes.meta import meta_copy
 from models import build_discriminator, build_generator, preset
 
 
