@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,12 +19,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="start the Streamlit app (http://localhost:8501)",
         description="Start the Streamlit app; extra arguments go to `streamlit run`.",
     )
-    p.add_argument("--port", type=port_number, default=8501, help="port to serve on, 1 to 65535 (default: 8501)")
+    p.add_argument(
+        "--port", type=port_number, default=8501, help="port to serve on, 1 to 65535 (default: 8501)"
+    )
+    p.add_argument(
+        "--models",
+        metavar="DIR",
+        help="list the model files of DIR on the Mismatch doctor page (off by default: importing a "
+        "file runs its code, so only you, starting the app, can name the folder)",
+    )
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to `streamlit run`")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from inspector.errors import UserError
+    from inspector.shapes.loader import MODELS_ENV
+
+    env = dict(os.environ)
+    env.pop(MODELS_ENV, None)  # only --models turns the folder on
+    if args.models:
+        folder = Path(args.models).expanduser().resolve()
+        if not folder.is_dir():
+            raise UserError(f"--models {args.models}: no such folder")
+        env[MODELS_ENV] = str(folder)
     if not APP.exists():
         raise FileNotFoundError(f"streamlit_app.py not found at {APP} (the app runs from a source checkout)")
     cmd = [
@@ -36,4 +55,4 @@ def run(args: argparse.Namespace) -> int:
         str(args.port),
         *args.streamlit_args,
     ]
-    return subprocess.call(cmd, cwd=APP.parent)
+    return subprocess.call(cmd, cwd=APP.parent, env=env)

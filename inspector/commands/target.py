@@ -11,28 +11,15 @@ from inspector.commands.common import PARTS, build_part
 from inspector.errors import UserError
 from models import list_presets, preset
 
-MAX_DIM = 1 << 20  # a batch, channel count or side beyond this is a typo (and overflows int64 sizes)
-
 
 def input_shape(text: str) -> tuple[int, ...]:
     """``"1,3,256,256"`` (or ``1x3x256x256``) -> (1, 3, 256, 256); also B,C,L and B,C,D,H,W."""
-    parts = text.replace("x", ",").split(",")
+    from inspector.shapes.loader import parse_input_shape
+
     try:
-        shape = tuple(int(p) for p in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected B,C,H,W (e.g. 1,3,256,256), or B,C,L or B,C,D,H,W; got {text!r}"
-        ) from None
-    if len(shape) not in (3, 4, 5):
-        raise argparse.ArgumentTypeError(
-            f"expected 4 sizes B,C,H,W (batch, channels, height, width), or 3 (B,C,L) or 5 (B,C,D,H,W), "
-            f"got {len(shape)} in {text!r}"
-        )
-    if any(s > MAX_DIM for s in shape):
-        raise argparse.ArgumentTypeError(f"every size must be at most {MAX_DIM:,}, got {text!r}")
-    if any(s < 1 for s in shape):
-        raise argparse.ArgumentTypeError(f"every size must be positive, got {text!r}")
-    return shape
+        return parse_input_shape(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_target_args(p: argparse.ArgumentParser) -> None:

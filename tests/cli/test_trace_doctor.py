@@ -235,3 +235,25 @@ def test_any_rank_for_trace_and_doctor(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 1 and data["input_shape"] == [1, 1, 64, 64, 64]
     assert data["problems"][0]["verified"] is True
     assert data["problems"][0]["changes"][0]["text"] == "0 Conv3d out_channels 4 -> 8"
+
+
+def test_app_models_folder_goes_to_streamlit_through_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import inspector.commands.app as app_command
+    from inspector.shapes.loader import MODELS_ENV
+
+    seen: dict[str, object] = {}
+
+    def fake_call(cmd: list[str], cwd: object = None, env: dict[str, str] | None = None) -> int:
+        seen["env"] = env
+        return 0
+
+    monkeypatch.setattr(app_command.subprocess, "call", fake_call)
+    monkeypatch.setenv(MODELS_ENV, "/somewhere/else")  # only --models turns it on
+    assert _run(["app"], capsys)[0] == 0
+    assert MODELS_ENV not in seen["env"]  # type: ignore[operator]
+    assert _run(["app", "--models", str(tmp_path)], capsys)[0] == 0
+    assert seen["env"][MODELS_ENV] == str(tmp_path.resolve())  # type: ignore[index]
+    code, _, err = _run(["app", "--models", str(tmp_path / "nope")], capsys)
+    assert code == 2 and "no such folder" in err

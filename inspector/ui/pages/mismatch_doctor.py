@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from torch import nn
 
-from inspector.doctor.diagnose import Diagnosis
+from inspector.doctor.diagnose import Diagnosis, diagnose
+from inspector.doctor.repr_parser import parse_model_repr
+from inspector.errors import UserError
 from inspector.shapes.edit_layers import layer_channels
 from inspector.shapes.input_sizes import valid_input_sizes
-from inspector.shapes.text import fmt_chw
+from inspector.shapes.loader import MODELS_ENV, load_model, model_files, parse_input_shape
+from inspector.shapes.text import fmt_chw, fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import (
     Changes,
@@ -99,6 +105,45 @@ EXAMPLES = [
     ),
 ]
 BY_TITLE = {e.title: e for e in EXAMPLES}
+
+
+def _proofs(d: Diagnosis) -> None:
+    """Under the problems: which fixes the doctor proved (applied to a meta copy and run again)."""
+    for i, p in enumerate(d.problems, 1):
+        if p.verified:
+            chain = ", ".join(c.text() for c in p.changes)
+            st.caption(
+                _(
+                    "Fix {number} is verified: with {changes} applied to a meta copy, the model gets past this point.",
+                    number=i,
+                    changes=chain,
+                )
+            )
+        else:
+            st.caption(
+                _("Fix {number} is a suggestion: the doctor could not prove it on a meta copy.", number=i)
+            )
+    for note in d.notes:
+        st.caption(_("Note (not a problem): {note}", note=note))
+
+
+def _own_diagnosis(model: nn.Module, shape_text: str) -> None:
+    """The doctor's verdict on a model the user brought: every problem, each fix and its proof."""
+    try:
+        shape = parse_input_shape(shape_text)
+        d = diagnose(model, shape)
+    except UserError as exc:
+        st.error(_("The doctor cannot check this model: {reason}", reason=str(exc)))
+        return
+    if d.ok:
+        st.success(_("Healthy: the output is {shape}.", shape=fmt_shape(d.trace.output_shape)))
+        for note in d.notes:
+            st.caption(_("Note (not a problem): {note}", note=note))
+        return
+    st.markdown(_("**The doctor found {count} problem(s)**", count=len(d.problems)))
+    show_problems(d.problems)
+    _proofs(d)
+
 
 title = st.selectbox("Broken example", list(BY_TITLE), key="doctor.example")
 ex = BY_TITLE[title]
@@ -260,20 +305,7 @@ with verdict_col:
         n = len(d.problems)
         st.markdown(f"**The doctor found {n} problem{'s' if n > 1 else ''}**")
         show_problems(d.problems)
-        for i, p in enumerate(d.problems, 1):  # each fix was applied to a meta copy and run again
-            if p.verified:
-                chain = ", ".join(c.text() for c in p.changes)
-                st.caption(
-                    _(
-                        "Fix {number} is verified: with {changes} applied to a meta copy, the model gets past this point.",
-                        number=i,
-                        changes=chain,
-                    )
-                )
-            else:
-                st.caption(
-                    _("Fix {number} is a suggestion: the doctor could not prove it on a meta copy.", number=i)
-                )
+        _proofs(d)
         if d.sizes is not None and not d.sizes.is_valid(size):
             st.info(f"Valid input sizes: {d.sizes.describe()}. {d.sizes.why[0].upper() + d.sizes.why[1:]}.")
         try:
@@ -310,3 +342,53 @@ if ex.part == "discriminator":
     )
 else:
     notebook_code(nb.GENERATOR, "Pix2Pix_Generator (decoders take the concatenated channels)")
+
+
+st.subheader(_("Your own model"))
+paste_tab, files_tab = st.tabs([_("Paste print(model)"), _("Model files")])
+with paste_tab:
+    st.markdown(
+        _(
+            "Paste what `print(model)` shows for a model made of standard layers in `nn.Sequential`. "
+            "The doctor rebuilds it from the text alone: nothing you paste is run."
+        )
+    )
+    printed = st.text_area(_("The output of print(model)"), key="doctor.own.repr", height=220)
+    repr_shape = st.text_input(_("Input shape (B,C,H,W)"), value="1,3,256,256", key="doctor.own.repr_shape")
+    if printed.strip():
+        try:
+            pasted = parse_model_repr(printed)
+        except UserError as exc:
+            st.error(_("This text cannot be rebuilt as a model: {reason}", reason=str(exc)))
+        else:
+            _own_diagnosis(pasted, repr_shape)
+with files_tab:
+    folder = os.environ.get(MODELS_ENV)
+    if not folder:
+        st.info(
+            _(
+                "Model files are off. Importing a file runs its code, so only the person who starts the app "
+                "can turn this on: pix2pix-inspector app --models DIR lists the .py files of DIR here."
+            )
+        )
+    else:
+        try:
+            listed = model_files(folder)
+        except UserError as exc:
+            listed = []
+            st.error(_("The models folder cannot be read: {reason}", reason=str(exc)))
+        choices = [f"{file}:{name}" for file, names in listed for name in names]
+        if not choices:
+            st.info(_("No model file was found in {folder}.", folder=folder))
+        else:
+            picked = st.selectbox(_("Model"), choices, key="doctor.own.file")
+            file_shape = st.text_input(
+                _("Input shape (B,C,H,W)"), value="1,3,256,256", key="doctor.own.file_shape"
+            )
+            if st.button(_("Import it and check it"), key="doctor.own.load"):
+                try:
+                    loaded = load_model(str(Path(folder) / picked))
+                except UserError as exc:
+                    st.error(_("The model cannot be loaded: {reason}", reason=str(exc)))
+                else:
+                    _own_diagnosis(loaded, file_shape)
