@@ -24,11 +24,13 @@ from typing import Any
 from torch import Tensor, nn
 
 from inspector.doctor import proof, report
+from inspector.doctor.combine_rule import check_combine
 from inspector.doctor.exam import Exam, NormCarry
 from inspector.doctor.notes import notes
+from inspector.doctor.problems import to_problems
 from inspector.doctor.pytorch_run import pytorch_error
 from inspector.doctor.report import Diagnosis, Problem
-from inspector.doctor.rules import check_combine, check_leaf, is_norm, judged_by_running
+from inspector.doctor.rules import check_leaf, is_norm, judged_by_running
 from inspector.shapes.engine import TracedRun, traced_run
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.recorder import CombineCall, LeafCall
@@ -89,7 +91,7 @@ def _examine(model: nn.Module, shape: Shape) -> tuple[TracedRun[_Examiner], Exam
 def _quick(model: nn.Module, shape: Shape) -> tuple[Problem, ...]:
     """The problems alone, for a proof: no size search, no proofs of their own."""
     run, exam = _examine(model, shape)
-    return report.to_problems(exam.found, run.trace, None, shape, exam.block_of)
+    return to_problems(exam.found, run.trace, None, shape, exam.block_of)
 
 
 def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -> Diagnosis:
@@ -106,7 +108,7 @@ def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -
     sizes = None
     if any(f.needs_sizes for f in exam.found):
         sizes = valid_input_sizes(model, shape)
-    problems = report.to_problems(exam.found, run.trace, sizes, shape, exam.block_of)
+    problems = to_problems(exam.found, run.trace, sizes, shape, exam.block_of)
     if prove and problems:
         problems = proof.prove(model, shape, problems, _quick)
     return Diagnosis(

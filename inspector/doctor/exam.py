@@ -13,7 +13,7 @@ from typing import Literal
 
 from torch import nn
 
-from inspector.doctor import report
+from inspector.doctor import provenance
 from inspector.doctor.changes import Change
 from inspector.doctor.report import Finding, Value, Words
 from inspector.shapes.blocks import top_level_blocks
@@ -84,11 +84,11 @@ class Exam:
 
     def origin(self, src: Source | None, dim: int, size: int | None = None) -> str:
         """Where a tensor came from, in words: '... from model.0 (Conv2d(3, 64))'."""
-        return report.origin(src, dim, self.concats, self.modules, size)
+        return provenance.origin(src, dim, self.concats, self.modules, size)
 
     def composition(self, src: Source | None, dim: int, total: int) -> str:
         """' (512 from decoder_5 + 512 skip from encoder_4)' or ' (64 from model.0)'."""
-        return report.composition(src, dim, total, self.concats, self.made_at)
+        return provenance.composition(src, dim, total, self.concats, self.made_at)
 
     def made_at(self, layer: str) -> int:
         """When the tensor ``layer`` names was made: a leaf's first run, or a combination's ("add#5")."""

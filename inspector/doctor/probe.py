@@ -12,14 +12,21 @@ the one dim that, set to the layer's own width, makes it run.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from inspector.doctor import report
+from inspector.doctor.changes import Change
+from inspector.doctor.exam import Exam
 from inspector.shapes.meta import _from_torch, is_meta_limit
+from inspector.shapes.recorder import LeafCall, Source
+
+# (exam, layer name, layer, its first input, who made it) -> a stand-in input or None (rules.RuleFn)
+RuleFn = Callable[[Exam, str, nn.Module, Tensor, Source | None], Tensor | None]
 
 
 @contextmanager
@@ -78,3 +85,43 @@ def width_dim(module: nn.Module, x: Tensor, rest: Sequence[Any], width: int) -> 
         if run_error(module, (stand_in, *rest)) is None:
             return d
     return None
+
+
+def judge_by_running(
+    exam: Exam, call: LeafCall, x: Tensor, src: Source | None, explain: RuleFn | None
+) -> tuple[Any, ...] | None:
+    """Run the layer alone; only if it fails, find its numbers (the parent's rule, or the one dim
+    that its own width makes run). None: it runs, or nothing explains it (the pass then ends
+    with PyTorch's message, at this layer)."""
+    if explain is None or run_error(call.module, call.args) is None:
+        return None
+    rest = call.args[1:]
+    before = len(exam.found)
+    new = explain(exam, call.name, call.module, x, src)
+    stand_in = x if new is None else new
+    if len(exam.found) > before and run_error(call.module, (stand_in, *rest)) is None:
+        return None if new is None else (new, *rest)
+    del exam.found[before:]  # the parent's rule read the wrong dims: its words would mislead
+    width = expected_width(call.module)
+    if width is None:
+        return None
+    field_name, want = width
+    d = width_dim(call.module, x, rest, want)
+    if d is None:
+        return None
+    got = int(x.shape[d])
+    kind = type(call.module).__name__
+    words = report.layer_width(call.name, call.module, field_name, want, got, d, exam.origin(src, d, got))
+    value: Any = (got,) if field_name == "normalized_shape" else got
+    old: Any = (want,) if field_name == "normalized_shape" else want
+    exam.add(
+        call.name,
+        "channels" if d == 1 else "features",
+        want,
+        got,
+        words,
+        options=((Change(call.name, kind, field_name, old, value),),),
+    )
+    shape = list(x.shape)
+    shape[d] = want
+    return (torch.zeros(shape, device=x.device, dtype=x.dtype), *rest)

@@ -2,30 +2,26 @@
 
 The rules (``inspector.doctor.rules``) decide *what* is wrong and hand the facts to the wording
 functions here, which say it: what the layer expected, what it got, where the tensor came from
-and the concrete change that fixes it. Each returns ``Words(message, fix)``. After the pass,
-``to_problems`` completes the size fixes from the valid input sizes and folds a cascade of size
-problems into its first one.
+(``inspector.doctor.provenance``) and the concrete change that fixes it. Each returns
+``Words(message, fix)``. After the pass, ``inspector.doctor.problems.to_problems`` completes the
+size fixes from the valid input sizes and folds a cascade of size problems into its first one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 from torch import nn
 
-from inspector.doctor.changes import Change, input_change
+from inspector.doctor.changes import Change
 from inspector.shapes.input_sizes import InputSizes
-from inspector.shapes.recorder import Source
-from inspector.shapes.records import INPUT, ConcatRecord, Shape, Trace
+from inspector.shapes.records import Shape, Trace
 from inspector.shapes.text import describe_layer as describe  # one layer description for every view
 from inspector.shapes.text import fmt_shape
 
 Value = int | tuple[int, ...] | None
-
-SIZE_KINDS = ("kernel", "batch-stats", "concat")
-MIN_USEFUL_SIZE = 8  # valid sizes that all lie below this are an accident of rounding, not a fix
 
 
 @dataclass(frozen=True)
@@ -99,78 +95,6 @@ class Words(NamedTuple):
 
     message: str
     fix: str
-
-
-# --- where a tensor came from ---
-def _piece(size: int | None, c: ConcatRecord, dim: int) -> str:
-    """'24 of the 48 ' when the tensor is a piece (chunk, split, unbind, a slice) of the combination's result."""
-    total = c.output_shape[dim] if dim < len(c.output_shape) else None
-    return f"{size} of the {total} " if size is not None and total is not None and size != total else ""
-
-
-def origin(
-    src: Source | None,
-    dim: int,
-    concats: Sequence[ConcatRecord],
-    modules: Mapping[str, nn.Module],
-    size: int | None = None,
-) -> str:
-    """Where a tensor came from, in words: '... from model.0 (Conv2d(3, 64))'; ``size`` is the
-    tensor's own size along ``dim`` (a piece of a cat says so: '24 of the 48 made by torch.cat ...')."""
-    if src is None:
-        return "from a computation the tracer did not see"
-    if src.concat is not None and src.concat < len(concats):
-        c = concats[src.concat]
-        if c.op == "torch.cat" and c.dim == dim:
-            parts = " and ".join(f"{r.shape[dim]} from {r.producer}" for r in c.inputs if len(r.shape) > dim)
-            return f"{_piece(size, c, dim)}made by torch.cat of {parts}".strip()
-        return f"made by {c.label} ({' + '.join(r.producer for r in c.inputs)})"
-    if src.producer == INPUT:
-        return "from the model's input"
-    leaf = modules.get(src.layer)
-    if src.producer == src.layer and leaf is not None:
-        return f"from {src.producer} ({describe(leaf)})"
-    return f"from {src.producer}"
-
-
-def skip_index(c: ConcatRecord, dim: int, made_at: Callable[[str], int]) -> int:
-    """Which input of a two-tensor cat is the skip: the one made first (on the contracting path),
-    wherever it stands: the notebook writes cat([decoder, encoder]), milesial's U-Net and smp
-    cat([upsampled, skip]). Among inputs of a different resolution, none is (-1)."""
-    if len(c.inputs) != 2 or any(len(r.shape) != len(c.inputs[0].shape) for r in c.inputs):
-        return -1
-    same = all(a == b for j, (a, b) in enumerate(zip(c.inputs[0].shape, c.inputs[1].shape)) if j != dim)
-    if not same:
-        return -1
-    when = [-1 if r.producer == INPUT else made_at(leaf) for r, leaf in zip(c.inputs, c.input_layers)]
-    return when.index(min(when)) if when[0] != when[1] else -1
-
-
-def composition(
-    src: Source | None, dim: int, total: int, concats: Sequence[ConcatRecord], made_at: Callable[[str], int]
-) -> str:
-    """' (512 from decoder_5 + 512 skip from encoder_4)' or ' (64 from model.0)'; a piece of a cat:
-    ' (24 of the 48 made by torch.cat#0: 24 from a + 24 from b)'.
-
-    ``made_at(layer)`` is when the tensor was made (a leaf's first run, or a combination's):
-    the skip is the input made first (``skip_index``).
-    """
-    if src is None:
-        return ""
-    if src.concat is not None and src.concat < len(concats):
-        c = concats[src.concat]
-        if c.op == "torch.cat" and c.dim == dim:
-            piece = _piece(total, c, dim)
-            skip = -1 if piece else skip_index(c, dim, made_at)  # a piece is no skip connection
-            parts = [
-                f"{r.shape[dim]} {'skip ' if i == skip else ''}from {r.producer}"
-                for i, r in enumerate(c.inputs)
-                if len(r.shape) > dim
-            ]
-            if piece:
-                return f" ({piece}made by {c.label}: {' + '.join(parts)})"
-            return f" ({' + '.join(parts)})"
-    return f" ({total} from {src.producer})"
 
 
 # --- layers ---
@@ -408,108 +332,3 @@ def runtime(where: str, error: BaseException) -> Words:
 def dim_name(offset: int) -> str:
     """-1 -> "width", -2 -> "height", -3 -> "depth" (the spatial dims, counted from the end)."""
     return {-1: "width", -2: "height", -3: "depth"}.get(offset, f"dim {offset}")
-
-
-# --- after the pass ---
-def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape) -> str:
-    """The fix of a size problem, from the sizes that work."""
-    degenerate = sizes is not None and sizes.maximum is not None and sizes.maximum < MIN_USEFUL_SIZE
-    if degenerate and f.kind == "concat" and sizes is not None:
-        # e.g. a stride-2 branch joined to a stride-1 one
-        return (
-            f"no useful input size fixes this ({sizes.describe()} would run): the joined tensors "
-            "are downsampled differently; make their strides match, or resize one before the call"
-        )
-    if sizes is not None and not degenerate and not all(sizes.is_valid(x) for x in spatial):
-        # one clause per bad dim: "a height of 48 or 64 instead of 60"; square: "an input size"
-        square = len(set(spatial)) == 1
-        bad = [(i - len(spatial), x) for i, x in enumerate(spatial) if not sizes.is_valid(x)]
-        if square:
-            bad = bad[:1]
-        parts = [
-            f"{'an input size' if square else 'a ' + dim_name(i)} of "
-            f"{' or '.join(map(str, sizes.nearest(x)))} instead of {x}"
-            for i, x in bad
-        ]
-        text = f"use {' and '.join(parts)} (valid: {sizes.describe()})"
-        return f"{text}; or {f.fix}" if f.kind == "batch-stats" else text
-    if f.kind in ("batch-stats", "runtime"):  # no size helps: the rule's own words
-        return f.fix
-    if f.kind == "kernel":
-        return f"use a larger input, or a smaller kernel or more padding at {f.module}"
-    return "make the sizes match: resize or pad the input, or crop or pad a tensor before the call"
-
-
-def _size_options(sizes: InputSizes | None, input_shape: Shape) -> tuple[tuple[Change, ...], ...]:
-    """The input shapes the size fix names, as changes (the nearest size below first)."""
-    if sizes is None or len(input_shape) < 3:
-        return ()
-    spatial = input_shape[2:]
-    out: list[tuple[Change, ...]] = []
-    for k in (0, 1):
-        new = tuple(
-            x if sizes.is_valid(x) else sizes.nearest(x)[min(k, len(sizes.nearest(x)) - 1)] for x in spatial
-        )
-        change = (input_change(input_shape, (*input_shape[:2], *new)),)
-        if new != tuple(spatial) and change not in out:
-            out.append(change)
-    return tuple(out)
-
-
-def to_problems(
-    found: Sequence[Finding],
-    trace: Trace,
-    sizes: InputSizes | None,
-    input_shape: Shape,
-    block_of: Callable[[str], str],
-) -> tuple[Problem, ...]:
-    """The findings of a pass as problems: a bad combination is named after the block it feeds,
-    size problems get their fix from ``sizes``, and a cascade of size problems is folded."""
-    out = []
-    spatial = input_shape[2:] if len(input_shape) >= 3 else input_shape[-1:]
-    for f in found:
-        module, block, fix, message = f.module, f.block, f.fix, f.message
-        if f.concat is not None and f.concat < len(trace.concats):
-            c = trace.concats[f.concat]
-            module = c.consumer or c.module or "(model)"
-            block = block_of(module) or block
-            message = message.replace(f"{c.op} ", f"{c.op} before {module} ", 1)
-        options = f.options
-        if f.needs_sizes:
-            fix = _size_fix(f, sizes, spatial)
-            options = options or _size_options(sizes, input_shape)
-        out.append(
-            Problem(
-                module,
-                f.kind,
-                f.expected,
-                f.actual,
-                message,
-                fix,
-                block,
-                f.concat,
-                changes=options[0] if options else (),
-                options=options,
-            )
-        )
-    return fold_size_cascade(out)
-
-
-def fold_size_cascade(problems: list[Problem]) -> tuple[Problem, ...]:
-    """After a kernel that does not fit, the pass carries on with a made-up size, so every later
-    size problem is an echo of the first: fold them into it (channel problems stay separate)."""
-    first = next((i for i, p in enumerate(problems) if p.kind == "kernel"), None)
-    if first is None:
-        return tuple(problems)
-    echoes = [p for p in problems[first + 1 :] if p.kind in SIZE_KINDS]
-    if not echoes:
-        return tuple(problems)
-    names = ", ".join(p.module for p in echoes[:6]) + (", ..." if len(echoes) > 6 else "")
-    head = problems[first]
-    folded = replace(
-        head,
-        message=f"{head.message} Carrying on from there, {len(echoes)} later layer(s) hit the same size "
-        f"problem ({names}); one fix covers them all.",
-    )
-    rest = [p for p in problems[first + 1 :] if p.kind not in SIZE_KINDS]
-    return (*problems[:first], folded, *rest)

@@ -12,7 +12,10 @@ A new rule is one decorated function::
     def pixel_shuffle(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
         ...
 
-``check_combine`` is the rule for ``torch.cat`` / ``torch.stack`` / ``+``, which are calls, not layers.
+A layer without a rule of its own but of a ruled kind (a subclass that overrides ``forward``, a
+fused norm) is judged by running it (``inspector.doctor.probe``). ``check_combine``
+(``inspector.doctor.combine_rule``) is the rule for ``torch.cat`` / ``torch.stack`` / ``+``,
+which are calls, not layers.
 """
 
 from __future__ import annotations
@@ -26,8 +29,7 @@ from torch import Tensor, nn
 from inspector.doctor import probe, report
 from inspector.doctor.changes import Change, input_change
 from inspector.doctor.exam import Exam
-from inspector.doctor.report import Finding
-from inspector.shapes.recorder import CombineCall, LeafCall, Source
+from inspector.shapes.recorder import LeafCall, Source
 from inspector.shapes.records import INPUT
 
 # (exam, layer name, layer, its first input (B, C, ...), who made that input) -> a stand-in input or None
@@ -90,48 +92,9 @@ def check_leaf(exam: Exam, call: LeafCall) -> tuple[Any, ...] | None:
     x, src = call.args[0], call.sources[0] if call.sources else None
     judge = rule_for(call.module)
     if judge is None:
-        return _judge_by_running(exam, call, x, src)
+        return probe.judge_by_running(exam, call, x, src, explainer_for(call.module))
     new = judge(exam, call.name, call.module, x, src)
     return None if new is None else (new, *call.args[1:])
-
-
-def _judge_by_running(exam: Exam, call: LeafCall, x: Tensor, src: Source | None) -> tuple[Any, ...] | None:
-    """Run the layer alone; only if it fails, find its numbers (the parent's rule, or the one dim
-    that its own width makes run). None: it runs, or nothing explains it (the pass then ends
-    with PyTorch's message, at this layer)."""
-    explain = explainer_for(call.module)
-    if explain is None or probe.run_error(call.module, call.args) is None:
-        return None
-    rest = call.args[1:]
-    before = len(exam.found)
-    new = explain(exam, call.name, call.module, x, src)
-    stand_in = x if new is None else new
-    if len(exam.found) > before and probe.run_error(call.module, (stand_in, *rest)) is None:
-        return None if new is None else (new, *rest)
-    del exam.found[before:]  # the parent's rule read the wrong dims: its words would mislead
-    width = probe.expected_width(call.module)
-    if width is None:
-        return None
-    field_name, want = width
-    d = probe.width_dim(call.module, x, rest, want)
-    if d is None:
-        return None
-    got = int(x.shape[d])
-    kind = type(call.module).__name__
-    words = report.layer_width(call.name, call.module, field_name, want, got, d, exam.origin(src, d, got))
-    value: Any = (got,) if field_name == "normalized_shape" else got
-    old: Any = (want,) if field_name == "normalized_shape" else want
-    exam.add(
-        call.name,
-        "channels" if d == 1 else "features",
-        want,
-        got,
-        words,
-        options=((Change(call.name, kind, field_name, old, value),),),
-    )
-    shape = list(x.shape)
-    shape[d] = want
-    return (torch.zeros(shape, device=x.device, dtype=x.dtype), *rest)
 
 
 # --- convolutions and pools ---
@@ -429,61 +392,3 @@ def _resize_norm(m: nn.Module, channels: int, device: torch.device) -> bool:
 def is_norm(m: nn.Module | None) -> bool:
     """A layer whose channel mismatch may be the norm's fault or the layer's before it."""
     return isinstance(m, (nn.modules.batchnorm._NormBase, nn.GroupNorm))
-
-
-# --- torch.cat, torch.stack, + ---
-def check_combine(exam: Exam, call: CombineCall) -> list[Tensor] | None:
-    """Tensors that a cat, stack or add cannot combine: record it, and return tensors that can be."""
-    op, tensors, dim, sources = call.op, call.tensors, call.dim, call.sources
-    if not tensors:
-        return None
-    index = len(call.concats)  # the index the tracer will give this combination
-    exam.combined_at.setdefault(index, len(exam.order))  # on the leaves' clock: which input came first
-    first = tensors[0]
-    if op == "add":
-        try:
-            torch.broadcast_shapes(first.shape, tensors[1].shape)
-            return None
-        except RuntimeError:
-            bad = 1
-    else:
-        ndim = first.dim()
-        d = (dim % ndim if op == "torch.cat" and dim is not None else None) if ndim else None
-        bad = next(
-            (
-                i
-                for i, t in enumerate(tensors[1:], 1)
-                if t.dim() != ndim
-                or any(a != b for j, (a, b) in enumerate(zip(t.shape, first.shape)) if j != d)
-            ),
-            0,
-        )
-        if not bad:
-            return None
-    a, b = first, tensors[bad]
-    pa, pb = (s.producer if s else "?" for s in (sources[0], sources[bad]))
-    words = report.combine_mismatch(op, tuple(a.shape), pa, tuple(b.shape), pb, exam.input_shape)
-    # The block is the one the result feeds, known after the pass (report.to_problems).
-    exam.found.append(
-        Finding(
-            call.module,
-            "concat",
-            tuple(a.shape),
-            tuple(b.shape),
-            *words,
-            concat=index,
-            needs_sizes=not words.fix,
-        )
-    )
-    # Carry on with the larger size in every dim but the concatenated one (the encoder's
-    # rounded-down size is the larger: its way back up then meets the next skip again).
-    if op == "add":
-        return [first, torch.zeros(first.shape, device=first.device, dtype=first.dtype)]
-    target = [max(t.shape[j] for t in tensors if t.dim() == first.dim()) for j in range(first.dim())]
-    out = []
-    for t in tensors:
-        shape = list(target)
-        if op == "torch.cat" and t.dim() == first.dim() and dim is not None:
-            shape[dim % first.dim()] = t.shape[dim % first.dim()]
-        out.append(torch.zeros(shape, device=t.device, dtype=t.dtype))
-    return out
