@@ -87,7 +87,7 @@ def cpu_copy(model: nn.Module, input_shape: tuple[int, ...]) -> nn.Module | None
     if need > MAX_CPU_FALLBACK_BYTES:
         return None
     clone = clone.to_empty(device="cpu")
-    source = dict(model.named_parameters(remove_duplicate=False))
+    source: dict[str, torch.Tensor] = dict(model.named_parameters(remove_duplicate=False))
     source.update(model.named_buffers(remove_duplicate=False))
     with torch.no_grad():
         for name, t in [*clone.named_parameters(remove_duplicate=False), *clone.named_buffers(remove_duplicate=False)]:
