@@ -282,3 +282,11 @@ def test_skips_rewritten_in_place_are_notes_not_problems() -> None:
         "the skip carries the activated tensor, not encoder_6's own output."
     )
     assert d.to_dict()["notes"] == list(d.notes)
+
+
+def test_a_non_square_input_gets_a_fix_per_side() -> None:
+    d = diagnose(build_generator(preset("notebook")[0]), (1, 1, 256, 300))
+    assert d.problems and all(p.kind == "concat" for p in d.problems)
+    p = d.problems[0]
+    assert p.fix.startswith("use a width of 256 or 512 instead of 300")
+    assert p.verified and p.changes[0].text() == "input 1x1x256x300 -> 1x1x256x256"
