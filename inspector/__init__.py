@@ -43,6 +43,8 @@ _EXPORTS: dict[str, str] = {
     "Diagnosis": "inspector.doctor.diagnose",
     "Problem": "inspector.doctor.diagnose",
     "diagnose": "inspector.doctor.diagnose",
+    "Change": "inspector.doctor.changes",
+    "parse_model_repr": "inspector.doctor.repr_parser",
     # init study
     "ActivationStats": "inspector.init_study.weights",
     "Theory": "inspector.init_study.weights",
@@ -147,7 +149,9 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.conv.receptive_field import ReceptiveField, receptive_field
     from inspector.conv.render import save_gif
     from inspector.data.image_set import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
+    from inspector.doctor.changes import Change
     from inspector.doctor.diagnose import Diagnosis, Problem, diagnose
+    from inspector.doctor.repr_parser import parse_model_repr
     from inspector.errors import UserError
     from inspector.i18n.catalog import translator
     from inspector.init_study.weights import (

@@ -28,11 +28,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the runs folder: where the Train page keeps every run (default: $PIX2PIX_RUNS_DIR, else "
         "$XDG_DATA_HOME/pix2pix-inspector/runs or ~/.local/share/pix2pix-inspector/runs)",
     )
+    p.add_argument(
+        "--models",
+        metavar="DIR",
+        help="list the model files of DIR on the Mismatch doctor page (off by default: importing a "
+        "file runs its code, so only you, starting the app, can name the folder)",
+    )
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to `streamlit run`")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from inspector.errors import UserError
+    from inspector.shapes.loader import MODELS_ENV
+
+    env = dict(os.environ)
+    env.pop(MODELS_ENV, None)  # only --models turns the folder on
+    if args.runs is not None:  # the app reads it through inspector.training.runs.default_runs_dir
+        env["PIX2PIX_RUNS_DIR"] = str(output_folder(args.runs).resolve())
+    if args.models:
+        folder = Path(args.models).expanduser().resolve()
+        if not folder.is_dir():
+            raise UserError(f"--models {args.models}: no such folder")
+        env[MODELS_ENV] = str(folder)
     if not APP.exists():
         raise FileNotFoundError(f"streamlit_app.py not found at {APP} (the app runs from a source checkout)")
     cmd = [
@@ -45,7 +63,4 @@ def run(args: argparse.Namespace) -> int:
         str(args.port),
         *args.streamlit_args,
     ]
-    env = dict(os.environ)
-    if args.runs is not None:  # the app reads it through inspector.training.runs.default_runs_dir
-        env["PIX2PIX_RUNS_DIR"] = str(output_folder(args.runs).resolve())
     return subprocess.call(cmd, cwd=APP.parent, env=env)

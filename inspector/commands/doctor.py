@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.doctor.diagnose import diagnose
+    from inspector.doctor.proof import fix_text
     from inspector.shapes.input_sizes import valid_input_sizes
     from inspector.shapes.trace import fmt_shape
 
@@ -33,12 +34,15 @@ def run(args: argparse.Namespace) -> int:
         return 0 if result.ok else 1
     head = f"{target.label}, input {fmt_shape(result.input_shape)}"
     if result.device != "meta":
-        head += f" (run on a {result.device} copy: the forward needs values, which the meta device does not have)"
+        head += (
+            f" (run on a {result.device} copy: the forward needs values, which the meta device does not have)"
+        )
     if result.ok:
         print(f"{head}: healthy, output {fmt_shape(result.trace.output_shape)}")
         sizes = valid_input_sizes(target.model, result.input_shape)
         if sizes is not None:
             print(f"valid input sizes: {sizes.describe()}")
+        _print_notes(result.notes)
         return 0
     n = len(result.problems)
     print(f"{head}: {n} problem{'s' if n > 1 else ''}")
@@ -46,7 +50,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{i}. {p.module} [{p.kind}] expected {_value(p.expected)}, got {_value(p.actual)}")
         print(f"   {p.message}")
         print(f"   fix: {p.fix}")
+        print(f"   {fix_text(p)}")
+    _print_notes(result.notes)
     return 1
+
+
+def _print_notes(notes: tuple[str, ...]) -> None:
+    """Not problems: things worth knowing (a skip rewritten in place, an output of another size)."""
+    if notes:
+        print("\nnotes (not problems):")
+        for note in notes:
+            print(f"  - {note}")
 
 
 def _value(v: object) -> str:

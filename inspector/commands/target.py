@@ -11,25 +11,15 @@ from inspector.commands.common import PARTS, build_part
 from inspector.errors import UserError
 from models import list_presets, preset
 
-MAX_DIM = 1 << 20  # a batch, channel count or side beyond this is a typo (and overflows int64 sizes)
-
 
 def input_shape(text: str) -> tuple[int, ...]:
-    """``"1,3,256,256"`` (or ``1x3x256x256``) -> (1, 3, 256, 256)."""
-    parts = text.replace("x", ",").split(",")
+    """``"1,3,256,256"`` (or ``1x3x256x256``) -> (1, 3, 256, 256); also B,C,L and B,C,D,H,W."""
+    from inspector.shapes.loader import parse_input_shape
+
     try:
-        shape = tuple(int(p) for p in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected B,C,H,W (e.g. 1,3,256,256), got {text!r}") from None
-    if len(shape) != 4:
-        raise argparse.ArgumentTypeError(
-            f"expected 4 sizes B,C,H,W (batch, channels, height, width), got {len(shape)} in {text!r}"
-        )
-    if any(s > MAX_DIM for s in shape):
-        raise argparse.ArgumentTypeError(f"every size must be at most {MAX_DIM:,}, got {text!r}")
-    if any(s < 1 for s in shape):
-        raise argparse.ArgumentTypeError(f"every size must be positive, got {text!r}")
-    return shape
+        return parse_input_shape(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_target_args(p: argparse.ArgumentParser) -> None:
@@ -50,8 +40,8 @@ def add_target_args(p: argparse.ArgumentParser) -> None:
         "--input",
         type=input_shape,
         metavar="B,C,H,W",
-        help="input shape (default: the preset's, e.g. 1,1,256,256; for a file: 1,C,256,256 with C "
-        "from its first conv)",
+        help="input shape: B,C,H,W, or B,C,L for a 1-d model and B,C,D,H,W for a 3-d one (default: the "
+        "preset's, e.g. 1,1,256,256; for a file: 1,C and 256 per spatial dim of its first conv)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -83,5 +73,8 @@ def _guess_input(model: nn.Module) -> tuple[int, ...]:
     for m in model.modules():
         channels = getattr(m, "in_channels", None)
         if isinstance(channels, int):
-            return (1, channels, 256, 256)
+            kernel = getattr(m, "kernel_size", (1, 1))
+            n = len(kernel) if isinstance(kernel, tuple) else 2  # Conv1d: 1 spatial dim, Conv3d: 3
+            side = 256 if n <= 2 else 64  # a 64^3 volume, not 256^3
+            return (1, channels, *(side,) * n)
     raise UserError("cannot guess the input shape (the model has no conv): give --input B,C,H,W")

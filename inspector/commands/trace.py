@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.doctor.diagnose import diagnose
+    from inspector.doctor.proof import fix_text
     from inspector.shapes.trace import fmt_shape
 
     target = resolve(args)
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if not result.ok:
         print(f"{head}: the model does not run at this shape ({len(result.problems)} problem(s)):")
         for p in result.problems:
-            print(f"  {p.module}: {p.message}\n    fix: {p.fix}")
+            print(f"  {p.module}: {p.message}\n    fix: {p.fix}\n    {fix_text(p)}")
         print("(shapes below carry on past each problem, as `pix2pix-inspector doctor` does)")
     else:
         print(f"{head} -> output {fmt_shape(t.output_shape)}")

@@ -23,11 +23,14 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from inspector.doctor import report
+from inspector.doctor import proof, report
+from inspector.doctor.combine_rule import check_combine
 from inspector.doctor.exam import Exam, NormCarry
+from inspector.doctor.notes import notes
+from inspector.doctor.problems import to_problems
 from inspector.doctor.pytorch_run import pytorch_error
 from inspector.doctor.report import Diagnosis, Problem
-from inspector.doctor.rules import check_combine, check_leaf, is_norm
+from inspector.doctor.rules import check_leaf, is_norm, judged_by_running
 from inspector.shapes.engine import TracedRun, traced_run
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.recorder import CombineCall, LeafCall
@@ -50,6 +53,9 @@ class _Examiner:
         self.exam.concats = call.concats
         return check_combine(self.exam, call)
 
+    def watches(self, module: nn.Module) -> bool:
+        return judged_by_running(module)
+
 
 def _pass(
     model: nn.Module, shape: Shape, norm_carry: NormCarry, device: str | None = None
@@ -63,14 +69,8 @@ def _exam(run: TracedRun[_Examiner]) -> Exam:
     return run.observer.exam
 
 
-def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
-    """Every shape problem of ``model`` on an input of ``input_shape`` (B, C, H, W), in one pass.
-
-    Runs on a meta copy (or a small CPU copy when the forward needs values): the model itself is
-    left as it was. ``ok`` is True when nothing is wrong; then ``trace`` equals
-    ``inspector.shapes.trace.trace(model, input_shape)``.
-    """
-    shape = check_shape(input_shape)
+def _examine(model: nn.Module, shape: Shape) -> tuple[TracedRun[_Examiner], Exam]:
+    """The doctor's passes over copies of ``model``: the one that explains it with fewer problems."""
     run = _pass(model, shape, "expect")
     exam = _exam(run)
     if any(f.kind == "channels" and is_norm(exam.modules.get(f.module)) for f in exam.found):
@@ -81,11 +81,42 @@ def diagnose(model: nn.Module, input_shape: Sequence[int]) -> Diagnosis:
             run, exam = other, _exam(other)
     if run.error is not None:
         where = run.failed_in or "the model"
-        exam.add(where, "runtime", None, None, report.runtime(where, run.error))
+        if any(key in str(run.error) for key in report.TOO_FEW_VALUES):
+            exam.add(where, "batch-stats", 2, 1, report.too_few_values(where, run.error), needs_sizes=True)
+        else:  # the sizes that work may still say what to do (a ViT built for 224, fed 300)
+            exam.add(where, "runtime", None, None, report.runtime(where, run.error), needs_sizes=True)
+    return run, exam
+
+
+def _quick(model: nn.Module, shape: Shape) -> tuple[Problem, ...]:
+    """The problems alone, for a proof: no size search, no proofs of their own."""
+    run, exam = _examine(model, shape)
+    return to_problems(exam.found, run.trace, None, shape, exam.block_of)
+
+
+def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -> Diagnosis:
+    """Every shape problem of ``model`` on an input of ``input_shape`` (B, C, H, W), in one pass.
+
+    Runs on a meta copy (or a small CPU copy when the forward needs values): the model itself is
+    left as it was. ``ok`` is True when nothing is wrong; then ``trace`` equals
+    ``inspector.shapes.trace.trace(model, input_shape)``. With ``prove`` each fix is applied to
+    a meta copy and the model run again (``inspector.doctor.proof``): ``Problem.verified`` and
+    ``Problem.changes`` say what that showed.
+    """
+    shape = check_shape(input_shape)
+    run, exam = _examine(model, shape)
     sizes = None
     if any(f.needs_sizes for f in exam.found):
         sizes = valid_input_sizes(model, shape)
-    problems = report.to_problems(exam.found, run.trace, sizes, shape, exam.block_of)
+    problems = to_problems(exam.found, run.trace, sizes, shape, exam.block_of)
+    if prove and problems:
+        problems = proof.prove(model, shape, problems, _quick)
     return Diagnosis(
-        ok=not problems, problems=problems, trace=run.trace, input_shape=shape, sizes=sizes, device=run.device
+        ok=not problems,
+        problems=problems,
+        trace=run.trace,
+        input_shape=shape,
+        sizes=sizes,
+        device=run.device,
+        notes=notes(run.trace),
     )

@@ -13,13 +13,32 @@ from typing import Literal
 
 from torch import nn
 
-from inspector.doctor import report
+from inspector.doctor import provenance
+from inspector.doctor.changes import Change
 from inspector.doctor.report import Finding, Value, Words
 from inspector.shapes.blocks import top_level_blocks
 from inspector.shapes.recorder import Source
 from inspector.shapes.records import ConcatRecord, Shape
+from models import PatchDiscriminator, UNetGenerator
 
 NormCarry = Literal["expect", "mend"]
+
+
+def looks_like_pix2pix(model: nn.Module) -> bool:
+    """Our own networks, or a pix2pix discriminator written by hand (the notebook's): 2-d convs
+    with 4x4 kernels only, a one-channel patch map at the end, no Linear and no pooling."""
+    if isinstance(model, (UNetGenerator, PatchDiscriminator)):
+        return True
+    convs = [m for m in model.modules() if isinstance(m, nn.modules.conv._ConvNd)]
+    if len(convs) < 3 or any(
+        isinstance(m, (nn.Linear, nn.modules.pooling._MaxPoolNd)) for m in model.modules()
+    ):
+        return False
+    return (
+        all(isinstance(c, nn.Conv2d) and tuple(c.kernel_size) == (4, 4) for c in convs)
+        and convs[0].in_channels == 3
+        and convs[-1].out_channels == 1
+    )
 
 
 @dataclass
@@ -35,9 +54,12 @@ class Exam:
     found: list[Finding] = field(default_factory=list)
     concats: Sequence[ConcatRecord] = ()  # the tracer's combinations so far (kept up to date by the observer)
     order: dict[str, int] = field(default_factory=dict)  # leaf name -> when it first ran
+    combined_at: dict[int, int] = field(default_factory=dict)  # combination index -> when it ran (same clock)
+    pix2pix: bool = False  # our preset or a PatchGAN: Lab advice (L + ab) fits; else generic words
 
     def __post_init__(self) -> None:
         self.modules = dict(self.model.named_modules())
+        self.pix2pix = self.pix2pix or looks_like_pix2pix(self.model)
         prefix, top = top_level_blocks(self.model)
         self.top = [n for n, _ in top]
         # A leaf is named after its block in a fix ("decoder_4: ...") when the block is a
@@ -60,13 +82,22 @@ class Exam:
         same_kind = [m for m in block.modules() if type(m) is type(leaf)]
         return parent if len(same_kind) == 1 else name
 
-    def origin(self, src: Source | None, dim: int) -> str:
+    def origin(self, src: Source | None, dim: int, size: int | None = None) -> str:
         """Where a tensor came from, in words: '... from model.0 (Conv2d(3, 64))'."""
-        return report.origin(src, dim, self.concats, self.modules)
+        return provenance.origin(src, dim, self.concats, self.modules, size)
 
     def composition(self, src: Source | None, dim: int, total: int) -> str:
         """' (512 from decoder_5 + 512 skip from encoder_4)' or ' (64 from model.0)'."""
-        return report.composition(src, dim, total, self.concats, self.order)
+        return provenance.composition(src, dim, total, self.concats, self.made_at)
+
+    def made_at(self, layer: str) -> int:
+        """When the tensor ``layer`` names was made: a leaf's first run, or a combination's ("add#5")."""
+        if layer in self.order:
+            return self.order[layer]
+        op, _, index = layer.rpartition("#")
+        if op and index.isdigit() and int(index) in self.combined_at:
+            return self.combined_at[int(index)]
+        return 1 << 30
 
     def producer(self, src: Source | None) -> nn.Module | None:
         """The leaf that made the tensor, if the tracer saw it."""
@@ -82,6 +113,7 @@ class Exam:
         words: Words,
         concat: int | None = None,
         needs_sizes: bool = False,
+        options: tuple[tuple[Change, ...], ...] = (),
     ) -> None:
         """Record a problem at layer (or combination) ``name``."""
         self.found.append(
@@ -95,5 +127,6 @@ class Exam:
                 block=self.block_of(name),
                 concat=concat,
                 needs_sizes=needs_sizes,
+                options=options,
             )
         )

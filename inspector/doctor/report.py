@@ -2,29 +2,26 @@
 
 The rules (``inspector.doctor.rules``) decide *what* is wrong and hand the facts to the wording
 functions here, which say it: what the layer expected, what it got, where the tensor came from
-and the concrete change that fixes it. Each returns ``Words(message, fix)``. After the pass,
-``to_problems`` completes the size fixes from the valid input sizes and folds a cascade of size
-problems into its first one.
+(``inspector.doctor.provenance``) and the concrete change that fixes it. Each returns
+``Words(message, fix)``. After the pass, ``inspector.doctor.problems.to_problems`` completes the
+size fixes from the valid input sizes and folds a cascade of size problems into its first one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 from torch import nn
 
+from inspector.doctor.changes import Change
 from inspector.shapes.input_sizes import InputSizes
-from inspector.shapes.recorder import Source
-from inspector.shapes.records import INPUT, ConcatRecord, Shape, Trace
+from inspector.shapes.records import Shape, Trace
 from inspector.shapes.text import describe_layer as describe  # one layer description for every view
 from inspector.shapes.text import fmt_shape
 
 Value = int | tuple[int, ...] | None
-
-SIZE_KINDS = ("kernel", "batch-stats", "concat")
-MIN_USEFUL_SIZE = 8  # valid sizes that all lie below this are an accident of rounding, not a fix
 
 
 @dataclass(frozen=True)
@@ -39,6 +36,19 @@ class Problem:
     fix: str  # the concrete change, e.g. "decoder_4: ConvTranspose2d in_channels 512 -> 1024 (...)"
     block: str = ""  # the top-level block it sits in, e.g. "decoder_4" ("" if none)
     concat: int | None = None  # index into Diagnosis.trace.concats for a bad combination
+    # The fix as changes, e.g. (body.3 BatchNorm2d num_features 64 -> 128, body.5 Conv2d in_channels
+    # 64 -> 128): ``verified`` when the doctor applied them to a meta copy and the model then got
+    # past this point; otherwise ``fix`` is a suggestion.
+    verified: bool = False
+    changes: tuple[Change, ...] = ()
+    # The other ways out the rule saw (each a tuple of changes); the proof picks among them.
+    options: tuple[tuple[Change, ...], ...] = field(default=(), repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["options"]
+        data["changes"] = [{**asdict(c), "text": c.text()} for c in self.changes]
+        return data
 
 
 @dataclass(frozen=True)
@@ -51,14 +61,16 @@ class Diagnosis:
     input_shape: Shape
     sizes: InputSizes | None = None  # the valid input sizes, when a size problem was found
     device: str = "meta"  # "cpu" when the forward needed values and a small CPU copy ran instead
+    notes: tuple[str, ...] = ()  # not problems: a skip rewritten in place, an output of another size
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "input_shape": list(self.input_shape),
-            "problems": [asdict(p) for p in self.problems],
+            "problems": [p.to_dict() for p in self.problems],
             "valid_input_sizes": asdict(self.sizes) if self.sizes else None,
             "device": self.device,
+            "notes": list(self.notes),
         }
 
 
@@ -75,6 +87,7 @@ class Finding:
     block: str = ""
     concat: int | None = None
     needs_sizes: bool = False
+    options: tuple[tuple[Change, ...], ...] = ()  # the ways out, each a set of changes
 
 
 class Words(NamedTuple):
@@ -82,55 +95,6 @@ class Words(NamedTuple):
 
     message: str
     fix: str
-
-
-# --- where a tensor came from ---
-def origin(
-    src: Source | None, dim: int, concats: Sequence[ConcatRecord], modules: Mapping[str, nn.Module]
-) -> str:
-    """Where a tensor came from, in words: '... from model.0 (Conv2d(3, 64))'."""
-    if src is None:
-        return "from a computation the tracer did not see"
-    if src.concat is not None and src.concat < len(concats):
-        c = concats[src.concat]
-        if c.op == "torch.cat" and c.dim == dim:
-            parts = " and ".join(f"{r.shape[dim]} from {r.producer}" for r in c.inputs if len(r.shape) > dim)
-            return f"made by torch.cat of {parts}"
-        return f"made by {c.label} ({' + '.join(r.producer for r in c.inputs)})"
-    if src.producer == INPUT:
-        return "from the model's input"
-    leaf = modules.get(src.layer)
-    if src.producer == src.layer and leaf is not None:
-        return f"from {src.producer} ({describe(leaf)})"
-    return f"from {src.producer}"
-
-
-def composition(
-    src: Source | None, dim: int, total: int, concats: Sequence[ConcatRecord], order: Mapping[str, int]
-) -> str:
-    """' (512 from decoder_5 + 512 skip from encoder_4)' or ' (64 from model.0)'.
-
-    ``order`` is when each leaf first ran: the skip is the input made first (an encoder's),
-    wherever it sits in the list: the notebook writes cat([decoder, encoder]), milesial's U-Net
-    cat([encoder, decoder]).
-    """
-    if src is None:
-        return ""
-    if src.concat is not None and src.concat < len(concats):
-        c = concats[src.concat]
-        if c.op == "torch.cat" and c.dim == dim:
-            when = [
-                -1 if r.producer == INPUT else order.get(leaf, 1 << 30)
-                for r, leaf in zip(c.inputs, c.input_layers)
-            ]
-            skip = when.index(min(when)) if len(c.inputs) == 2 else -1
-            parts = [
-                f"{r.shape[dim]} {'skip ' if i == skip else ''}from {r.producer}"
-                for i, r in enumerate(c.inputs)
-                if len(r.shape) > dim
-            ]
-            return f" ({' + '.join(parts)})"
-    return f" ({total} from {src.producer})"
 
 
 # --- layers ---
@@ -148,9 +112,17 @@ def conv_dims(name: str, m: nn.modules.conv._ConvNd, shape: Shape, came_from: st
 
 
 def conv_channels(
-    name: str, m: nn.modules.conv._ConvNd, got: int, from_input: bool, target: str, came_from: str, parts: str
+    name: str,
+    m: nn.modules.conv._ConvNd,
+    got: int,
+    from_input: bool,
+    target: str,
+    came_from: str,
+    parts: str,
+    pix2pix: bool = False,
 ) -> Words:
-    """A conv fed ``got`` channels where it expects ``m.in_channels``; ``parts`` is ``composition``."""
+    """A conv fed ``got`` channels where it expects ``m.in_channels``; ``parts`` is ``composition``.
+    ``pix2pix``: the model is ours or a PatchGAN, so an input of 1 or 2 channels is L or ab alone."""
     expected, kind = m.in_channels, type(m).__name__
     lab = ""
     if from_input:
@@ -158,7 +130,13 @@ def conv_channels(
             f"feed a {expected}-channel input (B, {expected}, H, W), or set "
             f"{name}: {kind} in_channels {expected} -> {got}"
         )
-        if expected == 3 and got in (1, 2):
+        if expected == 3 and not pix2pix:
+            lab = (
+                " The first layer expects 3 channels: an RGB image, or change in_channels"
+                " (a grayscale image has 1: x.expand(-1, 3, -1, -1) repeats it)."
+            )
+            fix = f"feed an RGB image (B, 3, H, W), or set {name}: {kind} in_channels 3 -> {got}"
+        if expected == 3 and got in (1, 2) and pix2pix:
             fix = (
                 "feed L and ab together: torch.cat([L, ab], dim=1) has 1 + 2 = 3 channels (the "
                 "discriminator judges the colours together with the lightness they belong to)"
@@ -271,6 +249,18 @@ def layer_norm_shape(name: str, want: Shape, got: Shape, shape: Shape, came_from
     )
 
 
+def layer_width(
+    name: str, m: nn.Module, field_name: str, want: int, got: int, dim: int, came_from: str
+) -> Words:
+    """A layer judged by running it (a fused norm, a channels-first LayerNorm, a conv wrapper):
+    it runs once dim ``dim`` of its input has its own ``field_name``, ``want``."""
+    what = "channels" if dim == 1 else f"values in dim {dim}"
+    return Words(
+        f"{name} ({describe(m)}) is built for {want} {what} ({field_name}) but gets {got}, {came_from}.",
+        f"{name}: {type(m).__name__} {field_name} {want} -> {got}",
+    )
+
+
 # --- torch.cat, torch.stack, + ---
 def combine_mismatch(op: str, a: Shape, from_a: str, b: Shape, from_b: str, input_shape: Shape) -> Words:
     """Two tensors that cannot be joined; the fix of a cat or stack comes from the valid sizes."""
@@ -316,6 +306,20 @@ def halving(a: Shape, b: Shape, input_shape: Shape) -> str:
     )
 
 
+def too_few_values(where: str, error: BaseException) -> Words:
+    """A norm that needs more than one value per channel (BatchNorm in training) or more than one
+    spatial element (InstanceNorm, MONAI's norms) raised: the input is too small for it."""
+    text = " ".join(str(error).split())
+    return Words(
+        f"{where} raised: {text}. A norm's statistics need more than one value: here the feature map "
+        "is down to a single value.",
+        "use a batch of 2 or more or a larger input; or evaluate with model.eval()",
+    )
+
+
+TOO_FEW_VALUES = ("Expected more than 1 value per channel", "Expected more than 1 spatial element")
+
+
 def runtime(where: str, error: BaseException) -> Words:
     """Anything the rules did not foresee: PyTorch's own message, and the pass stopped there."""
     text = " ".join(str(error).split()) or type(error).__name__
@@ -328,74 +332,3 @@ def runtime(where: str, error: BaseException) -> Words:
 def dim_name(offset: int) -> str:
     """-1 -> "width", -2 -> "height", -3 -> "depth" (the spatial dims, counted from the end)."""
     return {-1: "width", -2: "height", -3: "depth"}.get(offset, f"dim {offset}")
-
-
-# --- after the pass ---
-def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape) -> str:
-    """The fix of a size problem, from the sizes that work."""
-    degenerate = sizes is not None and sizes.maximum is not None and sizes.maximum < MIN_USEFUL_SIZE
-    if degenerate and f.kind == "concat" and sizes is not None:
-        # e.g. a stride-2 branch joined to a stride-1 one
-        return (
-            f"no useful input size fixes this ({sizes.describe()} would run): the joined tensors "
-            "are downsampled differently; make their strides match, or resize one before the call"
-        )
-    if sizes is not None and not degenerate and not all(sizes.is_valid(x) for x in spatial):
-        # one clause per bad dim: "a height of 48 or 64 instead of 60"; square: "an input size"
-        square = len(set(spatial)) == 1
-        bad = [(i - len(spatial), x) for i, x in enumerate(spatial) if not sizes.is_valid(x)]
-        if square:
-            bad = bad[:1]
-        parts = [
-            f"{'an input size' if square else 'a ' + dim_name(i)} of "
-            f"{' or '.join(map(str, sizes.nearest(x)))} instead of {x}"
-            for i, x in bad
-        ]
-        return f"use {' and '.join(parts)} (valid: {sizes.describe()})"
-    if f.kind == "kernel":
-        return f"use a larger input, or a smaller kernel or more padding at {f.module}"
-    return "make the sizes match: resize or pad the input, or crop or pad a tensor before the call"
-
-
-def to_problems(
-    found: Sequence[Finding],
-    trace: Trace,
-    sizes: InputSizes | None,
-    input_shape: Shape,
-    block_of: Callable[[str], str],
-) -> tuple[Problem, ...]:
-    """The findings of a pass as problems: a bad combination is named after the block it feeds,
-    size problems get their fix from ``sizes``, and a cascade of size problems is folded."""
-    out = []
-    spatial = input_shape[2:] if len(input_shape) >= 3 else input_shape[-1:]
-    for f in found:
-        module, block, fix, message = f.module, f.block, f.fix, f.message
-        if f.concat is not None and f.concat < len(trace.concats):
-            c = trace.concats[f.concat]
-            module = c.consumer or c.module or "(model)"
-            block = block_of(module) or block
-            message = message.replace(f"{c.op} ", f"{c.op} before {module} ", 1)
-        if f.needs_sizes:
-            fix = _size_fix(f, sizes, spatial)
-        out.append(Problem(module, f.kind, f.expected, f.actual, message, fix, block, f.concat))
-    return fold_size_cascade(out)
-
-
-def fold_size_cascade(problems: list[Problem]) -> tuple[Problem, ...]:
-    """After a kernel that does not fit, the pass carries on with a made-up size, so every later
-    size problem is an echo of the first: fold them into it (channel problems stay separate)."""
-    first = next((i for i, p in enumerate(problems) if p.kind == "kernel"), None)
-    if first is None:
-        return tuple(problems)
-    echoes = [p for p in problems[first + 1 :] if p.kind in SIZE_KINDS]
-    if not echoes:
-        return tuple(problems)
-    names = ", ".join(p.module for p in echoes[:6]) + (", ..." if len(echoes) > 6 else "")
-    head = problems[first]
-    folded = replace(
-        head,
-        message=f"{head.message} Carrying on from there, {len(echoes)} later layer(s) hit the same size "
-        f"problem ({names}); one fix covers them all.",
-    )
-    rest = [p for p in problems[first + 1 :] if p.kind not in SIZE_KINDS]
-    return (*problems[:first], folded, *rest)

@@ -12,7 +12,10 @@ A new rule is one decorated function::
     def pixel_shuffle(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
         ...
 
-``check_combine`` is the rule for ``torch.cat`` / ``torch.stack`` / ``+``, which are calls, not layers.
+A layer without a rule of its own but of a ruled kind (a subclass that overrides ``forward``, a
+fused norm) is judged by running it (``inspector.doctor.probe``). ``check_combine``
+(``inspector.doctor.combine_rule``) is the rule for ``torch.cat`` / ``torch.stack`` / ``+``,
+which are calls, not layers.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from inspector.doctor import report
+from inspector.doctor import probe, report
+from inspector.doctor.changes import Change, input_change
 from inspector.doctor.exam import Exam
-from inspector.doctor.report import Finding
-from inspector.shapes.recorder import CombineCall, LeafCall, Source
+from inspector.shapes.recorder import LeafCall, Source
 from inspector.shapes.records import INPUT
 
 # (exam, layer name, layer, its first input (B, C, ...), who made that input) -> a stand-in input or None
@@ -47,30 +50,50 @@ def rule(*types: type[nn.Module]) -> Callable[[RuleFn], RuleFn]:
 
 
 def rule_for(module: nn.Module) -> RuleFn | None:
-    """The rule that judges ``module``: the one registered for its class, else for its nearest
-    parent class in the MRO (a subclass of ``BatchNorm2d`` is judged as a ``BatchNorm2d``, a
-    direct subclass of PyTorch's ``_ConvNd`` as a conv); None when no rule applies.
+    """The rule that judges ``module`` before it runs; None when it must be judged by running it.
 
-    This is the one place that decides which layers have a rule. To judge only the exact classes
-    registered (and leave every other layer, subclasses included, to be judged by running it),
-    return ``RULES.get(type(module))`` here.
+    The rule registered for its exact class, or for the nearest parent class when the subclass
+    adds nothing that changes shapes: it inherits ``forward`` and has no child modules (a
+    ``class MyNorm(nn.BatchNorm2d): pass``). A subclass that overrides ``forward`` (timm's
+    ``LayerNorm2d`` normalizes channels, not the last dims) or holds children (``BatchNormAct2d``)
+    is not judged by its parent's rule: that would raise false alarms on healthy models.
     """
-    for cls in type(module).__mro__:
-        found = RULES.get(cls)
-        if found is not None:
-            return found
-    return None
+    found = RULES.get(type(module))
+    if found is not None:
+        return found
+    parent = _ruled_parent(module)
+    if parent is None or next(module.children(), None) is not None:
+        return None
+    return RULES[parent] if type(module).forward is parent.forward else None
+
+
+def explainer_for(module: nn.Module) -> RuleFn | None:
+    """The rule of the nearest parent class: it explains a layer that failed when run (its numbers)."""
+    parent = _ruled_parent(module)
+    return RULES[parent] if parent is not None else None
+
+
+def _ruled_parent(module: nn.Module) -> type[nn.Module] | None:
+    return next((c for c in type(module).__mro__[1:] if c in RULES), None)
+
+
+def judged_by_running(module: nn.Module) -> bool:
+    """A layer of a ruled kind that has no rule of its own (a norm subclass with an activation
+    inside, a conv wrapper): the doctor runs it alone before it runs in the pass."""
+    return type(module) not in RULES and _ruled_parent(module) is not None and rule_for(module) is None
 
 
 def check_leaf(exam: Exam, call: LeafCall) -> tuple[Any, ...] | None:
-    """Before a leaf runs: apply its rule; replacement args when it found (and mended) a problem."""
+    """Before a leaf (or a layer judged by running) runs: its rule; replacement args when it found
+    (and mended) a problem."""
     exam.order.setdefault(call.name, len(exam.order))  # call order: the earlier input of a cat is the skip
     if not call.args or not isinstance(call.args[0], Tensor):
         return None
+    x, src = call.args[0], call.sources[0] if call.sources else None
     judge = rule_for(call.module)
     if judge is None:
-        return None
-    new = judge(exam, call.name, call.module, call.args[0], call.sources[0] if call.sources else None)
+        return probe.judge_by_running(exam, call, x, src, explainer_for(call.module))
+    new = judge(exam, call.name, call.module, x, src)
     return None if new is None else (new, *call.args[1:])
 
 
@@ -103,15 +126,27 @@ def conv(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> 
             got,
             from_input,
             exam.fix_target(name),
-            exam.origin(src, cdim),
+            exam.origin(src, cdim, got),
             exam.composition(src, cdim, got),
+            pix2pix=exam.pix2pix,
         )
-        exam.add(name, "channels", expected, got, words)
+        kind = type(m).__name__
+        options = [(Change(name, kind, "in_channels", expected, got),)]
+        if from_input:  # feeding the input the layer was built for comes first
+            options.insert(0, (input_change(exam.input_shape, _with(exam.input_shape, cdim, expected)),))
+        exam.add(name, "channels", expected, got, words, options=tuple(options))
     if not m.transposed and not (isinstance(m.padding, str) and m.padding == "same"):
         pads = (0,) * n if isinstance(m.padding, str) else tuple(m.padding)
         need = [m.dilation[i] * (m.kernel_size[i] - 1) + 1 - 2 * pads[i] for i in range(n)]
         _kernel_fits(exam, name, m, shape, cdim + 1, need, pads, src)
     return None if shape == list(x.shape) else torch.zeros(shape, device=x.device, dtype=x.dtype)
+
+
+def _with(shape: tuple[int, ...], dim: int, value: int) -> tuple[int, ...]:
+    out = list(shape)
+    if dim < len(out):
+        out[dim] = value
+    return tuple(out)
 
 
 def _kernel_fits(
@@ -192,7 +227,14 @@ def linear(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -
     words = report.linear_features(
         name, m, got, tuple(x.shape), exam.origin(src, x.dim() - 1), exam.fix_target(name), size_bound
     )
-    exam.add(name, "features", m.in_features, got, words)
+    exam.add(
+        name,
+        "features",
+        m.in_features,
+        got,
+        words,
+        options=((Change(name, "Linear", "in_features", m.in_features, got),),),
+    )
     return torch.zeros((*x.shape[:-1], m.in_features), device=x.device, dtype=x.dtype)
 
 
@@ -227,7 +269,8 @@ def batch_or_instance_norm(
     if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and x.dim() >= 2:
         per_channel = x.numel() // x.shape[1]
         if per_channel == 1:
-            exam.add(name, "batch-stats", 2, 1, report.one_value_per_channel(name, m, tuple(x.shape)))
+            words = report.one_value_per_channel(name, m, tuple(x.shape))
+            exam.add(name, "batch-stats", 2, 1, words, needs_sizes=True)
             # Carry on: in eval mode the layer uses running stats and keeps the shape. The
             # module belongs to the doctor's copy, so changing its mode is harmless.
             m.eval()
@@ -252,7 +295,8 @@ def layer_norm(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | Non
     words = report.layer_norm_shape(
         name, want, got, tuple(x.shape), exam.origin(src, x.dim() - 1), exam.fix_target(name)
     )
-    exam.add(name, "features", want, got, words)
+    change = Change(name, type(m).__name__, "normalized_shape", want, got)
+    exam.add(name, "features", want, got, words, options=((change,),))
     return torch.zeros((*x.shape[: x.dim() - len(want)], *want), device=x.device, dtype=x.dtype)
 
 
@@ -294,12 +338,17 @@ def _channels(
         field_name,
         expected,
         got,
-        exam.origin(src, cdim),
+        exam.origin(src, cdim, got),
         exam.fix_target(name),
         conv_fix,
         conv_first=exam.norm_carry != "mend",
     )
-    exam.add(name, "channels", expected, got, words)
+    norm_change = (Change(name, type(m).__name__, field_name, expected, got),)
+    options = [norm_change]
+    if conv_fix is not None and isinstance(producer, nn.modules.conv._ConvNd) and src is not None:
+        conv_change = (Change(src.layer, type(producer).__name__, "out_channels", got, expected),)
+        options.insert(0 if exam.norm_carry != "mend" else 1, conv_change)
+    exam.add(name, "channels", expected, got, words, options=tuple(options))
     if exam.norm_carry == "mend" and _resize_norm(m, got, x.device):
         return x  # the doctor's copy of the norm now takes `got` channels: they flow on
     shape = list(x.shape)
@@ -343,60 +392,3 @@ def _resize_norm(m: nn.Module, channels: int, device: torch.device) -> bool:
 def is_norm(m: nn.Module | None) -> bool:
     """A layer whose channel mismatch may be the norm's fault or the layer's before it."""
     return isinstance(m, (nn.modules.batchnorm._NormBase, nn.GroupNorm))
-
-
-# --- torch.cat, torch.stack, + ---
-def check_combine(exam: Exam, call: CombineCall) -> list[Tensor] | None:
-    """Tensors that a cat, stack or add cannot combine: record it, and return tensors that can be."""
-    op, tensors, dim, sources = call.op, call.tensors, call.dim, call.sources
-    if not tensors:
-        return None
-    index = len(call.concats)  # the index the tracer will give this combination
-    first = tensors[0]
-    if op == "add":
-        try:
-            torch.broadcast_shapes(first.shape, tensors[1].shape)
-            return None
-        except RuntimeError:
-            bad = 1
-    else:
-        ndim = first.dim()
-        d = (dim % ndim if op == "torch.cat" and dim is not None else None) if ndim else None
-        bad = next(
-            (
-                i
-                for i, t in enumerate(tensors[1:], 1)
-                if t.dim() != ndim
-                or any(a != b for j, (a, b) in enumerate(zip(t.shape, first.shape)) if j != d)
-            ),
-            0,
-        )
-        if not bad:
-            return None
-    a, b = first, tensors[bad]
-    pa, pb = (s.producer if s else "?" for s in (sources[0], sources[bad]))
-    words = report.combine_mismatch(op, tuple(a.shape), pa, tuple(b.shape), pb, exam.input_shape)
-    # The block is the one the result feeds, known after the pass (report.to_problems).
-    exam.found.append(
-        Finding(
-            call.module,
-            "concat",
-            tuple(a.shape),
-            tuple(b.shape),
-            *words,
-            concat=index,
-            needs_sizes=not words.fix,
-        )
-    )
-    # Carry on with the larger size in every dim but the concatenated one (the encoder's
-    # rounded-down size is the larger: its way back up then meets the next skip again).
-    if op == "add":
-        return [first, torch.zeros(first.shape, device=first.device, dtype=first.dtype)]
-    target = [max(t.shape[j] for t in tensors if t.dim() == first.dim()) for j in range(first.dim())]
-    out = []
-    for t in tensors:
-        shape = list(target)
-        if op == "torch.cat" and t.dim() == first.dim() and dim is not None:
-            shape[dim % first.dim()] = t.shape[dim % first.dim()]
-        out.append(torch.zeros(shape, device=t.device, dtype=t.dtype))
-    return out

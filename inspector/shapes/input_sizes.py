@@ -7,11 +7,15 @@ a decoder output of the same size, so H and W must be multiples of ``2**depth`` 
 For our configs this is a formula. For any other ``nn.Module`` it is found by running it on
 the meta device (milliseconds a try) at a few square sizes, assuming the usual structure:
 the sizes that work are the multiples of a power of two from a minimum, up to an optional
-maximum (a ``Linear`` after a flatten accepts only a narrow range).
+maximum (a ``Linear`` after a flatten accepts only a narrow range), or one fixed size (a ViT
+built for 224). A size "works" when the model runs and, if it keeps its input's size at all,
+keeps it there too. The search has a time budget (``SEARCH_BUDGET_S``); None means no size was
+found, up to ``MAX_INPUT_SIZE`` or in that time: it cannot know.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -103,10 +107,16 @@ def valid_input_sizes(
         return _generator_sizes(cfg)
     if isinstance(model, PatchDiscriminator) and isinstance(cfg, DiscriminatorConfig):
         return _discriminator_sizes(cfg)
-    return search_sizes(_runs_at(model, input_shape))
+    return search_sizes(_runs_at(model, input_shape), hints=size_hints(model))
 
 
 def _runs_at(model: nn.Module, input_shape: Sequence[int] | None) -> Callable[[int], bool]:
+    """``runs(size)``: the model runs at a square ``size`` input and, when it keeps the size of its
+    input at the first size that works (an image-to-image model), keeps it at ``size`` too.
+
+    The notebook's generator runs at 257 but gives a 256x256 ab for a 257x257 L: that size does
+    not work for a colorizer, and the doctor's size fix must not name it.
+    """
     if input_shape is None:
         first = next((m for m in model.modules() if isinstance(getattr(m, "in_channels", None), int)), None)
         prefix: tuple[int, ...] = (1, int(getattr(first, "in_channels", 3)))
@@ -117,19 +127,71 @@ def _runs_at(model: nn.Module, input_shape: Sequence[int] | None) -> Callable[[i
         prefix, n = shape[:2], max(len(shape) - 2, 1)
     copy = meta_copy(model)
     cache: dict[int, bool] = {}
+    keeps_size: list[bool] = []  # decided at the first size that runs
 
     def runs(size: int) -> bool:
         if size not in cache:
-            cache[size] = run_traced(copy, (*prefix, *(size,) * n))[1] is None
+            trace, error, _ = run_traced(copy, (*prefix, *(size,) * n))
+            out = trace.output_shape
+            same = out is not None and len(out) == n + 2 and tuple(out[2:]) == (size,) * n
+            if error is None and not keeps_size:
+                keeps_size.append(same)
+            cache[size] = error is None and (same or not keeps_size[0])
         return cache[size]
 
     return runs
 
 
-def search_sizes(runs: Callable[[int], bool], limit: int = MAX_INPUT_SIZE) -> InputSizes | None:
-    """Find (step, minimum, maximum) from a predicate ``runs(size)`` with about 30 calls."""
+# Sizes tried when no power of two works: the usual fixed sizes of image models (a ViT's 224).
+USUAL_SIZES = (224, 299, 384, 112, 160, 192, 288, 320, 448, 512, 518, 96, 64, 32, 28)
+SEARCH_BUDGET_S = 5.0  # the search stops trying new sizes after this; its answer then says so
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def size_hints(model: nn.Module) -> tuple[int, ...]:
+    """Input sizes a model names itself: ``image_size`` (torchvision's ViT), ``img_size`` (timm)."""
+    found: list[int] = []
+    for m in model.modules():
+        for attr in ("image_size", "img_size"):
+            value = getattr(m, attr, None)
+            values = value if isinstance(value, (tuple, list)) else (value,)
+            found += [int(v) for v in values if isinstance(v, int) and not isinstance(v, bool) and v > 0]
+    return tuple(dict.fromkeys(found))
+
+
+def search_sizes(
+    runs: Callable[[int], bool],
+    limit: int = MAX_INPUT_SIZE,
+    hints: Sequence[int] = (),
+    budget_s: float = SEARCH_BUDGET_S,
+) -> InputSizes | None:
+    """Find (step, minimum, maximum) from a predicate ``runs(size)`` with about 30 calls.
+
+    Powers of two first, then ``hints`` and ``USUAL_SIZES`` (a model built for one size, a ViT's
+    224). Stops after ``budget_s`` seconds: the answer then says that it is not complete, or is
+    None when no working size was found in time (the same None as "none up to ``limit`` works").
+    """
+    deadline = time.perf_counter() + budget_s
+
+    def timed(size: int) -> bool:
+        if time.perf_counter() > deadline:
+            raise _OutOfTime
+        return runs(size)
+
+    try:
+        return _search(timed, limit, hints)
+    except _OutOfTime:
+        return None
+
+
+def _search(runs: Callable[[int], bool], limit: int, hints: Sequence[int]) -> InputSizes | None:
     powers = [2**k for k in range(limit.bit_length()) if 2**k <= limit]
     first = next((p for p in powers if runs(p)), None)
+    if first is None:
+        first = next((s for s in dict.fromkeys((*hints, *USUAL_SIZES)) if s <= limit and runs(s)), None)
     if first is None:
         return None
     # The step: the smallest power of two that can be added to a working size, three times
@@ -137,13 +199,16 @@ def search_sizes(runs: Callable[[int], bool], limit: int = MAX_INPUT_SIZE) -> In
     step = next(
         (2**j for j in range(first.bit_length()) if all(runs(first + k * 2**j) for k in (1, 2, 3))), None
     )
-    if step is None:  # a narrow range around `first` (a Linear after a flatten)
+    if step is None:  # a narrow range around `first` (a Linear after a flatten, a fixed-size ViT)
         low, high = first, first
         while low > 1 and first - low < 64 and runs(low - 1):
             low -= 1
         while high < limit and high - first < 64 and runs(high + 1):
             high += 1
-        return InputSizes(1, low, high, why="found by running the model: only this narrow range works")
+        why = "found by running the model: only this narrow range works"
+        if low == high:
+            why = f"found by running the model: it is built for {first} only"
+        return InputSizes(1, low, high, why=why)
     # The minimum: binary search over multiples of the step below `first` (assumed monotone).
     _, hi = _bisect(0, first // step, lambda k: not runs(k * step))  # runs(hi * step) is True
     minimum = hi * step
@@ -155,6 +220,7 @@ def search_sizes(runs: Callable[[int], bool], limit: int = MAX_INPUT_SIZE) -> In
         maximum = lo * step
     why = "found by running the model on the meta device at trial sizes"
     return InputSizes(step, minimum, maximum, why=why)
+
 
 def _bisect(low: int, high: int, on_low_side: Callable[[int], bool]) -> tuple[int, int]:
     """Narrow ``low < high`` (``low`` on the low side, ``high`` not) to two neighbours, by halving."""

@@ -63,7 +63,9 @@ def load_model(spec: str) -> nn.Module:
         raise UserError(f"expected path/to/file.py:NAME (e.g. my_unet.py:UNet), got {spec!r}")
     path = Path(path_text)
     if path.is_dir():
-        raise UserError(f"{path} is a directory: name the .py file in it that defines the model, e.g. {path}/unet.py:{name}")
+        raise UserError(
+            f"{path} is a directory: name the .py file in it that defines the model, e.g. {path}/unet.py:{name}"
+        )
     if not path.is_file():
         raise UserError(f"no such file: {path}")
     if path.suffix != ".py":
@@ -87,3 +89,60 @@ def load_model(spec: str) -> nn.Module:
     if not isinstance(model, nn.Module):
         raise UserError(f"{name}() returned a {type(model).__name__}, not an nn.Module")
     return model
+
+
+MODELS_ENV = "PIX2PIX_INSPECTOR_MODELS"  # the folder `pix2pix-inspector app --models DIR` names
+MAX_FILES = 200  # model files listed from one folder
+
+
+def model_files(folder: str | Path) -> list[tuple[str, list[str]]]:
+    """The ``.py`` files of ``folder`` and the model names each defines, read WITHOUT importing:
+    top-level classes whose bases mention ``Module`` or ``Sequential``, and top-level functions.
+
+    Importing a file runs its code, so only the person who starts the app names the folder
+    (``--models DIR``); the app lists it, and imports a file only when asked to.
+    """
+    import ast
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise UserError(f"{root} is not a folder")
+    out = []
+    for path in sorted(root.glob("*.py"))[:MAX_FILES]:
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
+            continue  # not readable as Python: not listed
+        names = []
+        for node in tree.body:
+            if (
+                isinstance(node, ast.ClassDef)
+                and any("Module" in ast.unparse(b) or "Sequential" in ast.unparse(b) for b in node.bases)
+            ) or (isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and not node.args.args):
+                names.append(node.name)
+        if names:
+            out.append((path.name, names))
+    return out
+
+
+MAX_DIM = 1 << 20  # a batch, channel count or side beyond this is a typo (and overflows int64 sizes)
+
+
+def parse_input_shape(text: str) -> tuple[int, ...]:
+    """``"1,3,256,256"`` (or ``1x3x256x256``) -> (1, 3, 256, 256); also B,C,L and B,C,D,H,W.
+    ``UserError`` with one sentence otherwise (the CLI's ``--input`` and the app's box)."""
+    parts = text.strip().replace("x", ",").split(",")
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        raise UserError(f"expected B,C,H,W (e.g. 1,3,256,256), or B,C,L or B,C,D,H,W; got {text!r}") from None
+    if len(shape) not in (3, 4, 5):
+        raise UserError(
+            f"expected 4 sizes B,C,H,W (batch, channels, height, width), or 3 (B,C,L) or 5 (B,C,D,H,W), "
+            f"got {len(shape)} in {text!r}"
+        )
+    if any(s > MAX_DIM for s in shape):
+        raise UserError(f"every size must be at most {MAX_DIM:,}, got {text!r}")
+    if any(s < 1 for s in shape):
+        raise UserError(f"every size must be positive, got {text!r}")
+    return shape

@@ -90,7 +90,10 @@ def cpu_copy(model: nn.Module, input_shape: tuple[int, ...]) -> nn.Module | None
     source: dict[str, torch.Tensor] = dict(model.named_parameters(remove_duplicate=False))
     source.update(model.named_buffers(remove_duplicate=False))
     with torch.no_grad():
-        for name, t in [*clone.named_parameters(remove_duplicate=False), *clone.named_buffers(remove_duplicate=False)]:
+        for name, t in [
+            *clone.named_parameters(remove_duplicate=False),
+            *clone.named_buffers(remove_duplicate=False),
+        ]:
             real = source.get(name)
             if real is not None and not real.is_meta and real.shape == t.shape:
                 t.copy_(real)

@@ -90,6 +90,9 @@ class Observer(Protocol):
     def before_combine(self, call: CombineCall) -> list[Tensor] | None:
         """Before a combination runs: replacement tensors, or None."""
 
+    # Optional: ``watches(module) -> bool``, True for a module with children that ``before_leaf``
+    # should see as one layer too (a fused norm with an activation inside).
+
 
 def _tensors(value: Any) -> list[Tensor]:
     if isinstance(value, Tensor):
@@ -135,6 +138,13 @@ class Recorder(TorchFunctionMode):
         # Inside PyTorch's own leaves (Conv2d calls F.conv2d...) calls are not recorded; inside a
         # user's childless module (a YOLO-style `Concat`) they are: its torch.cat is a skip too.
         self.opaque = {id(m) for m in leaves if _is_torch_module(m)}
+        # Modules with children that the observer sees as one layer (timm's BatchNormAct2d).
+        watches: Callable[[nn.Module], bool] | None = getattr(observer, "watches", None)
+        self.watched = {
+            id(m)
+            for _, m in hooked_modules(model)
+            if watches is not None and id(m) not in self.leaves and watches(m)
+        }
         _, top = top_level_blocks(model)
         self.top = {id(m): n for n, m in top}
         self.block_of_name = {n: n for n, _ in top}
@@ -183,7 +193,10 @@ class Recorder(TorchFunctionMode):
                 )
             )
         if id(module) not in self.leaves:
-            return None
+            if self.observer is None or id(module) not in self.watched:
+                return None
+            found = tuple(self.source(t) for t in _tensors(args))
+            return self.observer.before_leaf(LeafCall(name, module, args, found, self.concats))
         arrived = _tensors(args)  # recorded as they came, not as an observer's stand-ins
         replaced = None
         if self.observer is not None:

@@ -171,3 +171,22 @@ def test_the_channels_box_follows_the_sidebar(doctor: AppTest) -> None:
     doctor.number_input(key="cfg.d.in_channels").set_value(2).run()
     assert not doctor.exception and not doctor.error
     assert doctor.number_input(key="doctor.channels.sidebar-d.2").value == 2
+
+
+def test_a_pasted_printout_of_the_notebooks_discriminator_finds_model_2(doctor: AppTest) -> None:
+    from tests.doctor.test_repr_parser import _notebook_discriminator_printout
+
+    doctor.text_area(key="doctor.own.repr").set_value(_notebook_discriminator_printout()).run()
+    assert not doctor.exception
+    errors = _texts(doctor.error)
+    assert "model.2" in errors and "Conv2d in_channels 3 -> 64" in errors
+    captions = _texts(doctor.caption)
+    assert "Fix 1 is verified: with model.2 Conv2d in_channels 3 -> 64 applied" in captions
+    # Model files are off unless the app was started with --models DIR.
+    assert "Model files are off" in _texts(doctor.info)
+
+
+def test_pasted_text_that_is_not_a_printout_is_one_message(doctor: AppTest) -> None:
+    doctor.text_area(key="doctor.own.repr").set_value("__import__('os').system('echo hi')").run()
+    assert not doctor.exception
+    assert "cannot be rebuilt as a model" in _texts(doctor.error)

@@ -151,8 +151,9 @@ def test_user_files_class_and_function(user_file: Path, capsys: pytest.CaptureFi
         ("{file}:Tiny", ["--preset", "notebook"], "not both"),
         ("{file}:Tiny", ["--input", "1,x,8,8"], "expected B,C,H,W"),
         ("{file}:Tiny", ["--input", "1,0,8,8"], "every size must be positive"),
-        ("{file}:Tiny", ["--input", "1,3,8"], "expected 4 sizes B,C,H,W"),
-        ("{file}:Tiny", ["--input", "1x3x8x8x2"], "got 5"),
+        # B,C,L and B,C,D,H,W are shapes too (issue 10): 2 and 6 sizes are not
+        ("{file}:Tiny", ["--input", "1,3"], "expected 4 sizes B,C,H,W"),
+        ("{file}:Tiny", ["--input", "1x3x8x8x2x2"], "got 6"),
     ],
 )
 def test_bad_targets_exit_2_with_one_line(
@@ -210,3 +211,49 @@ def test_an_unexpected_error_is_one_line(monkeypatch, capsys: pytest.CaptureFixt
     code, _, err = _run(["trace", "--preset", "notebook"], capsys)
     assert code == 2 and "error: RuntimeError: something no check foresaw (set PIX2PIX_DEBUG=1" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_any_rank_for_trace_and_doctor(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nets = tmp_path / "nets.py"
+    nets.write_text(
+        "from torch import nn\n\n"
+        "def signal():\n"
+        "    return nn.Sequential(nn.Conv1d(2, 4, 3, padding=1), nn.BatchNorm1d(4))\n\n"
+        "def volume():\n"
+        "    return nn.Sequential(nn.Conv3d(1, 4, 3, padding=1), nn.BatchNorm3d(8))\n"
+    )
+    code, out, _ = _run(["trace", f"{nets}:signal", "--input", "1,2,16"], capsys)
+    assert code == 0 and "-> output 1x4x16" in out
+    code, out, _ = _run(["doctor", f"{nets}:signal", "--input", "1,2,16"], capsys)
+    assert code == 0 and "healthy" in out
+    code, out, _ = _run(["doctor", f"{nets}:volume", "--input", "1,1,8,16,16"], capsys)
+    assert code == 1 and "BatchNorm3d num_features 8 -> 4" in out
+    assert "verified: 0 Conv3d out_channels 4 -> 8" in out
+    # Without --input, a 3-d model gets a volume (1, C, 64, 64, 64), not an image.
+    code, out, _ = _run(["doctor", f"{nets}:volume", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 1 and data["input_shape"] == [1, 1, 64, 64, 64]
+    assert data["problems"][0]["verified"] is True
+    assert data["problems"][0]["changes"][0]["text"] == "0 Conv3d out_channels 4 -> 8"
+
+
+def test_app_models_folder_goes_to_streamlit_through_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import inspector.commands.app as app_command
+    from inspector.shapes.loader import MODELS_ENV
+
+    seen: dict[str, object] = {}
+
+    def fake_call(cmd: list[str], cwd: object = None, env: dict[str, str] | None = None) -> int:
+        seen["env"] = env
+        return 0
+
+    monkeypatch.setattr(app_command.subprocess, "call", fake_call)
+    monkeypatch.setenv(MODELS_ENV, "/somewhere/else")  # only --models turns it on
+    assert _run(["app"], capsys)[0] == 0
+    assert MODELS_ENV not in seen["env"]  # type: ignore[operator]
+    assert _run(["app", "--models", str(tmp_path)], capsys)[0] == 0
+    assert seen["env"][MODELS_ENV] == str(tmp_path.resolve())  # type: ignore[index]
+    code, _, err = _run(["app", "--models", str(tmp_path / "nope")], capsys)
+    assert code == 2 and "no such folder" in err

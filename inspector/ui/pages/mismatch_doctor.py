@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from torch import nn
 
-from inspector.doctor.diagnose import Diagnosis
+from inspector.doctor.diagnose import Diagnosis, diagnose
+from inspector.doctor.repr_parser import parse_model_repr
+from inspector.errors import UserError
+from inspector.i18n.catalog import N_
 from inspector.shapes.edit_layers import layer_channels
 from inspector.shapes.input_sizes import valid_input_sizes
-from inspector.shapes.text import fmt_chw
+from inspector.shapes.loader import MODELS_ENV, load_model, model_files, parse_input_shape
+from inspector.shapes.text import fmt_chw, fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import (
     Changes,
@@ -21,17 +28,20 @@ from inspector.ui.cache import (
     pytorch_message,
 )
 from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
+from inspector.ui.i18n import _
 from inspector.ui.shapes import show_diagram, show_problems
 from models import DiscriminatorConfig, GeneratorConfig, Plan, generator_plan, preset
 
 intro(
-    "Mismatch doctor",
-    "PyTorch stops at the first shape error, with a message about weights and tensors. The doctor "
-    "runs the model on the meta device, checks every layer's input **before** the layer runs, and "
-    "when something does not fit it writes down what the layer expected, what it got and which module "
-    "produced it, then carries on with the shape the layer *would* have produced. So it finds every "
-    "problem in one pass, and says which number to change. Pick a broken model, or break one yourself "
-    "in the table.",
+    _("Mismatch doctor"),
+    _(
+        "PyTorch stops at the first shape error, with a message about weights and tensors. The doctor "
+        "runs the model on the meta device, checks every layer's input **before** the layer runs, and "
+        "when something does not fit it writes down what the layer expected, what it got and which module "
+        "produced it, then carries on with the shape the layer *would* have produced. So it finds every "
+        "problem in one pass, and says which number to change. Pick a broken model, or break one yourself "
+        "in the table."
+    ),
 )
 
 NOTEBOOK_G, NOTEBOOK_D = preset("notebook")
@@ -53,55 +63,103 @@ class Example:
 EXAMPLES = [
     Example(
         "as-written",
-        "The notebook's discriminator, as written",
-        "The notebook's second conv reads `nn.Conv2d(3, 64, ...)` where `nn.Conv2d(64, 128, ...)` was meant: "
-        "copy-paste from the first conv. It builds fine and fails on the first forward pass.",
+        N_("The notebook's discriminator, as written"),
+        N_(
+            "The notebook's second conv reads `nn.Conv2d(3, 64, ...)` where `nn.Conv2d(64, 128, ...)` was meant: "
+            "copy-paste from the first conv. It builds fine and fails on the first forward pass."
+        ),
         "discriminator",
     ),
     Example(
         "forgot-skip",
-        "A decoder that forgot the skip doubling",
-        "`decoder_4` was written with `ConvTranspose2d(512, 512)`, as if it received only `decoder_5`'s "
-        "512 channels. But `torch.cat` puts the 512 channels of the skip from `encoder_4` next to them.",
+        N_("A decoder that forgot the skip doubling"),
+        N_(
+            "`decoder_4` was written with `ConvTranspose2d(512, 512)`, as if it received only `decoder_5`'s "
+            "512 channels. But `torch.cat` puts the 512 channels of the skip from `encoder_4` next to them."
+        ),
         "generator",
         forgot_skip="decoder_4",
     ),
     Example(
         "bad-size",
-        "An input size that is not a multiple of 2^depth",
-        "The images were resized to 300x300 instead of 256x256. Nothing is wrong with the weights: the "
-        "encoder rounds odd sizes down when it halves them, and the skips no longer meet the decoder.",
+        N_("An input size that is not a multiple of 2^depth"),
+        N_(
+            "The images were resized to 300x300 instead of 256x256. Nothing is wrong with the weights: the "
+            "encoder rounds odd sizes down when it halves them, and the skips no longer meet the decoder."
+        ),
         "generator",
         size=300,
     ),
     Example(
         "ab-only",
-        "A discriminator fed only ab",
-        "The training loop passes the generator's ab output to the discriminator alone, forgetting to put "
-        "the L channel in front of it: 2 channels where the first conv expects L + ab = 3.",
+        N_("A discriminator fed only ab"),
+        N_(
+            "The training loop passes the generator's ab output to the discriminator alone, forgetting to put "
+            "the L channel in front of it: 2 channels where the first conv expects L + ab = 3."
+        ),
         "discriminator",
         channels=2,
     ),
     Example(
         "sidebar-g",
-        "The sidebar's generator (break it yourself)",
-        "The generator of the sidebar's settings. Change a channel count in the table to break it.",
+        N_("The sidebar's generator (break it yourself)"),
+        N_("The generator of the sidebar's settings. Change a channel count in the table to break it."),
         "generator",
         sidebar=True,
     ),
     Example(
         "sidebar-d",
-        "The sidebar's discriminator (break it yourself)",
-        "The discriminator of the sidebar's settings. Change a channel count in the table to break it.",
+        N_("The sidebar's discriminator (break it yourself)"),
+        N_("The discriminator of the sidebar's settings. Change a channel count in the table to break it."),
         "discriminator",
         sidebar=True,
     ),
 ]
 BY_TITLE = {e.title: e for e in EXAMPLES}
 
-title = st.selectbox("Broken example", list(BY_TITLE), key="doctor.example")
+
+def _proofs(d: Diagnosis) -> None:
+    """Under the problems: which fixes the doctor proved (applied to a meta copy and run again)."""
+    for i, p in enumerate(d.problems, 1):
+        if p.verified:
+            chain = ", ".join(c.text() for c in p.changes)
+            st.caption(
+                _(
+                    "Fix {number} is verified: with {changes} applied to a meta copy, the model gets past this point.",
+                    number=i,
+                    changes=chain,
+                )
+            )
+        else:
+            st.caption(
+                _("Fix {number} is a suggestion: the doctor could not prove it on a meta copy.", number=i)
+            )
+    for note in d.notes:
+        st.caption(_("Note (not a problem): {note}", note=note))
+
+
+def _own_diagnosis(model: nn.Module, shape_text: str) -> None:
+    """The doctor's verdict on a model the user brought: every problem, each fix and its proof."""
+    try:
+        shape = parse_input_shape(shape_text)
+        d = diagnose(model, shape)
+    except UserError as exc:
+        st.error(_("The doctor cannot check this model: {reason}", reason=str(exc)))
+        return
+    if d.ok:
+        st.success(_("Healthy: the output is {shape}.", shape=fmt_shape(d.trace.output_shape)))
+        for note in d.notes:
+            st.caption(_("Note (not a problem): {note}", note=note))
+        return
+    st.markdown(_("**The doctor found {count} problem(s)**", count=len(d.problems)))
+    show_problems(d.problems)
+    _proofs(d)
+
+
+# The options stay the English titles (a link names one: inspector.ui.links); only their text is translated.
+title = st.selectbox(_("Broken example"), list(BY_TITLE), format_func=lambda t: _(t), key="doctor.example")
 ex = BY_TITLE[title]
-st.markdown(ex.story)
+st.markdown(_(ex.story))
 
 cfg: GeneratorConfig | DiscriminatorConfig
 if ex.sidebar:  # only the network the example breaks needs valid sidebar settings
@@ -112,8 +170,16 @@ else:
     cfg = AS_WRITTEN_D if ex.key == "as-written" else NOTEBOOK_D
 
 
-def _box(column: DeltaGenerator, label: str, name: str, low: int, high: int, start: int | None,
-         config_value: int, help: str) -> int:
+def _box(
+    column: DeltaGenerator,
+    label: str,
+    name: str,
+    low: int,
+    high: int,
+    start: int | None,
+    config_value: int,
+    help: str,
+) -> int:
     """A number box of this example, starting at ``start`` or else at the config's ``config_value``.
 
     The sidebar examples follow the sidebar: the box's key holds the sidebar's value, so a change
@@ -123,13 +189,29 @@ def _box(column: DeltaGenerator, label: str, name: str, low: int, high: int, sta
     return int(column.number_input(label, low, high, start or config_value, key=key, help=help))
 
 
-c1, c2, _ = st.columns([1, 1, 2])
-size = _box(c1, "Input size (H = W)", "size", 2, 4096, ex.size, cfg.input_size,
-            "The doctor runs on the meta device: any size costs nothing.")
+c1, c2, _spare = st.columns([1, 1, 2])
+size = _box(
+    c1,
+    _("Input size (H = W)"),
+    "size",
+    2,
+    4096,
+    ex.size,
+    cfg.input_size,
+    _("The doctor runs on the meta device: any size costs nothing."),
+)
 channels = cfg.in_channels
 if ex.part == "discriminator":
-    channels = _box(c2, "Input channels", "channels", 1, 64, ex.channels, cfg.in_channels,
-                    "L + ab = 3 for the discriminator.")
+    channels = _box(
+        c2,
+        _("Input channels"),
+        "channels",
+        1,
+        64,
+        ex.channels,
+        cfg.in_channels,
+        _("L + ab = 3 for the discriminator."),
+    )
 
 NUMBER = st.column_config.NumberColumn(min_value=1, max_value=4096, step=1, format="%d")
 
@@ -140,7 +222,9 @@ def _edited_counts(table: pd.DataFrame, base: pd.DataFrame) -> list[tuple[int, i
     for i in range(len(base)):
         cin, cout = table.iloc[i]["in_channels"], table.iloc[i]["out_channels"]
         if pd.isna(cin) or pd.isna(cout):
-            st.warning(f"Row {i} ({base.iloc[i, 0]}) has an empty cell: it keeps its channels.")
+            st.warning(
+                _("Row {row} ({name}) has an empty cell: it keeps its channels.", row=i, name=base.iloc[i, 0])
+            )
             continue
         if (int(cin), int(cout)) != (int(base.iloc[i]["in_channels"]), int(base.iloc[i]["out_channels"])):
             changed.append((i, int(cin), int(cout)))
@@ -200,14 +284,14 @@ def _discriminator_table(cfg: DiscriminatorConfig) -> Changes:
 
 
 def _reset_button() -> None:
-    if st.button("Reset the table", key=f"doctor.reset.{ex.key}"):
+    if st.button(_("Reset the table"), key=f"doctor.reset.{ex.key}"):
         st.session_state.pop(f"doctor.table.{ex.key}", None)
         st.rerun()
 
 
 table_col, verdict_col = st.columns([1, 1])
 with table_col:
-    st.markdown("**Channels of each block**: edit a number to break or mend the model")
+    st.markdown(_("**Channels of each block**: edit a number to break or mend the model"))
     plan: Plan | None = None
     changes: Changes = ()
     if isinstance(cfg, GeneratorConfig):
@@ -222,43 +306,75 @@ try:
     else:
         d = discriminator_diagnosis(cfg, channels, size, changes)
 except Exception as exc:  # an edit the model cannot even be built with: explain, never a traceback
-    verdict_col.error(f"This model cannot be built: {exc}")
+    verdict_col.error(_("This model cannot be built: {reason}", reason=str(exc)))
     st.stop()
 
 with verdict_col:
     if d.ok:
         st.success(
-            f"Healthy: a {channels}x{size}x{size} input gives a "
-            f"{fmt_chw(d.trace.output_shape) if d.trace.output_shape else ''} output."
+            _(
+                "Healthy: a {channels}x{size}x{size} input gives a {output} output.",
+                channels=channels,
+                size=size,
+                output=fmt_chw(d.trace.output_shape) if d.trace.output_shape else "",
+            )
         )
     else:
         n = len(d.problems)
-        st.markdown(f"**The doctor found {n} problem{'s' if n > 1 else ''}**")
+        st.markdown(
+            _("**The doctor found {count} problem**", count=n)
+            if n == 1
+            else _("**The doctor found {count} problems**", count=n)
+        )
         show_problems(d.problems)
+        _proofs(d)
         if d.sizes is not None and not d.sizes.is_valid(size):
-            st.info(f"Valid input sizes: {d.sizes.describe()}. {d.sizes.why[0].upper() + d.sizes.why[1:]}.")
+            st.info(
+                _(
+                    "Valid input sizes: {sizes}. {why}.",
+                    sizes=d.sizes.describe(),
+                    why=d.sizes.why[0].upper() + d.sizes.why[1:],
+                )
+            )
         try:
             message, not_run = pytorch_message(cfg, channels, size, plan, changes)
             if not_run:  # too big to run for real: the doctor's answer stands
-                st.caption(f"What PyTorch says is not shown: {not_run}.")
+                st.caption(_("What PyTorch says is not shown: {reason}.", reason=not_run))
         except Exception as exc:  # building a real copy failed: the doctor's answer stands
-            message = f"(could not run it on CPU: {exc})"
+            message = _("(could not run it on CPU: {reason})", reason=str(exc))
         if message:
-            st.markdown("**What PyTorch says** (it stops at the first error):")
+            st.markdown(_("**What PyTorch says** (it stops at the first error):"))
             st.code(message, language="text", wrap_lines=True)
 
-show_diagram(d, f"{ex.part}, {channels}x{size}x{size} input: the offending node in red")
+show_diagram(
+    d,
+    _("generator, {channels}x{size}x{size} input: the offending node in red", channels=channels, size=size)
+    if ex.part == "generator"
+    else _(
+        "discriminator, {channels}x{size}x{size} input: the offending node in red",
+        channels=channels,
+        size=size,
+    ),
+)
 
 sizes = valid_input_sizes(cfg)
 notice(
     [
-        "Read a channel error from the layer backwards: *expects* is the layer's `in_channels`, *gets* is "
-        "what the module before it produced. Either number can be the wrong one; the fix names both.",
-        "After `torch.cat(..., dim=1)` the channels add up: a decoder after a skip needs the sum "
-        "(512 + 512 = 1024), not the channels of one side.",
-        f"Sizes must agree too: valid input sizes here are {sizes.describe() if sizes else 'unknown'}.",
-        "The discriminator judges colours **with** the lightness they belong to: it takes "
-        "`torch.cat([L, ab], dim=1)`, 1 + 2 = 3 channels, for real and fake pairs alike.",
+        _(
+            "Read a channel error from the layer backwards: *expects* is the layer's `in_channels`, *gets* is "
+            "what the module before it produced. Either number can be the wrong one; the fix names both."
+        ),
+        _(
+            "After `torch.cat(..., dim=1)` the channels add up: a decoder after a skip needs the sum "
+            "(512 + 512 = 1024), not the channels of one side."
+        ),
+        _("Sizes must agree too: valid input sizes here are {sizes}.", sizes=sizes.describe())
+        if sizes
+        else _("Sizes must agree too: the valid input sizes here are unknown."),
+        _(
+            "The discriminator judges colours **with** the lightness they belong to: it takes "
+            "`torch.cat([L, ab], dim=1)`, 1 + 2 = 3 channels, for real and fake pairs alike."
+        ),
     ]
 )
 if ex.part == "discriminator":
@@ -266,8 +382,59 @@ if ex.part == "discriminator":
         nb.DISCRIMINATOR_AS_WRITTEN
         if isinstance(cfg, DiscriminatorConfig) and cfg.notebook_bug
         else nb.DISCRIMINATOR,
-        "Pix2Pix_Discriminator"
-        + (" as written (look at the second Conv2d)" if ex.key == "as-written" else ""),
+        _("Pix2Pix_Discriminator as written (look at the second Conv2d)")
+        if ex.key == "as-written"
+        else "Pix2Pix_Discriminator",
     )
 else:
-    notebook_code(nb.GENERATOR, "Pix2Pix_Generator (decoders take the concatenated channels)")
+    notebook_code(nb.GENERATOR, _("Pix2Pix_Generator (decoders take the concatenated channels)"))
+
+
+st.subheader(_("Your own model"))
+paste_tab, files_tab = st.tabs([_("Paste print(model)"), _("Model files")])
+with paste_tab:
+    st.markdown(
+        _(
+            "Paste what `print(model)` shows for a model made of standard layers in `nn.Sequential`. "
+            "The doctor rebuilds it from the text alone: nothing you paste is run."
+        )
+    )
+    printed = st.text_area(_("The output of print(model)"), key="doctor.own.repr", height=220)
+    repr_shape = st.text_input(_("Input shape (B,C,H,W)"), value="1,3,256,256", key="doctor.own.repr_shape")
+    if printed.strip():
+        try:
+            pasted = parse_model_repr(printed)
+        except UserError as exc:
+            st.error(_("This text cannot be rebuilt as a model: {reason}", reason=str(exc)))
+        else:
+            _own_diagnosis(pasted, repr_shape)
+with files_tab:
+    folder = os.environ.get(MODELS_ENV)
+    if not folder:
+        st.info(
+            _(
+                "Model files are off. Importing a file runs its code, so only the person who starts the app "
+                "can turn this on: pix2pix-inspector app --models DIR lists the .py files of DIR here."
+            )
+        )
+    else:
+        try:
+            listed = model_files(folder)
+        except UserError as exc:
+            listed = []
+            st.error(_("The models folder cannot be read: {reason}", reason=str(exc)))
+        choices = [f"{file}:{name}" for file, names in listed for name in names]
+        if not choices:
+            st.info(_("No model file was found in {folder}.", folder=folder))
+        else:
+            picked = st.selectbox(_("Model"), choices, key="doctor.own.file")
+            file_shape = st.text_input(
+                _("Input shape (B,C,H,W)"), value="1,3,256,256", key="doctor.own.file_shape"
+            )
+            if st.button(_("Import it and check it"), key="doctor.own.load"):
+                try:
+                    loaded = load_model(str(Path(folder) / picked))
+                except UserError as exc:
+                    st.error(_("The model cannot be loaded: {reason}", reason=str(exc)))
+                else:
+                    _own_diagnosis(loaded, file_shape)

@@ -11,18 +11,21 @@ from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import generator_diagnosis
 from inspector.ui.common import current_generator, intro, notebook_code, notice
+from inspector.ui.i18n import _
 from inspector.ui.shapes import show_diagram, show_problems
 from inspector.ui.slides import export_for_slides
 
 intro(
-    "Skip connections",
-    "The U-Net generator goes **down** the left side (each encoder block halves the image and, up to "
-    "512, doubles the channels) and comes back **up** the right side. On the way up, every decoder "
-    "block also receives the output of the encoder block at the same height: a **skip connection**. "
-    "The two tensors are stacked along the channel axis with `torch.cat(..., dim=1)`, which is why "
-    "a decoder conv takes twice the channels you might expect. torchinfo cannot show this: it sees "
-    "modules, and `torch.cat` is a function. This page traces the model on the meta device and sees "
-    "every call.",
+    _("Skip connections"),
+    _(
+        "The U-Net generator goes **down** the left side (each encoder block halves the image and, up to "
+        "512, doubles the channels) and comes back **up** the right side. On the way up, every decoder "
+        "block also receives the output of the encoder block at the same height: a **skip connection**. "
+        "The two tensors are stacked along the channel axis with `torch.cat(..., dim=1)`, which is why "
+        "a decoder conv takes twice the channels you might expect. torchinfo cannot show this: it sees "
+        "modules, and `torch.cat` is a function. This page traces the model on the meta device and sees "
+        "every call."
+    ),
 )
 
 g_cfg = current_generator()
@@ -32,33 +35,43 @@ assert sizes is not None  # a GeneratorConfig always has a formula
 left, right = st.columns([1, 2])
 size = int(
     left.number_input(
-        "Input size to trace (H = W)",
+        _("Input size to trace (H = W)"),
         min_value=2,
         max_value=4096,
         value=g_cfg.input_size,
         step=1,
         # keyed on the sidebar's size: changing it there starts this box afresh at the new size
         key=f"skips.size.{g_cfg.input_size}",
-        help="Try a size that is not a multiple of 2**depth, e.g. 300, to see where the U-Net breaks.",
+        help=_("Try a size that is not a multiple of 2**depth, e.g. 300, to see where the U-Net breaks."),
     )
 )
 right.markdown(
-    f"**Valid sizes** for depth {g_cfg.depth}: {sizes.describe()}.  \n"
-    f"Why: {sizes.why}. The sidebar's size is {g_cfg.input_size}."
+    _(
+        "**Valid sizes** for depth {depth}: {sizes}.  \nWhy: {why}. The sidebar's size is {size}.",
+        depth=g_cfg.depth,
+        sizes=sizes.describe(),
+        why=sizes.why,
+        size=g_cfg.input_size,
+    )
 )
 
 try:
     d = generator_diagnosis(g_cfg, size)
 except Exception as exc:  # never a traceback on the page
-    st.error(f"Could not trace the generator at {size}x{size}: {exc}")
+    st.error(_("Could not trace the generator at {size}x{size}: {reason}", size=size, reason=str(exc)))
     st.stop()
 
 if not sizes.is_valid(size):
     nearest = " or ".join(map(str, sizes.nearest(size)))
     st.warning(
-        f"**{size} does not work for this U-Net.** {sizes.why[0].upper() + sizes.why[1:]}. "
-        f"The nearest valid sizes are **{nearest}**. Below, the trace carries on past each failing "
-        "concatenation (shown in red) with the larger of the two sizes."
+        _(
+            "**{size} does not work for this U-Net.** {why}. The nearest valid sizes are **{nearest}**. "
+            "Below, the trace carries on past each failing concatenation (shown in red) with the larger "
+            "of the two sizes.",
+            size=size,
+            why=sizes.why[0].upper() + sizes.why[1:],
+            nearest=nearest,
+        )
     )
     show_problems(d.problems)
 elif not d.ok:
@@ -66,51 +79,71 @@ elif not d.ok:
 
 cats = d.trace.concats
 c1, c2, c3 = st.columns(3)
-c1.metric("Concatenations", len(cats))
-c2.metric("Bottleneck", f"{max(size // 2**g_cfg.depth, 0)} x {max(size // 2**g_cfg.depth, 0)}")
-c3.metric("Output", fmt_shape(d.trace.output_shape or ()))
+c1.metric(_("Concatenations"), len(cats))
+c2.metric(_("Bottleneck"), f"{max(size // 2**g_cfg.depth, 0)} x {max(size // 2**g_cfg.depth, 0)}")
+c3.metric(_("Output"), fmt_shape(d.trace.output_shape or ()))
 
-show_diagram(d, f"{size}x{size} input, batch 1: shapes are channels x height x width")
+show_diagram(d, _("{size}x{size} input, batch 1: shapes are channels x height x width", size=size))
 export_for_slides(d.trace)
 
-st.markdown("**Every concatenation**")
+st.markdown(_("**Every concatenation**"))
 st.dataframe(pd.DataFrame(concat_rows(d.trace)), hide_index=True, width="stretch")
-with st.expander("Every block: input and output shapes"):
+with st.expander(_("Every block: input and output shapes")):
     st.dataframe(pd.DataFrame(block_rows(d.trace)), hide_index=True, width="stretch")
 
 outer = (
-    "Here `output_layer` also receives a skip from `input_layer` (the reference's outermost skip): "
-    f"{g_cfg.ngf} + {g_cfg.ngf} = {2 * g_cfg.ngf} channels."
+    _(
+        "Here `output_layer` also receives a skip from `input_layer` (the reference's outermost skip): "
+        "{ngf} + {ngf} = {both} channels.",
+        ngf=g_cfg.ngf,
+        both=2 * g_cfg.ngf,
+    )
     if g_cfg.outer_skip
-    else f"`output_layer` takes only the {g_cfg.ngf} channels of `decoder_1`: the notebook has no outermost "
-    "skip (the pix2pix reference concatenates `input_layer`'s output there too)."
+    else _(
+        "`output_layer` takes only the {ngf} channels of `decoder_1`: the notebook has no outermost "
+        "skip (the pix2pix reference concatenates `input_layer`'s output there too).",
+        ngf=g_cfg.ngf,
+    )
 )
 rewritten = [c for c in cats if any(c.modified_in_place)]
+# What an in-place activation does to a skip (issue 10): the tracer records which layer rewrote
+# which stored tensor (ConcatRecord.modified_in_place); the doctor lists them as notes.
 inplace = (
-    f"A subtle one: each stored skip is rewritten in place before it is concatenated. "
-    f"`{rewritten[0].inputs[-1].producer}`'s output goes on into `{rewritten[0].modified_in_place[-1][0]}`, "
-    "a `LeakyReLU(0.2, True)` that works in place, so the skip carries LeakyReLU of the encoder output, "
-    "not the BatchNorm output itself (the reference code does the same)."
+    _(
+        "A subtle one: each stored skip is rewritten in place before it is concatenated. "
+        "`{producer}`'s output goes on into `{writer}`, a `LeakyReLU(0.2, True)` that works in place. "
+        "So the skip that the decoder receives is LeakyReLU of the encoder output, not the BatchNorm "
+        "output itself: negative values are already scaled by 0.2. Training still works (the reference "
+        "code does the same), but write `inplace=False` if the skip must keep the raw values.",
+        producer=rewritten[0].inputs[-1].producer,
+        writer=rewritten[0].modified_in_place[-1][0],
+    )
     if rewritten
-    else "No in-place activation rewrites a stored skip in this model."
+    else _("No in-place activation rewrites a stored skip in this model.")
 )
 notice(
     [
-        (
-            "Each decoder conv takes the decoder path **plus** the skip: here "
-            + ", ".join(dict.fromkeys(c.arithmetic() for c in cats))
-            + " channels, top of the table first. In the notebook that is the `1024` of "
-            "`nn.ConvTranspose2d(1024, 512, ...)`."
+        _(
+            "Each decoder conv takes the decoder path **plus** the skip: here {sums} channels, top of the "
+            "table first. In the notebook that is the `1024` of `nn.ConvTranspose2d(1024, 512, ...)`.",
+            sums=", ".join(dict.fromkeys(c.arithmetic() for c in cats)),
         )
         if cats
-        else f"This generator has no skip connection at all: at depth {g_cfg.depth} there is no encoder/decoder "
-        "pair between `input_layer`, `middle` and `output_layer`, and the outermost skip is off. Raise the depth "
-        "to see them appear.",
-        "`torch.cat` along channels needs equal heights and widths. The encoder rounds odd sizes down when "
-        f"it halves (300 -> 150 -> 75 -> 37), the decoder doubles back exactly (37 -> 74), so the input must "
-        f"be a multiple of 2**{g_cfg.depth} = {2**g_cfg.depth}.",
+        else _(
+            "This generator has no skip connection at all: at depth {depth} there is no encoder/decoder "
+            "pair between `input_layer`, `middle` and `output_layer`, and the outermost skip is off. Raise "
+            "the depth to see them appear.",
+            depth=g_cfg.depth,
+        ),
+        _(
+            "`torch.cat` along channels needs equal heights and widths. The encoder rounds odd sizes down "
+            "when it halves (300 -> 150 -> 75 -> 37), the decoder doubles back exactly (37 -> 74), so the "
+            "input must be a multiple of 2**{depth} = {step}.",
+            depth=g_cfg.depth,
+            step=2**g_cfg.depth,
+        ),
         outer,
         inplace,
     ]
 )
-notebook_code(nb.GENERATOR, "Pix2Pix_Generator (see forward: cat_6 ... cat_1)")
+notebook_code(nb.GENERATOR, _("Pix2Pix_Generator (see forward: cat_6 ... cat_1)"))

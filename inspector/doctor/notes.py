@@ -1,0 +1,46 @@
+"""What the doctor notes on a model that runs: things worth knowing that are not problems.
+
+* A tensor that a later ``torch.cat`` uses, rewritten in place before it (the notebook's and the
+  reference's ``LeakyReLU(0.2, True)`` at the start of each encoder block): the skip then carries
+  the activated tensor, not the output of the layer that made it.
+* An image-to-image model whose output size differs from its input's (the notebook's generator
+  at 257 gives 256x256): a colorizer's ab could then not be joined with its L.
+"""
+
+from __future__ import annotations
+
+from inspector.shapes.records import Trace
+from inspector.shapes.text import fmt_shape
+
+
+def in_place_notes(trace: Trace) -> list[str]:
+    """One note per combination input that an in-place layer rewrote before the combination used it."""
+    notes = []
+    for c in trace.concats:
+        for ref, writers in zip(c.inputs, c.modified_in_place):
+            if writers:
+                notes.append(
+                    f"{c.label}{' before ' + c.consumer if c.consumer else ''} uses the output of "
+                    f"{ref.producer} after {', '.join(writers)} changed it in place: the skip carries "
+                    f"the activated tensor, not {ref.producer}'s own output."
+                )
+    return notes
+
+
+def output_size_note(trace: Trace) -> str | None:
+    """A model whose output keeps the rank of its input but not quite its spatial size (within 2x)."""
+    a, b = trace.input_shape, trace.output_shape
+    if b is None or len(a) != len(b) or len(a) < 3 or tuple(a[2:]) == tuple(b[2:]):
+        return None
+    if not all(x / 2 < y < x * 2 for x, y in zip(a[2:], b[2:])):
+        return None  # a patch map or a feature map: a different size by design
+    return (
+        f"The output {fmt_shape(b)} does not have the input's size {fmt_shape(a)}: an image-to-image "
+        "model (a colorizer's ab joined with its L) needs both the same; use an input size that comes "
+        "back unchanged."
+    )
+
+
+def notes(trace: Trace) -> tuple[str, ...]:
+    size = output_size_note(trace)
+    return (*in_place_notes(trace), *([size] if size else []))
