@@ -27,6 +27,8 @@ app: $(VENV)/.stamp-app
 
 test: $(VENV)/.stamp-dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 # The suite without the tests marked slow (training, browsers, torchrun): about a minute.
@@ -40,6 +42,10 @@ i18n: $(VENV)/.stamp-dev
 
 lint: $(VENV)/.stamp-dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(VENV)/.stamp-dev
+	$(PY) -m mypy
 
 format: $(VENV)/.stamp-dev
 	$(PY) -m ruff format .

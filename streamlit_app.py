@@ -10,16 +10,29 @@ st.set_page_config(page_title="pix2pix-inspector", page_icon="🎨", layout="wid
 
 # Titles go through the catalog (the language is known before the sidebar is drawn: see ui/i18n.py).
 PAGES = [
-    st.Page("inspector/ui/pages/follow_notes.py", title=_("Follow the notes"), icon=":material/menu_book:", default=True),
+    st.Page(
+        "inspector/ui/pages/follow_notes.py",
+        title=_("Follow the notes"),
+        icon=":material/menu_book:",
+        default=True,
+    ),
     st.Page("inspector/ui/pages/architecture.py", title=_("Architecture"), icon=":material/architecture:"),
     st.Page("inspector/ui/pages/skip_connections.py", title=_("Skip connections"), icon=":material/merge:"),
     st.Page("inspector/ui/pages/mismatch_doctor.py", title=_("Mismatch doctor"), icon=":material/healing:"),
     st.Page("inspector/ui/pages/weight_init.py", title=_("Weight init"), icon=":material/bar_chart:"),
-    st.Page("inspector/ui/pages/conv_vs_transpose.py", title=_("Conv vs ConvTranspose"), icon=":material/grid_on:"),
-    st.Page("inspector/ui/pages/receptive_field.py", title=_("Receptive field"), icon=":material/center_focus_strong:"),
+    st.Page(
+        "inspector/ui/pages/conv_vs_transpose.py", title=_("Conv vs ConvTranspose"), icon=":material/grid_on:"
+    ),
+    st.Page(
+        "inspector/ui/pages/receptive_field.py",
+        title=_("Receptive field"),
+        icon=":material/center_focus_strong:",
+    ),
     st.Page("inspector/ui/pages/lab_colour.py", title=_("Lab colour"), icon=":material/palette:"),
     st.Page("inspector/ui/pages/feature_maps.py", title=_("Feature maps"), icon=":material/layers:"),
-    st.Page("inspector/ui/pages/dropout_batchnorm.py", title=_("Dropout & BatchNorm"), icon=":material/shuffle:"),
+    st.Page(
+        "inspector/ui/pages/dropout_batchnorm.py", title=_("Dropout & BatchNorm"), icon=":material/shuffle:"
+    ),
     st.Page("inspector/ui/pages/train.py", title=_("Train"), icon=":material/model_training:"),
     st.Page("inspector/ui/pages/colorize.py", title=_("Colorize"), icon=":material/brush:"),
 ]

@@ -47,9 +47,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="which drawing (default: gather for Conv2d, scatter for ConvTranspose2d)",
     )
-    p.add_argument("--seed", type=seed_int, default=0, help="seed of the input and kernel integers (default: 0)")
     p.add_argument(
-        "--duration", type=bounded_int(10, 60_000), default=600, metavar="MS", help="ms per GIF frame (default: 600)"
+        "--seed", type=seed_int, default=0, help="seed of the input and kernel integers (default: 0)"
+    )
+    p.add_argument(
+        "--duration",
+        type=bounded_int(10, 60_000),
+        default=600,
+        metavar="MS",
+        help="ms per GIF frame (default: 600)",
     )
     p.add_argument(
         "--out",

@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="start the Streamlit app (http://localhost:8501)",
         description="Start the Streamlit app; extra arguments go to `streamlit run`.",
     )
-    p.add_argument("--port", type=port_number, default=8501, help="port to serve on, 1 to 65535 (default: 8501)")
+    p.add_argument(
+        "--port", type=port_number, default=8501, help="port to serve on, 1 to 65535 (default: 8501)"
+    )
     p.add_argument(
         "--runs",
         type=Path,

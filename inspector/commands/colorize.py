@@ -17,13 +17,20 @@ from inspector.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("colorize", help="colorize a photo with a checkpoint (run directory or file)",
-                       description="Colorize IMAGE (made grey first) with the generator in CKPT: a run "
-                       "directory of `train` or a checkpoint file.")
+    p = sub.add_parser(
+        "colorize",
+        help="colorize a photo with a checkpoint (run directory or file)",
+        description="Colorize IMAGE (made grey first) with the generator in CKPT: a run "
+        "directory of `train` or a checkpoint file.",
+    )
     p.add_argument("checkpoint", metavar="CKPT", help="run directory or checkpoint file (.safetensors, .pt)")
     p.add_argument("image", metavar="IMAGE", help="the photo to colorize")
-    p.add_argument("--out", metavar="OUT", help="output image, or a folder to write it in (default: IMAGE's "
-                   "name + -colorized.png, here); never one of the inputs")
+    p.add_argument(
+        "--out",
+        metavar="OUT",
+        help="output image, or a folder to write it in (default: IMAGE's "
+        "name + -colorized.png, here); never one of the inputs",
+    )
     add_preset_args(p, part=False, default=None)
     p.add_argument("--ngf", type=positive_int, help="with --preset: the generator width it was trained with")
     p.add_argument("--depth", type=positive_int, help="with --preset: the U-Net depth")
@@ -39,15 +46,22 @@ def run(args: argparse.Namespace) -> int:
     g_cfg = None
     if args.preset:
         g_cfg, _ = preset(args.preset)
-        changes = {k: v for k, v in (("ngf", args.ngf), ("depth", args.depth), ("input_size", args.size)) if v}
+        changes = {
+            k: v for k, v in (("ngf", args.ngf), ("depth", args.depth), ("input_size", args.size)) if v
+        }
         g_cfg = g_cfg.replace(**changes)
     elif args.ngf or args.depth or args.size:
         raise UserError("--ngf, --depth and --size describe bare weights and need --preset")
     image = Path(args.image)
     out = colorize_output(args.out, image, Path(args.checkpoint))
-    written, result = colorize_file(args.checkpoint, image, out, generator_config=g_cfg, device_name=args.device)
+    written, result = colorize_file(
+        args.checkpoint, image, out, generator_config=g_cfg, device_name=args.device
+    )
     h, w = result.colour.shape[:2]
-    print(f"wrote {written} ({w}x{h}; the model ran at {result.model_size}x{result.model_size})", file=sys.stderr)
+    print(
+        f"wrote {written} ({w}x{h}; the model ran at {result.model_size}x{result.model_size})",
+        file=sys.stderr,
+    )
     return 0
 
 

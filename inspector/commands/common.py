@@ -149,4 +149,6 @@ def refuse_overwriting_inputs(out: Path, inputs: Iterable[str | os.PathLike[str]
             except OSError:
                 same = False
         if same:
-            raise UserError(f"the output {out} is the input {src}: writing it would destroy the input; give another --out")
+            raise UserError(
+                f"the output {out} is the input {src}: writing it would destroy the input; give another --out"
+            )

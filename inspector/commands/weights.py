@@ -22,26 +22,46 @@ PLOT_FILE = "weights.png"  # the figure's name inside a folder given to --plot
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "weights", help="weight statistics as built vs after init, and activation std through depth",
+        "weights",
+        help="weight statistics as built vs after init, and activation std through depth",
         description="Per-kind weight statistics (mean, std, min, max and theory) of a preset's network as "
         "built (PyTorch's default init) and after init_weights with each scheme; with --activations, each "
-        "conv's output std for a small N(0, 1) batch (eval mode: BatchNorm at its initial running stats).")
+        "conv's output std for a small N(0, 1) batch (eval mode: BatchNorm at its initial running stats).",
+    )
     add_preset_args(p)
-    p.add_argument("--scheme", action="append", choices=[s for s in SCHEMES if s != "default"], default=None,
-                   help="init scheme to compare with the model as built; repeat for several "
-                   "(default: normal, xavier, kaiming)")
-    p.add_argument("--gain", type=positive_float, default=0.02, help="std of normal, gain of xavier (default: 0.02)")
+    p.add_argument(
+        "--scheme",
+        action="append",
+        choices=[s for s in SCHEMES if s != "default"],
+        default=None,
+        help="init scheme to compare with the model as built; repeat for several "
+        "(default: normal, xavier, kaiming)",
+    )
+    p.add_argument(
+        "--gain", type=positive_float, default=0.02, help="std of normal, gain of xavier (default: 0.02)"
+    )
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the init draw (default: 0)")
     p.add_argument("--bins", type=positive_int, default=60, help="histogram bins (default: 60)")
     p.add_argument("--layers", action="store_true", help="also list every parameter tensor")
-    p.add_argument("--activations", action="store_true", help="also push a small batch and report each conv's output")
-    p.add_argument("--mode", choices=("eval", "train"), default="eval",
-                   help="eval (default): BatchNorm at its initial running stats, so the init alone shows; "
-                   "train: batch statistics, as the first training step sees them")
+    p.add_argument(
+        "--activations", action="store_true", help="also push a small batch and report each conv's output"
+    )
+    p.add_argument(
+        "--mode",
+        choices=("eval", "train"),
+        default="eval",
+        help="eval (default): BatchNorm at its initial running stats, so the init alone shows; "
+        "train: batch statistics, as the first training step sees them",
+    )
     p.add_argument("--json", action="store_true", help="print everything as JSON (with histograms)")
-    p.add_argument("--plot", type=Path, default=None, metavar="PNG",
-                   help=f"save a figure of all conv weights, as built next to each scheme (a folder gets {PLOT_FILE}; "
-                   "no suffix means .png)")
+    p.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="PNG",
+        help=f"save a figure of all conv weights, as built next to each scheme (a folder gets {PLOT_FILE}; "
+        "no suffix means .png)",
+    )
     p.set_defaults(func=run)
 
 
@@ -63,11 +83,14 @@ def run(args: argparse.Namespace) -> int:
     if args.activations:
         cfg = g if args.part == "generator" else d
         try:
-            acts = activation_comparison(model, probe_shape(cfg, batch=1), schemes, mode=args.mode,
-                                         gain=args.gain, seed=args.seed)
+            acts = activation_comparison(
+                model, probe_shape(cfg, batch=1), schemes, mode=args.mode, gain=args.gain, seed=args.seed
+            )
         except (RuntimeError, ValueError) as exc:
-            raise ValueError(f"the {args.part} of preset {args.preset!r} cannot run a forward pass: "
-                             f"{str(exc).splitlines()[0]}") from exc
+            raise ValueError(
+                f"the {args.part} of preset {args.preset!r} cannot run a forward pass: "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
     if plot is not None:
         from inspector.init_study.figure import histogram_figure  # matplotlib only for --plot
 
@@ -75,11 +98,20 @@ def run(args: argparse.Namespace) -> int:
         fig = histogram_figure(groups, [f"{k}: all conv weights" for k in stats])
         fig.savefig(plot, dpi=110)
     if args.json:
-        out: dict = {"preset": args.preset, "part": args.part, "weights": {k: v.to_dict() for k, v in stats.items()}}
+        out: dict = {
+            "preset": args.preset,
+            "part": args.part,
+            "weights": {k: v.to_dict() for k, v in stats.items()},
+        }
         if acts:
-            out["activations"] = {k: {"mode": a.mode, "input_shape": list(a.input_shape),
-                                      "rows": [r.__dict__ | {"shape": list(r.shape)} for r in a.rows]}
-                                  for k, a in acts.items()}
+            out["activations"] = {
+                k: {
+                    "mode": a.mode,
+                    "input_shape": list(a.input_shape),
+                    "rows": [r.__dict__ | {"shape": list(r.shape)} for r in a.rows],
+                }
+                for k, a in acts.items()
+            }
         print(json.dumps(out))
         return 0
     print(f"{args.preset} {args.part}: {sum(t.numel for t in stats[AS_BUILT].tensors):,} parameters")
@@ -88,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
     for key, st in stats.items():
         for name, t in st.groups.items():
             th = f"{t.theory.label} ({t.theory.std:.4g})" if t.theory else "-"
-            print(f"{key:<10} {name:<15} {t.numel:>11,} {t.mean:>10.3g} {t.std:>10.4g} {t.min:>9.3g} {t.max:>9.3g}  {th}")
+            print(
+                f"{key:<10} {name:<15} {t.numel:>11,} {t.mean:>10.3g} {t.std:>10.4g} {t.min:>9.3g} {t.max:>9.3g}  {th}"
+            )
     if args.layers:
         for key, st in stats.items():
             print(f"\n{key}: every tensor")

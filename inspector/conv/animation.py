@@ -60,8 +60,14 @@ class ConvSettings:
     @property
     def out_size(self) -> int:
         """PyTorch's output size (may be < 1 for impossible settings; ``validate`` refuses those)."""
-        n, k, s, p, d, op = (self.in_size, self.kernel, self.stride, self.padding, self.dilation,
-                             self.output_padding)
+        n, k, s, p, d, op = (
+            self.in_size,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.output_padding,
+        )
         if self.transposed:
             return (n - 1) * s - 2 * p + d * (k - 1) + op + 1
         return (n + 2 * p - d * (k - 1) - 1) // s + 1
@@ -76,8 +82,14 @@ class ConvSettings:
     @property
     def formula_filled(self) -> str:
         """The formula with this conv's numbers, e.g. ``out = floor((4 + 2·1 - 1·(4 - 1) - 1) / 2) + 1 = 2``."""
-        n, k, s, p, d, op = (self.in_size, self.kernel, self.stride, self.padding, self.dilation,
-                             self.output_padding)
+        n, k, s, p, d, op = (
+            self.in_size,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.output_padding,
+        )
         if self.transposed:
             return f"out = ({n} - 1)·{s} - 2·{p} + {d}·({k} - 1) + {op} + 1 = {self.out_size}"
         return f"out = floor(({n} + 2·{p} - {d}·({k} - 1) - 1) / {s}) + 1 = {self.out_size}"
@@ -93,41 +105,60 @@ class ConvSettings:
         grid = stuffed + 2 * pad + op
         pad_text = f"pad {pad} on each side" if pad >= 0 else f"crop {-pad} from each side"
         extra = f" and {op} more at the bottom and right (output_padding)" if op else ""
-        return (f"stuff {s - 1} zero(s) between input cells: ({self.in_size} - 1)·{s} + 1 = {stuffed}; "
-                f"{pad_text} (dilation·(kernel - 1) - padding = {d}·{self.kernel - 1} - {p}){extra}: {grid}; "
-                f"slide the flipped kernel with stride 1, dilation {d}: {grid} - {self.k_eff} + 1 = {self.out_size}")
+        return (
+            f"stuff {s - 1} zero(s) between input cells: ({self.in_size} - 1)·{s} + 1 = {stuffed}; "
+            f"{pad_text} (dilation·(kernel - 1) - padding = {d}·{self.kernel - 1} - {p}){extra}: {grid}; "
+            f"slide the flipped kernel with stride 1, dilation {d}: {grid} - {self.k_eff} + 1 = {self.out_size}"
+        )
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the rule (and the formula) that these settings break."""
-        ranges = {"in_size": (1, MAX_IN_SIZE), "kernel": (1, MAX_KERNEL), "stride": (1, MAX_STRIDE),
-                  "dilation": (1, MAX_DILATION), "padding": (0, MAX_PADDING), "output_padding": (0, MAX_STRIDE)}
+        ranges = {
+            "in_size": (1, MAX_IN_SIZE),
+            "kernel": (1, MAX_KERNEL),
+            "stride": (1, MAX_STRIDE),
+            "dilation": (1, MAX_DILATION),
+            "padding": (0, MAX_PADDING),
+            "output_padding": (0, MAX_STRIDE),
+        }
         for name, (low, high) in ranges.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{name} must be an integer, got {value!r}")
             if value < low:
-                raise ValueError(f"{name} must be in [{low}, {high}], got {value}: {self.formula} "
-                                 f"needs {name} >= {low}")
+                raise ValueError(
+                    f"{name} must be in [{low}, {high}], got {value}: {self.formula} needs {name} >= {low}"
+                )
             if value > high:
-                raise ValueError(f"{name} must be in [{low}, {high}] (the animation caps it so that frames "
-                                 f"stay few), got {value}")
+                raise ValueError(
+                    f"{name} must be in [{low}, {high}] (the animation caps it so that frames "
+                    f"stay few), got {value}"
+                )
         if not self.transposed and self.output_padding:
-            raise ValueError(f"output_padding applies to ConvTranspose2d only; got {self.output_padding} "
-                             "for a Conv2d (use 0)")
+            raise ValueError(
+                f"output_padding applies to ConvTranspose2d only; got {self.output_padding} "
+                "for a Conv2d (use 0)"
+            )
         if self.transposed and not (self.output_padding < self.stride or self.output_padding < self.dilation):
             raise ValueError(
                 f"output_padding must be smaller than either stride or dilation (PyTorch's rule), got "
                 f"output_padding={self.output_padding}, stride={self.stride}, dilation={self.dilation}: it "
-                "only picks one of the `stride` input sizes that map to the same output size")
+                "only picks one of the `stride` input sizes that map to the same output size"
+            )
         if self.out_size < 1:
-            hint = ("the dilated kernel, dilation·(kernel - 1) + 1 = "
-                    f"{self.k_eff}, is wider than the padded input, in + 2·padding = "
-                    f"{self.in_size + 2 * self.padding}" if not self.transposed
-                    else "padding crops more than the output has")
+            hint = (
+                "the dilated kernel, dilation·(kernel - 1) + 1 = "
+                f"{self.k_eff}, is wider than the padded input, in + 2·padding = "
+                f"{self.in_size + 2 * self.padding}"
+                if not self.transposed
+                else "padding crops more than the output has"
+            )
             raise ValueError(f"output size below 1: {self.formula_filled}; {hint}")
         if self.out_size > MAX_OUT_SIZE:
-            raise ValueError(f"output size {self.out_size} is above the animation's cap of {MAX_OUT_SIZE}: "
-                             f"{self.formula_filled}; use a smaller input, stride or kernel")
+            raise ValueError(
+                f"output size {self.out_size} is above the animation's cap of {MAX_OUT_SIZE}: "
+                f"{self.formula_filled}; use a smaller input, stride or kernel"
+            )
 
 
 @dataclass(frozen=True)
@@ -234,7 +265,9 @@ def conv_animation(
     if cfg.transposed:
         views = (_scatter(cfg, x, w), _equivalent(cfg, x, w))
     else:
-        views = (_gather(cfg, "gather", "Conv2d: the kernel gathers", _padded(x, cfg.padding), w, cfg.stride),)
+        views = (
+            _gather(cfg, "gather", "Conv2d: the kernel gathers", _padded(x, cfg.padding), w, cfg.stride),
+        )
     return ConvAnimation(cfg, x, w, output, views)
 
 
@@ -246,8 +279,14 @@ def torch_output(cfg: ConvSettings, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     xt = torch.from_numpy(x).double()[None, None]  # (1, 1, H, W)
     wt = torch.from_numpy(w).double()[None, None]  # (C_out=1, C_in=1, k, k) (or (C_in, C_out, ...))
     if cfg.transposed:
-        y = F.conv_transpose2d(xt, wt, stride=cfg.stride, padding=cfg.padding,
-                               output_padding=cfg.output_padding, dilation=cfg.dilation)
+        y = F.conv_transpose2d(
+            xt,
+            wt,
+            stride=cfg.stride,
+            padding=cfg.padding,
+            output_padding=cfg.output_padding,
+            dilation=cfg.dilation,
+        )
     else:
         y = F.conv2d(xt, wt, stride=cfg.stride, padding=cfg.padding, dilation=cfg.dilation)
     return y[0, 0].round().long().numpy()
@@ -257,14 +296,20 @@ def _padded(x: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
     """(grid, source) of x zero-padded by p on each side."""
     n = x.shape[0]
     source = np.full((n + 2 * p, n + 2 * p), -1, dtype=np.int64)
-    source[p:p + n, p:p + n] = np.arange(n * n).reshape(n, n)
+    source[p : p + n, p : p + n] = np.arange(n * n).reshape(n, n)
     grid = np.zeros_like(source)
-    grid[p:p + n, p:p + n] = x
+    grid[p : p + n, p : p + n] = x
     return grid, source
 
 
-def _gather(cfg: ConvSettings, name: Literal["gather", "equivalent"], title: str,
-            grid_source: tuple[np.ndarray, np.ndarray], w: np.ndarray, stride: int) -> View:
+def _gather(
+    cfg: ConvSettings,
+    name: Literal["gather", "equivalent"],
+    title: str,
+    grid_source: tuple[np.ndarray, np.ndarray],
+    w: np.ndarray,
+    stride: int,
+) -> View:
     """Slide ``w`` over the grid: output[r, c] = sum_ij grid[r*s + i*d, c*s + j*d] * w[i, j]."""
     grid, source = grid_source
     n, k, d, out = cfg.in_size, cfg.kernel, cfg.dilation, cfg.out_size
@@ -294,11 +339,28 @@ def _scatter(cfg: ConvSettings, x: np.ndarray, w: np.ndarray) -> View:
                 canvas[u, v] += x[a, b] * w[i, j]
                 reached[u, v] = True
             hit = tuple((u - p, v - p) for u, v in window if 0 <= u - p < out and 0 <= v - p < out)
-            frames.append(Frame(((a, b),), hit, window, canvas[p:p + out, p:p + out].copy(), canvas.copy(),
-                                reached.copy()))
+            frames.append(
+                Frame(
+                    ((a, b),),
+                    hit,
+                    window,
+                    canvas[p : p + out, p : p + out].copy(),
+                    canvas.copy(),
+                    reached.copy(),
+                )
+            )
     source = np.arange(n * n, dtype=np.int64).reshape(n, n)
-    return View("scatter", "ConvTranspose2d: each input cell scatters", x, source, w, s, tuple(frames),
-                canvas_size=size, crop=p)
+    return View(
+        "scatter",
+        "ConvTranspose2d: each input cell scatters",
+        x,
+        source,
+        w,
+        s,
+        tuple(frames),
+        canvas_size=size,
+        crop=p,
+    )
 
 
 def _equivalent(cfg: ConvSettings, x: np.ndarray, w: np.ndarray) -> View:
@@ -307,9 +369,15 @@ def _equivalent(cfg: ConvSettings, x: np.ndarray, w: np.ndarray) -> View:
     q = cfg.dilation * (cfg.kernel - 1)  # full padding; the conv's padding p crops it to q - p
     size = (n - 1) * s + 1 + 2 * q + cfg.output_padding
     full_src = np.full((size, size), -1, dtype=np.int64)
-    full_src[q:q + (n - 1) * s + 1:s, q:q + (n - 1) * s + 1:s] = np.arange(n * n).reshape(n, n)
+    full_src[q : q + (n - 1) * s + 1 : s, q : q + (n - 1) * s + 1 : s] = np.arange(n * n).reshape(n, n)
     g = out + q  # grid side the stride-1 conv needs: out + k_eff - 1
-    source = full_src[p:p + g, p:p + g]
+    source = full_src[p : p + g, p : p + g]
     grid = np.where(source >= 0, x.reshape(-1)[np.maximum(source, 0)], 0)
-    return _gather(cfg, "equivalent", "the same as a conv: flipped kernel over the zero-stuffed input",
-                   (grid, source), w[::-1, ::-1].copy(), 1)
+    return _gather(
+        cfg,
+        "equivalent",
+        "the same as a conv: flipped kernel over the zero-stuffed input",
+        (grid, source),
+        w[::-1, ::-1].copy(),
+        1,
+    )

@@ -87,14 +87,18 @@ def spatial_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     out: list[tuple[str, nn.Module]] = []
     for name, m in model.named_modules():
         if isinstance(m, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
-            raise ValueError(f"{name} is a {type(m).__name__}: a receptive field is defined here for a chain "
-                             "of convolutions (a discriminator), not for a network that upsamples")
+            raise ValueError(
+                f"{name} is a {type(m).__name__}: a receptive field is defined here for a chain "
+                "of convolutions (a discriminator), not for a network that upsamples"
+            )
         if isinstance(m, (nn.Conv2d, *_POOLS)):
             out.append((name, m))
     return out
 
 
-def receptive_field(model_or_cfg: nn.Module | DiscriminatorConfig, input_size: int | None = None) -> ReceptiveField:
+def receptive_field(
+    model_or_cfg: nn.Module | DiscriminatorConfig, input_size: int | None = None
+) -> ReceptiveField:
     """The receptive field of the last layer's cells, walking the model's convs and pools in order.
 
     Assumes the layers form a chain, as in a PatchGAN (module order = data order). A
@@ -110,7 +114,9 @@ def receptive_field(model_or_cfg: nn.Module | DiscriminatorConfig, input_size: i
     elif isinstance(model_or_cfg, nn.Module):
         model = model_or_cfg
     else:
-        raise ValueError(f"expected a discriminator (nn.Module or DiscriminatorConfig), got {type(model_or_cfg).__name__}")
+        raise ValueError(
+            f"expected a discriminator (nn.Module or DiscriminatorConfig), got {type(model_or_cfg).__name__}"
+        )
     layers = spatial_layers(model)
     if not layers:
         raise ValueError("the model has no Conv2d or pooling layer: its receptive field is one pixel")
@@ -126,12 +132,16 @@ def receptive_field(model_or_cfg: nn.Module | DiscriminatorConfig, input_size: i
         if size is not None:
             size = (size + 2 * p - k_eff) // s + 1
             if size < 1:
-                raise ValueError(f"input size {input_size} is too small: after {name} the map is {size}x{size}")
+                raise ValueError(
+                    f"input size {input_size} is too small: after {name} the map is {size}x{size}"
+                )
         rows.append(RFLayer(name, type(m).__name__, k, s, p, d, rf, jump, left, size))
     return ReceptiveField(tuple(rows), input_size, rf, jump, left, size)
 
 
-def gradient_field(model: nn.Module, input_shape: tuple[int, int, int, int], row: int, col: int) -> torch.Tensor:
+def gradient_field(
+    model: nn.Module, input_shape: tuple[int, int, int, int], row: int, col: int
+) -> torch.Tensor:
     """The oracle: which input pixels reach output cell (row, col), by backpropagation.
 
     Runs a float64 copy in eval mode (train-mode BatchNorm would mix every pixel through the
@@ -159,8 +169,9 @@ def sample_photo(size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(data.astronaut()).resize((size, size), Image.Resampling.BICUBIC))
 
 
-def field_overlay(image: np.ndarray, rf: ReceptiveField, row: int, col: int, neighbour: bool = True,
-                  side_px: int = 512) -> Image.Image:
+def field_overlay(
+    image: np.ndarray, rf: ReceptiveField, row: int, col: int, neighbour: bool = True, side_px: int = 512
+) -> Image.Image:
     """``image`` (H, W, 3) uint8 of the model's input size with cell (row, col)'s field drawn on it.
 
     The field is a red square (its part in the zero padding, outside the image, dashed), the

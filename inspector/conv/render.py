@@ -49,8 +49,16 @@ SCATTER_CAPTION = N_("input[{row},{col}] = {value} times the kernel, added into 
 GATHER_CAPTION = N_("output[{row},{col}] = {value}: sum of the window times the kernel")
 KERNEL_WORD, KERNEL_FLIPPED, OUTPUT_WORD = N_("kernel"), N_("kernel (flipped)"), N_("output")
 CANVAS_WORD = N_("output canvas (grey: cropped by padding={padding})")
-MESSAGES = (HEAD, *VIEW_NAMES.values(), SCATTER_CAPTION, GATHER_CAPTION, KERNEL_WORD, KERNEL_FLIPPED, OUTPUT_WORD,
-            CANVAS_WORD)
+MESSAGES = (
+    HEAD,
+    *VIEW_NAMES.values(),
+    SCATTER_CAPTION,
+    GATHER_CAPTION,
+    KERNEL_WORD,
+    KERNEL_FLIPPED,
+    OUTPUT_WORD,
+    CANVAS_WORD,
+)
 
 Translator = Callable[..., str]
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
@@ -75,8 +83,14 @@ def _font_for(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageF
     return _font(size, _HANGUL.search(text) is not None)
 
 
-def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int,
-          fill: tuple[int, ...] = INK, anchor: str = "mm") -> None:
+def _text(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    size: int,
+    fill: tuple[int, ...] = INK,
+    anchor: str = "mm",
+) -> None:
     draw.text(xy, text, fill=fill, font=_font_for(text, size), anchor=anchor)
 
 
@@ -110,11 +124,26 @@ def _titles(anim: ConvAnimation, v: View, frame: Frame | None, index: int, tr: T
     kind = "ConvTranspose2d" if s.transposed else "Conv2d"
     op = f" op{s.output_padding}" if s.transposed else ""
     n = len(v.frames)
-    head = tr(HEAD, kind=kind, size=s.in_size, k=s.kernel, s=s.stride, p=s.padding, d=s.dilation, op=op,
-              out=s.out_size, view=tr(VIEW_NAMES.get(v.name, v.name)), index=index + 1 if frame else n, n=n)
+    head = tr(
+        HEAD,
+        kind=kind,
+        size=s.in_size,
+        k=s.kernel,
+        s=s.stride,
+        p=s.padding,
+        d=s.dilation,
+        op=op,
+        out=s.out_size,
+        view=tr(VIEW_NAMES.get(v.name, v.name)),
+        index=index + 1 if frame else n,
+        n=n,
+    )
     if frame is None:
-        tail = (tr(SCATTER_CAPTION, row=88, col=88, value=8) if v.name == "scatter"
-                else tr(GATHER_CAPTION, row=88, col=88, value=-8888))
+        tail = (
+            tr(SCATTER_CAPTION, row=88, col=88, value=8)
+            if v.name == "scatter"
+            else tr(GATHER_CAPTION, row=88, col=88, value=-8888)
+        )
     else:
         tail = _caption(anim, v, frame, tr)
     return head, tail
@@ -141,8 +170,13 @@ def _font_size(cell: int) -> int:
     return max(8, cell * 4 // 10)
 
 
-def render_frame(anim: ConvAnimation, index: int, view: str | None = None, cell: int | None = None,
-                 tr: Translator = _english) -> Image.Image:
+def render_frame(
+    anim: ConvAnimation,
+    index: int,
+    view: str | None = None,
+    cell: int | None = None,
+    tr: Translator = _english,
+) -> Image.Image:
     """Frame ``index`` of ``view`` (default: the main view) as an RGB image; ``cell``: px per cell
     (default: ``auto_cell``); ``tr``: the words' language (English by default)."""
     v = anim.view(view) if view else anim.views[0]
@@ -167,7 +201,9 @@ def _base(anim: ConvAnimation, v: View, cell: int, tr: Translator) -> Image.Imag
     return img
 
 
-def _settled(anim: ConvAnimation, v: View, index: int, cell: int, base: Image.Image, tr: Translator) -> Image.Image:
+def _settled(
+    anim: ConvAnimation, v: View, index: int, cell: int, base: Image.Image, tr: Translator
+) -> Image.Image:
     """``base`` with every output (or canvas) cell that frame ``index`` has computed so far."""
     img = base.copy()
     frame = v.frames[index]
@@ -181,14 +217,23 @@ def _settled(anim: ConvAnimation, v: View, index: int, cell: int, base: Image.Im
     return img
 
 
-def _settle(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, frame: Frame, cells: list[tuple[int, int]],
-            cell: int, tr: Translator) -> None:
+def _settle(
+    draw: ImageDraw.ImageDraw,
+    anim: ConvAnimation,
+    v: View,
+    frame: Frame,
+    cells: list[tuple[int, int]],
+    cell: int,
+    tr: Translator,
+) -> None:
     pos = _layout(anim, v, cell, tr)
     for rc in cells:
         _out_cell(draw, anim, v, frame, rc, pos["out_x"], pos["top"], cell, _font_size(cell), active=False)
 
 
-def _render(anim: ConvAnimation, v: View, index: int, cell: int, settled: Image.Image, tr: Translator) -> Image.Image:
+def _render(
+    anim: ConvAnimation, v: View, index: int, cell: int, settled: Image.Image, tr: Translator
+) -> Image.Image:
     """``settled`` (the output so far) plus what frame ``index`` highlights: titles, the window,
     the active input and output cells."""
     frame = v.frames[index]
@@ -215,14 +260,23 @@ def _render(anim: ConvAnimation, v: View, index: int, cell: int, settled: Image.
 
 def _caption(anim: ConvAnimation, v: View, frame: Frame, tr: Translator) -> str:
     if v.name == "scatter":
-        (a, b), = frame.input_cells
+        ((a, b),) = frame.input_cells
         return tr(SCATTER_CAPTION, row=a, col=b, value=anim.input[a, b])
-    (r, c), = frame.output_cells
+    ((r, c),) = frame.output_cells
     return tr(GATHER_CAPTION, row=r, col=c, value=frame.accumulated[r, c])
 
 
-def _grid_cell(draw: ImageDraw.ImageDraw, v: View, r: int, c: int, x0: int, y0: int, cell: int, fs: int,
-               active: bool = False) -> None:
+def _grid_cell(
+    draw: ImageDraw.ImageDraw,
+    v: View,
+    r: int,
+    c: int,
+    x0: int,
+    y0: int,
+    cell: int,
+    fs: int,
+    active: bool = False,
+) -> None:
     box = _cell_box(x0, y0, r, c, cell)
     center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
     if v.source[r, c] < 0:  # padding or a stuffed zero
@@ -233,16 +287,22 @@ def _grid_cell(draw: ImageDraw.ImageDraw, v: View, r: int, c: int, x0: int, y0: 
     _text(draw, center, str(v.grid[r, c]), fs)
 
 
-def _draw_window(draw: ImageDraw.ImageDraw, v: View, frame: Frame, x0: int, y0: int, cell: int, fs: int) -> None:
+def _draw_window(
+    draw: ImageDraw.ImageDraw, v: View, frame: Frame, x0: int, y0: int, cell: int, fs: int
+) -> None:
     """The kernel over the grid: shaded cells, each with its weight in the corner."""
     k = v.kernel.shape[0]
     for (r, c), (i, j) in zip(frame.window, np.ndindex(k, k)):
         box = _cell_box(x0, y0, r, c, cell)
         draw.rectangle(box, fill=WINDOW)
-        _text(draw, (box[2] - 2, box[3] - 1), f"x{v.kernel[i, j]}", max(7, fs * 2 // 3), fill=WHITE, anchor="rd")
+        _text(
+            draw, (box[2] - 2, box[3] - 1), f"x{v.kernel[i, j]}", max(7, fs * 2 // 3), fill=WHITE, anchor="rd"
+        )
 
 
-def _draw_kernel(draw: ImageDraw.ImageDraw, v: View, x0: int, y0: int, cell: int, fs: int, tr: Translator) -> None:
+def _draw_kernel(
+    draw: ImageDraw.ImageDraw, v: View, x0: int, y0: int, cell: int, fs: int, tr: Translator
+) -> None:
     k = v.kernel.shape[0]
     label = tr(KERNEL_FLIPPED) if v.name == "equivalent" else tr(KERNEL_WORD)
     _text(draw, (x0, y0 - 4), label, max(7, fs * 3 // 4), fill=MUTED, anchor="ld")
@@ -253,8 +313,16 @@ def _draw_kernel(draw: ImageDraw.ImageDraw, v: View, x0: int, y0: int, cell: int
             _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(v.kernel[i, j]), fs, fill=WHITE)
 
 
-def _empty_output(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, x0: int, y0: int, cell: int,
-                  fs: int, tr: Translator) -> None:
+def _empty_output(
+    draw: ImageDraw.ImageDraw,
+    anim: ConvAnimation,
+    v: View,
+    x0: int,
+    y0: int,
+    cell: int,
+    fs: int,
+    tr: Translator,
+) -> None:
     """The output panel before any step: empty outlines (gather) or the blank canvas (scatter)."""
     small = max(7, fs * 3 // 4)
     if v.name != "scatter":
@@ -277,15 +345,30 @@ def _inside(anim: ConvAnimation, v: View, r: int, c: int) -> bool:
     return p <= r < p + out and p <= c < p + out
 
 
-def _crop_border(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, x0: int, y0: int, cell: int) -> None:
+def _crop_border(
+    draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, x0: int, y0: int, cell: int
+) -> None:
     """The output's border inside the scatter canvas."""
     p, out = v.crop, anim.out_size
-    draw.rectangle((x0 + p * cell - 1, y0 + p * cell - 1, x0 + (p + out) * cell, y0 + (p + out) * cell),
-                   outline=OUTPUT_ACTIVE, width=2)
+    draw.rectangle(
+        (x0 + p * cell - 1, y0 + p * cell - 1, x0 + (p + out) * cell, y0 + (p + out) * cell),
+        outline=OUTPUT_ACTIVE,
+        width=2,
+    )
 
 
-def _out_cell(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, frame: Frame, rc: tuple[int, int],
-              x0: int, y0: int, cell: int, fs: int, active: bool) -> None:
+def _out_cell(
+    draw: ImageDraw.ImageDraw,
+    anim: ConvAnimation,
+    v: View,
+    frame: Frame,
+    rc: tuple[int, int],
+    x0: int,
+    y0: int,
+    cell: int,
+    fs: int,
+    active: bool,
+) -> None:
     """One output cell (gather) or canvas cell (scatter) with its value as of ``frame``."""
     r, c = rc
     box = _cell_box(x0, y0, r, c, cell)
@@ -300,8 +383,9 @@ def _out_cell(draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, frame: Fr
     _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(value), fs, fill=ink)
 
 
-def render_frames(anim: ConvAnimation, view: str | None = None, cell: int | None = None,
-                  tr: Translator = _english) -> list[Image.Image]:
+def render_frames(
+    anim: ConvAnimation, view: str | None = None, cell: int | None = None, tr: Translator = _english
+) -> list[Image.Image]:
     """Every frame of ``view`` as RGB images (the same size), their words through ``tr``."""
     v = anim.view(view) if view else anim.views[0]
     cell = cell or auto_cell(anim, v)
@@ -310,7 +394,9 @@ def render_frames(anim: ConvAnimation, view: str | None = None, cell: int | None
     draw = ImageDraw.Draw(running, "RGBA")
     images = []
     for i, frame in enumerate(v.frames):
-        _settle(draw, anim, v, frame, list(frame.window if v.name == "scatter" else frame.output_cells), cell, tr)
+        _settle(
+            draw, anim, v, frame, list(frame.window if v.name == "scatter" else frame.output_cells), cell, tr
+        )
         images.append(_render(anim, v, i, cell, running, tr))
     return images
 
@@ -326,27 +412,47 @@ def _write_gif(frames: list[Image.Image], target: str | Path | io.BytesIO, durat
     both.paste(last, (first.width, 0))
     palette = both.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
     quantized = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
-    quantized[0].save(target, format="GIF", save_all=True, append_images=quantized[1:],
-                      duration=duration_ms, loop=0, disposal=1, optimize=False)
+    quantized[0].save(
+        target,
+        format="GIF",
+        save_all=True,
+        append_images=quantized[1:],
+        duration=duration_ms,
+        loop=0,
+        disposal=1,
+        optimize=False,
+    )
 
 
-def save_gif(anim: ConvAnimation, path: str | Path, view: str | None = None, duration_ms: int = 600,
-             cell: int | None = None) -> Path:
+def save_gif(
+    anim: ConvAnimation,
+    path: str | Path,
+    view: str | None = None,
+    duration_ms: int = 600,
+    cell: int | None = None,
+) -> Path:
     """Write ``view``'s frames as an animated GIF at ``path`` (one GIF frame per frame); returns it."""
     path = Path(path)
     _write_gif(render_frames(anim, view, cell), path, duration_ms)
     return path
 
 
-def gif_bytes(anim: ConvAnimation, view: str | None = None, duration_ms: int = 600, cell: int | None = None,
-              tr: Translator = _english) -> bytes:
+def gif_bytes(
+    anim: ConvAnimation,
+    view: str | None = None,
+    duration_ms: int = 600,
+    cell: int | None = None,
+    tr: Translator = _english,
+) -> bytes:
     """The animated GIF in memory (for a download button), its words through ``tr``."""
     buf = io.BytesIO()
     _write_gif(render_frames(anim, view, cell, tr), buf, duration_ms)
     return buf.getvalue()
 
 
-def save_pngs(anim: ConvAnimation, directory: str | Path, view: str | None = None, cell: int | None = None) -> list[Path]:
+def save_pngs(
+    anim: ConvAnimation, directory: str | Path, view: str | None = None, cell: int | None = None
+) -> list[Path]:
     """Write each frame as ``frame_000.png``, ... in ``directory`` (created); returns the paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -102,8 +102,11 @@ def read_zip(
                 )
                 continue
             if len(payload) > cap:
-                limit = (f"{human_bytes(limits.max_file_bytes)} per file" if cap == limits.max_file_bytes
-                         else f"{human_bytes(limits.max_total_bytes)} for all files together")
+                limit = (
+                    f"{human_bytes(limits.max_file_bytes)} per file"
+                    if cap == limits.max_file_bytes
+                    else f"{human_bytes(limits.max_total_bytes)} for all files together"
+                )
                 yield Member(member, refused=f"expands past the limit of {limit}")
             elif payload[:4] == ZIP_MAGIC:
                 yield Member(member, refused="nested archive, refused (upload it on its own)")

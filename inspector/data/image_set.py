@@ -130,8 +130,11 @@ class _Collector:
                 if self.stopped:  # the pixel budget ran out: leave the rest deflated
                     break
                 if len(self.images) >= self.max_images:  # stop inflating: nothing more can be kept
-                    self.skip(f"{name} (the rest)", f"not read: the limit of {self.max_images:,} images at "
-                              f"{self.size}x{self.size} was reached")
+                    self.skip(
+                        f"{name} (the rest)",
+                        f"not read: the limit of {self.max_images:,} images at "
+                        f"{self.size}x{self.size} was reached",
+                    )
                     break
                 if member.data is None:
                     self.skip(member.name, member.refused or "refused")
@@ -309,8 +312,12 @@ def make_batch(
     draws = torch.stack(
         [
             torch.randint(n, (batch,), **draw),
-            torch.randint(s - size + 1, (batch,), **draw) if cropping else torch.zeros(batch, dtype=torch.long),
-            torch.randint(s - size + 1, (batch,), **draw) if cropping else torch.zeros(batch, dtype=torch.long),
+            torch.randint(s - size + 1, (batch,), **draw)
+            if cropping
+            else torch.zeros(batch, dtype=torch.long),
+            torch.randint(s - size + 1, (batch,), **draw)
+            if cropping
+            else torch.zeros(batch, dtype=torch.long),
             (torch.rand(batch, **draw) < 0.5).long() if flip else torch.zeros(batch, dtype=torch.long),
         ]
     )  # (4, B) on the generator's device

@@ -59,7 +59,13 @@ def _draw(stats: Sequence[TensorStats], titles: Sequence[str], density: bool, tr
         widths = np.diff(h.edges)
         heights = h.counts / (t.numel * widths) if density else h.counts
         ax.bar(
-            h.edges[:-1], heights, width=widths, align="edge", color="#4C78A8", alpha=0.75, label=tr(WEIGHTS_WORD)
+            h.edges[:-1],
+            heights,
+            width=widths,
+            align="edge",
+            color="#4C78A8",
+            alpha=0.75,
+            label=tr(WEIGHTS_WORD),
         )
         if t.theory is not None:
             xs = np.linspace(h.edges[0], h.edges[-1], 400)

@@ -173,11 +173,15 @@ def theory_for(module: nn.Module, param: str, scheme: str, gain: float = 0.02) -
             return Theory(((1.0, Dist("normal", 0.0, gain)),), f"normal_(0, {gain:g})")
         if scheme == "xavier":
             std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-            return Theory(((1.0, Dist("normal", 0.0, std)),),
-                          f"xavier_normal_(gain={gain:g}): N(0, gain·√(2/(fan_in+fan_out))), "
-                          f"fan_in={fan_in}, fan_out={fan_out}")
+            return Theory(
+                ((1.0, Dist("normal", 0.0, std)),),
+                f"xavier_normal_(gain={gain:g}): N(0, gain·√(2/(fan_in+fan_out))), "
+                f"fan_in={fan_in}, fan_out={fan_out}",
+            )
         std = math.sqrt(2.0 / fan_in)
-        return Theory(((1.0, Dist("normal", 0.0, std)),), f"kaiming_normal_: N(0, √(2/fan_in)), fan_in={fan_in}")
+        return Theory(
+            ((1.0, Dist("normal", 0.0, std)),), f"kaiming_normal_: N(0, √(2/fan_in)), fan_in={fan_in}"
+        )
     if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
         if param == "bias":
             return zero
@@ -226,9 +230,16 @@ class TensorStats:
     def row(self) -> dict[str, Any]:
         """A flat dict for tables and JSON (no arrays)."""
         return {
-            "name": self.name, "kind": self.kind, "type": self.module_type, "shape": list(self.shape),
-            "numel": self.numel, "fan_in": self.fan_in, "mean": self.mean, "std": self.std,
-            "min": self.min, "max": self.max,
+            "name": self.name,
+            "kind": self.kind,
+            "type": self.module_type,
+            "shape": list(self.shape),
+            "numel": self.numel,
+            "fan_in": self.fan_in,
+            "mean": self.mean,
+            "std": self.std,
+            "min": self.min,
+            "max": self.max,
             "theory": self.theory.label if self.theory else None,
             "theory_mean": self.theory.mean if self.theory else None,
             "theory_std": self.theory.std if self.theory else None,
@@ -252,6 +263,7 @@ class WeightStats:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: rows plus histograms as lists."""
+
         def full(t: TensorStats) -> dict[str, Any]:
             return {**t.row(), "edges": t.hist.edges.tolist(), "counts": t.hist.counts.tolist()}
 
@@ -307,11 +319,18 @@ def _moments(flat: torch.Tensor, bins: int) -> tuple[float, float, float, float,
     std, mean = torch.std_mean(flat, correction=0) if flat.numel() > 1 else (torch.zeros(()), flat[0])
     rlo, rhi = _range(lo, hi)
     counts = torch.histc(flat, bins, rlo, rhi).double()
-    return lo, hi, mean.item(), std.item(), Histogram(np.linspace(rlo, rhi, bins + 1),
-                                                      counts.cpu().numpy().round().astype(np.int64))
+    return (
+        lo,
+        hi,
+        mean.item(),
+        std.item(),
+        Histogram(np.linspace(rlo, rhi, bins + 1), counts.cpu().numpy().round().astype(np.int64)),
+    )
 
 
-def weight_stats(model: nn.Module, scheme: str = "default", gain: float = 0.02, bins: int = 60) -> WeightStats:
+def weight_stats(
+    model: nn.Module, scheme: str = "default", gain: float = 0.02, bins: int = 60
+) -> WeightStats:
     """Histograms and moments of every parameter of ``model``, per tensor and per kind.
 
     ``scheme`` only selects the theory shown next to the data (a model does not know how it was
@@ -334,11 +353,23 @@ def weight_stats(model: nn.Module, scheme: str = "default", gain: float = 0.02, 
     for (mname, module, pname, flat), (lo, hi, mean, std, hist) in zip(found, moments):
         kind = _kind(module, pname)
         fan_in = _fans(module.weight)[0] if isinstance(module, (*_CONV, *_CONV_T)) else None
-        tensors.append(TensorStats(
-            f"{mname}.{pname}" if mname else pname, mname, kind, type(module).__name__,
-            tuple(module.get_parameter(pname).shape), flat.numel(), fan_in, mean, std, lo, hi, hist,
-            theory_for(module, pname, scheme, gain),
-        ))
+        tensors.append(
+            TensorStats(
+                f"{mname}.{pname}" if mname else pname,
+                mname,
+                kind,
+                type(module).__name__,
+                tuple(module.get_parameter(pname).shape),
+                flat.numel(),
+                fan_in,
+                mean,
+                std,
+                lo,
+                hi,
+                hist,
+                theory_for(module, pname, scheme, gain),
+            )
+        )
         flats[kind].append(flat)
     groups: dict[str, TensorStats] = {}
     convs = [t for t in tensors if t.kind in ("conv", "conv_transpose")]
@@ -357,8 +388,9 @@ def weight_stats(model: nn.Module, scheme: str = "default", gain: float = 0.02, 
     return WeightStats(scheme, tuple(tensors), groups)
 
 
-def _histogram_of(members: list[TensorStats], flats: list[torch.Tensor], bins: int,
-                  span: tuple[float, float] | None) -> Histogram:
+def _histogram_of(
+    members: list[TensorStats], flats: list[torch.Tensor], bins: int, span: tuple[float, float] | None
+) -> Histogram:
     lo, hi = span or (min(t.min for t in members), max(t.max for t in members))
     return _histogram(flats, lo, hi, bins)
 
@@ -371,8 +403,21 @@ def _group(name: str, members: list[TensorStats], hist: Histogram) -> TensorStat
     lo, hi = min(t.min for t in members), max(t.max for t in members)
     theories = [(t.numel, t.theory) for t in members if t.theory is not None]
     theory = Theory.mix(theories) if len(theories) == len(members) else None
-    return TensorStats(name, name, name, "group", (), n, None, mean, math.sqrt(max(second - mean**2, 0.0)),
-                       lo, hi, hist, theory)
+    return TensorStats(
+        name,
+        name,
+        name,
+        "group",
+        (),
+        n,
+        None,
+        mean,
+        math.sqrt(max(second - mean**2, 0.0)),
+        lo,
+        hi,
+        hist,
+        theory,
+    )
 
 
 def init_comparison(
@@ -454,11 +499,23 @@ def activation_stats(
     def hook(name: str, module: nn.Module, _inp: Any, out: Any) -> None:
         if isinstance(out, torch.Tensor) and out.is_floating_point() and out.numel() > 1:
             o = out.detach().double()
-            rows.append(ActivationRow(len(rows), name, type(module).__name__, tuple(out.shape),
-                                      o.mean().item(), o.std(correction=0).item(), o.abs().max().item()))
+            rows.append(
+                ActivationRow(
+                    len(rows),
+                    name,
+                    type(module).__name__,
+                    tuple(out.shape),
+                    o.mean().item(),
+                    o.std(correction=0).item(),
+                    o.abs().max().item(),
+                )
+            )
 
-    handles = [m.register_forward_hook(lambda mod, i, o, n=n: hook(n, mod, i, o))
-               for n, m in work.named_modules() if n and not any(True for _ in m.children())]
+    handles = [
+        m.register_forward_hook(lambda mod, i, o, n=n: hook(n, mod, i, o))
+        for n, m in work.named_modules()
+        if n and not any(True for _ in m.children())
+    ]
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(input_shape, generator=gen)
     try:

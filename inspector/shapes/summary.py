@@ -77,7 +77,9 @@ def summary(
     try:
         # On meta, hand torchinfo a meta input: with input_size it would allocate torch.rand(shape)
         # on the CPU first (13 GB for batch 64 at 4096x4096).
-        sizing = {"input_data": [torch.empty(shape, device="meta")]} if device == "meta" else {"input_size": shape}
+        sizing = (
+            {"input_data": [torch.empty(shape, device="meta")]} if device == "meta" else {"input_size": shape}
+        )
         stats = torchinfo.summary(
             target,
             **sizing,

@@ -49,8 +49,9 @@ def load_generator(
 
     Raises ``UserError`` for a file that is unsafe, non-finite or of another architecture.
     """
-    ckpt = load_checkpoint(source, name=name, generator_config=generator_config,
-                           discriminator_config=discriminator_config)
+    ckpt = load_checkpoint(
+        source, name=name, generator_config=generator_config, discriminator_config=discriminator_config
+    )
     g = ckpt.generator_config
     if (g.in_channels, g.out_channels) != (1, 2):
         raise UserError(
@@ -79,7 +80,9 @@ def colorize(generator: nn.Module, image: Image.Image, max_side: int = MAX_SIDE)
     if not isinstance(cfg, GeneratorConfig):
         raise TypeError("colorize needs a generator built by models.build_generator (it has a .config)")
     size = model_side(image.size, cfg)
-    rgb = torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)[None].float().div(255).to(device)  # (1, 3, H, W)
+    rgb = (
+        torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)[None].float().div(255).to(device)
+    )  # (1, 3, H, W)
     L, _ = normalize_lab(rgb_to_lab(rgb))  # (1, 1, H, W) in [-1, 1]: the grey photo
     L_small = F.interpolate(L, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
     was_training = generator.training
@@ -126,7 +129,9 @@ def read_image_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
         raise UserError(f"{path} is not a regular file (a folder, a device or a pipe)")
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        raise UserError(f"{path} is {human_bytes(size)}, over the limit of {human_bytes(limits.max_file_bytes)}")
+        raise UserError(
+            f"{path} is {human_bytes(size)}, over the limit of {human_bytes(limits.max_file_bytes)}"
+        )
     return path.read_bytes()
 
 
@@ -141,8 +146,12 @@ def colorize_file(
 
     The output format follows ``out``'s suffix (PNG when it has none Pillow knows).
     """
-    image = load_image(read_image_file(image_path), Path(image_path).name)  # a bad photo fails before the model loads
-    generator, _ = load_generator(checkpoint, generator_config=generator_config, device=pick_device(device_name))
+    image = load_image(
+        read_image_file(image_path), Path(image_path).name
+    )  # a bad photo fails before the model loads
+    generator, _ = load_generator(
+        checkpoint, generator_config=generator_config, device=pick_device(device_name)
+    )
     result = colorize(generator, image)
     out = Path(out)
     if out.is_dir() or str(out).endswith(("/", "\\")):  # a folder: name the file after the photo

@@ -39,7 +39,9 @@ def pick_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} was asked for, but PyTorch sees no CUDA GPU here; use --device cpu")
+        raise ValueError(
+            f"device {name!r} was asked for, but PyTorch sees no CUDA GPU here; use --device cpu"
+        )
     if name.startswith("cuda:"):
         index, count = name[len("cuda:") :], torch.cuda.device_count()
         if not (index.isdigit() and int(index) < count):
@@ -109,7 +111,8 @@ def is_out_of_memory(exc: BaseException) -> bool:
     text = str(exc).lower()
     # cuDNN and cuBLAS report their own allocation failures without the words "out of memory".
     return isinstance(exc, RuntimeError) and any(
-        key in text for key in ("out of memory", "cudnn_status_not_enough_memory", "cublas_status_alloc_failed")
+        key in text
+        for key in ("out of memory", "cudnn_status_not_enough_memory", "cublas_status_alloc_failed")
     )
 
 

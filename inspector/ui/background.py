@@ -112,11 +112,19 @@ class TrainingRunner:
                 return False
             self._stop.clear()
             self._last_seen = time.monotonic()
-            self._snap = RunSnapshot(state="preparing", owner=owner, run_id=self._snap.run_id + 1, run_dir=run_dir,
-                                     label=label, started_at=time.time(), settings=dict(settings or {}))
+            self._snap = RunSnapshot(
+                state="preparing",
+                owner=owner,
+                run_id=self._snap.run_id + 1,
+                run_dir=run_dir,
+                label=label,
+                started_at=time.time(),
+                settings=dict(settings or {}),
+            )
             run_id = self._snap.run_id
-            self._thread = threading.Thread(target=self._work, args=(run_id, prepare), daemon=True,
-                                            name=f"pix2pix-train-{run_id}")
+            self._thread = threading.Thread(
+                target=self._work, args=(run_id, prepare), daemon=True, name=f"pix2pix-train-{run_id}"
+            )
             self._thread.start()
         return True
 
@@ -156,8 +164,13 @@ class TrainingRunner:
             trainer, notes = prepare(self._should_stop)
             trainer.should_stop = self._should_stop
             state: State = "stopping" if self._stop.is_set() else "running"
-            self._update(run_id, state=state, total_steps=trainer.config.steps, start_step=trainer.step,
-                         notes=tuple(notes))
+            self._update(
+                run_id,
+                state=state,
+                total_steps=trainer.config.steps,
+                start_step=trainer.step,
+                notes=tuple(notes),
+            )
 
             def on_step(m: StepMetrics) -> None:
                 with self._lock:

@@ -76,7 +76,9 @@ def test_user_settings_change_the_model(at: AppTest) -> None:
     assert summary["output"].iloc[0] == "1x2x128x128"
 
 
-def test_a_rerun_with_the_same_settings_rebuilds_nothing(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rerun_with_the_same_settings_rebuilds_nothing(
+    at: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import inspector.ui.cache as cache
     from models import GeneratorConfig, NetworkConfig
 

@@ -167,7 +167,9 @@ def test_a_second_session_leaves_the_first_run_intact_and_a_closed_tab_stops(  #
         _wait_until_idle(second)
         assert second.get_by_text(re.compile(r"session \w+ has been training since")).count() == 1
         assert second.get_by_role("button", name="Start training").is_disabled()
-        assert {r.name for r in RunsFolder(runs_dir).list_runs()} == before  # nothing created, nothing deleted
+        assert {
+            r.name for r in RunsFolder(runs_dir).list_runs()
+        } == before  # nothing created, nothing deleted
 
         # The first session browses: its run goes on, and its progress line follows it.
         step = _step_of(first)

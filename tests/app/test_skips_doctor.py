@@ -155,7 +155,9 @@ def test_bad_settings_never_show_a_traceback(doctor: AppTest) -> None:
     assert "cannot build" not in _texts(doctor.error)  # the discriminator example still works at 100
     doctor.selectbox(key="doctor.example").set_value("The sidebar's generator (break it yourself)").run()
     assert not doctor.exception
-    assert "These settings cannot build the generator: input_size must be a multiple of" in _texts(doctor.error)
+    assert "These settings cannot build the generator: input_size must be a multiple of" in _texts(
+        doctor.error
+    )
 
 
 def test_a_generator_only_page_is_not_blocked_by_the_discriminator(skips: AppTest) -> None:

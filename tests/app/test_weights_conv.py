@@ -23,7 +23,9 @@ def _open(page: str, **state: object) -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [c.value for c in at.code])
+    return "\n".join(
+        [m.value for m in at.markdown] + [c.value for c in at.caption] + [c.value for c in at.code]
+    )
 
 
 def test_weight_init_default_is_the_notebooks_generator() -> None:
@@ -89,7 +91,10 @@ def test_conv_vs_transpose_defaults_and_frames() -> None:
     [
         ({"cvt.in_size": 3, "cvt.kernel": 5, "cvt.padding": 0}, ["Conv2d**: output size below 1"]),
         ({"cvt.output_padding": 2}, ["smaller than either stride or dilation"]),
-        ({"cvt.in_size": 16, "cvt.kernel": 7, "cvt.stride": 4, "cvt.padding": 0}, ["above the animation's cap"]),
+        (
+            {"cvt.in_size": 16, "cvt.kernel": 7, "cvt.stride": 4, "cvt.padding": 0},
+            ["above the animation's cap"],
+        ),
     ],
 )
 def test_conv_vs_transpose_bad_settings_are_errors(changes: dict[str, int], errors: list[str]) -> None:
@@ -116,11 +121,16 @@ def test_receptive_field_page() -> None:
     assert "rows **-23..46**" in _texts(at) and "zero padding" in _texts(at)
     presets = at.dataframe[-1].value
     assert dict(zip(presets["preset"], presets["receptive field"])) == {
-        "notebook": 94, "notebook-as-written": 94, "pix2pix": 70}
+        "notebook": 94,
+        "notebook-as-written": 94,
+        "pix2pix": 70,
+    }
 
 
 def test_conv_vs_transpose_long_gif_on_request() -> None:
-    at = _open("conv_vs_transpose.py", **{"cvt.in_size": 12, "cvt.kernel": 3, "cvt.stride": 1, "cvt.padding": 0})
+    at = _open(
+        "conv_vs_transpose.py", **{"cvt.in_size": 12, "cvt.kernel": 3, "cvt.stride": 1, "cvt.padding": 0}
+    )
     # Conv2d: 10x10 output, 100 frames, GIF offered at once; ConvTranspose2d scatter: 144 frames, on request.
     assert len(at.get("download_button")) == 1
     make = at.button(key="cvt.make_gif.scatter")

@@ -12,8 +12,24 @@ from inspector.cli import main
 
 def test_animate_writes_a_gif(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "anim.gif"
-    assert main(["animate", "--in-size", "4", "--kernel", "4", "--stride", "2", "--padding", "1",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "animate",
+                "--in-size",
+                "4",
+                "--kernel",
+                "4",
+                "--stride",
+                "2",
+                "--padding",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "= 2" in text and "4 frames" in text
     with Image.open(out) as im:
@@ -22,15 +38,55 @@ def test_animate_writes_a_gif(tmp_path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_animate_transposed_views(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "t.gif"
-    assert main(["animate", "--in-size", "4", "--kernel", "4", "--stride", "2", "--padding", "1",
-                 "--transposed", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "animate",
+                "--in-size",
+                "4",
+                "--kernel",
+                "4",
+                "--stride",
+                "2",
+                "--padding",
+                "1",
+                "--transposed",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "(4 - 1)·2 - 2·1 + 1·(4 - 1) + 0 + 1 = 8" in text and "stuff 1 zero" in text
     with Image.open(out) as im:
         assert im.n_frames == 16  # scatter: one per input cell
     frames = tmp_path / "frames"
-    assert main(["animate", "--in-size", "2", "--kernel", "2", "--stride", "2", "--padding", "0", "--dilation", "2",
-                 "--output-padding", "1", "--transposed", "--view", "equivalent", "--out", str(frames)]) == 0
+    assert (
+        main(
+            [
+                "animate",
+                "--in-size",
+                "2",
+                "--kernel",
+                "2",
+                "--stride",
+                "2",
+                "--padding",
+                "0",
+                "--dilation",
+                "2",
+                "--output-padding",
+                "1",
+                "--transposed",
+                "--view",
+                "equivalent",
+                "--out",
+                str(frames),
+            ]
+        )
+        == 0
+    )
     # out = (2 - 1)·2 - 0 + 2·(2 - 1) + 1 + 1 = 6 -> 36 gather frames
     assert len(list(frames.glob("frame_*.png"))) == 36
 
@@ -55,11 +111,20 @@ def test_animate_errors_are_one_line(argv, message, capsys: pytest.CaptureFixtur
     ("argv", "message"),
     [
         (["animate", "--seed", "-5"], "argument --seed: expected an integer >= 0"),
-        (["animate", "--duration", "1000000000"], "argument --duration: expected an integer from 10 to 60000"),
+        (
+            ["animate", "--duration", "1000000000"],
+            "argument --duration: expected an integer from 10 to 60000",
+        ),
         (["weights", "--gain", "inf"], "argument --gain: expected a finite positive number"),
         (["weights", "--gain", "1e308"], "gain must be a number in (0, 10.0]"),
-        (["weights", "--seed", "99999999999999999999"], "argument --seed: expected a seed from 0 to 2147483647"),
-        (["train", "--seed", "99999999999999999999"], "argument --seed: expected a seed from 0 to 2147483647"),
+        (
+            ["weights", "--seed", "99999999999999999999"],
+            "argument --seed: expected a seed from 0 to 2147483647",
+        ),
+        (
+            ["train", "--seed", "99999999999999999999"],
+            "argument --seed: expected a seed from 0 to 2147483647",
+        ),
         (["trace", "--input", "1,1,99999999999999999999,4"], "every size must be at most 1,048,576"),
     ],
 )
@@ -74,8 +139,23 @@ def test_out_of_range_numbers_are_one_line_naming_the_flag(argv, message, capsys
 
 def test_weights_table_and_activations(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     plot = tmp_path / "w.png"
-    assert main(["weights", "--preset", "notebook", "--part", "discriminator", "--scheme", "normal",
-                 "--activations", "--plot", str(plot)]) == 0
+    assert (
+        main(
+            [
+                "weights",
+                "--preset",
+                "notebook",
+                "--part",
+                "discriminator",
+                "--scheme",
+                "normal",
+                "--activations",
+                "--plot",
+                str(plot),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "2,765,568 parameters" in out
     assert "N(0, 0.02)" in out and "N(1, 0.02)" in out and "mixture of 5" in out
@@ -84,8 +164,26 @@ def test_weights_table_and_activations(capsys: pytest.CaptureFixture[str], tmp_p
 
 
 def test_weights_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["weights", "--preset", "pix2pix", "--part", "discriminator", "--json", "--bins", "20",
-                 "--scheme", "kaiming", "--activations", "--mode", "train"]) == 0
+    assert (
+        main(
+            [
+                "weights",
+                "--preset",
+                "pix2pix",
+                "--part",
+                "discriminator",
+                "--json",
+                "--bins",
+                "20",
+                "--scheme",
+                "kaiming",
+                "--activations",
+                "--mode",
+                "train",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert set(data["weights"]) == {"as built", "kaiming"}
     conv = data["weights"]["as built"]["groups"]["all_conv"]
@@ -96,6 +194,7 @@ def test_weights_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_weights_refuses_a_broken_forward(capsys: pytest.CaptureFixture[str]) -> None:
     # The notebook's typo builds (weights fine) but cannot run: the activation pass says so.
-    assert main(["weights", "--preset", "notebook-as-written", "--part", "discriminator",
-                 "--activations"]) == 2
+    assert (
+        main(["weights", "--preset", "notebook-as-written", "--part", "discriminator", "--activations"]) == 2
+    )
     assert "cannot run a forward pass" in capsys.readouterr().err

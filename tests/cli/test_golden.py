@@ -60,12 +60,18 @@ def test_discriminator_chain_dot(golden: Callable[[str, str], None]) -> None:
 SLIDE_CASES = {
     "unet_notebook_collapse_lr.dot": ("notebook", "generator", "--collapse --direction LR"),
     "unet_notebook_show_norm_act.dot": ("notebook", "generator", "--show-norm-act"),
-    "chain_notebook_as_written_hide_ko.dot": ("notebook-as-written", "discriminator", "--hide-norm-act --lang ko"),
+    "chain_notebook_as_written_hide_ko.dot": (
+        "notebook-as-written",
+        "discriminator",
+        "--hide-norm-act --lang ko",
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(SLIDE_CASES))
-def test_slide_diagram_dot(name: str, golden: Callable[[str, str], None], capsys: pytest.CaptureFixture[str]) -> None:
+def test_slide_diagram_dot(
+    name: str, golden: Callable[[str, str], None], capsys: pytest.CaptureFixture[str]
+) -> None:
     preset_id, part, options = SLIDE_CASES[name]
     assert main(["diagram", "--preset", preset_id, "--part", part, *options.split()]) == 0
     golden(name, capsys.readouterr().out)

@@ -183,7 +183,9 @@ def test_a_file_that_raises_on_import_is_one_line(tmp_path: Path, capsys: pytest
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
 
 
-def test_a_model_that_cannot_be_copied_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_model_that_cannot_be_copied_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     locked = tmp_path / "locked.py"
     locked.write_text(
         "import threading\nfrom torch import nn\n\n"

@@ -17,10 +17,21 @@ from inspector.conv.render import auto_cell, gif_bytes, render_frame, render_fra
 # kernel 1, stride > kernel (gaps), padding > kernel - 1, dilation, and output_padding both
 # below stride and (with stride 1) below dilation.
 SWEEP = [
-    (4, 4, 2, 1, 1, 0), (5, 4, 2, 1, 1, 1), (4, 3, 1, 0, 1, 0), (5, 3, 2, 1, 1, 1),
-    (6, 3, 3, 0, 1, 2), (3, 1, 2, 0, 1, 1), (7, 3, 1, 2, 1, 0), (5, 2, 3, 2, 1, 0),
-    (6, 3, 1, 1, 2, 1), (7, 3, 2, 2, 2, 1), (4, 2, 4, 3, 1, 3), (8, 5, 2, 2, 1, 0),
-    (1, 4, 2, 1, 1, 0), (2, 2, 1, 0, 3, 2), (5, 4, 3, 3, 2, 1),
+    (4, 4, 2, 1, 1, 0),
+    (5, 4, 2, 1, 1, 1),
+    (4, 3, 1, 0, 1, 0),
+    (5, 3, 2, 1, 1, 1),
+    (6, 3, 3, 0, 1, 2),
+    (3, 1, 2, 0, 1, 1),
+    (7, 3, 1, 2, 1, 0),
+    (5, 2, 3, 2, 1, 0),
+    (6, 3, 1, 1, 2, 1),
+    (7, 3, 2, 2, 2, 1),
+    (4, 2, 4, 3, 1, 3),
+    (8, 5, 2, 2, 1, 0),
+    (1, 4, 2, 1, 1, 0),
+    (2, 2, 1, 0, 3, 2),
+    (5, 4, 3, 3, 2, 1),
 ]
 
 
@@ -29,8 +40,9 @@ def _torch(a, transposed: bool) -> np.ndarray:
     w = torch.tensor(a.kernel, dtype=torch.float32)[None, None]
     s = a.settings
     if transposed:
-        y = F.conv_transpose2d(x, w, stride=s.stride, padding=s.padding, output_padding=s.output_padding,
-                               dilation=s.dilation)
+        y = F.conv_transpose2d(
+            x, w, stride=s.stride, padding=s.padding, output_padding=s.output_padding, dilation=s.dilation
+        )
     else:
         y = F.conv2d(x, w, stride=s.stride, padding=s.padding, dilation=s.dilation)
     return y[0, 0].numpy()
@@ -69,8 +81,9 @@ def _raw_torch(n, k, s, p, d, op, transposed) -> None:
 def test_validation_agrees_with_pytorch_on_a_grid() -> None:
     """Every setting in a grid: accepted iff PyTorch runs it (caps aside), same output size."""
     checked = 0
-    for n, k, s, p, d, op, tr in itertools.product(range(1, 6), range(1, 5), (1, 2, 3), range(4), (1, 2),
-                                                   range(3), (False, True)):
+    for n, k, s, p, d, op, tr in itertools.product(
+        range(1, 6), range(1, 5), (1, 2, 3), range(4), (1, 2), range(3), (False, True)
+    ):
         if not tr and op:
             continue
         cfg = ConvSettings(n, k, s, p, d, op, tr)
@@ -81,8 +94,11 @@ def test_validation_agrees_with_pytorch_on_a_grid() -> None:
             ours = None
         try:
             x, w = torch.ones(1, 1, n, n), torch.ones(1, 1, k, k)
-            y = (F.conv_transpose2d(x, w, stride=s, padding=p, output_padding=op, dilation=d) if tr
-                 else F.conv2d(x, w, stride=s, padding=p, dilation=d))
+            y = (
+                F.conv_transpose2d(x, w, stride=s, padding=p, output_padding=op, dilation=d)
+                if tr
+                else F.conv2d(x, w, stride=s, padding=p, dilation=d)
+            )
             # PyTorch returns an empty map for a transposed output of size 0; we refuse it.
             theirs: int | None = y.shape[-1] if y.shape[-1] > 0 else None
         except RuntimeError:
@@ -153,8 +169,9 @@ def test_seed_changes_the_numbers_reproducibly() -> None:
     assert a.input.min() >= 0 and a.input.max() <= 3 and a.kernel.min() >= -1 and a.kernel.max() <= 2
 
 
-@pytest.mark.parametrize(("kwargs", "view"), [({}, None), ({"transposed": True}, "scatter"),
-                                              ({"transposed": True}, "equivalent")])
+@pytest.mark.parametrize(
+    ("kwargs", "view"), [({}, None), ({"transposed": True}, "scatter"), ({"transposed": True}, "equivalent")]
+)
 def test_gif_has_one_frame_per_step(tmp_path, kwargs, view) -> None:
     a = conv_animation(4, 4, 2, 1, **kwargs)
     path = save_gif(a, tmp_path / "a.gif", view=view, duration_ms=100)
@@ -180,7 +197,9 @@ def test_method_and_png_frames(tmp_path) -> None:
         a.view("gather")
 
 
-@pytest.mark.parametrize("args", [(4, 4, 2, 1, 1, 0, False), (4, 4, 2, 1, 1, 0, True), (3, 2, 1, 0, 2, 1, True)])
+@pytest.mark.parametrize(
+    "args", [(4, 4, 2, 1, 1, 0, False), (4, 4, 2, 1, 1, 0, True), (3, 2, 1, 0, 2, 1, True)]
+)
 def test_incremental_frames_equal_single_frames(args) -> None:
     """render_frames draws step by step; render_frame draws one frame from scratch: same pixels."""
     a = conv_animation(*args)

@@ -11,8 +11,10 @@ from inspector.conv.receptive_field import field_overlay, gradient_field, recept
 from models import DiscriminatorConfig, build_discriminator, build_generator, preset
 
 
-@pytest.mark.parametrize(("name", "size", "grid", "jump"), [("pix2pix", 70, 30, 8), ("notebook", 94, 8, 32),
-                                                             ("notebook-as-written", 94, 8, 32)])
+@pytest.mark.parametrize(
+    ("name", "size", "grid", "jump"),
+    [("pix2pix", 70, 30, 8), ("notebook", 94, 8, 32), ("notebook-as-written", 94, 8, 32)],
+)
 def test_the_presets(name: str, size: int, grid: int, jump: int) -> None:
     rf = receptive_field(preset(name)[1])
     assert (rf.size, rf.grid, rf.jump, rf.input_size) == (size, grid, jump, 256)
@@ -57,8 +59,14 @@ def test_instance_norm_reaches_beyond_the_conv_field() -> None:
 
 
 def test_any_chain_of_convs_and_pools() -> None:
-    net = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(2, 2, 3, dilation=2),
-                        nn.AvgPool2d(3, stride=2), nn.Conv2d(2, 1, 1))
+    net = nn.Sequential(
+        nn.Conv2d(1, 2, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(2, 2, 3, dilation=2),
+        nn.AvgPool2d(3, stride=2),
+        nn.Conv2d(2, 1, 1),
+    )
     rf = receptive_field(net, 40)
     # 3 -> 4 (pool 2) -> 4 + 4*2 = 12 (dilated 3 spans 5) -> 12 + 2*2 = 16 (avg 3 at jump 2) -> 16 (1x1)
     assert [layer.rf for layer in rf.layers] == [3, 4, 12, 16, 16] and rf.jump == 4

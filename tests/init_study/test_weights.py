@@ -164,6 +164,8 @@ def test_json_ready_and_figure(comparison) -> None:
     d = comparison["normal"].to_dict()
     assert d["scheme"] == "normal" and "all_conv" in d["groups"]
     assert len(d["groups"]["all_conv"]["counts"]) == 60
-    fig = histogram_figure([comparison[AS_BUILT].groups["all_conv"], comparison["normal"].groups["norm_weight"]],
-                           ["as built", "normal"])
+    fig = histogram_figure(
+        [comparison[AS_BUILT].groups["all_conv"], comparison["normal"].groups["norm_weight"]],
+        ["as built", "normal"],
+    )
     assert len(fig.axes) == 2

@@ -27,8 +27,10 @@ def models():
 
 def _optimizers(G, D):
     """Adam with real state: one step on a made-up loss."""
-    opts = {"G": torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
-            "D": torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))}
+    opts = {
+        "G": torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+        "D": torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999)),
+    }
     L = torch.rand(2, 1, SIZE, SIZE) * 2 - 1
     (G(L).square().mean() + D(torch.cat([L, G(L)], 1)).mean()).backward()
     for opt in opts.values():
@@ -40,17 +42,23 @@ def test_round_trip_keeps_weights_optimizer_configs_and_metrics(models, tmp_path
     G, D = models
     opts = _optimizers(G, D)
     rng = {"cpu": torch.get_rng_state()}
-    path = save_checkpoint(tmp_path, G, D, step=7, optimizers=opts, rng=rng, metrics={"G_L1": 0.25},
-                           train_config={"steps": 9})
+    path = save_checkpoint(
+        tmp_path, G, D, step=7, optimizers=opts, rng=rng, metrics={"G_L1": 0.25}, train_config={"steps": 9}
+    )
     assert path == tmp_path / CHECKPOINT_FILE and (tmp_path / "checkpoint.json").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", CHECKPOINT_FILE]  # no temp files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "checkpoint.json",
+        CHECKPOINT_FILE,
+    ]  # no temp files left
     ckpt = load_checkpoint(tmp_path)
     assert ckpt.step == 7 and ckpt.metrics == {"G_L1": 0.25} and ckpt.train_config == {"steps": 9}
     assert ckpt.generator_config == G.config and ckpt.discriminator_config == D.config
     assert torch.equal(ckpt.rng["cpu"], rng["cpu"])
     G2, D2 = restore_models(ckpt)
-    for a, b in zip([*G.state_dict().values(), *D.state_dict().values()],
-                    [*G2.state_dict().values(), *D2.state_dict().values()]):
+    for a, b in zip(
+        [*G.state_dict().values(), *D.state_dict().values()],
+        [*G2.state_dict().values(), *D2.state_dict().values()],
+    ):
         assert torch.equal(a, b)
     for name, model in (("G", G2), ("D", D2)):
         fresh = torch.optim.Adam(model.parameters(), lr=1.0)
@@ -158,8 +166,9 @@ def test_bare_state_dicts_need_an_architecture(models) -> None:
     with pytest.raises(UserError, match="bare weights"):
         load_checkpoint(buf.getvalue(), name="generator.pt")
     ckpt = load_checkpoint(buf.getvalue(), name="generator.pt", generator_config=G.config)
-    assert ckpt.discriminator == {} and torch.equal(ckpt.generator["input_layer.0.weight"],
-                                                    G.state_dict()["input_layer.0.weight"])
+    assert ckpt.discriminator == {} and torch.equal(
+        ckpt.generator["input_layer.0.weight"], G.state_dict()["input_layer.0.weight"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -210,6 +219,7 @@ def _set(key, value):
     def edit(meta, tensors):
         meta[key] = value
         return meta
+
     return edit
 
 
@@ -217,6 +227,7 @@ def _opt(edit_optimizers):
     def edit(meta, tensors):
         edit_optimizers(meta["optimizers"])
         return meta
+
     return edit
 
 
@@ -245,7 +256,9 @@ def _opt(edit_optimizers):
 )
 def test_crafted_metadata_is_a_user_error(models, tmp_path: Path, edit, message: str) -> None:
     G, D = models
-    path = save_checkpoint(tmp_path, G, D, step=3, optimizers=_optimizers(G, D), rng={"cpu": torch.get_rng_state()})
+    path = save_checkpoint(
+        tmp_path, G, D, step=3, optimizers=_optimizers(G, D), rng={"cpu": torch.get_rng_state()}
+    )
     with pytest.raises(UserError, match=message):
         load_checkpoint(_recraft(path, edit), name="crafted.safetensors")
 
@@ -255,6 +268,7 @@ def _tensor_edit(key_from: str, key_to: str | None = None, value=None):
         t = tensors.pop(key_from)
         tensors[key_to or key_from] = t if value is None else value
         return meta, tensors
+
     return edit
 
 
@@ -271,7 +285,9 @@ def _tensor_edit(key_from: str, key_to: str | None = None, value=None):
 )
 def test_crafted_tensors_are_a_user_error(models, tmp_path: Path, edit, message: str) -> None:
     G, D = models
-    path = save_checkpoint(tmp_path, G, D, step=3, optimizers=_optimizers(G, D), rng={"cpu": torch.get_rng_state()})
+    path = save_checkpoint(
+        tmp_path, G, D, step=3, optimizers=_optimizers(G, D), rng={"cpu": torch.get_rng_state()}
+    )
     with pytest.raises(UserError, match=message):
         load_checkpoint(_recraft(path, edit), name="crafted.safetensors")
 
@@ -339,8 +355,15 @@ def _header_bytes(data: bytes) -> int:
 @pytest.fixture
 def full_checkpoint(models, tmp_path: Path) -> bytes:
     G, D = models
-    path = save_checkpoint(tmp_path, G, D, step=5, optimizers=_optimizers(G, D),
-                           rng={"cpu": torch.get_rng_state()}, metrics={"G_L1": 0.5})
+    path = save_checkpoint(
+        tmp_path,
+        G,
+        D,
+        step=5,
+        optimizers=_optimizers(G, D),
+        rng={"cpu": torch.get_rng_state()},
+        metrics={"G_L1": 0.5},
+    )
     return path.read_bytes()
 
 
@@ -381,7 +404,9 @@ def test_headers_that_start_like_a_zip_or_a_pickle_are_still_safetensors(full_ch
         assert not generator.training
 
 
-def test_a_safetensors_file_whose_data_does_not_match_its_offsets_is_not_safetensors(full_checkpoint: bytes) -> None:
+def test_a_safetensors_file_whose_data_does_not_match_its_offsets_is_not_safetensors(
+    full_checkpoint: bytes,
+) -> None:
     from inspector.training.checkpoint_formats import safetensors_problem
 
     assert safetensors_problem(full_checkpoint) is None
@@ -434,7 +459,9 @@ def _saved(tensors: dict[str, torch.Tensor]) -> bytes:
         (torch.arange(16.0).as_strided((6, 2), (2, 3)), "overlap"),
     ],
 )
-def test_views_that_claim_more_than_their_storage_are_refused_unread(tensor, message: str, monkeypatch) -> None:
+def test_views_that_claim_more_than_their_storage_are_refused_unread(
+    tensor, message: str, monkeypatch
+) -> None:
     data = _saved({"generator.x": tensor})
     assert len(data) < 3_000
 
@@ -465,7 +492,9 @@ def test_a_storage_record_smaller_or_larger_than_claimed_is_refused(record: byte
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
-            dst.writestr(info.filename, record if info.filename.endswith("/data/0") else src.read(info.filename))
+            dst.writestr(
+                info.filename, record if info.filename.endswith("/data/0") else src.read(info.filename)
+            )
     with pytest.raises(UserError, match="was refused"):
         load_checkpoint(out.getvalue(), name="storage.pt")
 
@@ -548,12 +577,25 @@ def test_the_checkpoint_size_bound_holds_and_is_tight(models, tmp_path: Path) ->
     from inspector.training.checkpoint_size import METADATA_ALLOWANCE, max_checkpoint_bytes
 
     G, D = models
-    rng = {"cpu": torch.get_rng_state(), "sampler": torch.Generator().get_state(),
-           "cuda": torch.zeros(16, dtype=torch.uint8)}
-    path = save_checkpoint(tmp_path, G, D, step=123_456, optimizers=_optimizers(G, D), rng=rng,
-                           metrics={"G_L1": 0.123456789, "D_real": 0.7}, train_config={"steps": 200_000, "lr": 2e-4})
+    rng = {
+        "cpu": torch.get_rng_state(),
+        "sampler": torch.Generator().get_state(),
+        "cuda": torch.zeros(16, dtype=torch.uint8),
+    }
+    path = save_checkpoint(
+        tmp_path,
+        G,
+        D,
+        step=123_456,
+        optimizers=_optimizers(G, D),
+        rng=rng,
+        metrics={"G_L1": 0.123456789, "D_real": 0.7},
+        train_config={"steps": 200_000, "lr": 2e-4},
+    )
     bound = max_checkpoint_bytes(G.config, D.config)
     assert path.stat().st_size <= bound <= path.stat().st_size + METADATA_ALLOWANCE + 2_000
     g, d = preset("notebook")
     params = 54_407_810 + 2_765_568  # the notebook's generator and the fixed discriminator
-    assert 3 * 4 * params < max_checkpoint_bytes(g, d) < 3 * 4 * params + 2**20  # weights + Adam's two moments
+    assert (
+        3 * 4 * params < max_checkpoint_bytes(g, d) < 3 * 4 * params + 2**20
+    )  # weights + Adam's two moments

@@ -28,27 +28,40 @@ from inspector.ui.sidebar import current_choice
 
 intro(
     _("Conv vs ConvTranspose"),
-    _("The generator's encoder halves the image with `Conv2d(kernel_size=4, stride=2, padding=1)`; its decoder "
-      "doubles it back with `ConvTranspose2d` and the *same* numbers. Here both run on a small integer input, "
-      "step by step, and every number is PyTorch's own: the output equals `torch.nn.functional.conv2d` / "
-      "`conv_transpose2d` on the same input and kernel."),
+    _(
+        "The generator's encoder halves the image with `Conv2d(kernel_size=4, stride=2, padding=1)`; its decoder "
+        "doubles it back with `ConvTranspose2d` and the *same* numbers. Here both run on a small integer input, "
+        "step by step, and every number is PyTorch's own: the output equals `torch.nn.functional.conv2d` / "
+        "`conv_transpose2d` on the same input and kernel."
+    ),
 )
 lang = current_language()
-VIEW_LABELS = {"scatter": N_("each input cell scatters the kernel"),
-               "equivalent": N_("a conv over the zero-stuffed input")}
+VIEW_LABELS = {
+    "scatter": N_("each input cell scatters the kernel"),
+    "equivalent": N_("a conv over the zero-stuffed input"),
+}
 
 ss = st.session_state
 EAGER_GIF_FRAMES = 120  # above this the GIF is made on request
-DEFAULTS = {"cvt.in_size": 4, "cvt.kernel": 4, "cvt.stride": 2, "cvt.padding": 1, "cvt.dilation": 1,
-            "cvt.output_padding": 0, "cvt.seed": 0}
+DEFAULTS = {
+    "cvt.in_size": 4,
+    "cvt.kernel": 4,
+    "cvt.stride": 2,
+    "cvt.padding": 1,
+    "cvt.dilation": 1,
+    "cvt.output_padding": 0,
+    "cvt.seed": 0,
+}
 for key, value in DEFAULTS.items():
     ss.setdefault(key, value)
 
 
-
 def _notebook_line(start: str) -> str:
     """The first line of the notebook's generator that starts with ``start``, verbatim."""
-    return next(line.strip().rstrip(",") for line in nb.GENERATOR.splitlines() if line.strip().startswith(start))
+    return next(
+        line.strip().rstrip(",") for line in nb.GENERATOR.splitlines() if line.strip().startswith(start)
+    )
+
 
 def _equivalent_steps(s: ConvSettings) -> list[str]:
     """``ConvSettings.equivalent_text`` in the session's language, as its three steps with the same numbers."""
@@ -57,23 +70,61 @@ def _equivalent_steps(s: ConvSettings) -> list[str]:
     pad = d * (s.kernel - 1) - p
     grid = stuffed + 2 * pad + op
     if pad >= 0 and op:
-        border = _("pad {pad} on each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}) and {op} more at the "
-                   "bottom and right (output_padding): {grid}", pad=pad, d=d, k1=k1, p=p, op=op, grid=grid)
+        border = _(
+            "pad {pad} on each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}) and {op} more at the "
+            "bottom and right (output_padding): {grid}",
+            pad=pad,
+            d=d,
+            k1=k1,
+            p=p,
+            op=op,
+            grid=grid,
+        )
     elif pad >= 0:
-        border = _("pad {pad} on each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}): {grid}",
-                   pad=pad, d=d, k1=k1, p=p, grid=grid)
+        border = _(
+            "pad {pad} on each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}): {grid}",
+            pad=pad,
+            d=d,
+            k1=k1,
+            p=p,
+            grid=grid,
+        )
     elif op:
-        border = _("crop {crop} from each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}) and {op} more at "
-                   "the bottom and right (output_padding): {grid}", crop=-pad, d=d, k1=k1, p=p, op=op, grid=grid)
+        border = _(
+            "crop {crop} from each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}) and {op} more at "
+            "the bottom and right (output_padding): {grid}",
+            crop=-pad,
+            d=d,
+            k1=k1,
+            p=p,
+            op=op,
+            grid=grid,
+        )
     else:
-        border = _("crop {crop} from each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}): {grid}",
-                   crop=-pad, d=d, k1=k1, p=p, grid=grid)
+        border = _(
+            "crop {crop} from each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}): {grid}",
+            crop=-pad,
+            d=d,
+            k1=k1,
+            p=p,
+            grid=grid,
+        )
     return [
-        _("stuff {zeros} zero(s) between input cells: ({n} - 1)·{s} + 1 = {stuffed}",
-          zeros=s.stride - 1, n=s.in_size, s=s.stride, stuffed=stuffed),
+        _(
+            "stuff {zeros} zero(s) between input cells: ({n} - 1)·{s} + 1 = {stuffed}",
+            zeros=s.stride - 1,
+            n=s.in_size,
+            s=s.stride,
+            stuffed=stuffed,
+        ),
         border,
-        _("slide the flipped kernel with stride 1, dilation {d}: {grid} - {k_eff} + 1 = {out}",
-          d=d, grid=grid, k_eff=s.k_eff, out=s.out_size),
+        _(
+            "slide the flipped kernel with stride 1, dilation {d}: {grid} - {k_eff} + 1 = {out}",
+            d=d,
+            grid=grid,
+            k_eff=s.k_eff,
+            out=s.out_size,
+        ),
     ]
 
 
@@ -83,22 +134,46 @@ def _notebook_settings() -> None:
 
 
 cols = st.columns(7)
-cols[0].number_input(_("input size"), 1, MAX_IN_SIZE, key="cvt.in_size",
-                     help=_("capped at {cap} to keep frames few", cap=MAX_IN_SIZE))
+cols[0].number_input(
+    _("input size"),
+    1,
+    MAX_IN_SIZE,
+    key="cvt.in_size",
+    help=_("capped at {cap} to keep frames few", cap=MAX_IN_SIZE),
+)
 cols[1].number_input(_("kernel"), 1, MAX_KERNEL, key="cvt.kernel")
 cols[2].number_input(_("stride"), 1, MAX_STRIDE, key="cvt.stride")
 cols[3].number_input(_("padding"), 0, MAX_PADDING, key="cvt.padding")
 cols[4].number_input(_("dilation"), 1, MAX_DILATION, key="cvt.dilation")
-cols[5].number_input("output_padding", 0, MAX_STRIDE, key="cvt.output_padding",
-                     help=_("ConvTranspose2d only: extra rows and columns at the bottom and right. Must be smaller "
-                            "than stride or dilation."))
+cols[5].number_input(
+    "output_padding",
+    0,
+    MAX_STRIDE,
+    key="cvt.output_padding",
+    help=_(
+        "ConvTranspose2d only: extra rows and columns at the bottom and right. Must be smaller "
+        "than stride or dilation."
+    ),
+)
 cols[6].number_input(_("seed"), 0, 10_000, key="cvt.seed", help=_("draws other integers"))
 st.button(_("Back to the notebook's k=4, s=2, p=1 on 4x4"), on_click=_notebook_settings)
-st.caption(_("Sizes are capped (input <= {n}, kernel <= {k}, output <= {out}) so that an animation has at most 1024 "
-             "frames; long GIFs are made on request.", n=MAX_IN_SIZE, k=MAX_KERNEL, out=MAX_OUT_SIZE))
+st.caption(
+    _(
+        "Sizes are capped (input <= {n}, kernel <= {k}, output <= {out}) so that an animation has at most 1024 "
+        "frames; long GIFs are made on request.",
+        n=MAX_IN_SIZE,
+        k=MAX_KERNEL,
+        out=MAX_OUT_SIZE,
+    )
+)
 
-args = (int(ss["cvt.in_size"]), int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]),
-        int(ss["cvt.dilation"]))
+args = (
+    int(ss["cvt.in_size"]),
+    int(ss["cvt.kernel"]),
+    int(ss["cvt.stride"]),
+    int(ss["cvt.padding"]),
+    int(ss["cvt.dilation"]),
+)
 op, seed = int(ss["cvt.output_padding"]), int(ss["cvt.seed"])
 
 
@@ -125,10 +200,17 @@ with left:
 with right:
     st.subheader(_("ConvTranspose2d: scatter"))
     tconv = _build(tconv_s)
-    view = st.radio(_("Draw it as"), tuple(VIEW_LABELS), horizontal=True, key="cvt.view",
-                    format_func=lambda v: _(VIEW_LABELS[v]))
+    view = st.radio(
+        _("Draw it as"),
+        tuple(VIEW_LABELS),
+        horizontal=True,
+        key="cvt.view",
+        format_func=lambda v: _(VIEW_LABELS[v]),
+    )
 
-play = st.toggle(_("Play"), key="cvt.play", help=_("steps both animations; stop it to pick a frame with the sliders"))
+play = st.toggle(
+    _("Play"), key="cvt.play", help=_("steps both animations; stop it to pick a frame with the sliders")
+)
 panels = [(conv, conv_s, "gather", "cvt.frame_conv"), (tconv, tconv_s, view, "cvt.frame_tconv")]
 
 
@@ -169,10 +251,12 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
             with st.spinner(_("Rendering the GIF...")):
                 gif = animation_gif(settings, seed, name, lang)
             st.download_button(
-                _("Download the GIF ({n} frames)", n=n), gif,
+                _("Download the GIF ({n} frames)", n=n),
+                gif,
                 file_name=f"{'convtranspose2d' if settings.transposed else 'conv2d'}_{name}_in{settings.in_size}"
                 f"_k{settings.kernel}_s{settings.stride}_p{settings.padding}.gif",
-                mime="image/gif", key=f"cvt.gif.{name}",
+                mime="image/gif",
+                key=f"cvt.gif.{name}",
             )
         elif st.button(_("Make the GIF ({n} frames, a few seconds)", n=n), key=f"cvt.make_gif.{name}"):
             st.session_state[f"cvt.want_gif.{name}"] = (settings, seed)
@@ -188,7 +272,9 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
 
 # ------------------------------------------------------------------------ overlap and checkerboard
 def _overlap_table(counts: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame(counts, index=range(counts.shape[0]), columns=[str(c) for c in range(counts.shape[1])])
+    return pd.DataFrame(
+        counts, index=range(counts.shape[0]), columns=[str(c) for c in range(counts.shape[1])]
+    )
 
 
 def _grid_chart(values: np.ndarray, legend: str, scheme: str = "viridis") -> alt.Chart:
@@ -204,8 +290,11 @@ def _grid_chart(values: np.ndarray, legend: str, scheme: str = "viridis") -> alt
             x=alt.X("column:O", axis=None),
             y=alt.Y("row:O", axis=None),
             color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme), title=legend),
-            tooltip=[alt.Tooltip("row:O", title=_("row")), alt.Tooltip("column:O", title=_("column")),
-                     alt.Tooltip("value:Q", format=".3g", title=legend)],
+            tooltip=[
+                alt.Tooltip("row:O", title=_("row")),
+                alt.Tooltip("column:O", title=_("column")),
+                alt.Tooltip("value:Q", format=".3g", title=legend),
+            ],
         )
         .properties(width=side, height=side)
     )
@@ -222,31 +311,54 @@ if counts is not None:
     o_left, o_right = st.columns([2, 3])
     with o_left:
         st.altair_chart(_grid_chart(counts, _("taps")), width="content")
-        st.caption(_("Taps per output cell for k={k}, s={s}, p={p} on {n}x{n} (brighter: more)",
-                     k=k_, s=s_, p=p_, n=n_))
+        st.caption(
+            _(
+                "Taps per output cell for k={k}, s={s}, p={p} on {n}x{n} (brighter: more)",
+                k=k_,
+                s=s_,
+                p=p_,
+                n=n_,
+            )
+        )
     with o_right:
         st.dataframe(_overlap_table(counts), width="content")
     per_axis = interior_counts(k_, s_)
     if is_even(k_, s_):
-        st.success(_("Even: away from the border every cell gets {n} taps per axis (k = {k} is a multiple of s = {s}).",
-                     n=per_axis[0], k=k_, s=s_))
+        st.success(
+            _(
+                "Even: away from the border every cell gets {n} taps per axis (k = {k} is a multiple of s = {s}).",
+                n=per_axis[0],
+                k=k_,
+                s=s_,
+            )
+        )
     else:
-        st.warning(_("Uneven: away from the border cells get {counts} taps per axis in turn, because k = {k} is not "
-                     "a multiple of s = {s}. That alternation is the checkerboard.",
-                     counts=", ".join(map(str, per_axis)), k=k_, s=s_))
+        st.warning(
+            _(
+                "Uneven: away from the border cells get {counts} taps per axis in turn, because k = {k} is not "
+                "a multiple of s = {s}. That alternation is the checkerboard.",
+                counts=", ".join(map(str, per_axis)),
+                k=k_,
+                s=s_,
+            )
+        )
     if int(ss["cvt.dilation"]) != 1:
         st.caption(_("Counted without dilation (dilation 1)."))
 
 even_col, uneven_col = st.columns(2)
-for col, (k, title) in zip((even_col, uneven_col), ((4, _("k=4, s=2, p=1: the notebook's")), (3, _("k=3, s=2, p=1")))):
+for col, (k, title) in zip(
+    (even_col, uneven_col), ((4, _("k=4, s=2, p=1: the notebook's")), (3, _("k=3, s=2, p=1")))
+):
     with col:
         st.markdown(f"**{title}**")
         st.dataframe(_overlap_table(overlap_map(k, 2, 1, 4)), width="content")
-st.markdown(_(
-    "Each input cell stamps a k x k copy of the kernel every s cells. With k = 4 and s = 2 the stamps overlap "
-    "in the same way everywhere: 2 per axis, 4 per cell. With k = 3 and s = 2 a cell gets 1 or 2 per axis in turn, "
-    "so 1, 2 or 4 in 2-D: a fixed grid pattern, whatever the image."
-))
+st.markdown(
+    _(
+        "Each input cell stamps a k x k copy of the kernel every s cells. With k = 4 and s = 2 the stamps overlap "
+        "in the same way everywhere: 2 per axis, 4 per cell. With k = 3 and s = 2 a cell gets 1 or 2 per axis in turn, "
+        "so 1, 2 or 4 in 2-D: a fixed grid pattern, whatever the image."
+    )
+)
 
 st.markdown(_("**An untrained decoder's answer to a flat input**"))
 try:
@@ -256,46 +368,71 @@ except UserError as exc:
     board = None
 if board is not None:
     f1, f2 = st.columns(2)
-    for col, response, label in ((f1, board.transposed, _("two ConvTranspose2d")),
-                                 (f2, board.resize_conv, _("two (nearest Upsample + 3x3 Conv2d)"))):
+    for col, response, label in (
+        (f1, board.transposed, _("two ConvTranspose2d")),
+        (f2, board.resize_conv, _("two (nearest Upsample + 3x3 Conv2d)")),
+    ):
         col.altair_chart(_grid_chart(response.output, _("value"), "greys"), width="content")
         col.caption(label)
         col.metric(_("relative std inside the border"), f"{response.relative_std:.3f}")
-    st.caption(_(
-        "Both get ones (8 channels, 8x8) and untrained, seeded weights, no bias. Every cell of a flat input should "
-        "come out alike; the transposed convs print their period-{s} pattern, resize-then-conv stays flat (0). "
-        "Each map has its own colour scale.", s=s_))
+    st.caption(
+        _(
+            "Both get ones (8 channels, 8x8) and untrained, seeded weights, no bias. Every cell of a flat input should "
+            "come out alike; the transposed convs print their period-{s} pattern, resize-then-conv stays flat (0). "
+            "Each map has its own colour scale.",
+            s=s_,
+        )
+    )
 
 st.subheader(_("Where the generator uses them"))
 choice = current_choice()
 g_cfg, g_error = choice.generator, choice.error("generator")
 if g_error:
-    st.info(_("The sidebar's generator settings cannot build a U-Net ({reason}), so its sizes are not shown here.",
-              reason=g_error))
+    st.info(
+        _(
+            "The sidebar's generator settings cannot build a U-Net ({reason}), so its sizes are not shown here.",
+            reason=g_error,
+        )
+    )
 elif g_cfg is not None:
     sizes = [g_cfg.input_size // 2**i for i in range(g_cfg.depth + 1)]
-    st.markdown(_(
-        "Every down conv of the U-Net (`input_layer`, `encoder_*`, the first conv of `middle`) is "
-        "`Conv2d(k=4, s=2, p=1)`: floor((n + 2 - 3 - 1) / 2) + 1 = n / 2, so {down}. Every up conv (the "
-        "`ConvTranspose2d` of `middle`, `decoder_*` and `output_layer`) is `ConvTranspose2d(k=4, s=2, p=1)`: "
-        "(n - 1) x 2 - 2 + 3 + 1 = 2n, so {up}.",
-        down=" -> ".join(map(str, sizes)), up=" -> ".join(map(str, reversed(sizes))),
-    ))
+    st.markdown(
+        _(
+            "Every down conv of the U-Net (`input_layer`, `encoder_*`, the first conv of `middle`) is "
+            "`Conv2d(k=4, s=2, p=1)`: floor((n + 2 - 3 - 1) / 2) + 1 = n / 2, so {down}. Every up conv (the "
+            "`ConvTranspose2d` of `middle`, `decoder_*` and `output_layer`) is `ConvTranspose2d(k=4, s=2, p=1)`: "
+            "(n - 1) x 2 - 2 + 3 + 1 = 2n, so {up}.",
+            down=" -> ".join(map(str, sizes)),
+            up=" -> ".join(map(str, reversed(sizes))),
+        )
+    )
 if (args, op) == ((4, 4, 2, 1, 1), 0):
     st.info(_("These are the notebook's settings: 4x4 -> 2x2 on the left, 4x4 -> 8x8 on the right."))
 notebook_code(
-    _notebook_line("nn.Conv2d(64, 128") + "  # encoder_1: halves\n"
-    + _notebook_line("nn.ConvTranspose2d(1024, 512") + "  # decoder_6: doubles",
+    _notebook_line("nn.Conv2d(64, 128")
+    + "  # encoder_1: halves\n"
+    + _notebook_line("nn.ConvTranspose2d(1024, 512")
+    + "  # decoder_6: doubles",
     _("the two layers every block is built from (from Pix2Pix_Generator)"),
 )
-notice([
-    _("Conv2d gathers: each output cell is one window of the padded input times the kernel. With stride 2 the "
-      "window jumps two cells, so the output is about half the input."),
-    _("ConvTranspose2d scatters: each input cell stamps a copy of the kernel, scaled by its value, into the "
-      "output, two cells apart; where stamps overlap they add up. Padding crops the border of that canvas."),
-    _("The same transposed conv is a plain conv with the kernel flipped, over the input with stride - 1 zeros "
-      "stuffed between cells."),
-    _("When the kernel is not a multiple of the stride (try k=3, s=2), neighbouring output cells receive "
-      "different numbers of kernel taps: the checkerboard artefact of upsampling. k=4, s=2 overlaps evenly."),
-    _("ConvTranspose2d is not the inverse of Conv2d: it restores the *shape*, not the values."),
-])
+notice(
+    [
+        _(
+            "Conv2d gathers: each output cell is one window of the padded input times the kernel. With stride 2 the "
+            "window jumps two cells, so the output is about half the input."
+        ),
+        _(
+            "ConvTranspose2d scatters: each input cell stamps a copy of the kernel, scaled by its value, into the "
+            "output, two cells apart; where stamps overlap they add up. Padding crops the border of that canvas."
+        ),
+        _(
+            "The same transposed conv is a plain conv with the kernel flipped, over the input with stride - 1 zeros "
+            "stuffed between cells."
+        ),
+        _(
+            "When the kernel is not a multiple of the stride (try k=3, s=2), neighbouring output cells receive "
+            "different numbers of kernel taps: the checkerboard artefact of upsampling. k=4, s=2 overlaps evenly."
+        ),
+        _("ConvTranspose2d is not the inverse of Conv2d: it restores the *shape*, not the values."),
+    ]
+)
