@@ -46,11 +46,11 @@ _EXPORTS: dict[str, str] = {
     "Change": "inspector.doctor.changes",
     "parse_model_repr": "inspector.doctor.repr_parser",
     # init study
-    "ActivationStats": "inspector.init_study.weights",
-    "Theory": "inspector.init_study.weights",
+    "ActivationStats": "inspector.init_study.activations",
+    "Theory": "inspector.init_study.theory",
     "WeightStats": "inspector.init_study.weights",
-    "activation_comparison": "inspector.init_study.weights",
-    "activation_stats": "inspector.init_study.weights",
+    "activation_comparison": "inspector.init_study.activations",
+    "activation_stats": "inspector.init_study.activations",
     "init_comparison": "inspector.init_study.weights",
     "weight_stats": "inspector.init_study.weights",
     # conv

@@ -1,24 +1,12 @@
-"""Weight statistics before and after initialization, their theory, and activations at init.
-
-Three views of the same question, "what does ``normal_(0, 0.02)`` change?":
+"""Weight statistics before and after initialization, next to their theory.
 
 - ``weight_stats(model, scheme)``: one histogram (bin edges, counts) with mean, std, min, max
   per parameter tensor and per kind (conv, conv_transpose, bias, norm_weight, norm_bias and
-  ``all_conv``), next to the distribution the scheme draws from (``Theory``).
+  ``all_conv``), next to the distribution the scheme draws from (``Theory``, in ``theory.py``).
 - ``init_comparison(model, schemes)``: the same for the model as built (PyTorch's default
   init) and for a copy re-initialized with each scheme. The model given is never modified.
-- ``activation_stats(model, ...)``: push a small random batch through a copy and record every
-  layer's output mean and std, so that a learner sees the signal shrink or grow with depth.
 
-The theory mirrors ``models.init`` and PyTorch's ``reset_parameters``:
-
-- default Conv/ConvTranspose/Linear weight: ``kaiming_uniform_(a=sqrt(5))``, i.e.
-  U(-1/sqrt(fan_in), 1/sqrt(fan_in)), std 1/sqrt(3 fan_in); the bias has the same bound.
-  PyTorch's ``fan_in`` is ``weight.size(1) * k * k``: for a ConvTranspose2d, whose weight is
-  (in, out, k, k), that is the *out* channels.
-- ``normal``: N(0, gain); ``xavier``: N(0, gain * sqrt(2 / (fan_in + fan_out)));
-  ``kaiming``: N(0, sqrt(2 / fan_in)). BatchNorm weight N(1, gain), every bias 0.
-- default BatchNorm: weight 1, bias 0.
+Activation statistics live in ``activations.py``; both are re-exported here for old imports.
 """
 
 from __future__ import annotations
@@ -28,173 +16,43 @@ import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from inspector.init_study.activations import (
+    ActivationRow as ActivationRow,
+)
+from inspector.init_study.activations import (
+    ActivationStats as ActivationStats,
+)
+from inspector.init_study.activations import (
+    activation_comparison as activation_comparison,
+)
+from inspector.init_study.activations import (
+    activation_stats as activation_stats,
+)
+from inspector.init_study.activations import (
+    probe_shape as probe_shape,
+)
+from inspector.init_study.theory import (
+    _CONV,
+    _CONV_T,
+    _NORM,
+    AS_BUILT,
+    Theory,
+    _fans,
+    theory_for,
+)
+from inspector.init_study.theory import (
+    GROUPS as GROUPS,
+)
+from inspector.init_study.theory import (
+    Dist as Dist,
+)
 from models.init import SCHEMES, init_weights
-
-AS_BUILT = "as built"  # the key of the model as built (PyTorch's default init) in comparisons
-GROUPS: tuple[str, ...] = ("all_conv", "conv", "conv_transpose", "bias", "norm_weight", "norm_bias", "other")
-_CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
-_CONV_T = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
-_NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm2d, nn.GroupNorm, nn.LayerNorm)
-
-
-# ----------------------------------------------------------------------------------------------
-# Theory: the distribution a scheme draws each tensor from
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dist:
-    """One distribution: ``uniform`` (a=low, b=high), ``normal`` (a=mean, b=std) or ``constant`` (a)."""
-
-    family: Literal["uniform", "normal", "constant"]
-    a: float
-    b: float = 0.0
-
-    @property
-    def mean(self) -> float:
-        return (self.a + self.b) / 2 if self.family == "uniform" else self.a
-
-    @property
-    def std(self) -> float:
-        if self.family == "uniform":
-            return (self.b - self.a) / math.sqrt(12)
-        return self.b if self.family == "normal" else 0.0
-
-    @property
-    def label(self) -> str:
-        if self.family == "uniform":
-            return f"U({self.a:.4g}, {self.b:.4g})"
-        if self.family == "normal":
-            return f"N({self.a:.4g}, {self.b:.4g})"
-        return f"constant {self.a:.4g}"
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        """P(X < x), elementwise (x: any shape). For a constant the strict inequality puts its mass
-        in the bin [edge_i, edge_i+1) that holds it, as a histogram does."""
-        x = np.asarray(x, dtype=np.float64)
-        if self.family == "uniform":
-            return np.clip((x - self.a) / (self.b - self.a), 0.0, 1.0)
-        if self.family == "normal":
-            z = (x - self.a) / (self.b * math.sqrt(2))
-            return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[float])(z))
-        return (x > self.a).astype(np.float64)
-
-    def pdf(self, x: np.ndarray) -> np.ndarray:
-        """Density at x (0 everywhere for a constant: draw it as a vertical line at ``a``)."""
-        x = np.asarray(x, dtype=np.float64)
-        if self.family == "uniform":
-            return np.where((x >= self.a) & (x <= self.b), 1.0 / (self.b - self.a), 0.0)
-        if self.family == "normal":
-            return np.exp(-0.5 * ((x - self.a) / self.b) ** 2) / (self.b * math.sqrt(2 * math.pi))
-        return np.zeros_like(x)
-
-
-@dataclass(frozen=True)
-class Theory:
-    """A mixture of ``Dist`` (one component for a single tensor; one per tensor for a group)."""
-
-    components: tuple[tuple[float, Dist], ...]  # (weight, dist), weights sum to 1
-    rule: str  # the init rule in words, e.g. "kaiming_uniform_(a=√5): U(±1/√fan_in), fan_in=1024"
-
-    @property
-    def mean(self) -> float:
-        return sum(w * d.mean for w, d in self.components)
-
-    @property
-    def std(self) -> float:
-        second = sum(w * (d.std**2 + d.mean**2) for w, d in self.components)
-        return math.sqrt(max(second - self.mean**2, 0.0))
-
-    @property
-    def label(self) -> str:
-        if len(self.components) == 1:
-            return self.components[0][1].label
-        labels = {d.label for _, d in self.components}
-        return labels.pop() if len(labels) == 1 else f"mixture of {len(self.components)} distributions"
-
-    def pdf(self, x: np.ndarray) -> np.ndarray:
-        return sum((w * d.pdf(x) for w, d in self.components), np.zeros_like(np.asarray(x, dtype=np.float64)))
-
-    def expected_counts(self, edges: np.ndarray, n: int) -> np.ndarray:
-        """Expected histogram counts of n draws over ``edges`` (bins+1,) -> (bins,). The last
-        bin is closed, as torch.histc's, so a constant equal to the top edge lands in it."""
-        cdf = sum(w * d.cdf(edges) for w, d in self.components)
-        counts = np.diff(cdf) * n
-        # Mass exactly at the top edge (a constant there) belongs to the last, closed bin.
-        top = sum(w for w, d in self.components if d.family == "constant" and d.a == edges[-1])
-        counts[-1] += top * n
-        return counts
-
-    @staticmethod
-    def mix(parts: Sequence[tuple[int, Theory]]) -> Theory:
-        """Mixture of theories weighted by element count; parts: (numel, theory)."""
-        total = sum(n for n, _ in parts)
-        comps = tuple((n / total * w, d) for n, t in parts for w, d in t.components)
-        rules = {t.rule for _, t in parts}
-        rule = rules.pop() if len(rules) == 1 else f"mixture over {len(parts)} tensors (weighted by size)"
-        return Theory(comps, rule)
-
-
-def _fans(weight: torch.Tensor) -> tuple[int, int]:
-    # PyTorch's own rule (the one reset_parameters uses): fan_in = size(1) * receptive field.
-    return nn.init._calculate_fan_in_and_fan_out(weight)
-
-
-def theory_for(module: nn.Module, param: str, scheme: str, gain: float = 0.02) -> Theory | None:
-    """The distribution ``scheme`` draws ``module.<param>`` from, or None if unknown.
-
-    ``scheme`` is one of ``models.init.SCHEMES`` ("default" = PyTorch's init as built).
-    """
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
-    zero = Theory(((1.0, Dist("constant", 0.0)),), "zeros")
-    if isinstance(module, (*_CONV, *_CONV_T)):
-        fan_in, fan_out = _fans(module.weight)
-        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        uniform = Theory(
-            ((1.0, Dist("uniform", -bound, bound)),),
-            f"PyTorch default kaiming_uniform_(a=√5): U(±1/√fan_in), fan_in={fan_in}",
-        )
-        if param == "bias":
-            if scheme == "default":
-                return Theory(uniform.components, f"PyTorch default bias: U(±1/√fan_in), fan_in={fan_in}")
-            return zero
-        if param != "weight":
-            return None
-        if scheme == "default":
-            return uniform
-        if scheme == "normal":
-            return Theory(((1.0, Dist("normal", 0.0, gain)),), f"normal_(0, {gain:g})")
-        if scheme == "xavier":
-            std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-            return Theory(
-                ((1.0, Dist("normal", 0.0, std)),),
-                f"xavier_normal_(gain={gain:g}): N(0, gain·√(2/(fan_in+fan_out))), "
-                f"fan_in={fan_in}, fan_out={fan_out}",
-            )
-        std = math.sqrt(2.0 / fan_in)
-        return Theory(
-            ((1.0, Dist("normal", 0.0, std)),), f"kaiming_normal_: N(0, √(2/fan_in)), fan_in={fan_in}"
-        )
-    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
-        if param == "bias":
-            return zero
-        if param == "weight":
-            if scheme == "default":
-                return Theory(((1.0, Dist("constant", 1.0)),), "PyTorch default: ones")
-            return Theory(((1.0, Dist("normal", 1.0, gain)),), f"normal_(1, {gain:g})")
-    return None
-
-
-# ----------------------------------------------------------------------------------------------
-# Weight statistics
-# ----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -442,114 +300,3 @@ def init_comparison(
             init_weights(work, s, gain=gain, seed=seed)
             out[s] = weight_stats(work, s, gain, bins)
     return out
-
-
-# ----------------------------------------------------------------------------------------------
-# Activation statistics at init
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActivationRow:
-    """The output of one leaf module during the probe pass."""
-
-    index: int  # order of execution
-    name: str  # "encoder_1.1"
-    module_type: str  # "Conv2d", "BatchNorm2d", "LeakyReLU", ...
-    shape: tuple[int, ...]  # (B, C, H, W)
-    mean: float
-    std: float
-    abs_max: float
-
-
-@dataclass(frozen=True)
-class ActivationStats:
-    scheme: str  # AS_BUILT or a scheme of models.init
-    mode: str  # "eval" or "train"
-    input_shape: tuple[int, ...]
-    rows: tuple[ActivationRow, ...]
-
-    def of_type(self, *types: str) -> list[ActivationRow]:
-        return [r for r in self.rows if r.module_type in types]
-
-
-def activation_stats(
-    model: nn.Module,
-    input_shape: tuple[int, int, int, int],
-    mode: Literal["eval", "train"] = "eval",
-    seed: int = 0,
-    _copy: bool = True,
-) -> ActivationStats:
-    """Each leaf module's output mean and std for an N(0, 1) input of ``input_shape`` (B, C, H, W).
-
-    ``mode="eval"`` (the default) isolates the init: at init BatchNorm's running statistics
-    are mean 0, var 1, so it only multiplies by its weight, and Dropout is off; what is left is
-    how each conv scales the signal. ``mode="train"`` is what the first training step sees:
-    BatchNorm rescales with the batch's own statistics and hides most of the effect (a conv's
-    output still shows it). The pass runs on a CPU copy, hooks are removed afterwards, and
-    ``model`` itself is not touched. Each stat is computed inside the hook, before an in-place
-    activation can overwrite the tensor.
-    """
-    if mode not in ("eval", "train"):
-        raise ValueError(f"mode must be 'eval' or 'train', got {mode!r}")
-    work = copy.deepcopy(model).cpu() if _copy else model  # _copy=False: the caller's own throwaway copy
-    work.train(mode == "train")
-    rows: list[ActivationRow] = []
-
-    def hook(name: str, module: nn.Module, _inp: Any, out: Any) -> None:
-        if isinstance(out, torch.Tensor) and out.is_floating_point() and out.numel() > 1:
-            o = out.detach().double()
-            rows.append(
-                ActivationRow(
-                    len(rows),
-                    name,
-                    type(module).__name__,
-                    tuple(out.shape),
-                    o.mean().item(),
-                    o.std(correction=0).item(),
-                    o.abs().max().item(),
-                )
-            )
-
-    handles = [
-        m.register_forward_hook(lambda mod, i, o, n=n: hook(n, mod, i, o))
-        for n, m in work.named_modules()
-        if n and not any(True for _ in m.children())
-    ]
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randn(input_shape, generator=gen)
-    try:
-        with torch.no_grad():
-            work(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return ActivationStats(AS_BUILT, mode, tuple(input_shape), tuple(rows))
-
-
-def activation_comparison(
-    model: nn.Module,
-    input_shape: tuple[int, int, int, int],
-    schemes: Sequence[str] = ("normal", "xavier", "kaiming"),
-    mode: Literal["eval", "train"] = "eval",
-    gain: float = 0.02,
-    seed: int = 0,
-) -> dict[str, ActivationStats]:
-    """``activation_stats`` of the model as built and after each scheme, same input batch."""
-    out = {AS_BUILT: activation_stats(model, input_shape, mode, seed)}
-    for s in schemes:
-        work = init_weights(copy.deepcopy(model).cpu(), s, gain=gain, seed=seed)
-        stats = activation_stats(work, input_shape, mode, seed, _copy=False)
-        out[s] = ActivationStats(s, stats.mode, stats.input_shape, stats.rows)
-    return out
-
-
-def probe_shape(cfg: Any, batch: int = 2, size: int = 64) -> tuple[int, int, int, int]:
-    """A small input (B, C, S, S) the network of ``cfg`` accepts: ``size`` rounded up to what it
-    needs (a U-Net needs a multiple of 2**depth, 256 for depth 8; a PatchGAN a 1x1 map at least)."""
-    if hasattr(cfg, "depth"):  # GeneratorConfig
-        step = 2**cfg.depth
-        size = max(step, -(-size // step) * step)
-    elif hasattr(cfg, "min_input_size"):
-        size = max(size, cfg.min_input_size())
-    return (batch, cfg.in_channels, size, size)
