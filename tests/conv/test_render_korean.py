@@ -6,18 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inspector.conv import render
+from inspector.conv import frame_text, render
 from inspector.conv.animation import conv_animation
 from inspector.i18n import catalog, fonts
 
 
 def test_the_frames_words_have_korean() -> None:
-    assert not catalog.missing("ko", list(render.MESSAGES))
+    assert not catalog.missing("ko", list(frame_text.MESSAGES))
 
 
 def test_hangul_is_drawn_with_nanumgothic_and_latin_with_pillows_font() -> None:
-    assert render._font_for("커널", 12).path == str(fonts.korean_font_path())  # type: ignore[union-attr]
-    assert render._font_for("kernel", 12) is render._font(12, False)
+    assert frame_text._font_for("커널", 12).path == str(fonts.korean_font_path())  # type: ignore[union-attr]
+    assert frame_text._font_for("kernel", 12) is frame_text._font(12, False)
 
 
 @pytest.mark.parametrize("transposed", [False, True])

@@ -1,0 +1,70 @@
+"""The words drawn into conv animation frames, and the fonts that draw them.
+
+Every word goes through a translator ``tr(message, **values)`` (``inspector.i18n.catalog.translator``):
+English by default, as the CLI draws them. Text with Hangul is drawn with NanumGothic
+(``inspector.i18n.fonts.pil_font``), since Pillow's own font has no Korean glyphs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from PIL import ImageDraw, ImageFont
+
+from inspector.i18n.catalog import N_, gettext
+from inspector.i18n.fonts import pil_font
+
+INK = (20, 20, 20)  # the text colour of every frame
+
+# The frames' own words; tests/conv checks that each has Korean.
+HEAD = N_("{kind} in {size}, k{k} s{s} p{p} d{d}{op} -> out {out}   ({view}, frame {index}/{n})")
+VIEW_NAMES = {"gather": N_("gather"), "scatter": N_("scatter"), "equivalent": N_("equivalent")}
+SCATTER_CAPTION = N_("input[{row},{col}] = {value} times the kernel, added into the canvas")
+GATHER_CAPTION = N_("output[{row},{col}] = {value}: sum of the window times the kernel")
+KERNEL_WORD, KERNEL_FLIPPED, OUTPUT_WORD = N_("kernel"), N_("kernel (flipped)"), N_("output")
+CANVAS_WORD = N_("output canvas (grey: cropped by padding={padding})")
+MESSAGES = (
+    HEAD,
+    *VIEW_NAMES.values(),
+    SCATTER_CAPTION,
+    GATHER_CAPTION,
+    KERNEL_WORD,
+    KERNEL_FLIPPED,
+    OUTPUT_WORD,
+    CANVAS_WORD,
+)
+
+Translator = Callable[..., str]
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+
+
+def _english(message: str, /, **values: object) -> str:
+    return gettext("en", message, **values)
+
+
+@lru_cache(maxsize=16)
+def _font(size: int, korean: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if korean:  # Pillow's own font has no Hangul: it would draw empty boxes
+        return pil_font(size)  # type: ignore[return-value]
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):  # Pillow without FreeType: the fixed bitmap font
+        return ImageFont.load_default()
+
+
+def _font_for(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """NanumGothic for text with Hangul, Pillow's font otherwise (English frames stay as they were)."""
+    return _font(size, _HANGUL.search(text) is not None)
+
+
+def _text(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    size: int,
+    fill: tuple[int, ...] = INK,
+    anchor: str = "mm",
+) -> None:
+    draw.text(xy, text, fill=fill, font=_font_for(text, size), anchor=anchor)
