@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inspector.commands.common import PARTS
-from inspector.commands.target import input_shape
+from inspector.commands.target import add_target_args
 from inspector.errors import UserError
-from models import list_presets
 
 FILE_FORMATS = ("svg", "pdf", "png", "dot")  # dot: the graphviz source text itself
 
@@ -24,25 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "identical blocks folded into one node, norm and activation layers shown or hidden, the "
         "language of the labels. Problems (the notebook's typo) are painted red.",
     )
-    p.add_argument(
-        "model",
-        nargs="?",
-        metavar="FILE.py:NAME",
-        help="your own model: an nn.Module subclass built without arguments, or a function returning one",
-    )
-    p.add_argument(
-        "--preset",
-        choices=list_presets(),
-        metavar="NAME",
-        help=f"a preset instead of a file: {', '.join(list_presets())} (default: notebook)",
-    )
-    p.add_argument("--part", choices=PARTS, default="generator", help="which network (default: generator)")
-    p.add_argument(
-        "--input",
-        type=input_shape,
-        metavar="B,C,H,W",
-        help="input shape (default: the preset's, 1,1,256,256)",
-    )
+    add_target_args(p, json=False)
     p.add_argument("--direction", choices=("TB", "LR"), default="TB", help="top-to-bottom or left-to-right")
     p.add_argument("--collapse", action="store_true", help="fold runs of identical blocks into one node (×n)")
     shown = p.add_mutually_exclusive_group()

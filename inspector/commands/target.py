@@ -22,7 +22,8 @@ def input_shape(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def add_target_args(p: argparse.ArgumentParser) -> None:
+def add_target_args(p: argparse.ArgumentParser, json: bool = True) -> None:
+    """The model to look at: a preset (``--preset``, ``--part``) or ``FILE.py:NAME``, and ``--input``."""
     p.add_argument(
         "model",
         nargs="?",
@@ -43,7 +44,8 @@ def add_target_args(p: argparse.ArgumentParser) -> None:
         help="input shape: B,C,H,W, or B,C,L for a 1-d model and B,C,D,H,W for a 3-d one (default: the "
         "preset's, e.g. 1,1,256,256; for a file: 1,C and 256 per spatial dim of its first conv)",
     )
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    if json:
+        p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 @dataclass(frozen=True)
