@@ -14,7 +14,6 @@ import pytest
 from models import DiscriminatorConfig, GeneratorConfig, preset
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
@@ -63,15 +62,7 @@ def pix2pix_cfgs() -> tuple[GeneratorConfig, DiscriminatorConfig]:
 
 @pytest.fixture
 def open_page() -> Callable[..., object]:
-    """``open_page("inspector/ui/pages/x.py")`` runs the app, switches to the page and checks it rendered."""
-    from streamlit.testing.v1 import AppTest
+    """The AppTest page opener (``tests/app/apptest.py``) as a fixture."""
+    from tests.app.apptest import open_page as opener
 
-    def open_(page: str, timeout: float = 120) -> AppTest:
-        app = AppTest.from_file(APP, default_timeout=timeout)
-        app.run()
-        app.switch_page(page)
-        app.run()
-        assert not app.exception, [e.value for e in app.exception]
-        return app
-
-    return open_
+    return opener

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+from tests.app.apptest import APP, open_page
+
 PAGE = "inspector/ui/pages/architecture.py"
 
 
 @pytest.fixture
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.run()
-    app.switch_page(PAGE)
-    app.run()
-    assert not app.exception
-    return app
+    return open_page(PAGE)
 
 
 def _metrics(at: AppTest) -> list[str]:

@@ -14,8 +14,8 @@ from inspector.training.plan import RunChoices, plan_run
 from inspector.training.runs import RUNS_ENV, RunsFolder
 from inspector.training.trainer import Trainer
 from models import preset
+from tests.app.apptest import open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 COLORIZE = "inspector/ui/pages/colorize.py"
 
 
@@ -35,12 +35,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _open(monkeypatch: pytest.MonkeyPatch, runs: Path) -> AppTest:
     monkeypatch.setenv(RUNS_ENV, str(runs))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(COLORIZE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_page(COLORIZE, timeout=60)
 
 
 @pytest.mark.parametrize("file", [CHECKPOINT_FILE, EXPORT_FILE])

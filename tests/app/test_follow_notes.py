@@ -13,20 +13,15 @@ from streamlit.testing.v1 import AppTest
 
 from inspector.ui.links import DOCTOR_EXAMPLES, LINK_KEYS, arrival, link_params
 from inspector.ui.notes_walk import SECTIONS
+from tests.app.apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "streamlit_app.py")
 PAGE = "inspector/ui/pages/follow_notes.py"
 
 
 def _open(page: str, lang: str = "en", **params: str) -> AppTest:
     """The app as a link opens it: ``?lang=...&...`` on the first run, straight on ``page``."""
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.query_params.update({"lang": lang, **params})
-    app.switch_page(page)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_page(page, query={"lang": lang, **params}, default_first=False)
 
 
 def test_arrival_reads_what_a_link_carries() -> None:

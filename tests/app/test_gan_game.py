@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from inspector.inside.gan_game import WIN_MOVES
+from tests.app.apptest import open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 TRAIN = "inspector/ui/pages/train.py"
 
 
 def _train_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    at.switch_page(TRAIN).run()
-    assert not at.exception
-    return at
+    return open_page(TRAIN, timeout=180)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

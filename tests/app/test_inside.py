@@ -7,26 +7,18 @@ A small U-Net (ngf 8, depth 5, 64 x 64) keeps them fast; one slow test opens the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+from tests.app.apptest import APP, open_page
+
 PAGES = "inspector/ui/pages/"
 SMALL = {"cfg.g.ngf": 8, "cfg.g.depth": 5, "cfg.g.input_size": 64, "cfg.d.ndf": 8}
 
 
 def _open(page: str, **state: object) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    for key, value in {**SMALL, **state}.items():
-        at.session_state[key] = value
-    at.switch_page(PAGES + page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGES + page, timeout=180, state={**SMALL, **state})
 
 
 class _Upload:

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from inspector.data.image_set import SAMPLE_FILES
+from tests.app.apptest import APP, open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 PAGE = "inspector/ui/pages/lab_colour.py"
 
 
 @pytest.fixture
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.switch_page(PAGE)  # straight to this page: the default page is not run first
-    app.run()
-    assert not app.exception
-    return app
+    return open_page(PAGE, timeout=60, default_first=False)  # straight to this page
 
 
 def _ranges(at: AppTest) -> dict[str, list[float]]:

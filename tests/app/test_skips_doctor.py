@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+from tests.app.apptest import open_page
+
 SKIPS = "inspector/ui/pages/skip_connections.py"
 DOCTOR = "inspector/ui/pages/mismatch_doctor.py"
 
 
 def _open(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception
-    return at
+    return open_page(page)
 
 
 @pytest.fixture

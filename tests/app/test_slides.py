@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+from tests.app.apptest import open_page
+
 PAGE = "inspector/ui/pages/skip_connections.py"
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot binary is not installed")
 
 
 def _open(lang: str, **state: object) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.query_params["lang"] = lang
-    for key, value in state.items():
-        app.session_state[key] = value
-    app.switch_page(PAGE)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_page(PAGE, query={"lang": lang}, state=state, default_first=False)
 
 
 def _slide(app: AppTest) -> str:

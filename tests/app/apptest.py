@@ -1,0 +1,38 @@
+"""The one AppTest page opener every app test uses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+def open_page(
+    page: str,
+    *,
+    timeout: float = 120,
+    query: Mapping[str, str] | None = None,
+    state: Mapping[str, object] | None = None,
+    default_first: bool = True,
+) -> AppTest:
+    """Run the app, then ``page``; fail on any exception box.
+
+    ``query`` is the URL's ``?key=value`` (``{"lang": "ko"}``), set before the first run as a link
+    would; ``state`` is written to ``st.session_state`` before the page runs (small models keep
+    tests fast). ``default_first`` runs the default page once first, as a visitor arriving at
+    the root URL does; ``False`` opens ``page`` straight away.
+    """
+    app = AppTest.from_file(APP, default_timeout=timeout)
+    if query:
+        app.query_params.update(dict(query))
+    if default_first:
+        app.run()
+    for key, value in (state or {}).items():
+        app.session_state[key] = value
+    app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
