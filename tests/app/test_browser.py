@@ -249,7 +249,8 @@ def test_a_follow_the_notes_link_opens_the_doctor_on_the_typo(server: str, brows
     _wait_until_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     main = page.locator('[data-testid="stMain"]').inner_text()
-    assert "첫 번째 합성곱을 복사해 붙여 넣은 실수입니다" in main  # the story of the "as written" example, in Korean
+    # the story of the "as written" example, in Korean
+    assert "첫 번째 합성곱을 복사해 붙여 넣은 실수입니다" in main
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
     assert "노트북 그대로입니다" in sidebar and "한국어" in sidebar  # the preset's description, in Korean
     assert "preset=" not in page.url and "lang=ko" in page.url  # applied once; the language stays
