@@ -49,10 +49,12 @@ from inspector.inside.pictures import feature_grid
 from inspector.inside.skips import SkipAblation, ablate_skip
 from inspector.inside.tap import lab_rgb
 from inspector.inside.verdict import PatchVerdict, patch_verdict
+from inspector.shapes.dot_graph import render as render_diagram
 from inspector.shapes.edit_layers import with_channels
 from inspector.shapes.memory import real_run_bytes
 from inspector.shapes.summary import BlockParams, Summary, block_params, summary
 from inspector.training.colorize import load_generator
+from inspector.ui.background import TrainingRunner, get_runner
 from models import DiscriminatorConfig, GeneratorConfig, NetworkConfig, Plan, build, init_weights
 
 Changes = tuple[tuple[str, int, int], ...]  # (layer name, in, out): hashable channel edits
@@ -385,3 +387,19 @@ def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+# --- slides and the training slot ----------------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def diagram_file(source: str, fmt: str) -> bytes:
+    """A DOT source drawn by graphviz as ``fmt`` (svg, pdf, png): cached on the text itself."""
+    return render_diagram(source, fmt)
+
+
+@st.cache_resource(show_spinner=False)
+def shared_runner() -> TrainingRunner:
+    """The server's training slot. Held by Streamlit's resource cache as well, so that it survives the
+    module reloads Streamlit does when a source file changes (a reload would otherwise lose a run)."""
+    return get_runner()

@@ -18,10 +18,10 @@ from torch import nn
 from inspector.data.image_set import SAMPLE_FILES
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
-from inspector.ui.cache import checkpoint_models, inside_photo, meta_model, untrained_model
+from inspector.ui.cache import checkpoint_models, inside_photo, meta_model, shared_runner, untrained_model
 from inspector.ui.common import current_configs
 from inspector.ui.i18n import _
-from inspector.ui.training import session_owner, shared_runner
+from inspector.ui.training import session_owner
 from models import DiscriminatorConfig, GeneratorConfig
 
 PHOTO_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"]

@@ -13,9 +13,9 @@ from inspector.doctor.diagnose import Problem
 from inspector.errors import UserError
 from inspector.i18n.catalog import LANGUAGES, N_, translator
 from inspector.i18n.fonts import graphviz_font
-from inspector.shapes.diagram import FORMATS, DiagramStyle, diagram_dot, render
+from inspector.shapes.diagram import FORMATS, DiagramStyle, diagram_dot
 from inspector.shapes.trace import Trace
-from inspector.ui.cache import discriminator_diagnosis
+from inspector.ui.cache import diagram_file, discriminator_diagnosis
 from inspector.ui.i18n import _, current_language
 from inspector.ui.sidebar import current_choice
 
@@ -26,11 +26,6 @@ NORM_ACT = {
     "hide": N_("hide norm and activation"),
 }
 MIME = {"svg": "image/svg+xml", "pdf": "application/pdf", "png": "image/png"}
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _file(source: str, fmt: str) -> bytes:
-    return render(source, fmt)
 
 
 def export_for_slides(generator: Trace) -> None:
@@ -95,7 +90,7 @@ def export_for_slides(generator: Trace) -> None:
         columns = st.columns(len(FORMATS) + 1)
         for column, fmt in zip(columns, FORMATS):
             try:
-                data = _file(source, fmt)
+                data = diagram_file(source, fmt)
             except UserError as error:  # no dot binary: say so once, keep the DOT download
                 st.warning(str(error))
                 break
