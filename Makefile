@@ -54,6 +54,11 @@ bench: $(VENV)/.stamp-dev
 	$(PY) bench/trace_speed.py
 	$(PY) bench/gif_render.py
 	$(PY) bench/train_throughput.py
+	$(PY) bench/weight_hist.py
+	$(PY) bench/inside_speed.py
+	$(PY) bench/doctor_overhead.py
+	$(PY) bench/hostile_files.py
+	$(PY) bench/page_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
