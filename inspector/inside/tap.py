@@ -22,7 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
-from inspector.colour.lab import denormalize_lab, lab_to_rgb
+from inspector.colour.lab import denormalize_lab, lab_to_rgb, rgb_to_uint8
 from inspector.errors import UserError
 from inspector.shapes.trace import Trace, trace
 
@@ -102,7 +102,7 @@ def model_device(model: nn.Module) -> torch.device:
 def lab_rgb(L: Tensor, ab: Tensor) -> np.ndarray:
     """The first image of L (B, 1, H, W) and ab (B, 2, H, W), network units -> (H, W, 3) uint8."""
     rgb = lab_to_rgb(denormalize_lab(L[:1].float().cpu(), ab[:1].float().cpu()))[0]  # (3, H, W)
-    return (rgb.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
+    return rgb_to_uint8(rgb)
 
 
 def first_image(t: Tensor) -> np.ndarray:

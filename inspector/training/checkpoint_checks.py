@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
-from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
+from models import DiscriminatorConfig, GeneratorConfig, build
 
 FORMAT = "pix2pix-inspector-checkpoint"
 FORMAT_VERSION = 1
@@ -253,8 +253,7 @@ def check_rng(rng: Mapping[str, torch.Tensor], name: str) -> None:
 
 def build_meta(cfg: GeneratorConfig | DiscriminatorConfig) -> nn.Module:
     """The network on the meta device: its state dict's keys and shapes, no memory."""
-    with torch.device("meta"):
-        return build_generator(cfg) if isinstance(cfg, GeneratorConfig) else build_discriminator(cfg)
+    return build(cfg, device="meta")
 
 
 def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module, part: str, cfg: Any = None) -> None:

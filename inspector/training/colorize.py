@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab
+from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
 from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes, load_image
 from inspector.errors import UserError
 from inspector.training.checkpoint import Checkpoint, load_checkpoint, restore_models
@@ -65,7 +65,7 @@ def load_generator(
 
 def _to_array(rgb: torch.Tensor) -> np.ndarray:
     """(1, 3, H, W) float in [0, 1] -> (H, W, 3) uint8."""
-    return (rgb[0].permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
+    return rgb_to_uint8(rgb[0])
 
 
 @torch.no_grad()

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from inspector.colour.lab import denormalize_lab, lab_to_rgb
+from inspector.colour.lab import denormalize_lab, lab_to_rgb, rgb_to_uint8
 
 Status = Literal["completed", "stopped", "diverged", "out_of_memory"]
 EVENTS = ("on_step_end", "on_sample", "on_checkpoint", "on_warning", "on_end")
@@ -88,4 +88,4 @@ def sample_grid(L: torch.Tensor, fake_ab: torch.Tensor, real_ab: torch.Tensor) -
     ]
     rows = torch.cat(columns, dim=3)  # (B, 3, S, 3S)
     grid = torch.cat(list(rows), dim=1)  # (3, B*S, 3S)
-    return (grid.permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
+    return rgb_to_uint8(grid)
