@@ -26,6 +26,7 @@ from inspector.conv.render import gif_bytes, png_bytes, render_frame
 from inspector.data.image_set import SAMPLE_FILES, lab_batch, sample_images
 from inspector.data.images import load_square
 from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error
+from inspector.doctor.repr_parser import parse_model_repr
 from inspector.errors import UserError
 from inspector.i18n.catalog import translator
 from inspector.init_study.weights import (
@@ -403,3 +404,17 @@ def shared_runner() -> TrainingRunner:
     """The server's training slot. Held by Streamlit's resource cache as well, so that it survives the
     module reloads Streamlit does when a source file changes (a reload would otherwise lose a run)."""
     return get_runner()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def pasted_diagnosis(text: str, shape: tuple[int, ...]) -> tuple[Diagnosis | None, str, str]:
+    """The doctor on a pasted ``print(model)``: (diagnosis, why it cannot be rebuilt, why it cannot be
+    checked), cached on the text itself so that a rerun neither parses nor traces it again."""
+    try:
+        model = parse_model_repr(text)
+    except UserError as exc:
+        return None, str(exc), ""
+    try:
+        return diagnose(model, shape), "", ""
+    except UserError as exc:
+        return None, "", str(exc)

@@ -12,7 +12,6 @@ from streamlit.delta_generator import DeltaGenerator
 from torch import nn
 
 from inspector.doctor.diagnose import Diagnosis, diagnose
-from inspector.doctor.repr_parser import parse_model_repr
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.shapes.edit_layers import layer_channels
@@ -25,6 +24,7 @@ from inspector.ui.cache import (
     discriminator_diagnosis,
     generator_diagnosis,
     meta_model,
+    pasted_diagnosis,
     pytorch_message,
 )
 from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
@@ -146,6 +146,10 @@ def _own_diagnosis(model: nn.Module, shape_text: str) -> None:
     except UserError as exc:
         st.error(_("The doctor cannot check this model: {reason}", reason=str(exc)))
         return
+    _show_verdict(d)
+
+
+def _show_verdict(d: Diagnosis) -> None:
     if d.ok:
         st.success(_("Healthy: the output is {shape}.", shape=fmt_shape(d.trace.output_shape)))
         for note in d.notes:
@@ -403,11 +407,15 @@ with paste_tab:
     repr_shape = st.text_input(_("Input shape (B,C,H,W)"), value="1,3,256,256", key="doctor.own.repr_shape")
     if printed.strip():
         try:
-            pasted = parse_model_repr(printed)
-        except UserError as exc:
-            st.error(_("This text cannot be rebuilt as a model: {reason}", reason=str(exc)))
+            pasted, not_rebuilt, not_checked = pasted_diagnosis(printed, parse_input_shape(repr_shape))
+        except UserError as exc:  # the input shape
+            pasted, not_rebuilt, not_checked = None, "", str(exc)
+        if not_rebuilt:
+            st.error(_("This text cannot be rebuilt as a model: {reason}", reason=not_rebuilt))
+        elif not_checked or pasted is None:
+            st.error(_("The doctor cannot check this model: {reason}", reason=not_checked))
         else:
-            _own_diagnosis(pasted, repr_shape)
+            _show_verdict(pasted)
 with files_tab:
     folder = os.environ.get(MODELS_ENV)
     if not folder:
