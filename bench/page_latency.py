@@ -30,7 +30,8 @@ FIRST_S, WARM_S = 2.0, 0.5
 
 def pages() -> list[tuple[str, str]]:
     """(title, path) of every st.Page that streamlit_app.py declares, in its order."""
-    found = re.findall(r'st\.Page\(\s*"([^"]+)"[^)]*title="([^"]+)"', APP.read_text())
+    # titles are written title=_("...") (translated at run time): the English msgid is the title here
+    found = re.findall(r'st\.Page\(\s*"([^"]+)"[^)]*?title=(?:_\()?"([^"]+)"', APP.read_text())
     return [(title, path) for path, title in found]
 
 

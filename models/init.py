@@ -76,7 +76,11 @@ class _fork_rng:
 def _normal_(t: torch.Tensor, mean: float, std: float, generator: torch.Generator | None) -> None:
     if t.device.type == "meta":
         return
-    # Draw on the CPU so a seed gives the same numbers on any device.
+    # Draw on the CPU so a seed gives the same numbers on any device. A CPU float32 tensor takes
+    # the draw in place: the same numbers, without a temporary as large as the layer.
+    if t.device.type == "cpu" and t.dtype == torch.float32 and t.is_contiguous():
+        torch.randn(t.shape, generator=generator, out=t).mul_(std).add_(mean)
+        return
     t.copy_(torch.randn(t.shape, generator=generator, dtype=torch.float32).mul_(std).add_(mean))
 
 

@@ -56,6 +56,10 @@ def _draw(stats: Sequence[TensorStats], titles: Sequence[str], density: bool, tr
     for i, (t, title) in enumerate(zip(stats, titles)):
         ax = fig.add_subplot(1, len(stats), i + 1)
         h = t.hist
+        if h is None:
+            raise ValueError(
+                f"{t.name}: its histogram was not counted (tensor_histograms=False); use tensor_stats"
+            )
         widths = np.diff(h.edges)
         heights = h.counts / (t.numel * widths) if density else h.counts
         ax.bar(

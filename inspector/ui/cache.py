@@ -32,9 +32,11 @@ from inspector.i18n.catalog import translator
 from inspector.init_study.weights import (
     AS_BUILT,
     ActivationStats,
+    TensorStats,
     WeightStats,
     activation_stats,
     probe_shape,
+    tensor_stats,
     weight_stats,
 )
 from inspector.inside.features import FeatureMaps, feature_maps
@@ -135,27 +137,42 @@ def pytorch_message(
 
 # Each piece is cached on what it depends on, never more: the weights as built on the config alone
 # (one pass over the 54M weights of the notebook's generator for every scheme, gain and seed);
-# an init's weights and each init's activation pass on (config, scheme, gain, seed), so a changed
-# widget recomputes only the one piece it changes.
+# an init's copy, its weights and each init's activation pass on (config, scheme, gain, seed), so a
+# changed widget recomputes only the one piece it changes. A first visit counts the groups only
+# (each layer's own histogram is one tensor's work, done when the learner picks that layer).
 
 
 @st.cache_data(max_entries=8, show_spinner="Counting the weights as built...")
 def as_built_weight_stats(cfg: NetworkConfig) -> WeightStats:
-    """Weight statistics of the model as built (PyTorch's default init)."""
-    return weight_stats(real_model(cfg), "default")
+    """Weight statistics of the model as built (PyTorch's default init), groups' histograms only."""
+    return weight_stats(real_model(cfg), "default", tensor_histograms=False)
 
 
-@st.cache_data(max_entries=16, show_spinner="Initializing a copy and counting its weights...")
+@st.cache_resource(max_entries=3, show_spinner="Initializing a copy of the network...")  # the 3 schemes
+def initialized_model(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> nn.Module:
+    """``init_weights(copy, scheme, gain, seed)`` of the shared model as built (which is not touched).
+    Shared like it: never modify it; copy it first."""
+    return init_weights(copy.deepcopy(real_model(cfg)), scheme, gain=gain, seed=seed)
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting the initialized weights...")
 def init_scheme_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> WeightStats:
-    """Weight statistics after ``init_weights(copy, scheme, gain, seed)`` (the shared model is not touched)."""
-    # what init_comparison does for one scheme, without its as-built pass (cached above)
-    work = init_weights(copy.deepcopy(real_model(cfg)), scheme, gain=gain, seed=seed)
-    return weight_stats(work, scheme, gain)
+    """Weight statistics after ``init_weights(copy, scheme, gain, seed)``, groups' histograms only."""
+    return weight_stats(initialized_model(cfg, scheme, gain, seed), scheme, gain, tensor_histograms=False)
 
 
 def init_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> dict[str, WeightStats]:
     """Weight statistics as built and after ``init_weights(scheme)``, each cached on its own."""
     return {AS_BUILT: as_built_weight_stats(cfg), scheme: init_scheme_weight_stats(cfg, scheme, gain, seed)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def layer_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int, name: str) -> TensorStats:
+    """One parameter's statistics with its own histogram: as built (``scheme`` AS_BUILT) or after
+    ``scheme``."""
+    if scheme == AS_BUILT:
+        return tensor_stats(real_model(cfg), name, "default")
+    return tensor_stats(initialized_model(cfg, scheme, gain, seed), name, scheme, gain)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -176,12 +193,11 @@ def init_activation(
 ) -> ActivationStats:
     """Each layer's output std for a (1, C, S, S) N(0, 1) probe, as built (``scheme`` AS_BUILT:
     call it with gain 0 so that every gain shares it) or after one scheme."""
-    model, probe = real_model(cfg), probe_shape(cfg, batch=1)
+    probe = probe_shape(cfg, batch=1)
     if scheme == AS_BUILT:
-        return activation_stats(model, probe, mode, seed)
-    # what activation_comparison does for one scheme, without its as-built pass (cached on its own)
-    work = init_weights(copy.deepcopy(model).cpu(), scheme, gain=gain, seed=seed)
-    stats = activation_stats(work, probe, mode, seed, _copy=False)
+        return activation_stats(real_model(cfg), probe, mode, seed)
+    # activation_stats runs on its own copy (hooks, train-mode BatchNorm): the shared one is not touched
+    stats = activation_stats(initialized_model(cfg, scheme, gain, seed), probe, mode, seed)
     return ActivationStats(scheme, stats.mode, stats.input_shape, stats.rows)
 
 

@@ -36,7 +36,14 @@ def test_weight_init_default_is_the_notebooks_generator() -> None:
     assert list(table["init"]) == ["as built", "normal"]
     assert table["std"][1] == pytest.approx(0.02, rel=0.01)
     assert table["theory"][1] == "N(0, 0.02)"
+    # before and after; the activation chart (3 more inits, 4 passes of 54M weights) waits for a click
+    assert len(at.get("vega_lite_chart")) == 2
+    assert any("four times" in i.value for i in at.info)
+    at.button(key="wi.probe").click().run()
+    assert not at.exception
     assert len(at.get("vega_lite_chart")) == 3  # before, after, activations
+    at.radio(key="wi.mode").set_value("train").run()  # the chart stays on for the session
+    assert len(at.get("vega_lite_chart")) == 3 and not at.button
     assert not at.error
 
 

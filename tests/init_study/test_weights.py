@@ -20,6 +20,7 @@ from inspector.init_study.weights import (
     init_comparison,
     probe_shape,
     theory_for,
+    tensor_stats,
     weight_stats,
 )
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, preset
@@ -99,6 +100,32 @@ def test_histograms_count_every_weight(small_g: nn.Module, comparison) -> None:
     t = stats.tensor("encoder_1.1.weight")
     ref, _ = np.histogram(small_g.encoder_1[1].weight.detach().numpy().ravel(), bins=t.hist.edges)
     assert np.abs(ref - t.hist.counts).sum() <= 2  # float32 vs float64 bin edges
+
+
+def test_groups_only_and_one_tensor_equal_the_full_count(small_g: nn.Module) -> None:
+    """The app's first visit counts the groups only and one layer when it is picked: same numbers."""
+    full = weight_stats(small_g)
+    lean = weight_stats(small_g, tensor_histograms=False)
+    assert all(t.hist is None for t in lean.tensors)
+    for key, group in full.groups.items():
+        assert group.hist is not None and lean.groups[key].hist is not None
+        np.testing.assert_array_equal(group.hist.counts, lean.groups[key].hist.counts)
+        assert (group.mean, group.std, group.min, group.max) == pytest.approx(
+            (lean.groups[key].mean, lean.groups[key].std, lean.groups[key].min, lean.groups[key].max)
+        )
+    for t in full.tensors:
+        one = tensor_stats(small_g, t.name)
+        assert one.row() == t.row() and one.hist is not None and t.hist is not None
+        np.testing.assert_array_equal(one.hist.counts, t.hist.counts)
+        np.testing.assert_array_equal(one.hist.edges, t.hist.edges)
+        ref, _edges = np.histogram(
+            small_g.get_parameter(t.name).detach().numpy().ravel(), bins=one.hist.edges
+        )
+        # float32 vs float64 bin edges: a value on an edge may land in the next bin
+        assert np.abs(ref - one.hist.counts).sum() <= max(2, 1e-4 * t.numel)
+    assert "edges" not in lean.to_dict()["tensors"][0] and "edges" in lean.to_dict()["groups"]["conv"]
+    with pytest.raises(KeyError, match="no parameter named"):
+        tensor_stats(small_g, "encoder_9.weight")
 
 
 def test_comparison_leaves_the_model_alone(small_g: nn.Module) -> None:

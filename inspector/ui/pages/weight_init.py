@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -11,7 +10,13 @@ from inspector.i18n.catalog import N_
 from inspector.init_study.weights import AS_BUILT, TensorStats, Theory, WeightStats, probe_shape
 from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import init_activations, init_weight_stats, meta_model, probe_bytes
+from inspector.ui.cache import (
+    init_activations,
+    init_weight_stats,
+    layer_weight_stats,
+    meta_model,
+    probe_bytes,
+)
 from inspector.ui.common import (
     PART_NAMES,
     current_discriminator,
@@ -45,6 +50,10 @@ SCHEME_HELP = {
 }
 MAX_REAL_PARAMS = 200_000_000  # 0.8 GB of float32 weights per copy
 MAX_PROBE_BYTES = 1 << 30  # the activation chart's forward pass, per init
+# Above this size the activation chart waits for a click: for the 54M generator it is three more
+# inits and four forward passes at 256x256 (a few seconds on a CPU), and the histograms come first.
+AUTO_PROBE_PARAMS = 10_000_000
+PROBE_ON = "wi.probe_on"  # set once the learner asked for the chart: it then follows every change
 
 GROUP_LABELS = {
     "all_conv": N_("all conv weights together"),
@@ -121,8 +130,11 @@ which = st.selectbox(
 )
 
 
-def _pick(s: WeightStats, key: str) -> TensorStats:
-    return s.groups[key] if key in s.groups else s.tensor(key)
+def _pick(s: WeightStats, key: str, scheme_key: str) -> TensorStats:
+    """A group (counted on the first visit) or one layer (its own histogram, counted when picked)."""
+    if key in s.groups:
+        return s.groups[key]
+    return layer_weight_stats(cfg, scheme_key, float(gain), int(seed), key)
 
 
 def _theory_label(th: Theory) -> str:
@@ -134,63 +146,74 @@ def _theory_label(th: Theory) -> str:
     return _("constant {value:.4g}", value=dist.a) if dist.family == "constant" else dist.label
 
 
-def _hist_chart(t: TensorStats, title: str) -> alt.LayerChart | alt.Chart:
-    """Bars: the histogram as a density; red: the theory's density (a dashed rule for a constant)."""
-    e = t.hist.edges
+def _hist_spec(t: TensorStats, title: str) -> dict[str, object]:
+    """A Vega-Lite spec. Bars: the histogram as a density, each bin drawn over its true width
+    (x..x2, 0..y); red: the theory's density (a dashed rule for a constant).
+
+    Plain Vega-Lite, not altair: importing altair costs this page more than its charts.
+    """
+    hist = t.hist
+    assert hist is not None  # _pick gives a group or one layer's full statistics, both with theirs
+    e = hist.edges
     width = np.diff(e)
-    bars = pd.DataFrame(
+    bars = [
+        {"from": float(a), "to": float(b), "count": int(n), "density": float(n / (t.numel * w))}
+        for a, b, n, w in zip(e[:-1], e[1:], hist.counts, width)
+    ]
+    x_title, y_title = _("weight value"), _("density")
+    layers: list[dict[str, object]] = [
         {
-            "from": e[:-1],
-            "to": e[1:],
-            "count": t.hist.counts,
-            "density": t.hist.counts / (t.numel * width),
-            "zero": 0.0,
+            "data": {"values": bars},
+            "mark": {"type": "rect", "color": "#4C78A8", "opacity": 0.75},
+            "encoding": {
+                "x": {"field": "from", "type": "quantitative", "title": x_title, "scale": {"zero": False}},
+                "x2": {"field": "to"},
+                "y": {"field": "density", "type": "quantitative", "title": y_title},
+                "y2": {"datum": 0},
+                "tooltip": [
+                    {"field": "from", "type": "quantitative", "format": ".4g", "title": _("from")},
+                    {"field": "to", "type": "quantitative", "format": ".4g", "title": _("to")},
+                    {"field": "count", "type": "quantitative", "title": _("count")},
+                ],
+            },
         }
-    )
-    # Explicit rectangles (x..x2, 0..y): each bin drawn over its true width.
-    chart = (
-        alt.Chart(bars, title=title)
-        .mark_rect(color="#4C78A8", opacity=0.75)
-        .encode(
-            x=alt.X("from:Q", title=_("weight value"), scale=alt.Scale(zero=False)),
-            x2="to:Q",
-            y=alt.Y("density:Q", title=_("density")),
-            y2="zero:Q",
-            tooltip=[
-                alt.Tooltip("from:Q", format=".4g", title=_("from")),
-                alt.Tooltip("to:Q", format=".4g", title=_("to")),
-                alt.Tooltip("count:Q", title=_("count")),
-            ],
-        )
-    )
-    layers: list[alt.Chart] = [chart]
+    ]
     if t.theory is not None:
         xs = np.linspace(e[0], e[-1], 300)
         ys = t.theory.pdf(xs)
         if ys.any():
-            curve = pd.DataFrame({"x": xs, "density": ys, "theory": _theory_label(t.theory)})
+            label = _theory_label(t.theory)
+            curve = [{"x": float(x), "density": float(y), "theory": label} for x, y in zip(xs, ys)]
             layers.append(
-                alt.Chart(curve)
-                .mark_line(color="#E45756", strokeWidth=2)
-                .encode(x="x:Q", y="density:Q", tooltip=[alt.Tooltip("theory:N", title=_("theory"))])
+                {
+                    "data": {"values": curve},
+                    "mark": {"type": "line", "color": "#E45756", "strokeWidth": 2},
+                    "encoding": {
+                        "x": {"field": "x", "type": "quantitative", "title": x_title},
+                        "y": {"field": "density", "type": "quantitative", "title": y_title},
+                        "tooltip": [{"field": "theory", "type": "nominal", "title": _("theory")}],
+                    },
+                }
             )
-        consts = [d.a for _w, d in t.theory.components if d.family == "constant"]
+        consts = sorted({float(d.a) for _w, d in t.theory.components if d.family == "constant"})
         if consts:
             layers.append(
-                alt.Chart(pd.DataFrame({"x": sorted(set(consts))}))
-                .mark_rule(color="#E45756", strokeDash=[5, 3], strokeWidth=2)
-                .encode(x="x:Q")
+                {
+                    "data": {"values": [{"x": v} for v in consts]},
+                    "mark": {"type": "rule", "color": "#E45756", "strokeDash": [5, 3], "strokeWidth": 2},
+                    "encoding": {"x": {"field": "x", "type": "quantitative", "title": x_title}},
+                }
             )
-    return alt.layer(*layers).properties(height=260)
+    return {"title": title, "height": 260, "layer": layers}
 
 
 left, mid, code = st.columns([2, 2, 1.6])
-tb, ta = _pick(before, which), _pick(after, which)
+tb, ta = _pick(before, which, AS_BUILT), _pick(after, which, scheme)
 with left:
-    st.altair_chart(_hist_chart(tb, _("Before: as built (PyTorch default)")), width="stretch")
+    st.vega_lite_chart(_hist_spec(tb, _("Before: as built (PyTorch default)")), width="stretch")
 with mid:
-    st.altair_chart(
-        _hist_chart(ta, _("After: init_weights(model, '{scheme}')", scheme=scheme)), width="stretch"
+    st.vega_lite_chart(
+        _hist_spec(ta, _("After: init_weights(model, '{scheme}')", scheme=scheme)), width="stretch"
     )
 with code:
     if scheme == "normal":  # exactly what runs: init_weights(model, "normal") is ini_weight
@@ -292,6 +315,20 @@ if getattr(cfg, "notebook_bug", False):
             "doctor** page explains the error; untick the typo in the sidebar to see the activations."
         )
     )
+elif n_params > AUTO_PROBE_PARAMS and not st.session_state.get(PROBE_ON, False):
+    st.info(
+        _(
+            "This chart pushes one N(0, 1) input of {size}x{size} through the {part} four times: as built, "
+            "and after each of the three inits ({n:,} weights drawn three more times). On a CPU that takes a "
+            "few seconds, so it waits for you.",
+            size=probe[-1],
+            part=part_name,
+            n=n_params,
+        )
+    )
+    if st.button(_("Push the input through the four inits"), key="wi.probe", icon=":material/play_arrow:"):
+        st.session_state[PROBE_ON] = True  # kept for the session: later changes redraw it at once
+        st.rerun()
 else:
     need = probe_bytes(cfg, probe)
     if need > MAX_PROBE_BYTES:
@@ -334,28 +371,34 @@ if acts is not None:
             )
         )
     df = pd.concat(frames)
-    chart = (
-        alt.Chart(df)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("step:Q", title=_("depth (layer order)")),
-            y=alt.Y("std:Q", scale=alt.Scale(type="log"), title=_("output std (log)")),
-            color=alt.Color(
-                "init:N",
-                title=_("init"),
-                scale=alt.Scale(
-                    domain=list(shown.values()), range=["#4C78A8", "#E45756", "#54A24B", "#F58518"]
-                ),
-            ),
-            tooltip=[
-                alt.Tooltip("init:N", title=_("init")),
-                alt.Tooltip("layer:N", title=_("layer")),
-                alt.Tooltip("std:Q", format=".3g", title=_("std")),
+    depth = {
+        "mark": {"type": "line", "point": True},
+        "height": 320,
+        "encoding": {
+            "x": {"field": "step", "type": "quantitative", "title": _("depth (layer order)")},
+            "y": {
+                "field": "std",
+                "type": "quantitative",
+                "scale": {"type": "log"},
+                "title": _("output std (log)"),
+            },
+            "color": {
+                "field": "init",
+                "type": "nominal",
+                "title": _("init"),
+                "scale": {
+                    "domain": list(shown.values()),
+                    "range": ["#4C78A8", "#E45756", "#54A24B", "#F58518"],
+                },
+            },
+            "tooltip": [
+                {"field": "init", "type": "nominal", "title": _("init")},
+                {"field": "layer", "type": "nominal", "title": _("layer")},
+                {"field": "std", "type": "quantitative", "format": ".3g", "title": _("std")},
             ],
-        )
-        .properties(height=320)
-    )
-    st.altair_chart(chart, width="stretch")
+        },
+    }
+    st.vega_lite_chart(df, depth, width="stretch")
     shape = next(iter(acts.values())).input_shape
     st.caption(
         _(
