@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -277,27 +276,31 @@ def _overlap_table(counts: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _grid_chart(values: np.ndarray, legend: str, scheme: str = "viridis") -> alt.Chart:
-    """A (H, W) array as square cells (row 0 on top), the value in the tooltip. A chart, not an
-    image: the animation above keeps the page's only two images."""
+def _grid_spec(
+    values: np.ndarray, legend: str, scheme: str = "viridis"
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """A (H, W) array as square cells (row 0 on top), the value in the tooltip: (data, Vega-Lite spec)
+    for ``st.vega_lite_chart``. A chart, not an image: the animation above keeps the page's only
+    two images. Plain Vega-Lite, not altair, whose import alone costs more than the page."""
     rows, cols = np.indices(values.shape)
     frame = pd.DataFrame({"row": rows.ravel(), "column": cols.ravel(), "value": values.ravel().astype(float)})
     side = min(300, 24 * max(values.shape))
-    return (
-        alt.Chart(frame)
-        .mark_rect()
-        .encode(
-            x=alt.X("column:O", axis=None),
-            y=alt.Y("row:O", axis=None),
-            color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme), title=legend),
-            tooltip=[
-                alt.Tooltip("row:O", title=_("row")),
-                alt.Tooltip("column:O", title=_("column")),
-                alt.Tooltip("value:Q", format=".3g", title=legend),
+    spec = {
+        "mark": "rect",
+        "width": side,
+        "height": side,
+        "encoding": {
+            "x": {"field": "column", "type": "ordinal", "axis": None},
+            "y": {"field": "row", "type": "ordinal", "axis": None},
+            "color": {"field": "value", "type": "quantitative", "scale": {"scheme": scheme}, "title": legend},
+            "tooltip": [
+                {"field": "row", "type": "ordinal", "title": _("row")},
+                {"field": "column", "type": "ordinal", "title": _("column")},
+                {"field": "value", "type": "quantitative", "format": ".3g", "title": legend},
             ],
-        )
-        .properties(width=side, height=side)
-    )
+        },
+    }
+    return frame, spec
 
 
 st.subheader(_("The checkerboard: how many kernel taps land on each output cell"))
@@ -310,7 +313,7 @@ except UserError as exc:
 if counts is not None:
     o_left, o_right = st.columns([2, 3])
     with o_left:
-        st.altair_chart(_grid_chart(counts, _("taps")), width="content")
+        st.vega_lite_chart(*_grid_spec(counts, _("taps")), width="content")
         st.caption(
             _(
                 "Taps per output cell for k={k}, s={s}, p={p} on {n}x{n} (brighter: more)",
@@ -372,7 +375,7 @@ if board is not None:
         (f1, board.transposed, _("two ConvTranspose2d")),
         (f2, board.resize_conv, _("two (nearest Upsample + 3x3 Conv2d)")),
     ):
-        col.altair_chart(_grid_chart(response.output, _("value"), "greys"), width="content")
+        col.vega_lite_chart(*_grid_spec(response.output, _("value"), "greys"), width="content")
         col.caption(label)
         col.metric(_("relative std inside the border"), f"{response.relative_std:.3f}")
     st.caption(
