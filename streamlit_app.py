@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from inspector.shapes.meta import warm_up_in_background
 from inspector.ui.i18n import _
 from inspector.ui.sidebar import model_sidebar
 from inspector.ui.training import run_progress_line
 
 st.set_page_config(page_title="pix2pix-inspector", page_icon="🎨", layout="wide")
+warm_up_in_background()  # once per server: the first meta trace's one-off import, off the page's time
 
 # Titles go through the catalog (the language is known before the sidebar is drawn: see ui/i18n.py).
 PAGES = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 
 import torch
 from torch import nn
@@ -105,3 +106,28 @@ def cpu_copy(model: nn.Module, input_shape: tuple[int, ...]) -> nn.Module | None
 def tensor_bytes(model: nn.Module) -> int:
     """Bytes of ``model``'s parameters and buffers (a meta model's too: sizes need no storage)."""
     return sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+
+
+_warm_up_lock = threading.Lock()
+_warm_up_started = False
+
+
+def warm_up_in_background() -> None:
+    """Pay, once per process and off the caller's thread, what the first meta trace costs.
+
+    Several meta kernels (``leaky_relu``, ``tanh``...) are Python decompositions whose first call
+    imports ``torch._dynamo``: about 2 s on 2 cores, once. A server calls this at start, so the
+    first learner to open a page that traces a model does not wait for it. Harmless to call twice
+    and when the import is done already (a later meta op that needs it waits on the import lock).
+    """
+    global _warm_up_started
+    with _warm_up_lock:
+        if _warm_up_started:
+            return
+        _warm_up_started = True
+    threading.Thread(target=_warm_up, name="meta-warm-up", daemon=True).start()
+
+
+def _warm_up() -> None:
+    x = torch.empty(1, 1, 2, 2, device="meta")
+    torch.tanh(nn.functional.leaky_relu(x, 0.2))

@@ -19,8 +19,8 @@ from inspector.init_study.weights import (
     activation_stats,
     init_comparison,
     probe_shape,
-    theory_for,
     tensor_stats,
+    theory_for,
     weight_stats,
 )
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, preset
