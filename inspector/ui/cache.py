@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from inspector.colour.lab_view import LabView, lab_view
 from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
 from inspector.conv.overlap import Checkerboard, checkerboard
 from inspector.conv.receptive_field import ReceptiveField, receptive_field, sample_photo
@@ -263,6 +264,13 @@ def lab_sample(name: str) -> np.ndarray:
 def lab_upload(data: bytes, name: str) -> np.ndarray:
     """An uploaded file, decoded safely (see inspector.data.images). Raises UserError, which is not cached."""
     return load_square(data, name, LAB_SIZE).numpy()
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def photo_lab_view(key: str, _pixels: np.ndarray) -> LabView:
+    """``lab_view`` of a (3, S, S) uint8 photo, once per photo: ``key`` names it (a sample's name or
+    an upload's SHA-256); the pixels are not hashed again on every rerun. Frozen, shared: read only."""
+    return lab_view(torch.from_numpy(_pixels))
 
 
 # --- see inside (Feature maps, Dropout & BatchNorm, the GAN game) --------------------------------

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
-from inspector.colour.lab_view import SHOW_LIGHTNESS, lab_view
+from inspector.colour.lab_view import SHOW_LIGHTNESS
 from inspector.data.image_set import SAMPLE_FILES
 from inspector.data.images import ACCEPTED_FORMATS
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.training.upload_limits import MAX_PHOTO_MB
-from inspector.ui.cache import LAB_SIZE, lab_sample, lab_upload
+from inspector.ui.cache import LAB_SIZE, lab_sample, lab_upload, photo_lab_view
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _
 from inspector.ui.notebook_code import DATASET
@@ -46,7 +47,7 @@ if kind == "Sample photo":
         key="lab.sample",
         help=_("Colour photos shipped with scikit-image."),
     )
-    pixels = lab_sample(name)
+    pixels, photo_key = lab_sample(name), f"sample:{name}"
 else:
     upload = choice.file_uploader(
         _("A photo"),
@@ -59,12 +60,13 @@ else:
         st.info(_("Upload a photo to take it apart, or pick a sample photo."))
         st.stop()
     try:
-        pixels = lab_upload(upload.getvalue(), upload.name)
+        data = upload.getvalue()
+        pixels, photo_key = lab_upload(data, upload.name), "upload:" + hashlib.sha256(data).hexdigest()
     except UserError as error:  # the decoder's reason names the file (in English, as the CLI says it)
         st.error(_("This file cannot be used. {reason}", reason=error))
         st.stop()
 
-view = lab_view(torch.from_numpy(pixels))
+view = photo_lab_view(photo_key, pixels)
 
 st.subheader(_("The photo and its three Lab channels"))
 columns = st.columns(4)
