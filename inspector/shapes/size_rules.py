@@ -33,7 +33,7 @@ MULTIPLES = N_("multiples of {step} ({examples}, ...)")
 UP_TO = N_("{rule} up to {maximum}")
 PER_SIDE = N_("{side}: {rule}")
 ALL_EQUAL = N_("{rule}, with all sides equal")
-NOT_COMPLETE = N_("{rule} (the search stopped at its time budget: more sizes may work)")
+NOT_COMPLETE = N_("{rule}; the search stopped at its time budget, so more sizes may work")
 OUT_OF_TIME = N_("{reason}; the search stopped at its time budget of {budget} s, so more sizes may work")
 MESSAGES = (ONLY, ANY_FROM, MULTIPLES, UP_TO, PER_SIDE, ALL_EQUAL, NOT_COMPLETE, OUT_OF_TIME)
 

@@ -182,13 +182,17 @@ def test_the_search_stops_at_its_time_budget_and_says_so(monkeypatch: pytest.Mon
 
     assert search_sizes(slow, 2, budget_s=3) is None  # 1, 2, 4, 8 fail, then no time: it cannot know
     early = search_sizes(slow, 2, budget_s=8)  # 16 works, stopped while looking for the step
-    assert early is not None and not early.complete and early.describe().startswith("only 16 (")
+    assert (
+        early is not None
+        and not early.complete
+        and early.describe().startswith("only 16; the search stopped")
+    )
     assert {s for s in itertools.product(range(1, 130), repeat=2) if early.is_valid(s)} <= tried
     partial = search_sizes(slow, 2, budget_s=16)  # stopped while trying the sides apart
     assert partial is not None and not partial.complete and partial.square_only
     assert partial.describe() == (
-        "multiples of 8 (16, 24, 32, ...), with all sides equal "
-        "(the search stopped at its time budget: more sizes may work)"
+        "multiples of 8 (16, 24, 32, ...), with all sides equal; "
+        "the search stopped at its time budget, so more sizes may work"
     )
     assert "time budget of 16 s" in partial.why
     listed = [s for s in itertools.product(range(1, 130), repeat=2) if partial.is_valid(s)]
