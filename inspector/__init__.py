@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "block_params": "inspector.shapes.summary",
     "summary": "inspector.shapes.summary",
     "InputSizes": "inspector.shapes.input_sizes",
+    "SideSizes": "inspector.shapes.input_sizes",
     "valid_input_sizes": "inspector.shapes.input_sizes",
     "Difference": "inspector.shapes.compare",
     "compare_to_reference": "inspector.shapes.compare",
@@ -181,7 +182,7 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.shapes.compare import Difference, compare_to_reference
     from inspector.shapes.diagram import diagram_dot
     from inspector.shapes.dot_graph import DiagramStyle
-    from inspector.shapes.input_sizes import InputSizes, valid_input_sizes
+    from inspector.shapes.input_sizes import InputSizes, SideSizes, valid_input_sizes
     from inspector.shapes.meta import meta_copy
     from inspector.shapes.summary import BlockParams, Summary, SummaryRow, block_params, summary
     from inspector.shapes.text import describe_layer, fmt_shape

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from inspector.doctor.diagnose import diagnose
     from inspector.doctor.proof import fix_text
-    from inspector.shapes.input_sizes import valid_input_sizes
+    from inspector.shapes.input_sizes import SEARCH_BUDGET_S, valid_input_sizes
     from inspector.shapes.trace import fmt_shape
 
     target = resolve(args)
@@ -40,8 +40,13 @@ def run(args: argparse.Namespace) -> int:
     if result.ok:
         print(f"{head}: healthy, output {fmt_shape(result.trace.output_shape)}")
         sizes = valid_input_sizes(target.model, result.input_shape)
-        if sizes is not None:
+        if sizes is not None:  # one rule per side when the sides differ; an unfinished search says so
             print(f"valid input sizes: {sizes.describe()}")
+        else:
+            print(
+                f"valid input sizes: unknown (a search on the meta device found no size that "
+                f"works within its {SEARCH_BUDGET_S:g} s budget)"
+            )
         _print_notes(result.notes)
         return 0
     n = len(result.problems)

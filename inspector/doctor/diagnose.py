@@ -94,6 +94,21 @@ def _quick(model: nn.Module, shape: Shape) -> tuple[Problem, ...]:
     return to_problems(exam.found, run.trace, None, shape, exam.block_of)
 
 
+def _remembering(model: nn.Module) -> proof.QuickDoctor:
+    """``_quick`` that runs once per input shape of ``model`` itself: a size fix names only the
+    sizes where the model runs, and its proof runs the model at the same sizes again."""
+    seen: dict[Shape, tuple[Problem, ...]] = {}
+
+    def quick(m: nn.Module, shape: Shape) -> tuple[Problem, ...]:
+        if m is not model:
+            return _quick(m, shape)
+        if shape not in seen:
+            seen[shape] = _quick(m, shape)
+        return seen[shape]
+
+    return quick
+
+
 def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -> Diagnosis:
     """Every shape problem of ``model`` on an input of ``input_shape`` (B, C, H, W), in one pass.
 
@@ -101,16 +116,19 @@ def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -
     left as it was. ``ok`` is True when nothing is wrong; then ``trace`` equals
     ``inspector.shapes.trace.trace(model, input_shape)``. With ``prove`` each fix is applied to
     a meta copy and the model run again (``inspector.doctor.proof``): ``Problem.verified`` and
-    ``Problem.changes`` say what that showed.
+    ``Problem.changes`` say what that showed; a size fix names only sizes where the model runs.
+    ``sizes`` (``inspector.shapes.input_sizes``) is searched only when a size problem was found.
     """
     shape = check_shape(input_shape)
     run, exam = _examine(model, shape)
     sizes = None
     if any(f.needs_sizes for f in exam.found):
         sizes = valid_input_sizes(model, shape)
-    problems = to_problems(exam.found, run.trace, sizes, shape, exam.block_of)
+    quick = _remembering(model)
+    works = (lambda s: not quick(model, s)) if prove else None  # a size fix names sizes that run
+    problems = to_problems(exam.found, run.trace, sizes, shape, exam.block_of, works)
     if prove and problems:
-        problems = proof.prove(model, shape, problems, _quick)
+        problems = proof.prove(model, shape, problems, quick)
     return Diagnosis(
         ok=not problems,
         problems=problems,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from inspector.doctor.changes import Change, input_change
+from inspector.doctor.changes import input_change
 from inspector.doctor.report import Finding, Problem, dim_name
 from inspector.shapes.input_sizes import InputSizes
 from inspector.shapes.records import Shape, Trace
@@ -18,27 +18,20 @@ SIZE_KINDS = ("kernel", "batch-stats", "concat")
 MIN_USEFUL_SIZE = 8  # valid sizes that all lie below this are an accident of rounding, not a fix
 
 
-def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape) -> str:
-    """The fix of a size problem, from the sizes that work."""
-    degenerate = sizes is not None and sizes.maximum is not None and sizes.maximum < MIN_USEFUL_SIZE
+def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape, shapes: Sequence[Shape]) -> str:
+    """The fix of a size problem: the nearest sizes that work (``shapes``, proven when the doctor
+    proves), per side when the sides differ, or else the rule's own words."""
+    degenerate = sizes is not None and any(
+        side.maximum is not None and side.maximum < MIN_USEFUL_SIZE for side in sizes.sides
+    )
     if degenerate and f.kind == "concat" and sizes is not None:
         # e.g. a stride-2 branch joined to a stride-1 one
         return (
             f"no useful input size fixes this ({sizes.describe()} would run): the joined tensors "
             "are downsampled differently; make their strides match, or resize one before the call"
         )
-    if sizes is not None and not degenerate and not all(sizes.is_valid(x) for x in spatial):
-        # one clause per bad dim: "a height of 48 or 64 instead of 60"; square: "an input size"
-        square = len(set(spatial)) == 1
-        bad = [(i - len(spatial), x) for i, x in enumerate(spatial) if not sizes.is_valid(x)]
-        if square:
-            bad = bad[:1]
-        parts = [
-            f"{'an input size' if square else 'a ' + dim_name(i)} of "
-            f"{' or '.join(map(str, sizes.nearest(x)))} instead of {x}"
-            for i, x in bad
-        ]
-        text = f"use {' and '.join(parts)} (valid: {sizes.describe()})"
+    if sizes is not None and not degenerate and shapes:
+        text = f"use {_sizes_text(spatial, shapes)} (valid: {sizes.describe()})"
         return f"{text}; or {f.fix}" if f.kind == "batch-stats" else text
     if f.kind in ("batch-stats", "runtime"):  # no size helps: the rule's own words
         return f.fix
@@ -47,20 +40,43 @@ def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape) -> str:
     return "make the sizes match: resize or pad the input, or crop or pad a tensor before the call"
 
 
-def _size_options(sizes: InputSizes | None, input_shape: Shape) -> tuple[tuple[Change, ...], ...]:
-    """The input shapes the size fix names, as changes (the nearest size below first)."""
+def _sizes_text(spatial: Shape, shapes: Sequence[Shape]) -> str:
+    """``an input size of 256 or 512 instead of 300`` when every side moves together; otherwise
+    one clause per side that must change, and the sides that work: ``a height of 288 or 320
+    instead of 300 (the width 300 works)``; with two sides, which go together: ``a height of 48 or 64
+    instead of 60 and a width of 32 or 48 instead of 44: an input of 48x32 or 64x48``."""
+    if len(set(spatial)) == 1 and all(len(set(s)) == 1 for s in shapes):
+        return f"an input size of {' or '.join(str(s[0]) for s in shapes)} instead of {spatial[0]}"
+    clauses, works = [], []
+    for i, x in enumerate(spatial):
+        name = dim_name(i - len(spatial))
+        values = list(dict.fromkeys(s[i] for s in shapes))
+        if values == [x]:
+            works.append(f"the {name} {x}")
+        else:
+            clauses.append(f"a {name} of {' or '.join(map(str, values))} instead of {x}")
+    text = " and ".join(clauses)
+    if works:
+        text += f" ({' and '.join(works)} {'work' if len(works) > 1 else 'works'})"
+    if len(clauses) > 1:  # which sizes go together
+        text += f": an input of {' or '.join(_fmt_spatial(s) for s in shapes)}"
+    return text
+
+
+def _fmt_spatial(spatial: Shape) -> str:
+    return "x".join(map(str, spatial))
+
+
+def size_candidates(
+    sizes: InputSizes | None, input_shape: Shape, works: Callable[[Shape], bool] | None = None
+) -> tuple[Shape, ...]:
+    """The input shapes a size fix names: the nearest that ``sizes`` lists (each bad side moved
+    down, then up), and of those, when ``works`` is given, only the ones that ``works``."""
     if sizes is None or len(input_shape) < 3:
         return ()
-    spatial = input_shape[2:]
-    out: list[tuple[Change, ...]] = []
-    for k in (0, 1):
-        new = tuple(
-            x if sizes.is_valid(x) else sizes.nearest(x)[min(k, len(sizes.nearest(x)) - 1)] for x in spatial
-        )
-        change = (input_change(input_shape, (*input_shape[:2], *new)),)
-        if new != tuple(spatial) and change not in out:
-            out.append(change)
-    return tuple(out)
+    spatial = tuple(input_shape[2:])
+    found = [(*input_shape[:2], *s) for s in sizes.nearest_shapes(spatial) if s != spatial]
+    return tuple(s for s in found if works is None or works(s))
 
 
 def to_problems(
@@ -69,11 +85,17 @@ def to_problems(
     sizes: InputSizes | None,
     input_shape: Shape,
     block_of: Callable[[str], str],
+    works: Callable[[Shape], bool] | None = None,
 ) -> tuple[Problem, ...]:
     """The findings of a pass as problems: a bad combination is named after the block it feeds,
-    size problems get their fix from ``sizes``, and a cascade of size problems is folded."""
+    size problems get their fix from ``sizes``, and a cascade of size problems is folded.
+
+    ``works(shape)``: whether the model runs at an input shape (the doctor finds no problem);
+    a size fix then names only the sizes that do, so that its proof can verify them.
+    """
     out = []
     spatial = input_shape[2:] if len(input_shape) >= 3 else input_shape[-1:]
+    candidates: tuple[Shape, ...] | None = None  # computed at the first size problem
     for f in found:
         module, block, fix, message = f.module, f.block, f.fix, f.message
         if f.concat is not None and f.concat < len(trace.concats):
@@ -83,8 +105,10 @@ def to_problems(
             message = message.replace(f"{c.op} ", f"{c.op} before {module} ", 1)
         options = f.options
         if f.needs_sizes:
-            fix = _size_fix(f, sizes, spatial)
-            options = options or _size_options(sizes, input_shape)
+            if candidates is None:
+                candidates = size_candidates(sizes, input_shape, works)
+            fix = _size_fix(f, sizes, spatial, [c[2:] for c in candidates])
+            options = options or tuple((input_change(input_shape, c),) for c in candidates)
         out.append(
             Problem(
                 module,

@@ -37,6 +37,10 @@ def _run_with(
     model: nn.Module, shape: Shape, changes: Sequence[Change], quick: QuickDoctor
 ) -> Sequence[Problem] | None:
     """The problems of ``model`` with ``changes`` applied to a meta copy; None if they cannot be."""
+    if all(c.module == INPUT_CHANGE for c in changes):  # the model as it is, at another input size
+        for c in changes:
+            shape = c.new if isinstance(c.new, tuple) else shape
+        return quick(model, shape)
     copy = meta_copy(model)
     for c in changes:
         if c.module == INPUT_CHANGE:

@@ -68,7 +68,7 @@ class Diagnosis:
             "ok": self.ok,
             "input_shape": list(self.input_shape),
             "problems": [p.to_dict() for p in self.problems],
-            "valid_input_sizes": asdict(self.sizes) if self.sizes else None,
+            "valid_input_sizes": self.sizes.to_dict() if self.sizes else None,  # one rule per side
             "device": self.device,
             "notes": list(self.notes),
         }

@@ -35,7 +35,9 @@ def _import(path: Path) -> ModuleType:
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)  # let the file import its neighbours, as `python file.py` would
     try:
-        spec.loader.exec_module(module)
+        # Compiled from the source each time, never from a cached .pyc: a file edited within the
+        # same second (same size) must not run its old code, and the user's folder gets no __pycache__.
+        exec(compile(path.read_bytes(), str(path), "exec"), module.__dict__)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SyntaxError, ImportError, SystemExit, anything the file raises

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib.resources
 import io
+import os
 from typing import Literal
 
 import numpy as np
@@ -55,6 +56,7 @@ from inspector.inside.tap import lab_rgb
 from inspector.inside.verdict import PatchVerdict, patch_verdict
 from inspector.shapes.dot_graph import render as render_diagram
 from inspector.shapes.edit_layers import with_channels
+from inspector.shapes.loader import load_model
 from inspector.shapes.memory import real_run_bytes
 from inspector.shapes.summary import BlockParams, Summary, block_params, summary
 from inspector.training.colorize import load_generator
@@ -442,3 +444,27 @@ def pasted_diagnosis(text: str, shape: tuple[int, ...]) -> tuple[Diagnosis | Non
         return diagnose(model, shape), "", ""
     except UserError as exc:
         return None, "", str(exc)
+
+
+FileStamp = tuple[int, int]  # (mtime in ns, size in bytes) of a model file
+
+
+def file_stamp(path: str) -> FileStamp:
+    """What tells an edited file from the one diagnosed before: its mtime and its size."""
+    info = os.stat(path)
+    return info.st_mtime_ns, info.st_size
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def file_diagnosis(
+    spec: str, stamp: FileStamp, shape: tuple[int, ...], mode: Literal["train", "eval"]
+) -> tuple[Diagnosis | None, str]:
+    """The doctor on a model of the ``--models`` folder, ``path/file.py:NAME``: (diagnosis, why it
+    cannot be loaded or checked). Cached on the path, the file's ``stamp`` (so an edited file is
+    imported again), the input shape and the mode, so a rerun neither imports nor traces it."""
+    try:
+        model = load_model(spec)
+        model.train(mode == "train")
+        return diagnose(model, shape), ""
+    except UserError as exc:
+        return None, str(exc)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from inspector.doctor.diagnose import diagnose, pytorch_error
-from inspector.shapes.input_sizes import InputSizes, search_sizes, valid_input_sizes
+from inspector.shapes.input_sizes import SideSizes, search_sizes, valid_input_sizes
 from inspector.shapes.trace import trace
 from models import GeneratorConfig, build_discriminator, build_generator, generator_plan, preset
 from tests.models.reference_nets import reference_patchgan, reference_unet
@@ -116,7 +116,9 @@ def test_kernel_larger_than_its_input() -> None:
     d = diagnose(model, (1, 3, 8, 8))
     assert [(p.module, p.kind, p.expected, p.actual) for p in d.problems] == [("2", "kernel", (4, 4), (2, 2))]
     assert "Kernel size can't be greater than actual input size" in _pytorch_message(model, (1, 3, 8, 8))
-    assert d.sizes == InputSizes(1, 16, None, d.sizes.why)  # 16 -> 8 -> 4 fits the last 4x4 kernel
+    assert (
+        d.sizes is not None and d.sizes.sides == (SideSizes(1, 16),) * 2
+    )  # 16 -> 8 -> 4 fits the last 4x4 kernel
     assert "use an input size of 16 instead of 8" in d.problems[0].fix
 
 

@@ -5,30 +5,33 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
-from torch import nn
 
-from inspector.doctor.diagnose import Diagnosis, diagnose
+from inspector.doctor.diagnose import Diagnosis
+from inspector.doctor.problems import SIZE_KINDS
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.shapes.edit_layers import layer_channels
-from inspector.shapes.input_sizes import valid_input_sizes
-from inspector.shapes.loader import MODELS_ENV, load_model, model_files, parse_input_shape
+from inspector.shapes.input_sizes import SEARCH_BUDGET_S, valid_input_sizes
+from inspector.shapes.loader import MODELS_ENV, model_files, parse_input_shape
 from inspector.shapes.text import fmt_chw, fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import (
     Changes,
     discriminator_diagnosis,
+    file_diagnosis,
+    file_stamp,
     generator_diagnosis,
     meta_model,
     pasted_diagnosis,
     pytorch_message,
 )
 from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, current_translator
 from inspector.ui.shapes import show_diagram, show_problems
 from models import DiscriminatorConfig, GeneratorConfig, Plan, generator_plan, preset
 
@@ -138,15 +141,43 @@ def _proofs(d: Diagnosis) -> None:
         st.caption(_("Note (not a problem): {note}", note=note))
 
 
-def _own_diagnosis(model: nn.Module, shape_text: str) -> None:
-    """The doctor's verdict on a model the user brought: every problem, each fix and its proof."""
+def _file_diagnosis(folder: str, picked: str, shape_text: str, mode: Literal["train", "eval"]) -> None:
+    """The doctor's verdict on a model of the --models folder (cached on the file's path and stamp,
+    the shape and the mode): every problem, each fix and its proof."""
+    spec = str(Path(folder) / picked)
     try:
         shape = parse_input_shape(shape_text)
-        d = diagnose(model, shape)
-    except UserError as exc:
+        stamp = file_stamp(spec.rpartition(":")[0])
+    except (UserError, OSError) as exc:
         st.error(_("The doctor cannot check this model: {reason}", reason=str(exc)))
         return
-    _show_verdict(d)
+    d, reason = file_diagnosis(spec, stamp, shape, mode)
+    if d is None:
+        st.error(_("The model cannot be loaded: {reason}", reason=reason))
+    else:
+        _show_verdict(d)
+
+
+def _show_sizes(d: Diagnosis) -> None:
+    """The sizes that work, one rule per side when the sides differ, and where the rule comes from."""
+    if d.sizes is None:
+        if any(p.kind in SIZE_KINDS for p in d.problems):
+            st.info(
+                _(
+                    "The doctor found no input size that works: it tries sizes on the meta device "
+                    "for {budget} s at most.",
+                    budget=f"{SEARCH_BUDGET_S:g}",
+                )
+            )
+        return
+    why = d.sizes.explain(current_translator())
+    st.info(
+        _(
+            "Valid input sizes: {sizes}. {why}.",
+            sizes=d.sizes.describe(current_translator()),
+            why=why[0].upper() + why[1:],
+        )
+    )
 
 
 def _show_verdict(d: Diagnosis) -> None:
@@ -158,6 +189,8 @@ def _show_verdict(d: Diagnosis) -> None:
     st.markdown(_("**The doctor found {count} problem(s)**", count=len(d.problems)))
     show_problems(d.problems)
     _proofs(d)
+    if d.sizes is None or not d.sizes.is_valid(d.input_shape[2:]):
+        _show_sizes(d)
 
 
 # The options stay the English titles (a link names one: inspector.ui.links); only their text is translated.
@@ -333,13 +366,7 @@ with verdict_col:
         show_problems(d.problems)
         _proofs(d)
         if d.sizes is not None and not d.sizes.is_valid(size):
-            st.info(
-                _(
-                    "Valid input sizes: {sizes}. {why}.",
-                    sizes=d.sizes.describe(),
-                    why=d.sizes.why[0].upper() + d.sizes.why[1:],
-                )
-            )
+            _show_sizes(d)
         try:
             message, not_run = pytorch_message(cfg, channels, size, plan, changes)
             if not_run:  # too big to run for real: the doctor's answer stands
@@ -372,7 +399,10 @@ notice(
             "After `torch.cat(..., dim=1)` the channels add up: a decoder after a skip needs the sum "
             "(512 + 512 = 1024), not the channels of one side."
         ),
-        _("Sizes must agree too: valid input sizes here are {sizes}.", sizes=sizes.describe())
+        _(
+            "Sizes must agree too: valid input sizes here are {sizes}.",
+            sizes=sizes.describe(current_translator()),
+        )
         if sizes
         else _("Sizes must agree too: the valid input sizes here are unknown."),
         _(
@@ -439,10 +469,20 @@ with files_tab:
             file_shape = st.text_input(
                 _("Input shape (B,C,H,W)"), value="1,3,256,256", key="doctor.own.file_shape"
             )
+            mode = st.radio(
+                _("Mode"),
+                ["train", "eval"],
+                format_func=lambda m: f"model.{m}()",
+                horizontal=True,
+                key="doctor.own.file_mode",
+                help=_(
+                    "A module is built in train mode (batch norm uses the statistics of the batch); "
+                    "model.eval() is how it runs once trained."
+                ),
+            )
             if st.button(_("Import it and check it"), key="doctor.own.load"):
-                try:
-                    loaded = load_model(str(Path(folder) / picked))
-                except UserError as exc:
-                    st.error(_("The model cannot be loaded: {reason}", reason=str(exc)))
-                else:
-                    _own_diagnosis(loaded, file_shape)
+                st.session_state["doctor.own.imported"] = (
+                    picked  # checked again on every rerun, from the cache
+                )
+            if st.session_state.get("doctor.own.imported") == picked:
+                _file_diagnosis(folder, picked, file_shape, "eval" if mode == "eval" else "train")

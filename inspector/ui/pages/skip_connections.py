@@ -11,7 +11,7 @@ from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import generator_diagnosis
 from inspector.ui.common import current_generator, intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, current_translator
 from inspector.ui.shapes import show_diagram, show_problems
 from inspector.ui.slides import export_for_slides
 
@@ -49,8 +49,8 @@ right.markdown(
     _(
         "**Valid sizes** for depth {depth}: {sizes}.  \nWhy: {why}. The sidebar's size is {size}.",
         depth=g_cfg.depth,
-        sizes=sizes.describe(),
-        why=sizes.why,
+        sizes=sizes.describe(current_translator()),
+        why=sizes.explain(current_translator()),
         size=g_cfg.input_size,
     )
 )
@@ -63,13 +63,14 @@ except Exception as exc:  # never a traceback on the page
 
 if not sizes.is_valid(size):
     nearest = " or ".join(map(str, sizes.nearest(size)))
+    why = sizes.explain(current_translator())
     st.warning(
         _(
             "**{size} does not work for this U-Net.** {why}. The nearest valid sizes are **{nearest}**. "
             "Below, the trace carries on past each failing concatenation (shown in red) with the larger "
             "of the two sizes.",
             size=size,
-            why=sizes.why[0].upper() + sizes.why[1:],
+            why=why[0].upper() + why[1:],
             nearest=nearest,
         )
     )
