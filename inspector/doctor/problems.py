@@ -10,7 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from inspector.doctor.changes import Change, input_change
-from inspector.doctor.report import Finding, Problem, dim_name
+from inspector.doctor.provenance import AND
+from inspector.doctor.report import OR, Finding, Problem, dim_name
+from inspector.i18n.text import Text, join
 from inspector.shapes.input_sizes import InputSizes
 from inspector.shapes.records import Shape, Trace
 
@@ -18,14 +20,15 @@ SIZE_KINDS = ("kernel", "batch-stats", "concat")
 MIN_USEFUL_SIZE = 8  # valid sizes that all lie below this are an accident of rounding, not a fix
 
 
-def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape) -> str:
+def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape) -> Text | str:
     """The fix of a size problem, from the sizes that work."""
     degenerate = sizes is not None and sizes.maximum is not None and sizes.maximum < MIN_USEFUL_SIZE
     if degenerate and f.kind == "concat" and sizes is not None:
         # e.g. a stride-2 branch joined to a stride-1 one
-        return (
-            f"no useful input size fixes this ({sizes.describe()} would run): the joined tensors "
-            "are downsampled differently; make their strides match, or resize one before the call"
+        return Text(
+            "no useful input size fixes this ({sizes} would run): the joined tensors are downsampled "
+            "differently; make their strides match, or resize one before the call",
+            sizes=sizes.describe(),
         )
     if sizes is not None and not degenerate and not all(sizes.is_valid(x) for x in spatial):
         # one clause per bad dim: "a height of 48 or 64 instead of 60"; square: "an input size"
@@ -34,17 +37,23 @@ def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape) -> str:
         if square:
             bad = bad[:1]
         parts = [
-            f"{'an input size' if square else 'a ' + dim_name(i)} of "
-            f"{' or '.join(map(str, sizes.nearest(x)))} instead of {x}"
+            Text("an input size of {sizes} instead of {size}", sizes=join(sizes.nearest(x), OR), size=x)
+            if square
+            else Text(
+                "a {dim} of {sizes} instead of {size}",
+                dim=dim_name(i),
+                sizes=join(sizes.nearest(x), OR),
+                size=x,
+            )
             for i, x in bad
         ]
-        text = f"use {' and '.join(parts)} (valid: {sizes.describe()})"
-        return f"{text}; or {f.fix}" if f.kind == "batch-stats" else text
+        text = Text("use {sizes} (valid: {valid})", sizes=join(parts, AND), valid=sizes.describe())
+        return Text("{size_fix}; or {fix}", size_fix=text, fix=f.fix) if f.kind == "batch-stats" else text
     if f.kind in ("batch-stats", "runtime"):  # no size helps: the rule's own words
         return f.fix
     if f.kind == "kernel":
-        return f"use a larger input, or a smaller kernel or more padding at {f.module}"
-    return "make the sizes match: resize or pad the input, or crop or pad a tensor before the call"
+        return Text("use a larger input, or a smaller kernel or more padding at {module}", module=f.module)
+    return Text("make the sizes match: resize or pad the input, or crop or pad a tensor before the call")
 
 
 def _size_options(sizes: InputSizes | None, input_shape: Shape) -> tuple[tuple[Change, ...], ...]:
@@ -80,7 +89,10 @@ def to_problems(
             c = trace.concats[f.concat]
             module = c.consumer or c.module or "(model)"
             block = block_of(module) or block
-            message = message.replace(f"{c.op} ", f"{c.op} before {module} ", 1)
+            if isinstance(message, Text) and "op" in message.values:  # report.combine_mismatch's words
+                message = message.with_values(op=Text("{op} before {module}", op=c.op, module=module))
+            else:  # the words of a rule of one's own
+                message = message.replace(f"{c.op} ", f"{c.op} before {module} ", 1)
         options = f.options
         if f.needs_sizes:
             fix = _size_fix(f, sizes, spatial)
@@ -113,10 +125,11 @@ def fold_size_cascade(problems: list[Problem]) -> tuple[Problem, ...]:
         return tuple(problems)
     names = ", ".join(p.module for p in echoes[:6]) + (", ..." if len(echoes) > 6 else "")
     head = problems[first]
-    folded = replace(
-        head,
-        message=f"{head.message} Carrying on from there, {len(echoes)} later layer(s) hit the same size "
-        f"problem ({names}); one fix covers them all.",
+    echo = Text(
+        "Carrying on from there, {count} later layer(s) hit the same size problem ({names}); one fix covers them all.",
+        count=len(echoes),
+        names=names,
     )
+    folded = replace(head, message=join([head.message, echo]))
     rest = [p for p in problems[first + 1 :] if p.kind not in SIZE_KINDS]
     return (*problems[:first], folded, *rest)
