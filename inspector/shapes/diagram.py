@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from inspector.i18n.catalog import N_, gettext
+from inspector.i18n.catalog import N_, Translator, english
 from inspector.shapes.dot_graph import DEFAULT_STYLE, FORMATS, DiagramStyle, DotGraph, render, render_svg
 from inspector.shapes.text import fmt_chw, fmt_value
 from inspector.shapes.trace import INPUT, BlockRecord, LayerRecord, Trace
@@ -45,12 +45,6 @@ BOTTLENECK = N_("bottleneck {shape}")
 SIZES_DIFFER = N_("sizes differ")
 EXPECTED_GOT = N_("expected {expected}, got {actual}")
 MESSAGES = (INPUT_WORD, OUTPUT_WORD, BOTTLENECK, SIZES_DIFFER, EXPECTED_GOT)
-
-Translator = Callable[..., str]
-
-
-def _english(message: str, /, **values: object) -> str:
-    return gettext("en", message, **values)
 
 
 def _spatial(shape: Sequence[int] | None) -> int | None:
@@ -75,7 +69,7 @@ def _layer_text(rec: LayerRecord) -> str:
 
 
 def _main_op(
-    layers: Sequence[LayerRecord], block: BlockRecord, tr: Translator = _english, show_all: bool = False
+    layers: Sequence[LayerRecord], block: BlockRecord, tr: Translator = english, show_all: bool = False
 ) -> str:
     """The block's weighted layers, e.g. ``Conv2d 64→128``; norms and activations left out
     unless ``show_all`` (then every layer, in order)."""
@@ -170,7 +164,7 @@ def unet_dot(
     problems: Iterable[Problem] = (),
     title: str = "",
     style: DiagramStyle = DEFAULT_STYLE,
-    tr: Translator = _english,
+    tr: Translator = english,
 ) -> str:
     """DOT source of ``trace`` as a U (blocks and concatenations), problems in red."""
     bad_blocks, bad_concats, notes = _bad(problems, tr)
@@ -263,7 +257,7 @@ def chain_dot(
     problems: Iterable[Problem] = (),
     title: str = "",
     style: DiagramStyle = DEFAULT_STYLE,
-    tr: Translator = _english,
+    tr: Translator = english,
 ) -> str:
     """DOT source of a model without skips (a PatchGAN): its blocks top to bottom (or left to right)."""
     bad_blocks, _, notes = _bad(problems, tr)
@@ -305,7 +299,7 @@ def diagram_dot(
     problems: Iterable[Problem] = (),
     title: str = "",
     style: DiagramStyle = DEFAULT_STYLE,
-    tr: Translator = _english,
+    tr: Translator = english,
 ) -> str:
     """A U when the model concatenates, a chain otherwise."""
     if any(c.op == "torch.cat" for c in trace.concats):

@@ -10,7 +10,7 @@ import streamlit as st
 
 from inspector.i18n.catalog import N_
 from inspector.ui.choice import Choice, Part
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, say
 from inspector.ui.sidebar import current_choice
 from models import DiscriminatorConfig, GeneratorConfig
 
@@ -40,8 +40,10 @@ def _require(choice: Choice, parts: tuple[Part, ...]) -> None:
     bad = [(part, why) for part in parts if (why := choice.error(part))]
     if bad:
         for part, why in bad:
-            # ``why`` is the config's own ValueError, in English like the CLI's messages.
-            st.error(_("These settings cannot build the {part}: {why}", part=_(PART_NAMES[part]), why=why))
+            # ``why`` is the config's own ValueError (a Text): said in the session's language
+            st.error(
+                _("These settings cannot build the {part}: {why}", part=_(PART_NAMES[part]), why=say(why))
+            )
         st.info(_("Change the settings in the sidebar, or pick a preset again to start over."))
         st.stop()
 

@@ -15,7 +15,7 @@ from inspector.i18n.catalog import N_
 from inspector.training.upload_limits import MAX_PHOTO_MB
 from inspector.ui.cache import LAB_SIZE, lab_sample, lab_upload
 from inspector.ui.common import intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason
 from inspector.ui.notebook_code import DATASET
 
 SIZE = LAB_SIZE  # the notebook's training size
@@ -60,8 +60,8 @@ else:
         st.stop()
     try:
         pixels = lab_upload(upload.getvalue(), upload.name)
-    except UserError as error:  # the decoder's reason names the file (in English, as the CLI says it)
-        st.error(_("This file cannot be used. {reason}", reason=error))
+    except UserError as error:  # the decoder's reason names the file
+        st.error(_("This file cannot be used. {reason}", reason=reason(error)))
         st.stop()
 
 view = lab_view(torch.from_numpy(pixels))

@@ -11,7 +11,7 @@ from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import generator_diagnosis
 from inspector.ui.common import current_generator, intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason
 from inspector.ui.shapes import show_diagram, show_problems
 from inspector.ui.slides import export_for_slides
 
@@ -58,11 +58,11 @@ right.markdown(
 try:
     d = generator_diagnosis(g_cfg, size)
 except Exception as exc:  # never a traceback on the page
-    st.error(_("Could not trace the generator at {size}x{size}: {reason}", size=size, reason=str(exc)))
+    st.error(_("Could not trace the generator at {size}x{size}: {reason}", size=size, reason=reason(exc)))
     st.stop()
 
 if not sizes.is_valid(size):
-    nearest = " or ".join(map(str, sizes.nearest(size)))
+    nearest = _(" or ").join(map(str, sizes.nearest(size)))
     st.warning(
         _(
             "**{size} does not work for this U-Net.** {why}. The nearest valid sizes are **{nearest}**. "
