@@ -6,6 +6,9 @@ Callers pass text already translated (``_("...")``); the helpers' own words go t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import streamlit as st
 
 from inspector.i18n.catalog import N_
@@ -16,6 +19,12 @@ from models import DiscriminatorConfig, GeneratorConfig
 
 WHAT_TO_NOTICE = N_("What to notice")
 PART_NAMES = {"generator": N_("generator"), "discriminator": N_("discriminator")}
+
+
+def column_labels(columns: Iterable[str]) -> dict[str, Any]:
+    """A ``column_config`` that shows each column's (English, ``N_``-marked) name in the session's
+    language; the data keeps its keys, so code and tests read ``table["skip from"]`` as before."""
+    return {name: st.column_config.Column(_(name)) for name in columns}
 
 
 def intro(title: str, text: str) -> None:

@@ -28,7 +28,14 @@ from inspector.ui.cache import (
     pasted_diagnosis,
     pytorch_message,
 )
-from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
+from inspector.ui.common import (
+    column_labels,
+    current_discriminator,
+    current_generator,
+    intro,
+    notebook_code,
+    notice,
+)
 from inspector.ui.i18n import _, reason, say
 from inspector.ui.shapes import show_diagram, show_problems
 from models import DiscriminatorConfig, GeneratorConfig, Plan, generator_plan, preset
@@ -219,6 +226,9 @@ if ex.part == "discriminator":
     )
 
 NUMBER = st.column_config.NumberColumn(min_value=1, max_value=4096, step=1, format="%d")
+# The tables' word columns (their keys stay English; in_channels / out_channels are PyTorch's names)
+GENERATOR_WORDS = (N_("block"), N_("role"), N_("skip from"))
+DISCRIMINATOR_WORDS = (N_("layer"), N_("kind"))
 
 
 def _edited_counts(table: pd.DataFrame, base: pd.DataFrame) -> list[tuple[int, int, int]] | None:
@@ -256,7 +266,7 @@ def _generator_table(cfg: GeneratorConfig) -> Plan:
         key=f"doctor.table.{ex.key}",
         hide_index=True,
         disabled=["block", "role", "skip from"],
-        column_config={"in_channels": NUMBER, "out_channels": NUMBER},
+        column_config={**column_labels(GENERATOR_WORDS), "in_channels": NUMBER, "out_channels": NUMBER},
         width="stretch",
     )
     edited = list(plan)
@@ -280,7 +290,7 @@ def _discriminator_table(cfg: DiscriminatorConfig) -> Changes:
         key=f"doctor.table.{ex.key}",
         hide_index=True,
         disabled=["layer", "kind"],
-        column_config={"in_channels": NUMBER, "out_channels": NUMBER},
+        column_config={**column_labels(DISCRIMINATOR_WORDS), "in_channels": NUMBER, "out_channels": NUMBER},
         width="stretch",
     )
     return tuple(
