@@ -107,7 +107,7 @@ def real_model(cfg: NetworkConfig) -> nn.Module:
     return build(cfg)
 
 
-@st.cache_resource(max_entries=32)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def meta_model(cfg: NetworkConfig) -> nn.Module:
     """The network on the ``meta`` device: shapes and parameter counts, no memory."""
     return build(cfg, device="meta")

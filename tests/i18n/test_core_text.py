@@ -113,3 +113,21 @@ def test_the_init_rules_read_in_korean() -> None:
     assert theory_for(conv, "weight", "default").rule == (  # type: ignore[union-attr]
         "PyTorch default kaiming_uniform_(a=√5): U(±1/√fan_in), fan_in=1024"
     )
+
+
+def test_no_cache_spinner_is_fixed_in_english() -> None:
+    """A cache's own spinner text is set at import, in no one's language (Streamlit's default reads
+    "Running meta_model(...)"): every cache says show_spinner=False; ``spinner`` speaks instead."""
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "inspector" / "ui" / "cache.py"
+    caches = [
+        node
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("st.cache_data", "st.cache_resource")
+    ]
+    assert caches
+    for call in caches:
+        spin = {k.arg: k.value for k in call.keywords}.get("show_spinner")
+        assert isinstance(spin, ast.Constant) and spin.value is False, ast.unparse(call)
