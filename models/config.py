@@ -3,13 +3,16 @@
 Frozen means hashable: a config is the cache key of the model it builds (Streamlit caches,
 ``functools.lru_cache``). Field names follow PyTorch (``in_channels``, ``out_channels``); the
 paper's names (``ngf``, ``ndf``) are kept where the paper and the reference code use them.
-Every impossible combination raises ``ValueError`` naming the field and what is allowed.
+Every impossible combination raises ``ValueError`` naming the field and what is allowed; its
+message is a ``Text`` (English, translatable: the app shows it in the reader's language).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
+
+from inspector.i18n.text import Text
 
 Norm = Literal["batch", "instance", "none"]
 Dropout = Literal["none", "reference", "all"]
@@ -26,14 +29,35 @@ MAX_DISC_LAYERS = 8
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
     # bool is an int subclass; True as a channel count is always a mistake.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+        raise ValueError(
+            Text(
+                "{name} must be an integer in [{low}, {high}], got {value}",
+                name=name,
+                low=low,
+                high=high,
+                value=repr(value),
+            )
+        )
     if not low <= value <= high:
-        raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
+        raise ValueError(
+            Text("{name} must be in [{low}, {high}], got {value}", name=name, low=low, high=high, value=value)
+        )
 
 
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        raise ValueError(
+            Text(
+                "{name} must be one of {allowed}; got {value}",
+                name=name,
+                allowed=", ".join(allowed),
+                value=repr(value),
+            )
+        )
+
+
+def _not_a_bool(name: str, value: Any) -> Text:
+    return Text("{name} must be True or False, got {value}", name=name, value=repr(value))
 
 
 def divisor_depths(input_size: int, low: int = 2, high: int = MAX_GEN_DEPTH) -> list[int]:
@@ -71,27 +95,42 @@ class GeneratorConfig:
         _check_choice("dropout", self.dropout, DROPOUTS)
         _check_int("input_size", self.input_size, 2, MAX_INPUT_SIZE)
         if isinstance(self.outer_skip, bool) is False:
-            raise ValueError(f"outer_skip must be True or False, got {self.outer_skip!r}")
+            raise ValueError(_not_a_bool("outer_skip", self.outer_skip))
         if not (isinstance(self.dropout_p, (int, float)) and 0.0 <= self.dropout_p < 1.0):
-            raise ValueError(f"dropout_p must be in [0, 1), got {self.dropout_p!r}")
+            raise ValueError(
+                Text("{name} must be in [0, 1), got {value}", name="dropout_p", value=repr(self.dropout_p))
+            )
         if self.ngf * self.max_mult > MAX_CHANNELS:
             raise ValueError(
-                f"ngf * max_mult must be at most {MAX_CHANNELS}, got {self.ngf} * {self.max_mult}"
+                Text(
+                    "{name} must be at most {limit}, got {value}",
+                    name="ngf * max_mult",
+                    limit=MAX_CHANNELS,
+                    value=f"{self.ngf} * {self.max_mult}",
+                )
             )
         step = 2**self.depth
         if self.input_size % step:
             fits = divisor_depths(self.input_size)
             hint = (
-                f"depths that fit {self.input_size}: {', '.join(map(str, fits))}"
+                Text(
+                    "depths that fit {size}: {depths}", size=self.input_size, depths=", ".join(map(str, fits))
+                )
                 if fits
-                else f"no depth >= 2 fits {self.input_size}; use a multiple of 4"
+                else Text("no depth >= 2 fits {size}; use a multiple of 4", size=self.input_size)
             )
             lower = self.input_size // step * step
             sizes = [s for s in (lower, lower + step) if s > 0]
             raise ValueError(
-                f"input_size must be a multiple of 2**depth = {step} (each of the {self.depth} "
-                f"downsamplings halves it), got {self.input_size}; nearest valid sizes: "
-                f"{', '.join(map(str, sizes))}; {hint}"
+                Text(
+                    "input_size must be a multiple of 2**depth = {step} (each of the {depth} downsamplings halves "
+                    "it), got {size}; nearest valid sizes: {sizes}; {hint}",
+                    step=step,
+                    depth=self.depth,
+                    size=self.input_size,
+                    sizes=", ".join(map(str, sizes)),
+                    hint=hint,
+                )
             )
 
     @property
@@ -146,18 +185,28 @@ class DiscriminatorConfig:
         _check_int("input_size", self.input_size, 2, MAX_INPUT_SIZE)
         for name in ("end_bias", "notebook_bug"):
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+                raise ValueError(_not_a_bool(name, getattr(self, name)))
         widest = self.ndf * min(2**self.n_layers, self.max_mult)
         if widest > MAX_CHANNELS:
             raise ValueError(
-                f"ndf * min(2**n_layers, max_mult) must be at most {MAX_CHANNELS} (the widest conv), got "
-                f"{self.ndf} * {min(2**self.n_layers, self.max_mult)} = {widest}"
+                Text(
+                    "{name} must be at most {limit} (the widest conv), got {value}",
+                    name="ndf * min(2**n_layers, max_mult)",
+                    limit=MAX_CHANNELS,
+                    value=f"{self.ndf} * {min(2**self.n_layers, self.max_mult)} = {widest}",
+                )
             )
         if self.output_size < 1:
             raise ValueError(
-                f"input_size {self.input_size} is too small for {self.n_layers} layers with "
-                f"last_stride {self.last_stride}: the patch map would be {self.output_size}x"
-                f"{self.output_size}; use input_size >= {self.min_input_size()}"
+                Text(
+                    "input_size {size} is too small for {n_layers} layers with last_stride {stride}: the patch "
+                    "map would be {side}x{side}; use input_size >= {smallest}",
+                    size=self.input_size,
+                    n_layers=self.n_layers,
+                    stride=self.last_stride,
+                    side=self.output_size,
+                    smallest=self.min_input_size(),
+                )
             )
 
     def strides(self) -> list[int]:
@@ -201,5 +250,7 @@ def _known_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        raise ValueError(f"unknown {cls.__name__} fields: {', '.join(unknown)}")
+        raise ValueError(
+            Text("unknown {kind} fields: {fields}", kind=cls.__name__, fields=", ".join(unknown))
+        )
     return dict(data)

@@ -12,6 +12,8 @@ from typing import Literal
 import torch
 from torch import nn
 
+from inspector.i18n.text import Text
+
 Scheme = Literal["normal", "xavier", "kaiming", "default"]
 SCHEMES: tuple[str, ...] = ("normal", "xavier", "kaiming", "default")
 MAX_GAIN = 10.0  # a std or gain beyond this is a typo: weights that large blow every activation up
@@ -42,9 +44,18 @@ def init_weights(
     ``seed`` makes the draw reproducible without touching the global RNG.
     """
     if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
+        raise ValueError(
+            Text(
+                "{name} must be one of {allowed}; got {value}",
+                name="scheme",
+                allowed=", ".join(SCHEMES),
+                value=repr(scheme),
+            )
+        )
     if not (isinstance(gain, (int, float)) and math.isfinite(gain) and 0 < gain <= MAX_GAIN):
-        raise ValueError(f"gain must be a number in (0, {MAX_GAIN}], got {gain!r}")
+        raise ValueError(
+            Text("gain must be a number in (0, {limit}], got {value}", limit=MAX_GAIN, value=repr(gain))
+        )
     generator = None
     if seed is not None:
         generator = torch.Generator(device="cpu").manual_seed(int(seed))

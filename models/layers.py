@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from inspector.i18n.text import Text
+
 
 def norm_layer(norm: str, num_features: int) -> nn.Module:
     """The normalization after a conv: BatchNorm2d, InstanceNorm2d (as the reference: no affine,
@@ -14,4 +16,11 @@ def norm_layer(norm: str, num_features: int) -> nn.Module:
         return nn.InstanceNorm2d(num_features, affine=False, track_running_stats=False)
     if norm == "none":
         return nn.Identity()
-    raise ValueError(f"norm must be one of batch, instance, none; got {norm!r}")
+    raise ValueError(
+        Text(
+            "{name} must be one of {allowed}; got {value}",
+            name="norm",
+            allowed="batch, instance, none",
+            value=repr(norm),
+        )
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inspector.i18n.text import Text
 from models.config import DiscriminatorConfig, GeneratorConfig
 
 
@@ -39,7 +40,9 @@ def get_preset(name: str) -> Preset:
     try:
         return _PRESETS[name]
     except KeyError:
-        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(_PRESETS)}") from None
+        raise ValueError(
+            Text("unknown preset {name}; choose one of: {names}", name=repr(name), names=", ".join(_PRESETS))
+        ) from None
 
 
 def preset(name: str) -> tuple[GeneratorConfig, DiscriminatorConfig]:

@@ -1,4 +1,7 @@
-"""``make i18n``: collect the UI's messages and append those no Korean catalog has yet.
+"""``make i18n``: collect the app's messages and append those no Korean catalog has yet.
+
+Messages are the first argument of ``_``, ``N_`` and ``Text`` (``inspector.i18n.text``) calls in
+the UI and in the core packages whose sentences the app shows.
 
 New entries go to ``locales/ko/LC_MESSAGES/messages.po`` with an empty msgstr; translate them
 there (or move them to the page's own file). Nothing already translated is touched.
@@ -15,12 +18,12 @@ from babel.messages.pofile import read_po, write_po
 from inspector.i18n.catalog import load_catalog, po_path
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "N_": None}
-SOURCES = ("inspector/ui", "inspector/i18n", "streamlit_app.py")
+KEYWORDS = {"_": None, "N_": None, "Text": None}
+SOURCES = ("inspector", "models", "streamlit_app.py")
 
 
 def extracted() -> list[str]:
-    """Every message the UI passes to ``_`` or ``N_``, in first-seen order."""
+    """Every message the app passes to ``_``, ``N_`` or ``Text``, in first-seen order."""
     found: list[str] = []
     for source in SOURCES:
         path = ROOT / source

@@ -30,6 +30,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from inspector.i18n.text import Text
+
 Cell = tuple[int, int]  # (row, col)
 
 MAX_IN_SIZE = 16
@@ -124,40 +126,70 @@ class ConvSettings:
         for name, (low, high) in ranges.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"{name} must be an integer, got {value!r}")
+                raise ValueError(Text("{name} must be an integer, got {value}", name=name, value=repr(value)))
             if value < low:
                 raise ValueError(
-                    f"{name} must be in [{low}, {high}], got {value}: {self.formula} needs {name} >= {low}"
+                    Text(
+                        "{name} must be in [{low}, {high}], got {value}: {formula} needs {name} >= {low}",
+                        name=name,
+                        low=low,
+                        high=high,
+                        value=value,
+                        formula=self.formula,
+                    )
                 )
             if value > high:
                 raise ValueError(
-                    f"{name} must be in [{low}, {high}] (the animation caps it so that frames "
-                    f"stay few), got {value}"
+                    Text(
+                        "{name} must be in [{low}, {high}] (the animation caps it so that frames stay few), "
+                        "got {value}",
+                        name=name,
+                        low=low,
+                        high=high,
+                        value=value,
+                    )
                 )
         if not self.transposed and self.output_padding:
             raise ValueError(
-                f"output_padding applies to ConvTranspose2d only; got {self.output_padding} "
-                "for a Conv2d (use 0)"
+                Text(
+                    "output_padding applies to ConvTranspose2d only; got {value} for a Conv2d (use 0)",
+                    value=self.output_padding,
+                )
             )
         if self.transposed and not (self.output_padding < self.stride or self.output_padding < self.dilation):
             raise ValueError(
-                f"output_padding must be smaller than either stride or dilation (PyTorch's rule), got "
-                f"output_padding={self.output_padding}, stride={self.stride}, dilation={self.dilation}: it "
-                "only picks one of the `stride` input sizes that map to the same output size"
+                Text(
+                    "output_padding must be smaller than either stride or dilation (PyTorch's rule), got "
+                    "output_padding={output_padding}, stride={stride}, dilation={dilation}: it only picks one of "
+                    "the `stride` input sizes that map to the same output size",
+                    output_padding=self.output_padding,
+                    stride=self.stride,
+                    dilation=self.dilation,
+                )
             )
         if self.out_size < 1:
             hint = (
-                "the dilated kernel, dilation·(kernel - 1) + 1 = "
-                f"{self.k_eff}, is wider than the padded input, in + 2·padding = "
-                f"{self.in_size + 2 * self.padding}"
+                Text(
+                    "the dilated kernel, dilation·(kernel - 1) + 1 = {k_eff}, is wider than the padded input, "
+                    "in + 2·padding = {padded}",
+                    k_eff=self.k_eff,
+                    padded=self.in_size + 2 * self.padding,
+                )
                 if not self.transposed
-                else "padding crops more than the output has"
+                else Text("padding crops more than the output has")
             )
-            raise ValueError(f"output size below 1: {self.formula_filled}; {hint}")
+            raise ValueError(
+                Text("output size below 1: {formula}; {hint}", formula=self.formula_filled, hint=hint)
+            )
         if self.out_size > MAX_OUT_SIZE:
             raise ValueError(
-                f"output size {self.out_size} is above the animation's cap of {MAX_OUT_SIZE}: "
-                f"{self.formula_filled}; use a smaller input, stride or kernel"
+                Text(
+                    "output size {size} is above the animation's cap of {cap}: {formula}; use a smaller input, "
+                    "stride or kernel",
+                    size=self.out_size,
+                    cap=MAX_OUT_SIZE,
+                    formula=self.formula_filled,
+                )
             )
 
 

@@ -8,12 +8,11 @@ English by default, as the CLI draws them. Text with Hangul is drawn with NanumG
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 
 from PIL import ImageDraw, ImageFont
 
-from inspector.i18n.catalog import N_, gettext
+from inspector.i18n.catalog import N_
 from inspector.i18n.fonts import pil_font
 
 INK = (20, 20, 20)  # the text colour of every frame
@@ -36,12 +35,7 @@ MESSAGES = (
     CANVAS_WORD,
 )
 
-Translator = Callable[..., str]
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
-
-
-def _english(message: str, /, **values: object) -> str:
-    return gettext("en", message, **values)
 
 
 @lru_cache(maxsize=16)

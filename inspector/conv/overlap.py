@@ -26,13 +26,16 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 
 MAX_SIZE = 4096  # an output side beyond this is a typo for a teaching view
 
 
 def _check(name: str, value: object, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise UserError(f"{name} must be an integer >= {low}, got {value!r}")
+        raise UserError(
+            Text("{name} must be an integer >= {low}, got {value}", name=name, low=low, value=repr(value))
+        )
     return int(value)
 
 
@@ -49,12 +52,22 @@ def overlap_counts(
     padding, in_size = _check("padding", padding, 0), _check("in_size", in_size, 1)
     output_padding = _check("output_padding", output_padding, 0)
     if output_padding >= stride:
-        raise UserError(f"output_padding must be smaller than stride ({stride}), got {output_padding}")
+        raise UserError(
+            Text(
+                "output_padding must be smaller than stride ({stride}), got {value}",
+                stride=stride,
+                value=output_padding,
+            )
+        )
     out = transposed_size(kernel, stride, padding, in_size, output_padding)
     if not 1 <= out <= MAX_SIZE:
         raise UserError(
-            f"(in_size - 1) * stride - 2 * padding + kernel + output_padding = {out}: the output side must be "
-            f"from 1 to {MAX_SIZE}; lower padding or raise in_size"
+            Text(
+                "(in_size - 1) * stride - 2 * padding + kernel + output_padding = {out}: the output side must be "
+                "from 1 to {limit}; lower padding or raise in_size",
+                out=out,
+                limit=MAX_SIZE,
+            )
         )
     counts = np.zeros(out, dtype=np.int64)
     for i in range(in_size):  # input cell i scatters its kernel onto i * stride - padding + t
@@ -130,8 +143,12 @@ def _flat_response(kind: str, model: nn.Module, x: torch.Tensor, border: int) ->
     inner = y[:, border : y.shape[1] - border, border : y.shape[2] - border]
     if inner.numel() == 0:
         raise UserError(
-            f"the output ({y.shape[1]}x{y.shape[2]}) has no interior once {border} border pixels are cut: "
-            "raise in_size"
+            Text(
+                "the output ({height}x{width}) has no interior once {border} border pixels are cut: raise in_size",
+                height=y.shape[1],
+                width=y.shape[2],
+                border=border,
+            )
         )
     std = inner.flatten(1).std(dim=1, unbiased=False).mean()
     scale = inner.abs().mean().clamp(min=1e-12)

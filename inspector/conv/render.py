@@ -32,11 +32,10 @@ from inspector.conv.frame_text import (
     OUTPUT_WORD,
     SCATTER_CAPTION,
     VIEW_NAMES,
-    Translator,
-    _english,
     _font_for,
     _text,
 )
+from inspector.i18n.catalog import Translator, english
 
 if TYPE_CHECKING:  # for the types only: animation.py calls this module (save_gif), never the reverse
     from inspector.conv.animation import ConvAnimation, Frame, View
@@ -133,7 +132,7 @@ def render_frame(
     index: int,
     view: str | None = None,
     cell: int | None = None,
-    tr: Translator = _english,
+    tr: Translator = english,
 ) -> Image.Image:
     """Frame ``index`` of ``view`` (default: the main view) as an RGB image; ``cell``: px per cell
     (default: ``auto_cell``); ``tr``: the words' language (English by default)."""
@@ -342,7 +341,7 @@ def _out_cell(
 
 
 def render_frames(
-    anim: ConvAnimation, view: str | None = None, cell: int | None = None, tr: Translator = _english
+    anim: ConvAnimation, view: str | None = None, cell: int | None = None, tr: Translator = english
 ) -> list[Image.Image]:
     """Every frame of ``view`` as RGB images (the same size), their words through ``tr``."""
     v = anim.view(view) if view else anim.views[0]
@@ -400,7 +399,7 @@ def gif_bytes(
     view: str | None = None,
     duration_ms: int = 600,
     cell: int | None = None,
-    tr: Translator = _english,
+    tr: Translator = english,
 ) -> bytes:
     """The animated GIF in memory (for a download button), its words through ``tr``."""
     buf = io.BytesIO()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from inspector.i18n.text import Text
 from inspector.shapes.text import fmt_shape
 
 INPUT_CHANGE = "input"  # Change.module of a change to the input shape
@@ -29,11 +30,12 @@ class Change:
     new: int | tuple[int, ...]
 
     def text(self) -> str:
-        """``"body.5 Conv2d in_channels 64 -> 128"`` or ``"input 1x3x300x300 -> 1x3x256x256"``."""
+        """``"body.5 Conv2d in_channels 64 -> 128"`` or ``"input 1x3x300x300 -> 1x3x256x256"`` (a ``Text``:
+        "input" is a word)."""
         if self.module == INPUT_CHANGE:
             old = self.old if isinstance(self.old, int) else fmt_shape(self.old)
             new = self.new if isinstance(self.new, int) else fmt_shape(self.new)
-            return f"input {old} -> {new}"
+            return Text("input {old} -> {new}", old=old, new=new)
         return f"{self.module} {self.kind} {self.field} {self.old} -> {self.new}"
 
 

@@ -31,6 +31,7 @@ from inspector.doctor.problems import to_problems
 from inspector.doctor.pytorch_run import pytorch_error
 from inspector.doctor.report import Diagnosis, Problem
 from inspector.doctor.rules import check_leaf, is_norm, judged_by_running
+from inspector.i18n.text import Text
 from inspector.shapes.engine import TracedRun, traced_run
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.recorder import CombineCall, LeafCall
@@ -81,10 +82,11 @@ def _examine(model: nn.Module, shape: Shape) -> tuple[TracedRun[_Examiner], Exam
             run, exam = other, _exam(other)
     if run.error is not None:
         where = run.failed_in or "the model"
+        said = run.failed_in or Text("the model")  # in a sentence: "the model raised ..."
         if any(key in str(run.error) for key in report.TOO_FEW_VALUES):
-            exam.add(where, "batch-stats", 2, 1, report.too_few_values(where, run.error), needs_sizes=True)
+            exam.add(where, "batch-stats", 2, 1, report.too_few_values(said, run.error), needs_sizes=True)
         else:  # the sizes that work may still say what to do (a ViT built for 224, fed 300)
-            exam.add(where, "runtime", None, None, report.runtime(where, run.error), needs_sizes=True)
+            exam.add(where, "runtime", None, None, report.runtime(said, run.error), needs_sizes=True)
     return run, exam
 
 

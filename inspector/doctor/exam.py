@@ -16,6 +16,7 @@ from torch import nn
 from inspector.doctor import provenance
 from inspector.doctor.changes import Change
 from inspector.doctor.report import Finding, Value, Words
+from inspector.i18n.text import Text
 from inspector.shapes.blocks import top_level_blocks
 from inspector.shapes.recorder import Source
 from inspector.shapes.records import ConcatRecord, Shape
@@ -82,11 +83,11 @@ class Exam:
         same_kind = [m for m in block.modules() if type(m) is type(leaf)]
         return parent if len(same_kind) == 1 else name
 
-    def origin(self, src: Source | None, dim: int, size: int | None = None) -> str:
+    def origin(self, src: Source | None, dim: int, size: int | None = None) -> Text:
         """Where a tensor came from, in words: '... from model.0 (Conv2d(3, 64))'."""
         return provenance.origin(src, dim, self.concats, self.modules, size)
 
-    def composition(self, src: Source | None, dim: int, total: int) -> str:
+    def composition(self, src: Source | None, dim: int, total: int) -> Text | str:
         """' (512 from decoder_5 + 512 skip from encoder_4)' or ' (64 from model.0)'."""
         return provenance.composition(src, dim, total, self.concats, self.made_at)
 

@@ -9,38 +9,51 @@
 
 from __future__ import annotations
 
+from inspector.i18n.text import Text
 from inspector.shapes.records import Trace
 from inspector.shapes.text import fmt_shape
 
 
-def in_place_notes(trace: Trace) -> list[str]:
+def in_place_notes(trace: Trace) -> list[Text]:
     """One note per combination input that an in-place layer rewrote before the combination used it."""
     notes = []
     for c in trace.concats:
         for ref, writers in zip(c.inputs, c.modified_in_place):
-            if writers:
-                notes.append(
-                    f"{c.label}{' before ' + c.consumer if c.consumer else ''} uses the output of "
-                    f"{ref.producer} after {', '.join(writers)} changed it in place: the skip carries "
-                    f"the activated tensor, not {ref.producer}'s own output."
+            if not writers:
+                continue
+            values = dict(label=c.label, producer=ref.producer, writers=", ".join(writers))
+            notes.append(
+                Text(
+                    "{label} before {consumer} uses the output of {producer} after {writers} changed it in place: "
+                    "the skip carries the activated tensor, not {producer}'s own output.",
+                    consumer=c.consumer,
+                    **values,
                 )
+                if c.consumer
+                else Text(
+                    "{label} uses the output of {producer} after {writers} changed it in place: the skip carries "
+                    "the activated tensor, not {producer}'s own output.",
+                    **values,
+                )
+            )
     return notes
 
 
-def output_size_note(trace: Trace) -> str | None:
+def output_size_note(trace: Trace) -> Text | None:
     """A model whose output keeps the rank of its input but not quite its spatial size (within 2x)."""
     a, b = trace.input_shape, trace.output_shape
     if b is None or len(a) != len(b) or len(a) < 3 or tuple(a[2:]) == tuple(b[2:]):
         return None
     if not all(x / 2 < y < x * 2 for x, y in zip(a[2:], b[2:])):
         return None  # a patch map or a feature map: a different size by design
-    return (
-        f"The output {fmt_shape(b)} does not have the input's size {fmt_shape(a)}: an image-to-image "
-        "model (a colorizer's ab joined with its L) needs both the same; use an input size that comes "
-        "back unchanged."
+    return Text(
+        "The output {output} does not have the input's size {input}: an image-to-image model (a colorizer's "
+        "ab joined with its L) needs both the same; use an input size that comes back unchanged.",
+        output=fmt_shape(b),
+        input=fmt_shape(a),
     )
 
 
-def notes(trace: Trace) -> tuple[str, ...]:
+def notes(trace: Trace) -> tuple[Text, ...]:
     size = output_size_note(trace)
     return (*in_place_notes(trace), *([size] if size else []))

@@ -10,7 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from inspector.doctor.changes import input_change
-from inspector.doctor.report import Finding, Problem, dim_name
+from inspector.doctor.provenance import AND
+from inspector.doctor.report import OR, Finding, Problem, dim_name
+from inspector.i18n.text import Text, join
 from inspector.shapes.input_sizes import InputSizes
 from inspector.shapes.records import Shape, Trace
 
@@ -18,7 +20,7 @@ SIZE_KINDS = ("kernel", "batch-stats", "concat")
 MIN_USEFUL_SIZE = 8  # valid sizes that all lie below this are an accident of rounding, not a fix
 
 
-def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape, shapes: Sequence[Shape]) -> str:
+def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape, shapes: Sequence[Shape]) -> Text | str:
     """The fix of a size problem: the nearest sizes that work (``shapes``, proven when the doctor
     proves), per side when the sides differ, or else the rule's own words."""
     degenerate = sizes is not None and any(
@@ -26,40 +28,54 @@ def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape, shapes: Sequ
     )
     if degenerate and f.kind == "concat" and sizes is not None:
         # e.g. a stride-2 branch joined to a stride-1 one
-        return (
-            f"no useful input size fixes this ({sizes.describe()} would run): the joined tensors "
-            "are downsampled differently; make their strides match, or resize one before the call"
+        return Text(
+            "no useful input size fixes this ({sizes} would run): the joined tensors are downsampled "
+            "differently; make their strides match, or resize one before the call",
+            sizes=sizes.describe(),
         )
     if sizes is not None and not degenerate and shapes:
-        text = f"use {_sizes_text(spatial, shapes)} (valid: {sizes.describe()})"
-        return f"{text}; or {f.fix}" if f.kind == "batch-stats" else text
+        text = Text(
+            "use {sizes} (valid: {valid})", sizes=_sizes_text(spatial, shapes), valid=sizes.describe()
+        )
+        return Text("{size_fix}; or {fix}", size_fix=text, fix=f.fix) if f.kind == "batch-stats" else text
     if f.kind in ("batch-stats", "runtime"):  # no size helps: the rule's own words
         return f.fix
     if f.kind == "kernel":
-        return f"use a larger input, or a smaller kernel or more padding at {f.module}"
-    return "make the sizes match: resize or pad the input, or crop or pad a tensor before the call"
+        return Text("use a larger input, or a smaller kernel or more padding at {module}", module=f.module)
+    return Text("make the sizes match: resize or pad the input, or crop or pad a tensor before the call")
 
 
-def _sizes_text(spatial: Shape, shapes: Sequence[Shape]) -> str:
+def _sizes_text(spatial: Shape, shapes: Sequence[Shape]) -> Text:
     """``an input size of 256 or 512 instead of 300`` when every side moves together; otherwise
     one clause per side that must change, and the sides that work: ``a height of 288 or 320
     instead of 300 (the width 300 works)``; with two sides, which go together: ``a height of 48 or 64
     instead of 60 and a width of 32 or 48 instead of 44: an input of 48x32 or 64x48``."""
     if len(set(spatial)) == 1 and all(len(set(s)) == 1 for s in shapes):
-        return f"an input size of {' or '.join(str(s[0]) for s in shapes)} instead of {spatial[0]}"
-    clauses, works = [], []
+        return Text(
+            "an input size of {sizes} instead of {size}",
+            sizes=join((s[0] for s in shapes), OR),
+            size=spatial[0],
+        )
+    clauses: list[Text] = []
+    works: list[Text] = []
     for i, x in enumerate(spatial):
         name = dim_name(i - len(spatial))
         values = list(dict.fromkeys(s[i] for s in shapes))
         if values == [x]:
-            works.append(f"the {name} {x}")
+            works.append(Text("the {dim} {size}", dim=name, size=x))
         else:
-            clauses.append(f"a {name} of {' or '.join(map(str, values))} instead of {x}")
-    text = " and ".join(clauses)
-    if works:
-        text += f" ({' and '.join(works)} {'work' if len(works) > 1 else 'works'})"
+            clauses.append(
+                Text("a {dim} of {sizes} instead of {size}", dim=name, sizes=join(values, OR), size=x)
+            )
+    text = join(clauses, AND)
+    if len(works) == 1:
+        text = Text("{sizes} ({working} works)", sizes=text, working=works[0])
+    elif works:
+        text = Text("{sizes} ({working} work)", sizes=text, working=join(works, AND))
     if len(clauses) > 1:  # which sizes go together
-        text += f": an input of {' or '.join(_fmt_spatial(s) for s in shapes)}"
+        text = Text(
+            "{sizes}: an input of {shapes}", sizes=text, shapes=join((_fmt_spatial(s) for s in shapes), OR)
+        )
     return text
 
 
@@ -102,7 +118,10 @@ def to_problems(
             c = trace.concats[f.concat]
             module = c.consumer or c.module or "(model)"
             block = block_of(module) or block
-            message = message.replace(f"{c.op} ", f"{c.op} before {module} ", 1)
+            if isinstance(message, Text) and "op" in message.values:  # report.combine_mismatch's words
+                message = message.with_values(op=Text("{op} before {module}", op=c.op, module=module))
+            else:  # the words of a rule of one's own
+                message = message.replace(f"{c.op} ", f"{c.op} before {module} ", 1)
         options = f.options
         if f.needs_sizes:
             if candidates is None:
@@ -137,10 +156,11 @@ def fold_size_cascade(problems: list[Problem]) -> tuple[Problem, ...]:
         return tuple(problems)
     names = ", ".join(p.module for p in echoes[:6]) + (", ..." if len(echoes) > 6 else "")
     head = problems[first]
-    folded = replace(
-        head,
-        message=f"{head.message} Carrying on from there, {len(echoes)} later layer(s) hit the same size "
-        f"problem ({names}); one fix covers them all.",
+    echo = Text(
+        "Carrying on from there, {count} later layer(s) hit the same size problem ({names}); one fix covers them all.",
+        count=len(echoes),
+        names=names,
     )
+    folded = replace(head, message=join([head.message, echo]))
     rest = [p for p in problems[first + 1 :] if p.kind not in SIZE_KINDS]
     return (*problems[:first], folded, *rest)

@@ -18,6 +18,7 @@ from torch import nn
 
 from inspector.doctor.changes import INPUT_CHANGE, Change, apply
 from inspector.doctor.report import Problem
+from inspector.i18n.text import Text, join
 from inspector.shapes.meta import meta_copy
 from inspector.shapes.records import Shape
 
@@ -92,9 +93,13 @@ def prove(
     return tuple(out)
 
 
-def fix_text(p: Problem) -> str:
+def fix_text(p: Problem) -> Text:
     """``"verified: body.3 BatchNorm2d num_features 64 -> 128, and then body.5 Conv2d ..."``."""
     if not p.changes:
-        return "suggestion (not proven)"
-    chain = ", and then ".join(c.text() for c in p.changes)
-    return f"verified: {chain}" if p.verified else f"suggestion (not proven): {chain}"
+        return Text("suggestion (not proven)")
+    chain = join([c.text() for c in p.changes], Text(", and then "))
+    return (
+        Text("verified: {changes}", changes=chain)
+        if p.verified
+        else Text("suggestion (not proven): {changes}", changes=chain)
+    )

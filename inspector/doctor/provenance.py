@@ -11,15 +11,30 @@ from collections.abc import Callable, Mapping, Sequence
 
 from torch import nn
 
+from inspector.i18n.text import Text, compose, join
 from inspector.shapes.recorder import Source
 from inspector.shapes.records import INPUT, ConcatRecord
 from inspector.shapes.text import describe_layer as describe
 
+AND = Text(" and ")  # between the parts of a list: "512 from decoder_5 and 512 from encoder_4"
 
-def _piece(size: int | None, c: ConcatRecord, dim: int) -> str:
-    """'24 of the 48 ' when the tensor is a piece (chunk, split, unbind, a slice) of the combination's result."""
+
+def _piece(size: int | None, c: ConcatRecord, dim: int) -> tuple[int, int] | None:
+    """(size, total) when the tensor is a piece (chunk, split, unbind, a slice) of the combination's
+    result: "24 of the 48"; None when it is the whole result."""
     total = c.output_shape[dim] if dim < len(c.output_shape) else None
-    return f"{size} of the {total} " if size is not None and total is not None and size != total else ""
+    return (size, total) if size is not None and total is not None and size != total else None
+
+
+def _cat_parts(c: ConcatRecord, dim: int, skip: int = -1) -> list[Text]:
+    """'512 from decoder_5', '512 skip from encoder_4': each input of a cat along ``dim``."""
+    return [
+        Text("{size} skip from {producer}", size=r.shape[dim], producer=r.producer)
+        if i == skip
+        else Text("{size} from {producer}", size=r.shape[dim], producer=r.producer)
+        for i, r in enumerate(c.inputs)
+        if len(r.shape) > dim
+    ]
 
 
 def origin(
@@ -28,23 +43,33 @@ def origin(
     concats: Sequence[ConcatRecord],
     modules: Mapping[str, nn.Module],
     size: int | None = None,
-) -> str:
+) -> Text:
     """Where a tensor came from, in words: '... from model.0 (Conv2d(3, 64))'; ``size`` is the
     tensor's own size along ``dim`` (a piece of a cat says so: '24 of the 48 made by torch.cat ...')."""
     if src is None:
-        return "from a computation the tracer did not see"
+        return Text("from a computation the tracer did not see")
     if src.concat is not None and src.concat < len(concats):
         c = concats[src.concat]
         if c.op == "torch.cat" and c.dim == dim:
-            parts = " and ".join(f"{r.shape[dim]} from {r.producer}" for r in c.inputs if len(r.shape) > dim)
-            return f"{_piece(size, c, dim)}made by torch.cat of {parts}".strip()
-        return f"made by {c.label} ({' + '.join(r.producer for r in c.inputs)})"
+            parts = join(_cat_parts(c, dim), AND)
+            piece = _piece(size, c, dim)
+            if piece is not None:
+                return Text(
+                    "{size} of the {total} made by torch.cat of {parts}",
+                    size=piece[0],
+                    total=piece[1],
+                    parts=parts,
+                )
+            return Text("made by torch.cat of {parts}", parts=parts)
+        return Text(
+            "made by {label} ({inputs})", label=c.label, inputs=" + ".join(r.producer for r in c.inputs)
+        )
     if src.producer == INPUT:
-        return "from the model's input"
+        return Text("from the model's input")
     leaf = modules.get(src.layer)
     if src.producer == src.layer and leaf is not None:
-        return f"from {src.producer} ({describe(leaf)})"
-    return f"from {src.producer}"
+        return Text("from {producer} ({layer})", producer=src.producer, layer=describe(leaf))
+    return Text("from {producer}", producer=src.producer)
 
 
 def skip_index(c: ConcatRecord, dim: int, made_at: Callable[[str], int]) -> int:
@@ -62,7 +87,7 @@ def skip_index(c: ConcatRecord, dim: int, made_at: Callable[[str], int]) -> int:
 
 def composition(
     src: Source | None, dim: int, total: int, concats: Sequence[ConcatRecord], made_at: Callable[[str], int]
-) -> str:
+) -> Text | str:
     """' (512 from decoder_5 + 512 skip from encoder_4)' or ' (64 from model.0)'; a piece of a cat:
     ' (24 of the 48 made by torch.cat#0: 24 from a + 24 from b)'.
 
@@ -76,12 +101,14 @@ def composition(
         if c.op == "torch.cat" and c.dim == dim:
             piece = _piece(total, c, dim)
             skip = -1 if piece else skip_index(c, dim, made_at)  # a piece is no skip connection
-            parts = [
-                f"{r.shape[dim]} {'skip ' if i == skip else ''}from {r.producer}"
-                for i, r in enumerate(c.inputs)
-                if len(r.shape) > dim
-            ]
-            if piece:
-                return f" ({piece}made by {c.label}: {' + '.join(parts)})"
-            return f" ({' + '.join(parts)})"
-    return f" ({total} from {src.producer})"
+            parts = join(_cat_parts(c, dim, skip), " + ")
+            if piece is not None:
+                return Text(
+                    " ({size} of the {total} made by {label}: {parts})",
+                    size=piece[0],
+                    total=piece[1],
+                    label=c.label,
+                    parts=parts,
+                )
+            return compose(" ({parts})", parts=parts)
+    return compose(" ({part})", part=Text("{size} from {producer}", size=total, producer=src.producer))

@@ -23,6 +23,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text, message_of
 
 # Standard layers whose repr is their constructor's arguments.
 LAYERS: dict[str, type[nn.Module]] = {
@@ -102,7 +103,11 @@ def _arguments(text: str, line_no: int) -> tuple[list[Any], dict[str, Any]]:
         kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg is not None}
     except (SyntaxError, ValueError, AssertionError, TypeError, RecursionError):
         raise UserError(
-            f"line {line_no}: the arguments ({text}) are not plain numbers, tuples or words"
+            Text(
+                "line {line}: the arguments ({text}) are not plain numbers, tuples or words",
+                line=line_no,
+                text=text,
+            )
         ) from None
     return args, kwargs
 
@@ -111,36 +116,57 @@ def _layer(kind: str, args_text: str, line_no: int) -> nn.Module:
     cls = LAYERS.get(kind)
     if cls is None:
         raise UserError(
-            f"line {line_no}: {kind} is not a standard layer the doctor can rebuild from its printout; "
-            "use a model file instead"
+            Text(
+                "line {line}: {kind} is not a standard layer the doctor can rebuild from its printout; use a model "
+                "file instead",
+                line=line_no,
+                kind=kind,
+            )
         )
     args, kwargs = _arguments(args_text, line_no)
     try:
         return cls(*args, **kwargs)
     except Exception as exc:  # a typo in a number, an argument the class does not take
-        raise UserError(f"line {line_no}: {kind}({args_text}) cannot be built: {exc}") from None
+        raise UserError(
+            Text(
+                "line {line}: {layer} cannot be built: {error}",
+                line=line_no,
+                layer=f"{kind}({args_text})",
+                error=message_of(exc),
+            )
+        ) from None
 
 
 def parse_model_repr(text: str) -> nn.Module:
     """The model that printed ``text`` (``print(model)``), rebuilt from standard layers; ``UserError``
     naming the line when the text is not such a printout."""
     if len(text) > MAX_TEXT:
-        raise UserError(f"the text is longer than {MAX_TEXT:,} characters: paste one model's printout")
+        raise UserError(
+            Text(
+                "the text is longer than {limit} characters: paste one model's printout",
+                limit=f"{MAX_TEXT:,}",
+            )
+        )
     lines = [(i, line.strip()) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not lines:
-        raise UserError("paste the text that print(model) shows, e.g. Sequential( (0): Conv2d(...) ... )")
+        raise UserError(
+            Text("paste the text that print(model) shows, e.g. Sequential( (0): Conv2d(...) ... )")
+        )
     first_no, first = lines[0]
     top = _TOP.match(first)
     if top is None:
         raise UserError(
-            f"line {first_no}: a printout starts with the model's class and '(', e.g. Sequential("
+            Text(
+                "line {line}: a printout starts with the model's class and '(', e.g. Sequential(",
+                line=first_no,
+            )
         )
     # The stack of open containers: (class name, its children so far, line it opened on, its name)
     stack: list[tuple[str, list[tuple[str, nn.Module]], int, str]] = [(top["kind"], [], first_no, "")]
     done: nn.Module | None = None
     for line_no, line in lines[1:]:
         if done is not None:
-            raise UserError(f"line {line_no}: text after the model's closing ')'")
+            raise UserError(Text("line {line}: text after the model's closing ')'", line=line_no))
         if line == ")":
             kind, children, opened, name = stack.pop()
             module = _container(kind, children, opened)
@@ -155,10 +181,22 @@ def parse_model_repr(text: str) -> nn.Module:
             continue
         layer = _LAYER.match(line)
         if layer is None:
-            raise UserError(f"line {line_no}: expected '(name): Layer(...)' or ')', got {line[:60]!r}")
+            raise UserError(
+                Text(
+                    "line {line}: expected '(name): Layer(...)' or ')', got {text}",
+                    line=line_no,
+                    text=repr(line[:60]),
+                )
+            )
         stack[-1][1].append((layer["name"], _layer(layer["kind"], layer["args"], line_no)))
     if done is None:
-        raise UserError(f"the printout ends before the ')' that closes {stack[0][0]} (line {stack[0][2]})")
+        raise UserError(
+            Text(
+                "the printout ends before the ')' that closes {kind} (line {line})",
+                kind=stack[0][0],
+                line=stack[0][2],
+            )
+        )
     return done
 
 
@@ -169,11 +207,22 @@ def _container(kind: str, children: list[tuple[str, nn.Module]], line_no: int) -
             seq.add_module(name, child)
         return seq
     if kind in LAYERS:
-        raise UserError(f"line {line_no}: {kind} holds layers of its own; the doctor cannot rebuild that")
+        raise UserError(
+            Text(
+                "line {line}: {kind} holds layers of its own; the doctor cannot rebuild that",
+                line=line_no,
+                kind=kind,
+            )
+        )
     if len(children) == 1:
         name, child = children[0]
         return _OneChild(kind, name, child)
     raise UserError(
-        f"line {line_no}: {kind} is not nn.Sequential and holds {len(children)} children: its forward "
-        "cannot be known from the printout; use a model file, or paste a model made of nn.Sequential"
+        Text(
+            "line {line}: {kind} is not nn.Sequential and holds {n} children: its forward cannot be known from the "
+            "printout; use a model file, or paste a model made of nn.Sequential",
+            line=line_no,
+            kind=kind,
+            n=len(children),
+        )
     )

@@ -29,6 +29,7 @@ from torch import Tensor, nn
 from inspector.doctor import probe, report
 from inspector.doctor.changes import Change, input_change
 from inspector.doctor.exam import Exam
+from inspector.i18n.text import compose
 from inspector.shapes.recorder import LeafCall, Source
 from inspector.shapes.records import INPUT
 
@@ -331,7 +332,8 @@ def _channels(
         # The notebook's typo in one line: the conv before got both its counts wrong.
         for earlier in exam.found:
             if earlier.module == src.layer and earlier.kind == "channels" and isinstance(earlier.actual, int):
-                earlier.fix += report.conv_should_be(name, src.layer, producer, earlier.actual, expected)
+                should_be = report.conv_should_be(name, src.layer, producer, earlier.actual, expected)
+                earlier.fix = compose("{fix}{should_be}", fix=earlier.fix, should_be=should_be)
     words = report.norm_channels(
         name,
         m,

@@ -7,16 +7,32 @@ two pages never edit the same file. ``make i18n`` extracts the UI's messages and
 no file has yet to ``messages.po``, untranslated; ``tests/i18n`` fails until each has Korean.
 Placeholders use ``str.format`` names (``{size}``), never positions, so a translation may
 reorder them.
+
+Who translates what (one rule for the whole app): core code (``models/``, ``inspector/`` outside
+``inspector/ui/``) never knows the reader's language and returns English.
+
+* A sentence the core *returns* (a doctor's problem and its fix, a note, a config's
+  ``ValueError``, an init rule) is an ``inspector.i18n.text.Text``: a ``str`` whose value is the
+  English, which keeps its msgid and values. The CLI prints it as it is; the app renders it in
+  the session's language with ``render(text, _)`` (the UI's ``inspector.ui.i18n.say``), so that a
+  cached result (a diagnosis in ``st.cache_data``) serves every language. An exception raised
+  with a ``Text`` keeps it in ``args[0]`` (``message_of``).
+* Code that *draws* (figures, GIF frames, the diagram's DOT) takes a translator
+  ``tr: Translator = english`` (``translator(lang)``) and draws in that language.
+
+The extraction (``tools/i18n_update.py``) reads ``_``, ``N_`` and ``Text`` calls in every
+package, so ``tests/i18n`` fails on a core msgid without Korean as it does on a page's.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+
+from inspector.i18n.text import Translator
 
 LANGUAGES: dict[str, str] = {"en": "English", "ko": "한국어"}
 DEFAULT_LANGUAGE = "en"
@@ -90,9 +106,14 @@ def gettext(lang: str, message: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def translator(lang: str) -> Callable[..., str]:
+def translator(lang: str) -> Translator:
     """A ``_(message, **values)`` function bound to ``lang``, for code that renders figures or files."""
     return functools.partial(gettext, lang)
+
+
+def english(message: str, /, **values: object) -> str:
+    """The default translator of core functions that draw: the msgid itself, placeholders filled."""
+    return gettext(DEFAULT_LANGUAGE, message, **values)
 
 
 def missing(lang: str, messages: list[str]) -> list[str]:

@@ -11,13 +11,13 @@ CLI draws it in English (the defaults), a caller that wants Korean passes ``lang
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
-from inspector.i18n.catalog import N_, gettext
+from inspector.i18n.catalog import N_, Translator, english
 from inspector.i18n.fonts import matplotlib_rc
 from inspector.init_study.weights import TensorStats
 
@@ -27,19 +27,13 @@ PANEL_STATS = N_("mean {mean}, std {std}")
 VALUE_WORD, DENSITY_WORD, COUNT_WORD = N_("value"), N_("density"), N_("count")
 MESSAGES = (WEIGHTS_WORD, PANEL_STATS, VALUE_WORD, DENSITY_WORD, COUNT_WORD)
 
-Translator = Callable[..., str]
-
-
-def _english(message: str, /, **values: object) -> str:
-    return gettext("en", message, **values)
-
 
 def histogram_figure(
     stats: Sequence[TensorStats],
     titles: Sequence[str],
     density: bool = True,
     lang: str = "en",
-    tr: Translator = _english,
+    tr: Translator = english,
 ) -> Figure:
     """One panel per ``TensorStats`` (side by side): the histogram and its theory on top.
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from inspector.i18n.text import Text
 from models.init import SCHEMES
 
 AS_BUILT = "as built"  # the key of the model as built (PyTorch's default init) in comparisons
@@ -88,7 +89,7 @@ class Theory:
     """A mixture of ``Dist`` (one component for a single tensor; one per tensor for a group)."""
 
     components: tuple[tuple[float, Dist], ...]  # (weight, dist), weights sum to 1
-    rule: str  # the init rule in words, e.g. "kaiming_uniform_(a=√5): U(±1/√fan_in), fan_in=1024"
+    rule: str  # the init rule in words (a Text), e.g. "kaiming_uniform_(a=√5): U(±1/√fan_in), fan_in=1024"
 
     @property
     def mean(self) -> float:
@@ -125,7 +126,11 @@ class Theory:
         total = sum(n for n, _ in parts)
         comps = tuple((n / total * w, d) for n, t in parts for w, d in t.components)
         rules = {t.rule for _, t in parts}
-        rule = rules.pop() if len(rules) == 1 else f"mixture over {len(parts)} tensors (weighted by size)"
+        rule = (
+            rules.pop()
+            if len(rules) == 1
+            else Text("mixture over {n} tensors (weighted by size)", n=len(parts))
+        )
         return Theory(comps, rule)
 
 
@@ -140,18 +145,28 @@ def theory_for(module: nn.Module, param: str, scheme: str, gain: float = 0.02) -
     ``scheme`` is one of ``models.init.SCHEMES`` ("default" = PyTorch's init as built).
     """
     if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
-    zero = Theory(((1.0, Dist("constant", 0.0)),), "zeros")
+        raise ValueError(
+            Text(
+                "{name} must be one of {allowed}; got {value}",
+                name="scheme",
+                allowed=", ".join(SCHEMES),
+                value=repr(scheme),
+            )
+        )
+    zero = Theory(((1.0, Dist("constant", 0.0)),), Text("zeros"))
     if isinstance(module, (*_CONV, *_CONV_T)):
         fan_in, fan_out = _fans(module.weight)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         uniform = Theory(
             ((1.0, Dist("uniform", -bound, bound)),),
-            f"PyTorch default kaiming_uniform_(a=√5): U(±1/√fan_in), fan_in={fan_in}",
+            Text("PyTorch default kaiming_uniform_(a=√5): U(±1/√fan_in), fan_in={fan_in}", fan_in=fan_in),
         )
         if param == "bias":
             if scheme == "default":
-                return Theory(uniform.components, f"PyTorch default bias: U(±1/√fan_in), fan_in={fan_in}")
+                return Theory(
+                    uniform.components,
+                    Text("PyTorch default bias: U(±1/√fan_in), fan_in={fan_in}", fan_in=fan_in),
+                )
             return zero
         if param != "weight":
             return None
@@ -175,6 +190,6 @@ def theory_for(module: nn.Module, param: str, scheme: str, gain: float = 0.02) -
             return zero
         if param == "weight":
             if scheme == "default":
-                return Theory(((1.0, Dist("constant", 1.0)),), "PyTorch default: ones")
+                return Theory(((1.0, Dist("constant", 1.0)),), Text("PyTorch default: ones"))
             return Theory(((1.0, Dist("normal", 1.0, gain)),), f"normal_(1, {gain:g})")
     return None

@@ -3,15 +3,22 @@
 Every channel tile is scaled to its own min..max: channels differ in size by orders of
 magnitude, and on one shared scale all but the strongest would be black. The energy ranking
 (``FeatureMap.order``) says which is strong; the tile shows its pattern.
+
+The pictures' own words go through a translator ``tr(message, **values)`` (English by default, as
+the CLI draws them; ``inspector.i18n.catalog.translator``); text with Hangul is drawn in
+NanumGothic, since Pillow's own font has no Korean glyphs.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from inspector.i18n.catalog import N_, Translator, english
+from inspector.i18n.fonts import pil_font
 from inspector.inside.features import FeatureMap, FeatureMaps
 from inspector.inside.skips import SkipAblation
 from inspector.inside.verdict import PatchVerdict
@@ -22,6 +29,23 @@ TEXT = (20, 20, 20)
 PART_COLOURS = {"decoder": (40, 110, 220), "skip": (235, 130, 20)}  # blue: path that arrived, orange: skip
 LABEL_WIDTH = 260
 GAP = 4
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+
+# The pictures' own words; tests/i18n checks that each has Korean.
+INTACT, SKIP_ZEROED, DELTA_AB = N_("intact"), N_("skip zeroed"), N_("|delta ab| (max {vmax})")
+ALL_SKIPS, NOTHING, MEAN_DIFFERENCE = N_("all skips"), N_("nothing"), N_("mean {value}")
+VERDICT = N_("D's verdict")
+VERDICT_LINE = N_("{h}x{w} patches, mean p(real) {p}; cell ({row}, {col}) sees {field}x{field} px (white)")
+
+
+def _write(
+    draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, fill: tuple[int, int, int] = TEXT
+) -> None:
+    """``draw.text`` in Pillow's own font, or in NanumGothic when the text has Hangul (same height, 11 px)."""
+    if _HANGUL.search(text):
+        draw.text(xy, text, fill=fill, font=pil_font(11))  # type: ignore[arg-type]
+    else:
+        draw.text(xy, text, fill=fill)
 
 
 def channel_image(values: np.ndarray, tile: int) -> Image.Image:
@@ -96,20 +120,22 @@ def feature_grid(maps: FeatureMaps | Sequence[FeatureMap], n: int = 8, tile: int
     return sheet
 
 
-def ablation_sheet(ablations: Sequence[SkipAblation], side: int = 160) -> Image.Image:
+def ablation_sheet(
+    ablations: Sequence[SkipAblation], side: int = 160, tr: Translator = english
+) -> Image.Image:
     """Rows of: what was zeroed | intact | without it | difference (magma, one scale for all rows)."""
     vmax = max((float(a.difference.max()) for a in ablations), default=0.0)
     head = 18
     width = 140 + 3 * (side + GAP)
     sheet = Image.new("RGB", (width, head + len(ablations) * (side + GAP)), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    for k, title in enumerate(("intact", "skip zeroed", f"|delta ab| (max {vmax:.1f})")):
-        draw.text((140 + k * (side + GAP), 3), title, fill=TEXT)
+    for k, title in enumerate((tr(INTACT), tr(SKIP_ZEROED), tr(DELTA_AB, vmax=f"{vmax:.1f}"))):
+        _write(draw, (140 + k * (side + GAP), 3), title)
     for r, a in enumerate(ablations):
         y = head + r * (side + GAP)
-        zeroed = "all skips" if a.skip == "all" else ", ".join(a.zeroed) or "nothing"
-        draw.text((GAP, y + 4), zeroed, fill=TEXT)
-        draw.text((GAP, y + 18), f"mean {a.mean_difference:.2f}", fill=TEXT)
+        zeroed = tr(ALL_SKIPS) if a.skip == "all" else ", ".join(a.zeroed) or tr(NOTHING)
+        _write(draw, (GAP, y + 4), zeroed)
+        _write(draw, (GAP, y + 18), tr(MEAN_DIFFERENCE, value=f"{a.mean_difference:.2f}"))
         for k, picture in enumerate((a.intact, a.ablated, heatmap(a.difference, vmax or None))):
             img = Image.fromarray(picture).resize((side, side), Image.Resampling.BILINEAR)
             sheet.paste(img, (140 + k * (side + GAP), y))
@@ -122,9 +148,11 @@ def verdict_overlay(
     cell: tuple[int, int] | None = None,
     side: int = 384,
     title: str = "",
+    tr: Translator = english,
 ) -> Image.Image:
     """The photo (S, S, 3) uint8 under D's verdict: each cell tinted red (fake) .. green (real) by
-    its probability, and one cell's receptive field outlined (default: the middle cell)."""
+    its probability, and one cell's receptive field outlined (default: the middle cell). ``title``
+    comes translated; the second line goes through ``tr``."""
     h, w = verdict.grid
     row, col = cell if cell is not None else (h // 2, w // 2)
     scale = side / verdict.input_size
@@ -153,13 +181,17 @@ def verdict_overlay(
     canvas = Image.new("RGB", (side, side + 30), BACKGROUND)
     canvas.paste(picture, (0, 30))
     text = ImageDraw.Draw(canvas)
-    text.text((GAP, 2), title or "D's verdict", fill=TEXT)
-    text.text(
-        (GAP, 15),
-        f"{h}x{w} patches, mean p(real) {verdict.mean_probability:.2f}; cell ({row}, {col}) sees "
-        f"{verdict.field_size}x{verdict.field_size} px (white)",
-        fill=TEXT,
+    _write(text, (GAP, 2), title or tr(VERDICT))
+    line = tr(
+        VERDICT_LINE,
+        h=h,
+        w=w,
+        p=f"{verdict.mean_probability:.2f}",
+        row=row,
+        col=col,
+        field=verdict.field_size,
     )
+    _write(text, (GAP, 15), line)
     return canvas
 
 

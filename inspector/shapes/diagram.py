@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from inspector.i18n.catalog import N_, gettext
+from inspector.i18n.catalog import N_, Translator, english
+from inspector.i18n.text import Text
 from inspector.shapes.dot_graph import DEFAULT_STYLE, FORMATS, DiagramStyle, DotGraph, render, render_svg
 from inspector.shapes.text import fmt_chw, fmt_value
 from inspector.shapes.trace import INPUT, BlockRecord, LayerRecord, Trace
@@ -45,12 +46,6 @@ BOTTLENECK = N_("bottleneck {shape}")
 SIZES_DIFFER = N_("sizes differ")
 EXPECTED_GOT = N_("expected {expected}, got {actual}")
 MESSAGES = (INPUT_WORD, OUTPUT_WORD, BOTTLENECK, SIZES_DIFFER, EXPECTED_GOT)
-
-Translator = Callable[..., str]
-
-
-def _english(message: str, /, **values: object) -> str:
-    return gettext("en", message, **values)
 
 
 def _spatial(shape: Sequence[int] | None) -> int | None:
@@ -75,7 +70,7 @@ def _layer_text(rec: LayerRecord) -> str:
 
 
 def _main_op(
-    layers: Sequence[LayerRecord], block: BlockRecord, tr: Translator = _english, show_all: bool = False
+    layers: Sequence[LayerRecord], block: BlockRecord, tr: Translator = english, show_all: bool = False
 ) -> str:
     """The block's weighted layers, e.g. ``Conv2d 64→128``; norms and activations left out
     unless ``show_all`` (then every layer, in order)."""
@@ -170,7 +165,7 @@ def unet_dot(
     problems: Iterable[Problem] = (),
     title: str = "",
     style: DiagramStyle = DEFAULT_STYLE,
-    tr: Translator = _english,
+    tr: Translator = english,
 ) -> str:
     """DOT source of ``trace`` as a U (blocks and concatenations), problems in red."""
     bad_blocks, bad_concats, notes = _bad(problems, tr)
@@ -263,7 +258,7 @@ def chain_dot(
     problems: Iterable[Problem] = (),
     title: str = "",
     style: DiagramStyle = DEFAULT_STYLE,
-    tr: Translator = _english,
+    tr: Translator = english,
 ) -> str:
     """DOT source of a model without skips (a PatchGAN): its blocks top to bottom (or left to right)."""
     bad_blocks, _, notes = _bad(problems, tr)
@@ -305,7 +300,7 @@ def diagram_dot(
     problems: Iterable[Problem] = (),
     title: str = "",
     style: DiagramStyle = DEFAULT_STYLE,
-    tr: Translator = _english,
+    tr: Translator = english,
 ) -> str:
     """A U when the model concatenates, a chain otherwise."""
     if any(c.op == "torch.cat" for c in trace.concats):
@@ -313,39 +308,71 @@ def diagram_dot(
     return chain_dot(trace, problems, title, style, tr)
 
 
+# The tables' column names: the keys of their rows (for code and tests) and, translated, the app's labels.
+CONCAT_COLUMNS = (
+    N_("concatenation"),
+    N_("feeds"),
+    N_("path from"),
+    N_("path shape"),
+    N_("skip from"),
+    N_("skip shape"),
+    N_("channels"),
+    N_("output"),
+)
+BLOCK_COLUMNS = (N_("block"), N_("input from"), N_("input"), N_("output"), N_("size"), N_("params"))
+# What a block does to the size (a Text: the app shows it in the reader's language)
+SIZE_CHANGE = {
+    "down": Text("halves"),
+    "up": Text("doubles"),
+    "same": Text("keeps"),
+    "shrinks": Text("down"),
+    "grows": Text("up"),
+}
+
+
 def concat_rows(trace: Trace) -> list[dict[str, str]]:
-    """One row per concatenation: where it feeds, what it joins, and the channel arithmetic."""
+    """One row per concatenation (keys ``CONCAT_COLUMNS``): where it feeds, what it joins, and the
+    channel arithmetic."""
     rows = []
     for c in trace.concats:
         main = c.inputs[0] if c.inputs else None
-        rows.append(
-            {
-                "concatenation": c.label,
-                "feeds": c.consumer or "--",
-                "path from": main.producer if main else "--",
-                "path shape": fmt_chw(main.shape) if main else "--",
-                "skip from": ", ".join(r.producer for r in c.inputs[1:]) or "--",
-                "skip shape": ", ".join(fmt_chw(r.shape) for r in c.inputs[1:]) or "--",
-                "channels": c.arithmetic(),
-                "output": fmt_chw(c.output_shape),
-            }
+        values = (
+            c.label,
+            c.consumer or "--",
+            main.producer if main else "--",
+            fmt_chw(main.shape) if main else "--",
+            ", ".join(r.producer for r in c.inputs[1:]) or "--",
+            ", ".join(fmt_chw(r.shape) for r in c.inputs[1:]) or "--",
+            c.arithmetic(),
+            fmt_chw(c.output_shape),
         )
+        rows.append(dict(zip(CONCAT_COLUMNS, values)))
     return rows
 
 
+def _size_change(b: BlockRecord) -> Text:
+    way = _direction(b)
+    if way == "same" or _ratio(b) == 2:
+        return SIZE_CHANGE[way]  # halves, doubles, keeps
+    return SIZE_CHANGE["shrinks" if way == "down" else "grows"]  # by another factor
+
+
 def block_rows(trace: Trace) -> list[dict[str, str | int]]:
-    """One row per block: input -> output shape and the size change."""
+    """One row per block (keys ``BLOCK_COLUMNS``): input -> output shape and the size change."""
     return [
-        {
-            "block": b.name,
-            "input from": b.input_producer,
-            "input": fmt_chw(b.input_shape),
-            "output": fmt_chw(b.output_shape),
-            "size": {"down": "halves", "up": "doubles", "same": "keeps"}[_direction(b)]
-            if _direction(b) == "same" or _ratio(b) == 2
-            else _direction(b),
-            "params": b.params,
-        }
+        dict(
+            zip(
+                BLOCK_COLUMNS,
+                (
+                    b.name,
+                    b.input_producer,
+                    fmt_chw(b.input_shape),
+                    fmt_chw(b.output_shape),
+                    _size_change(b),
+                    b.params,
+                ),
+            )
+        )
         for b in trace.blocks
     ]
 

@@ -5,9 +5,9 @@ optional ``maximum`` ("multiples of 256", "any size from 16", "only 224"). An ``
 holds one per spatial dim of the input, (L,), (H, W) or (D, H, W): an input works when each of
 its sides follows its own rule (with ``square_only``, when its sides are also all equal).
 
-Every sentence is an English template marked with ``N_`` and filled with ``.format(**values)``
-from numbers kept in the dataclasses, so a UI can render it in its own language: pass its ``_``
-to ``describe`` / ``explain`` (``inspector.i18n.catalog.translator``).
+Every sentence is a ``Text`` (``inspector.i18n.text``): English, with its template (marked
+with ``N_``) and the numbers kept, so a UI renders it in its own language (``render(text, _)``),
+or passes its ``_`` to ``describe`` / ``explain`` for a translated ``str``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from inspector.i18n.catalog import N_
+from inspector.i18n.text import Text, compose, join, render
 
 Translate = Callable[..., str]  # _(template, **values) -> text
 
 
-def english(message: str, /, **values: object) -> str:
-    """The template itself, filled: the default ``_`` of every text here."""
-    return message.format(**values) if values else message
+def _said(text: Text, tr: Translate | None) -> str:
+    """``text`` itself (English, translatable later), or rendered at once by ``tr``."""
+    return text if tr is None else render(text, tr)
 
 
 ONLY = N_("only {sizes}")
@@ -85,15 +86,19 @@ class SideSizes:
         both = SideSizes(step, max(self.minimum, other.minimum), min(highs) if highs else None)
         return both if both.maximum is None or both.first() <= both.maximum else None
 
-    def describe(self, _: Translate = english) -> str:
-        """E.g. ``multiples of 256 (256, 512, 768, ...)``, ``any size from 16`` or ``only 224``."""
+    def describe(self, _: Translate | None = None) -> str:
+        """E.g. ``multiples of 256 (256, 512, 768, ...)``, ``any size from 16`` or ``only 224``:
+        a ``Text``, or a ``str`` in the language of ``_`` when one is given."""
+        return _said(self.text(), _)
+
+    def text(self) -> Text:
         if self.maximum is not None and self.maximum <= self.minimum + 3 * self.step:
-            return _(ONLY, sizes=", ".join(map(str, self.examples(4))))
+            return Text(ONLY, sizes=", ".join(map(str, self.examples(4))))
         if self.step == 1:
-            rule = _(ANY_FROM, minimum=self.minimum)
+            rule = Text(ANY_FROM, minimum=self.minimum)
         else:
-            rule = _(MULTIPLES, step=self.step, examples=", ".join(map(str, self.examples(3))))
-        return _(UP_TO, rule=rule, maximum=self.maximum) if self.maximum is not None else rule
+            rule = Text(MULTIPLES, step=self.step, examples=", ".join(map(str, self.examples(3))))
+        return Text(UP_TO, rule=rule, maximum=self.maximum) if self.maximum is not None else rule
 
 
 @dataclass(frozen=True)
@@ -116,10 +121,11 @@ class InputSizes:
         """Every one of ``dims`` spatial dims follows ``side``."""
         return cls((side,) * dims, reason, tuple(values.items()))
 
-    def explain(self, _: Translate = english) -> str:
-        """One sentence on where the rules come from (and that the search stopped, if it did)."""
-        text = _(self.reason, **dict(self.values))
-        return text if self.complete else _(OUT_OF_TIME, reason=text, budget=self._budget())
+    def explain(self, _: Translate | None = None) -> str:
+        """One sentence on where the rules come from (and that the search stopped, if it did): a
+        ``Text``, or a ``str`` in the language of ``_``."""
+        text = Text(self.reason, **dict(self.values)) if self.reason else compose("")
+        return _said(text if self.complete else Text(OUT_OF_TIME, reason=text, budget=self._budget()), _)
 
     @property
     def why(self) -> str:
@@ -192,19 +198,21 @@ class InputSizes:
                 out.append(shape)
         return tuple(out)
 
-    def describe(self, _: Translate = english) -> str:
+    def describe(self, _: Translate | None = None) -> str:
         """``multiples of 256 (256, 512, 768, ...)`` when every side agrees, else one rule per side:
-        ``H: multiples of 32 (32, 64, 96, ...); W: any size from 16``."""
+        ``H: multiples of 32 (32, 64, 96, ...); W: any size from 16``. A ``Text``, or a ``str`` in
+        the language of ``_`` when one is given."""
         first = self.sides[0]
+        text: Text
         if self.square_only or all(side == first for side in self.sides):
             rule = self.square if self.square_only else first
-            text = rule.describe(_) if rule is not None else ""
+            text = rule.text() if rule is not None else compose("")
             if self.square_only and len(self.sides) > 1:
-                text = _(ALL_EQUAL, rule=text)
+                text = Text(ALL_EQUAL, rule=text)
         else:
             names = side_names(len(self.sides))
-            text = "; ".join(_(PER_SIDE, side=n, rule=s.describe(_)) for n, s in zip(names, self.sides))
-        return text if self.complete else _(NOT_COMPLETE, rule=text)
+            text = join((Text(PER_SIDE, side=n, rule=s.text()) for n, s in zip(names, self.sides)), "; ")
+        return _said(text if self.complete else Text(NOT_COMPLETE, rule=text), _)
 
     def to_dict(self) -> dict[str, Any]:
         """For the doctor's JSON: the text, the reason, and each side's numbers by its letter."""

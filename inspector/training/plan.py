@@ -28,6 +28,7 @@ from inspector.data.image_set import (
     split_train_val,
 )
 from inspector.errors import UserError
+from inspector.i18n.text import Text, message_of
 from inspector.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from inspector.training.config import TrainConfig
 from inspector.training.device import default_sizes, pick_device
@@ -123,20 +124,35 @@ def check_trainable(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig) -> None:
     """Refuse, with the reason, model pairs that cannot train as a colorization GAN."""
     if d_cfg.notebook_bug:
         raise UserError(
-            "the 'notebook-as-written' discriminator cannot train: its second conv is Conv2d(3, 64) but receives "
-            "the 64 channels of the first conv, so the first forward pass fails. Use the 'notebook' preset (the "
-            "same models with the typo fixed); the Mismatch doctor explains the error."
+            Text(
+                "the 'notebook-as-written' discriminator cannot train: its second conv is Conv2d(3, 64) but "
+                "receives the 64 channels of the first conv, so the first forward pass fails. Use the 'notebook' "
+                "preset (the same models with the typo fixed); the Mismatch doctor explains the error."
+            )
         )
     if (g_cfg.in_channels, g_cfg.out_channels) != (1, 2):
         raise UserError(
-            f"colorization needs a generator from L (1 channel) to ab (2 channels); this one maps "
-            f"{g_cfg.in_channels} -> {g_cfg.out_channels} channels"
+            Text(
+                "colorization needs a generator from L (1 channel) to ab (2 channels); this one maps "
+                "{channels_in} -> {channels_out} channels",
+                channels_in=g_cfg.in_channels,
+                channels_out=g_cfg.out_channels,
+            )
         )
     if d_cfg.in_channels != 3:
-        raise UserError(f"the discriminator must take cat(L, ab) = 3 channels, not {d_cfg.in_channels}")
+        raise UserError(
+            Text(
+                "the discriminator must take cat(L, ab) = 3 channels, not {channels}",
+                channels=d_cfg.in_channels,
+            )
+        )
     if g_cfg.input_size != d_cfg.input_size:
         raise UserError(
-            f"generator and discriminator sizes differ ({g_cfg.input_size} vs {d_cfg.input_size}); use one size"
+            Text(
+                "generator and discriminator sizes differ ({g} vs {d}); use one size",
+                g=g_cfg.input_size,
+                d=d_cfg.input_size,
+            )
         )
 
 
@@ -146,7 +162,7 @@ def size_models(choices: RunChoices, device: torch.device) -> tuple[GeneratorCon
     try:
         g, d = choices.models or preset(choices.preset or DEFAULT_PRESET)
     except ValueError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(message_of(exc)) from None
     sized = choices.device_sized if choices.device_sized is not None else device.type != "cuda"
     sizes = default_sizes(device)
     ngf = choices.ngf or (sizes.ngf if sized else None)
@@ -157,9 +173,19 @@ def size_models(choices: RunChoices, device: torch.device) -> tuple[GeneratorCon
     try:
         return g.replace(**g_changes), d.replace(**d_changes)
     except ValueError as exc:
-        what = f"preset {choices.preset or DEFAULT_PRESET!r}" if choices.models is None else "these settings"
+        what = (
+            Text("preset {name}", name=repr(choices.preset or DEFAULT_PRESET))
+            if choices.models is None
+            else Text("these settings")
+        )
         raise UserError(
-            f"size {size or g.input_size} does not fit {what} at depth {depth or g.depth}: {exc}"
+            Text(
+                "size {size} does not fit {what} at depth {depth}: {reason}",
+                size=size or g.input_size,
+                what=what,
+                depth=depth or g.depth,
+                reason=message_of(exc),
+            )
         ) from None
 
 
@@ -186,7 +212,7 @@ def plan_config(choices: RunChoices, device: torch.device, stored: TrainConfig |
     try:
         return (stored or default_config(device)).replace(**changes)
     except ValueError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(message_of(exc)) from None
 
 
 def changed_model_choices(choices: RunChoices, g: GeneratorConfig, d: DiscriminatorConfig) -> list[str]:
@@ -239,7 +265,7 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
         try:
             device = pick_device(choices.device)
         except ValueError as exc:
-            raise UserError(str(exc)) from None
+            raise UserError(message_of(exc)) from None
     resume = None
     if choices.resume is not None:
         source = Path(choices.resume)

@@ -9,10 +9,13 @@ the same settings computes nothing and a new setting costs milliseconds.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.resources
 import io
 import os
-from typing import Literal
+import threading
+from collections.abc import Callable
+from typing import Literal, ParamSpec, TypeVar
 
 import numpy as np
 import streamlit as st
@@ -30,7 +33,8 @@ from inspector.data.images import load_square
 from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error
 from inspector.doctor.repr_parser import parse_model_repr
 from inspector.errors import UserError
-from inspector.i18n.catalog import translator
+from inspector.i18n.catalog import N_, translator
+from inspector.i18n.text import message_of
 from inspector.init_study.weights import (
     AS_BUILT,
     ActivationStats,
@@ -60,22 +64,55 @@ from inspector.shapes.loader import load_model
 from inspector.shapes.memory import real_run_bytes
 from inspector.shapes.summary import BlockParams, Summary, block_params, summary
 from inspector.training.colorize import load_generator
+from inspector.ui import i18n
 from inspector.ui.background import TrainingRunner, get_runner
 from models import DiscriminatorConfig, GeneratorConfig, NetworkConfig, Plan, build, init_weights
 
 Changes = tuple[tuple[str, int, int], ...]  # (layer name, in, out): hashable channel edits
+P = ParamSpec("P")
+R = TypeVar("R")
+_spinning = threading.local()  # set while a spinner of this module is up, in this script thread
+
+
+def spinner(message: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Show ``message`` in the session's language while the cached function computes.
+
+    A cache's own ``show_spinner="..."`` is fixed at import, in no one's language; so the caches
+    here say ``show_spinner=False`` and this wrapper, outside the cache, opens ``st.spinner``.
+    Streamlit draws a spinner only after 0.5 s, so a cache hit shows none. Inside a spinner (a
+    cached function that calls another) no second one opens: the outer one says what is going
+    on, and no element is drawn inside a cached function (the cache would replay it).
+    """
+
+    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            if getattr(_spinning, "on", False):
+                return fn(*args, **kwargs)
+            _spinning.on = True
+            try:
+                with st.spinner(i18n._(message)):
+                    return fn(*args, **kwargs)
+            finally:
+                _spinning.on = False
+
+        return call
+
+    return wrap
+
 
 # --- models ------------------------------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=6, show_spinner="Building the model...")
+@spinner(N_("Building the model..."))
+@st.cache_resource(max_entries=6, show_spinner=False)
 def real_model(cfg: NetworkConfig) -> nn.Module:
     """The network with real weights (PyTorch's default init). Shared by all sessions: never
     modify it in place; copy it first (``copy.deepcopy``)."""
     return build(cfg)
 
 
-@st.cache_resource(max_entries=32)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def meta_model(cfg: NetworkConfig) -> nn.Module:
     """The network on the ``meta`` device: shapes and parameter counts, no memory."""
     return build(cfg, device="meta")
@@ -105,13 +142,15 @@ def _discriminator(cfg: DiscriminatorConfig, changes: Changes) -> nn.Module:
     return with_channels(model, {n: (i, o) for n, i, o in changes}) if changes else model
 
 
-@st.cache_data(max_entries=64, show_spinner="Tracing on the meta device...")
+@spinner(N_("Tracing on the meta device..."))
+@st.cache_data(max_entries=64, show_spinner=False)
 def generator_diagnosis(cfg: GeneratorConfig, size: int, plan: Plan | None = None) -> Diagnosis:
     """The doctor's pass over the generator at 1 x in_channels x size x size."""
     return diagnose(_generator(cfg, plan), (1, cfg.in_channels, size, size))
 
 
-@st.cache_data(max_entries=64, show_spinner="Tracing on the meta device...")
+@spinner(N_("Tracing on the meta device..."))
+@st.cache_data(max_entries=64, show_spinner=False)
 def discriminator_diagnosis(
     cfg: DiscriminatorConfig, channels: int, size: int, changes: Changes = ()
 ) -> Diagnosis:
@@ -119,7 +158,8 @@ def discriminator_diagnosis(
     return diagnose(_discriminator(cfg, changes), (1, channels, size, size))
 
 
-@st.cache_data(max_entries=32, show_spinner="Running it in PyTorch for its own message...")
+@spinner(N_("Running it in PyTorch for its own message..."))
+@st.cache_data(max_entries=32, show_spinner=False)
 def pytorch_message(
     cfg: NetworkConfig, channels: int, size: int, plan: Plan | None = None, changes: Changes = ()
 ) -> tuple[str | None, str | None]:
@@ -132,7 +172,7 @@ def pytorch_message(
     try:
         return pytorch_error(model, (1, channels, size, size)), None
     except UserError as exc:
-        return None, str(exc)
+        return None, message_of(exc)
 
 
 # --- weight init ---------------------------------------------------------------------------------
@@ -145,20 +185,23 @@ def pytorch_message(
 # (each layer's own histogram is one tensor's work, done when the learner picks that layer).
 
 
-@st.cache_data(max_entries=8, show_spinner="Counting the weights as built...")
+@spinner(N_("Counting the weights as built..."))
+@st.cache_data(max_entries=8, show_spinner=False)
 def as_built_weight_stats(cfg: NetworkConfig) -> WeightStats:
     """Weight statistics of the model as built (PyTorch's default init), groups' histograms only."""
     return weight_stats(real_model(cfg), "default", tensor_histograms=False)
 
 
-@st.cache_resource(max_entries=3, show_spinner="Initializing a copy of the network...")  # the 3 schemes
+@spinner(N_("Initializing a copy of the network..."))
+@st.cache_resource(max_entries=3, show_spinner=False)  # the 3 schemes
 def initialized_model(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> nn.Module:
     """``init_weights(copy, scheme, gain, seed)`` of the shared model as built (which is not touched).
     Shared like it: never modify it; copy it first."""
     return init_weights(copy.deepcopy(real_model(cfg)), scheme, gain=gain, seed=seed)
 
 
-@st.cache_data(max_entries=16, show_spinner="Counting the initialized weights...")
+@spinner(N_("Counting the initialized weights..."))
+@st.cache_data(max_entries=16, show_spinner=False)
 def init_scheme_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> WeightStats:
     """Weight statistics after ``init_weights(copy, scheme, gain, seed)``, groups' histograms only."""
     return weight_stats(initialized_model(cfg, scheme, gain, seed), scheme, gain, tensor_histograms=False)
@@ -190,7 +233,8 @@ def probe_bytes(cfg: NetworkConfig, probe: tuple[int, ...]) -> int:
 ACTIVATION_SCHEMES = ("normal", "xavier", "kaiming")
 
 
-@st.cache_data(max_entries=32, show_spinner="Pushing a small batch through the network...")
+@spinner(N_("Pushing a small batch through the network..."))
+@st.cache_data(max_entries=32, show_spinner=False)
 def init_activation(
     cfg: NetworkConfig, mode: Literal["eval", "train"], scheme: str, gain: float, seed: int
 ) -> ActivationStats:
@@ -244,7 +288,8 @@ def discriminator_field(cfg: DiscriminatorConfig) -> ReceptiveField:
     return receptive_field(cfg)
 
 
-@st.cache_data(max_entries=4, show_spinner="Loading the sample photo...")
+@spinner(N_("Loading the sample photo..."))
+@st.cache_data(max_entries=4, show_spinner=False)
 def astronaut(size: int) -> np.ndarray:
     """scikit-image's astronaut photo, (size, size, 3) uint8."""
     return sample_photo(size)
@@ -262,7 +307,8 @@ def lab_sample(name: str) -> np.ndarray:
     return photos.images[photos.names.index(name)].numpy()
 
 
-@st.cache_data(max_entries=8, show_spinner="Decoding the image...")
+@spinner(N_("Decoding the image..."))
+@st.cache_data(max_entries=8, show_spinner=False)
 def lab_upload(data: bytes, name: str) -> np.ndarray:
     """An uploaded file, decoded safely (see inspector.data.images). Raises UserError, which is not cached."""
     return load_square(data, name, LAB_SIZE).numpy()
@@ -283,13 +329,15 @@ def photo_lab_view(key: str, _pixels: np.ndarray) -> LabView:
 # its pixels travel unhashed (``_rgb``).
 
 
-@st.cache_resource(max_entries=4, show_spinner="Building the untrained networks (N(0, 0.02))...")
+@spinner(N_("Building the untrained networks (N(0, 0.02))..."))
+@st.cache_resource(max_entries=4, show_spinner=False)
 def untrained_model(cfg: NetworkConfig) -> nn.Module:
     """The network as the notebook starts training it: ``init_weights`` N(0, 0.02), seed 0, eval mode."""
     return init_weights(build(cfg), seed=0).eval()
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the checkpoint...")
+@spinner(N_("Loading the checkpoint..."))
+@st.cache_resource(max_entries=2, show_spinner=False)
 def checkpoint_models(
     key: str, _source: bytes | str, name: str, g_cfg: GeneratorConfig | None = None
 ) -> tuple[nn.Module, nn.Module | None, int]:
@@ -304,7 +352,8 @@ def checkpoint_models(
     return generator, d, int(ckpt.step)
 
 
-@st.cache_data(max_entries=16, show_spinner="Decoding the photo...")
+@spinner(N_("Decoding the photo..."))
+@st.cache_data(max_entries=16, show_spinner=False)
 def inside_photo(key: str, size: int, _data: bytes | None = None, name: str = "photo") -> np.ndarray:
     """(3, size, size) uint8 of a sample (``key`` "sample:<name>") or of uploaded ``_data`` (``key``
     its hash). Raises UserError for a file that is not a usable image (not cached)."""
@@ -322,7 +371,8 @@ def photo_lab(rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     return lab_batch(torch.from_numpy(rgb)[None])
 
 
-@st.cache_resource(max_entries=8, show_spinner="Running the photo through every block...")
+@spinner(N_("Running the photo through every block..."))
+@st.cache_resource(max_entries=8, show_spinner=False)
 def inside_features(
     model_key: tuple[object, ...], _model: nn.Module, photo_key: str, _rgb: np.ndarray
 ) -> FeatureMaps:
@@ -331,7 +381,8 @@ def inside_features(
     return feature_maps(_model, L)
 
 
-@st.cache_data(max_entries=16, show_spinner="Drawing the feature maps...")
+@spinner(N_("Drawing the feature maps..."))
+@st.cache_data(max_entries=16, show_spinner=False)
 def inside_feature_grid(
     model_key: tuple[object, ...],
     _model: nn.Module,
@@ -345,7 +396,8 @@ def inside_feature_grid(
     return _png(feature_grid([maps[name] for name in names], n=n, tile=56))
 
 
-@st.cache_resource(max_entries=8, show_spinner="Colorizing with and without the skip...")
+@spinner(N_("Colorizing with and without the skip..."))
+@st.cache_resource(max_entries=8, show_spinner=False)
 def inside_ablation(
     model_key: tuple[object, ...], _model: nn.Module, photo_key: str, _rgb: np.ndarray, skip: str
 ) -> SkipAblation:
@@ -353,7 +405,8 @@ def inside_ablation(
     return ablate_skip(_model, L, skip)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Asking the discriminator, patch by patch...")
+@spinner(N_("Asking the discriminator, patch by patch..."))
+@st.cache_resource(max_entries=8, show_spinner=False)
 def inside_verdicts(
     model_key: tuple[object, ...],
     _generator: nn.Module,
@@ -368,7 +421,8 @@ def inside_verdicts(
     return patch_verdict(_discriminator, L, ab), patch_verdict(_discriminator, L, fake), lab_rgb(L, fake)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Colorizing with Dropout on, several times...")
+@spinner(N_("Colorizing with Dropout on, several times..."))
+@st.cache_resource(max_entries=8, show_spinner=False)
 def inside_dropout(
     model_key: tuple[object, ...], _model: nn.Module, photo_key: str, _rgb: np.ndarray, n: int
 ) -> DropoutLens:
@@ -376,7 +430,8 @@ def inside_dropout(
     return dropout_lens(_model, L, n=n)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Normalizing with batch and running statistics...")
+@spinner(N_("Normalizing with batch and running statistics..."))
+@st.cache_resource(max_entries=8, show_spinner=False)
 def inside_batchnorm(
     model_key: tuple[object, ...], _model: nn.Module, size: int, batch: int
 ) -> BatchNormLens:
@@ -439,11 +494,11 @@ def pasted_diagnosis(text: str, shape: tuple[int, ...]) -> tuple[Diagnosis | Non
     try:
         model = parse_model_repr(text)
     except UserError as exc:
-        return None, str(exc), ""
+        return None, message_of(exc), ""
     try:
         return diagnose(model, shape), "", ""
     except UserError as exc:
-        return None, "", str(exc)
+        return None, "", message_of(exc)
 
 
 FileStamp = tuple[int, int]  # (mtime in ns, size in bytes) of a model file
@@ -467,4 +522,4 @@ def file_diagnosis(
         model.train(mode == "train")
         return diagnose(model, shape), ""
     except UserError as exc:
-        return None, str(exc)
+        return None, message_of(exc)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from inspector.i18n.text import message_of
 from models import DiscriminatorConfig, GeneratorConfig
 
 Part = Literal["generator", "discriminator"]
@@ -64,5 +65,5 @@ def _build_or_explain(
     try:
         return cls.from_dict(dict(values))
     except (ValueError, TypeError) as exc:
-        errors.append((part, str(exc)))
+        errors.append((part, message_of(exc)))  # a Text: the page says it in the session's language
         return None

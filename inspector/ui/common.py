@@ -6,16 +6,25 @@ Callers pass text already translated (``_("...")``); the helpers' own words go t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import streamlit as st
 
 from inspector.i18n.catalog import N_
 from inspector.ui.choice import Choice, Part
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, say
 from inspector.ui.sidebar import current_choice
 from models import DiscriminatorConfig, GeneratorConfig
 
 WHAT_TO_NOTICE = N_("What to notice")
 PART_NAMES = {"generator": N_("generator"), "discriminator": N_("discriminator")}
+
+
+def column_labels(columns: Iterable[str]) -> dict[str, Any]:
+    """A ``column_config`` that shows each column's (English, ``N_``-marked) name in the session's
+    language; the data keeps its keys, so code and tests read ``table["skip from"]`` as before."""
+    return {name: st.column_config.Column(_(name)) for name in columns}
 
 
 def intro(title: str, text: str) -> None:
@@ -40,8 +49,10 @@ def _require(choice: Choice, parts: tuple[Part, ...]) -> None:
     bad = [(part, why) for part in parts if (why := choice.error(part))]
     if bad:
         for part, why in bad:
-            # ``why`` is the config's own ValueError, in English like the CLI's messages.
-            st.error(_("These settings cannot build the {part}: {why}", part=_(PART_NAMES[part]), why=why))
+            # ``why`` is the config's own ValueError (a Text): said in the session's language
+            st.error(
+                _("These settings cannot build the {part}: {why}", part=_(PART_NAMES[part]), why=say(why))
+            )
         st.info(_("Change the settings in the sidebar, or pick a preset again to start over."))
         st.stop()
 

@@ -13,12 +13,13 @@ import streamlit as st
 from PIL import Image
 
 from inspector.errors import UserError
+from inspector.i18n.text import message_of
 from inspector.inside.gan_game import WIN_MOVES, GanGame, Move, MoveRecord, tiny_configs
 from inspector.inside.pictures import heatmap
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import game_batch
 from inspector.ui.common import current_configs, notebook_code
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason, say
 
 GAME_SIZE = 64  # pixels: small enough that a move answers at once on a CPU
 GAME_WIDTH = 8  # ngf = ndf of the tiny pair
@@ -57,7 +58,7 @@ def _play(game: GanGame, move: Move, n: int) -> None:
     try:
         game.play_many(move, n)
     except UserError as exc:
-        st.session_state["gan.error"] = str(exc)
+        st.session_state["gan.error"] = message_of(exc)  # shown by say() in the session's language
 
 
 def _start_over() -> None:
@@ -81,7 +82,7 @@ def _board() -> None:
         try:
             ss[STATE_KEY] = _new_game(float(lr), float(lambda_l1))
         except UserError as exc:
-            st.info(_("The game cannot start with these settings: {reason}", reason=str(exc)))
+            st.info(_("The game cannot start with these settings: {reason}", reason=reason(exc)))
             return
         ss["gan.settings"] = wanted
     game: GanGame = ss[STATE_KEY]
@@ -92,7 +93,7 @@ def _board() -> None:
     b[3].button(_("5 G steps"), key="gan.g5", on_click=_play, args=(game, "G", 5))
     b[4].button(_("Start over"), key="gan.reset", on_click=_start_over)
     if error := ss.pop("gan.error", None):
-        st.error(_("This pair cannot play: {reason}", reason=error))
+        st.error(_("This pair cannot play: {reason}", reason=say(error)))
         return
     st.caption(
         _(

@@ -2,8 +2,9 @@
 the browser's own language.
 
 Pages call ``_("English text", name=value)``; the text is looked up in the catalog of the current
-language (``inspector.i18n.catalog``). The choice lives in the URL so that a teacher can share a
-link that opens in Korean.
+language (``inspector.i18n.catalog``). Sentences the core returns (``inspector.i18n.text.Text``: a
+doctor's problem, a config's error) are shown with ``say(text)``, an exception with
+``reason(exc)``. The choice lives in the URL so that a teacher can share a link that opens in Korean.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from inspector.i18n.catalog import LANGUAGES, gettext, normalize_language, translator
+from inspector.i18n.text import message_of, render
 
 QUERY_KEY = "lang"
 WIDGET_KEY = "ui.lang"
@@ -46,6 +48,16 @@ def _(message: str, /, **values: object) -> str:
 def current_translator() -> Callable[..., str]:
     """``_`` bound to this run's language, for core functions that take a translator parameter."""
     return translator(current_language())
+
+
+def say(text: object) -> str:
+    """A sentence the core returned (a ``Text``) in the session's language; a plain string as it is."""
+    return render(text, current_translator())
+
+
+def reason(error: BaseException) -> str:
+    """An exception's message in the session's language (the core raises its errors with a ``Text``)."""
+    return say(message_of(error))
 
 
 def language_switch() -> str:

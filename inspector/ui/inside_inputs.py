@@ -20,7 +20,7 @@ from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.ui.cache import checkpoint_models, inside_photo, meta_model, shared_runner, untrained_model
 from inspector.ui.common import current_configs
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason
 from inspector.ui.training import session_owner
 from models import DiscriminatorConfig, GeneratorConfig
 
@@ -119,7 +119,7 @@ def networks_picker(prefix: str) -> Networks:
     try:
         generator, discriminator, step = checkpoint_models(key, data, name)
     except UserError as exc:
-        st.error(_("This checkpoint cannot be used: {reason}", reason=str(exc)))
+        st.error(_("This checkpoint cannot be used: {reason}", reason=reason(exc)))
         st.stop()
     g_cfg = _config_of(generator)
     d_cfg = _d_config_of(discriminator)
@@ -164,5 +164,5 @@ def photo_picker(prefix: str, size: int) -> tuple[str, np.ndarray]:
     try:
         return f"{key}@{size}", inside_photo(key, size, data, file_name)
     except UserError as exc:
-        st.error(_("This photo cannot be used: {reason}", reason=str(exc)))
+        st.error(_("This photo cannot be used: {reason}", reason=reason(exc)))
         st.stop()

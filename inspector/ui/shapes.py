@@ -11,7 +11,7 @@ from inspector.doctor.diagnose import Diagnosis, Problem
 from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import DiagramStyle, diagram_dot
 from inspector.shapes.text import fmt_value
-from inspector.ui.i18n import _, current_language, current_translator
+from inspector.ui.i18n import _, current_language, current_translator, say
 
 
 def screen_style() -> DiagramStyle:
@@ -37,7 +37,7 @@ def show_problems(problems: tuple[Problem, ...]) -> None:
                 kind=p.kind,
                 expected=fmt_value(p.expected),
                 actual=fmt_value(p.actual),
-                message=p.message,
-                fix=p.fix,
+                message=say(p.message),
+                fix=say(p.fix),
             )
         )

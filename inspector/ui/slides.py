@@ -16,7 +16,7 @@ from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import FORMATS, DiagramStyle, diagram_dot
 from inspector.shapes.trace import Trace
 from inspector.ui.cache import diagram_file, discriminator_diagnosis
-from inspector.ui.i18n import _, current_language
+from inspector.ui.i18n import _, current_language, reason
 from inspector.ui.sidebar import current_choice
 
 DIRECTIONS = {"TB": N_("top to bottom"), "LR": N_("left to right")}
@@ -92,7 +92,7 @@ def export_for_slides(generator: Trace) -> None:
             try:
                 data = diagram_file(source, fmt)
             except UserError as error:  # no dot binary: say so once, keep the DOT download
-                st.warning(str(error))
+                st.warning(reason(error))
                 break
             column.download_button(
                 _("Download {format}", format=fmt.upper()),

@@ -8,8 +8,7 @@ Set ``PIX2PIX_SCREENSHOTS=DIR`` to save a full-page screenshot of every page in 
 
 "An English sentence" is a run of four or more plain English words in the page's main text,
 outside code blocks, diagrams and tables (their identifiers, code, numbers and units are not
-translated). Pages in ``NOT_YET_TRANSLATED`` are being translated by others: their English is
-reported (xfail) instead of failing; take a page out of the set when its catalog is done.
+translated): ``tests.i18n.english``.
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.i18n.english import english_sentences
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -135,12 +136,6 @@ def _declared_pages() -> list[tuple[str, str]]:
     return found
 
 
-# Pages whose text other engineers are still moving into the catalog (issue 13).
-NOT_YET_TRANSLATED = {
-    "skip_connections",
-    "mismatch_doctor",
-}
-_PLAIN_WORD = re.compile(r"^[A-Za-z][a-z']+[,.;:!?)]*$")  # two letters or more: not B x C x H x W
 # Text nodes of the main area, except code, diagrams, tables and whatever is not shown.
 _MAIN_TEXT_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
@@ -155,34 +150,6 @@ _MAIN_TEXT_JS = """() => {
   }
   return parts.join(' ');
 }"""
-
-
-def english_sentences(text: str, min_words: int = 4) -> list[str]:
-    """Runs of ``min_words`` or more plain English words (identifiers, numbers and code are not plain)."""
-    runs: list[str] = []
-    current: list[str] = []
-    for token in [*text.split(), ""]:  # the empty token ends the last run
-        if token and _PLAIN_WORD.match(token):
-            current.append(token)
-            continue
-        if len(current) >= min_words:
-            runs.append(" ".join(current))
-        current = []
-    return runs
-
-
-def test_english_sentences_are_found_and_korean_with_terms_is_not() -> None:
-    assert english_sentences("생성기: The generator predicts the colour channels.") == [
-        "The generator predicts the colour channels."
-    ]
-    assert (
-        english_sentences(
-            "생성기는 L을 읽고 torch.cat으로 encoder_4의 출력을 이어 붙입니다. PatchGAN 70 x 70"
-        )
-        == []
-    )
-    assert english_sentences("Conv2d(3, 64) nn.Sequential input_layer encoder_1") == []
-    assert english_sentences("모양은 B x C x H x W 순서입니다.") == []
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +180,6 @@ def test_every_page_opens_in_both_languages(server: str, browser: object, lang: 
     declared = _declared_pages()
     # Every st.Page that streamlit_app.py declares is in the navigation, under its title in this language.
     assert sorted(titles) == sorted(gettext(lang, title) for _, title in declared)
-    untranslated: list[str] = []
     for (slug, title), href in zip(declared, [hrefs[titles.index(gettext(lang, t))] for _, t in declared]):
         target = href if href.startswith("http") else f"{server}/{href.lstrip('/')}"
         page.goto(f"{target.split('?')[0]}?lang={lang}", wait_until="domcontentloaded")
@@ -226,17 +192,12 @@ def test_every_page_opens_in_both_languages(server: str, browser: object, lang: 
         assert heading.strip(), f"page {title!r} ({lang}) has no title"
         if lang == "ko":
             english = english_sentences(page.evaluate(_MAIN_TEXT_JS))
-            if english and slug in NOT_YET_TRANSLATED:
-                untranslated.append(f"{slug}: {english[0]!r}")
-            else:
-                assert not english, f"page {title!r} in Korean shows English: {english[:3]}"
+            assert not english, f"page {title!r} in Korean shows English: {english[:3]}"
         if shots:
             Path(shots).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(shots) / f"{slug}_{lang}.png"), full_page=True)
     page.close()
     assert not errors, f"uncaught errors in the page: {errors}"
-    if untranslated:
-        pytest.xfail(f"pages not yet translated (NOT_YET_TRANSLATED): {untranslated}")
 
 
 def test_a_follow_the_notes_link_opens_the_doctor_on_the_typo(server: str, browser: object) -> None:

@@ -186,3 +186,58 @@ def test_pasted_text_that_is_not_a_printout_is_one_message(doctor: AppTest) -> N
     doctor.text_area(key="doctor.own.repr").set_value("__import__('os').system('echo hi')").run()
     assert not doctor.exception
     assert "cannot be rebuilt as a model" in _texts(doctor.error)
+
+
+# --- in Korean: the doctor's own sentences follow the page's language ------------------------------
+
+
+def _korean_words(text: str) -> list[str]:
+    from tests.i18n.english import english_sentences, without_code
+
+    return english_sentences(without_code(text))
+
+
+def test_the_doctor_speaks_korean_on_a_korean_page() -> None:
+    doctor = open_page(DOCTOR, query={"lang": "ko"})
+    errors = _texts(doctor.error)
+    assert "model.2 (Conv2d(3, 64))의 입력 채널은 3개여야 하는데 64개가 들어옵니다" in errors
+    assert "model.2의 올바른 모양은 Conv2d(64, 128)입니다" in errors
+    assert _korean_words(errors) == []
+    captions = _texts(doctor.caption)
+    assert "meta 복사본에 model.2 Conv2d in_channels 3 -> 64" in captions and _korean_words(captions) == []
+
+
+# AppTest cannot rerun a page whose radios show translated labels (it reads them back in English),
+# so each state is opened afresh, its widgets set before the page runs.
+@pytest.mark.parametrize(
+    ("state", "said"),
+    [
+        (
+            {"doctor.example": "A decoder that forgot the skip doubling"},
+            "decoder_5의 512 + encoder_4의 스킵 512",
+        ),
+        (
+            {"doctor.example": "An input size that is not a multiple of 2^depth"},
+            "입력 크기 300 대신 256 또는 512",
+        ),
+        ({"doctor.example": "A discriminator fed only ab"}, "L과 ab를 함께 넣으세요"),
+        (  # a sidebar setting the U-Net cannot be built with: the config's own error, in Korean
+            {"doctor.example": "The sidebar's generator (break it yourself)", "cfg.g.input_size": 100},
+            "input_size는 2**depth = 256의 배수여야 합니다",
+        ),
+    ],
+)
+def test_each_broken_example_is_explained_in_korean(state: dict[str, object], said: str) -> None:
+    doctor = open_page(DOCTOR, query={"lang": "ko"}, state=state)
+    errors = _texts(doctor.error)
+    assert said in errors
+    assert _korean_words(errors) == []
+
+
+def test_the_skip_page_in_korean_explains_a_bad_size_in_korean() -> None:
+    skips = open_page(SKIPS, query={"lang": "ko"}, state={"skips.size.256": 300})
+    errors = _texts(skips.error)
+    assert "300 -> 150 -> 75 -> 37 -> 18 -> 9" in errors and "decoder_4 앞의 torch.cat에서" in errors
+    assert "256 또는 512" in skips.warning[0].value
+    # (the valid sizes' own words come from inspector.shapes.input_sizes, translated on their own)
+    assert _korean_words(errors.replace("multiples of 256 (256, 512, 768, ...)", "")) == []

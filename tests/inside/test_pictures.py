@@ -33,3 +33,19 @@ def test_verdict_overlay_draws_the_field() -> None:
     assert picture.shape == (128 + 30, 128, 3)
     top, left = (int(c) for c in v.boxes[1, 1, :2])
     assert tuple(picture[30 + top, left + 2]) == (255, 255, 255)  # the white outline of cell (1, 1)'s field
+
+
+def test_the_verdict_overlay_speaks_the_translators_language() -> None:
+    """English by default (the CLI's picture); Korean words through ``tr`` in NanumGothic, the
+    picture itself unchanged."""
+    from inspector.i18n.catalog import translator
+
+    d = build_discriminator(preset("notebook")[1].replace(ndf=2, input_size=128))
+    v = patch_verdict(d, torch.zeros(1, 1, 128, 128), torch.zeros(1, 2, 128, 128))
+    photo = np.zeros((128, 128, 3), np.uint8)
+    english = np.asarray(verdict_overlay(photo, v, side=128))
+    assert np.array_equal(english, np.asarray(verdict_overlay(photo, v, side=128, tr=translator("en"))))
+    korean = np.asarray(verdict_overlay(photo, v, side=128, tr=translator("ko")))
+    assert np.array_equal(korean[30:], english[30:])  # the photo and its tint
+    assert not np.array_equal(korean[:30], english[:30])  # the words above it
+    assert (korean[:30] < 128).any()  # drawn, not left blank

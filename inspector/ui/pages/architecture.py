@@ -11,8 +11,8 @@ from inspector.shapes.summary import Summary
 from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import meta_model, model_blocks, model_summary
-from inspector.ui.common import current_configs, intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.common import PART_NAMES, current_configs, intro, notebook_code, notice
+from inspector.ui.i18n import _, say
 from models import DiscriminatorConfig, GeneratorConfig
 
 intro(
@@ -184,11 +184,11 @@ with diff_tab:
         st.dataframe(
             pd.DataFrame(
                 {
-                    _("network"): [r.network for r in rows],
-                    _("point"): [r.point for r in rows],
-                    _("this configuration"): [r.chosen for r in rows],
-                    _("pix2pix reference"): [r.reference for r in rows],
-                    _("why it matters"): [r.note for r in rows],
+                    _("network"): [_(PART_NAMES.get(r.network, r.network)) for r in rows],
+                    _("point"): [say(r.point) for r in rows],
+                    _("this configuration"): [say(r.chosen) for r in rows],
+                    _("pix2pix reference"): [say(r.reference) for r in rows],
+                    _("why it matters"): [say(r.note) for r in rows],
                 }
             ),
             hide_index=True,

@@ -20,7 +20,7 @@ from inspector.training.upload_limits import (
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import shared_runner
 from inspector.ui.common import current_generator, intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason
 from inspector.ui.training import runs_folder, session_owner
 
 SOURCE_KEY = "colorize.source"
@@ -115,7 +115,7 @@ g_side = current_generator() if use_sidebar else None  # the sidebar matters onl
 try:
     generator, ckpt = load_generator(checkpoint, name=name, generator_config=g_side)
 except UserError as exc:
-    st.error(_("This checkpoint cannot be used: {reason}", reason=str(exc)))
+    st.error(_("This checkpoint cannot be used: {reason}", reason=reason(exc)))
     st.stop()
 g = ckpt.generator_config
 st.caption(_("Generator: ngf {ngf}, depth {depth}, {size}x{size}, {params} parameters, trained for {steps} steps.",
@@ -147,13 +147,13 @@ if photo is None:
 try:
     image = load_image(photo, photo_name)
 except UserError as exc:
-    st.error(str(exc))
+    st.error(reason(exc))
     st.stop()
 try:
     with st.spinner(_("Colorizing...")):
         result = colorize(generator, image)
 except (RuntimeError, ValueError) as exc:  # e.g. out of memory on a huge model: a message, never a traceback
-    st.error(_("Colorizing failed: {reason}", reason=str(exc)))
+    st.error(_("Colorizing failed: {reason}", reason=reason(exc)))
     st.stop()
 grey_col, colour_col, original_col = st.columns(3)
 grey_col.image(result.grey, caption=_("What the generator sees: L only"), width="stretch")

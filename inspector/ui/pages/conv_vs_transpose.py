@@ -22,7 +22,7 @@ from inspector.i18n.catalog import N_
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import animation, animation_gif, flat_response, frame_png
 from inspector.ui.common import intro, notebook_code, notice
-from inspector.ui.i18n import _, current_language
+from inspector.ui.i18n import _, current_language, reason, say
 from inspector.ui.sidebar import current_choice
 
 intro(
@@ -182,8 +182,8 @@ def _build(settings: ConvSettings) -> ConvAnimation | None:
         return animation(settings, seed)
     except ValueError as exc:
         kind = "ConvTranspose2d" if settings.transposed else "Conv2d"
-        # No words of its own: the layer's name and the core's ValueError, in English like the CLI's.
-        st.error(f"**{kind}**: {exc}")
+        # No words of its own: the layer's name and the core's ValueError.
+        st.error(f"**{kind}**: {reason(exc)}")
         st.code(settings.formula, language=None)
         return None
 
@@ -308,7 +308,7 @@ k_, s_, p_, n_ = int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.paddi
 try:
     counts = overlap_map(k_, s_, p_, n_, op)
 except UserError as exc:
-    st.warning(_("No overlap map for these settings: {reason}", reason=str(exc)))
+    st.warning(_("No overlap map for these settings: {reason}", reason=reason(exc)))
     counts = None
 if counts is not None:
     o_left, o_right = st.columns([2, 3])
@@ -367,7 +367,7 @@ st.markdown(_("**An untrained decoder's answer to a flat input**"))
 try:
     board = flat_response(k_, s_, p_, 8)
 except UserError as exc:
-    st.info(_("No flat-input test for these settings: {reason}", reason=str(exc)))
+    st.info(_("No flat-input test for these settings: {reason}", reason=reason(exc)))
     board = None
 if board is not None:
     f1, f2 = st.columns(2)
@@ -394,7 +394,7 @@ if g_error:
     st.info(
         _(
             "The sidebar's generator settings cannot build a U-Net ({reason}), so its sizes are not shown here.",
-            reason=g_error,
+            reason=say(g_error),
         )
     )
 elif g_cfg is not None:

@@ -11,7 +11,7 @@ from inspector.inside.pictures import heatmap
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import inside_batchnorm, inside_dropout, norm_equivalence
 from inspector.ui.common import intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason
 from inspector.ui.inside_inputs import networks_picker, photo_picker
 
 AUTO_RUN_PARAMS = 5_000_000  # below this, n forwards take well under a second: no button
@@ -106,7 +106,7 @@ else:
         bn = inside_batchnorm(nets.key, nets.discriminator, nets.size, BN_BATCH)
     except UserError as exc:
         bn = None
-        st.error(_("The discriminator cannot run: {reason}", reason=str(exc)))
+        st.error(_("The discriminator cannot run: {reason}", reason=reason(exc)))
     if bn is None:
         pass
     elif not bn.layers:

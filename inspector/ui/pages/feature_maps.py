@@ -15,7 +15,7 @@ from inspector.shapes.trace import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
 from inspector.ui.common import intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, current_translator, reason
 from inspector.ui.inside_inputs import Networks, networks_picker, photo_picker, untrained
 
 intro(
@@ -68,7 +68,7 @@ def _maps(networks: Networks) -> FeatureMaps | None:
     try:
         return inside_features(networks.key, networks.generator, photo_key, rgb)
     except UserError as exc:
-        st.error(_("This generator cannot run on the photo: {reason}", reason=str(exc)))
+        st.error(_("This generator cannot run on the photo: {reason}", reason=reason(exc)))
         return None
 
 
@@ -157,7 +157,7 @@ else:
             nets.key, nets.generator, nets.discriminator, photo_key, rgb
         )
     except UserError as exc:
-        st.error(_("The discriminator cannot judge this photo: {reason}", reason=str(exc)))
+        st.error(_("The discriminator cannot judge this photo: {reason}", reason=reason(exc)))
     else:
         h, w = real_v.grid
         r1, r2 = st.columns(2)
@@ -168,7 +168,9 @@ else:
             (left, real_v, rgb.transpose(1, 2, 0), _("Real photo")),
             (right, fake_v, fake_rgb, _("The generator's colorization")),
         ):
-            image: Image.Image = verdict_overlay(picture, verdict, (row, col), side=420, title=title)
+            image: Image.Image = verdict_overlay(
+                picture, verdict, (row, col), side=420, title=title, tr=current_translator()
+            )
             place.image(image, width="stretch")
             place.metric(_("mean p(real)"), f"{verdict.mean_probability:.3f}")
         st.caption(

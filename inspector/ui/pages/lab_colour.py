@@ -16,7 +16,7 @@ from inspector.i18n.catalog import N_
 from inspector.training.upload_limits import MAX_PHOTO_MB
 from inspector.ui.cache import LAB_SIZE, lab_sample, lab_upload, photo_lab_view
 from inspector.ui.common import intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason
 from inspector.ui.notebook_code import DATASET
 
 SIZE = LAB_SIZE  # the notebook's training size
@@ -62,8 +62,8 @@ else:
     try:
         data = upload.getvalue()
         pixels, photo_key = lab_upload(data, upload.name), "upload:" + hashlib.sha256(data).hexdigest()
-    except UserError as error:  # the decoder's reason names the file (in English, as the CLI says it)
-        st.error(_("This file cannot be used. {reason}", reason=error))
+    except UserError as error:  # the decoder's reason names the file
+        st.error(_("This file cannot be used. {reason}", reason=reason(error)))
         st.stop()
 
 view = photo_lab_view(photo_key, pixels)

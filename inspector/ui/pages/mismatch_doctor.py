@@ -15,6 +15,7 @@ from inspector.doctor.diagnose import Diagnosis
 from inspector.doctor.problems import SIZE_KINDS
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
+from inspector.i18n.text import message_of
 from inspector.shapes.edit_layers import layer_channels
 from inspector.shapes.input_sizes import SEARCH_BUDGET_S, valid_input_sizes
 from inspector.shapes.loader import MODELS_ENV, model_files, parse_input_shape
@@ -30,8 +31,15 @@ from inspector.ui.cache import (
     pasted_diagnosis,
     pytorch_message,
 )
-from inspector.ui.common import current_discriminator, current_generator, intro, notebook_code, notice
-from inspector.ui.i18n import _, current_translator
+from inspector.ui.common import (
+    column_labels,
+    current_discriminator,
+    current_generator,
+    intro,
+    notebook_code,
+    notice,
+)
+from inspector.ui.i18n import _, current_translator, reason, say
 from inspector.ui.shapes import show_diagram, show_problems
 from models import DiscriminatorConfig, GeneratorConfig, Plan, generator_plan, preset
 
@@ -125,7 +133,7 @@ def _proofs(d: Diagnosis) -> None:
     """Under the problems: which fixes the doctor proved (applied to a meta copy and run again)."""
     for i, p in enumerate(d.problems, 1):
         if p.verified:
-            chain = ", ".join(c.text() for c in p.changes)
+            chain = ", ".join(say(c.text()) for c in p.changes)
             st.caption(
                 _(
                     "Fix {number} is verified: with {changes} applied to a meta copy, the model gets past this point.",
@@ -138,7 +146,7 @@ def _proofs(d: Diagnosis) -> None:
                 _("Fix {number} is a suggestion: the doctor could not prove it on a meta copy.", number=i)
             )
     for note in d.notes:
-        st.caption(_("Note (not a problem): {note}", note=note))
+        st.caption(_("Note (not a problem): {note}", note=say(note)))
 
 
 def _file_diagnosis(folder: str, picked: str, shape_text: str, mode: Literal["train", "eval"]) -> None:
@@ -149,11 +157,11 @@ def _file_diagnosis(folder: str, picked: str, shape_text: str, mode: Literal["tr
         shape = parse_input_shape(shape_text)
         stamp = file_stamp(spec.rpartition(":")[0])
     except (UserError, OSError) as exc:
-        st.error(_("The doctor cannot check this model: {reason}", reason=str(exc)))
+        st.error(_("The doctor cannot check this model: {reason}", reason=reason(exc)))
         return
-    d, reason = file_diagnosis(spec, stamp, shape, mode)
+    d, why_not = file_diagnosis(spec, stamp, shape, mode)
     if d is None:
-        st.error(_("The model cannot be loaded: {reason}", reason=reason))
+        st.error(_("The model cannot be loaded: {reason}", reason=say(why_not)))
     else:
         _show_verdict(d)
 
@@ -184,7 +192,7 @@ def _show_verdict(d: Diagnosis) -> None:
     if d.ok:
         st.success(_("Healthy: the output is {shape}.", shape=fmt_shape(d.trace.output_shape)))
         for note in d.notes:
-            st.caption(_("Note (not a problem): {note}", note=note))
+            st.caption(_("Note (not a problem): {note}", note=say(note)))
         return
     st.markdown(_("**The doctor found {count} problem(s)**", count=len(d.problems)))
     show_problems(d.problems)
@@ -251,6 +259,9 @@ if ex.part == "discriminator":
     )
 
 NUMBER = st.column_config.NumberColumn(min_value=1, max_value=4096, step=1, format="%d")
+# The tables' word columns (their keys stay English; in_channels / out_channels are PyTorch's names)
+GENERATOR_WORDS = (N_("block"), N_("role"), N_("skip from"))
+DISCRIMINATOR_WORDS = (N_("layer"), N_("kind"))
 
 
 def _edited_counts(table: pd.DataFrame, base: pd.DataFrame) -> list[tuple[int, int, int]] | None:
@@ -288,7 +299,7 @@ def _generator_table(cfg: GeneratorConfig) -> Plan:
         key=f"doctor.table.{ex.key}",
         hide_index=True,
         disabled=["block", "role", "skip from"],
-        column_config={"in_channels": NUMBER, "out_channels": NUMBER},
+        column_config={**column_labels(GENERATOR_WORDS), "in_channels": NUMBER, "out_channels": NUMBER},
         width="stretch",
     )
     edited = list(plan)
@@ -312,7 +323,7 @@ def _discriminator_table(cfg: DiscriminatorConfig) -> Changes:
         key=f"doctor.table.{ex.key}",
         hide_index=True,
         disabled=["layer", "kind"],
-        column_config={"in_channels": NUMBER, "out_channels": NUMBER},
+        column_config={**column_labels(DISCRIMINATOR_WORDS), "in_channels": NUMBER, "out_channels": NUMBER},
         width="stretch",
     )
     return tuple(
@@ -343,7 +354,7 @@ try:
     else:
         d = discriminator_diagnosis(cfg, channels, size, changes)
 except Exception as exc:  # an edit the model cannot even be built with: explain, never a traceback
-    verdict_col.error(_("This model cannot be built: {reason}", reason=str(exc)))
+    verdict_col.error(_("This model cannot be built: {reason}", reason=reason(exc)))
     st.stop()
 
 with verdict_col:
@@ -370,9 +381,9 @@ with verdict_col:
         try:
             message, not_run = pytorch_message(cfg, channels, size, plan, changes)
             if not_run:  # too big to run for real: the doctor's answer stands
-                st.caption(_("What PyTorch says is not shown: {reason}.", reason=not_run))
+                st.caption(_("What PyTorch says is not shown: {reason}.", reason=say(not_run)))
         except Exception as exc:  # building a real copy failed: the doctor's answer stands
-            message = _("(could not run it on CPU: {reason})", reason=str(exc))
+            message = _("(could not run it on CPU: {reason})", reason=reason(exc))
         if message:
             st.markdown(_("**What PyTorch says** (it stops at the first error):"))
             st.code(message, language="text", wrap_lines=True)
@@ -439,11 +450,11 @@ with paste_tab:
         try:
             pasted, not_rebuilt, not_checked = pasted_diagnosis(printed, parse_input_shape(repr_shape))
         except UserError as exc:  # the input shape
-            pasted, not_rebuilt, not_checked = None, "", str(exc)
+            pasted, not_rebuilt, not_checked = None, "", message_of(exc)
         if not_rebuilt:
-            st.error(_("This text cannot be rebuilt as a model: {reason}", reason=not_rebuilt))
+            st.error(_("This text cannot be rebuilt as a model: {reason}", reason=say(not_rebuilt)))
         elif not_checked or pasted is None:
-            st.error(_("The doctor cannot check this model: {reason}", reason=not_checked))
+            st.error(_("The doctor cannot check this model: {reason}", reason=say(not_checked)))
         else:
             _show_verdict(pasted)
 with files_tab:
@@ -460,7 +471,7 @@ with files_tab:
             listed = model_files(folder)
         except UserError as exc:
             listed = []
-            st.error(_("The models folder cannot be read: {reason}", reason=str(exc)))
+            st.error(_("The models folder cannot be read: {reason}", reason=reason(exc)))
         choices = [f"{file}:{name}" for file, names in listed for name in names]
         if not choices:
             st.info(_("No model file was found in {folder}.", folder=folder))

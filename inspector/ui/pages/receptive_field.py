@@ -9,7 +9,7 @@ from inspector.conv.receptive_field import field_overlay
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import astronaut, discriminator_field
 from inspector.ui.common import current_discriminator, intro, notebook_code, notice
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason
 from models import list_presets, preset
 
 intro(
@@ -117,13 +117,13 @@ for name in list_presets():
                 _("jump"): r.jump,
             }
         )
-    except ValueError as exc:  # the config's reason, in English like the CLI's
+    except ValueError as exc:  # the config's reason
         rows.append(
             {
                 _("preset"): name,
                 _("strides"): strides,
                 _("receptive field"): None,
-                _("patch map"): str(exc),
+                _("patch map"): reason(exc),
                 _("jump"): None,
             }
         )

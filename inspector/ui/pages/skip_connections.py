@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from inspector.shapes.diagram import block_rows, concat_rows
+from inspector.shapes.diagram import BLOCK_COLUMNS, CONCAT_COLUMNS, block_rows, concat_rows
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import generator_diagnosis
-from inspector.ui.common import current_generator, intro, notebook_code, notice
-from inspector.ui.i18n import _, current_translator
+from inspector.ui.common import column_labels, current_generator, intro, notebook_code, notice
+from inspector.ui.i18n import _, current_translator, reason, say
 from inspector.ui.shapes import show_diagram, show_problems
 from inspector.ui.slides import export_for_slides
 
@@ -58,11 +58,11 @@ right.markdown(
 try:
     d = generator_diagnosis(g_cfg, size)
 except Exception as exc:  # never a traceback on the page
-    st.error(_("Could not trace the generator at {size}x{size}: {reason}", size=size, reason=str(exc)))
+    st.error(_("Could not trace the generator at {size}x{size}: {reason}", size=size, reason=reason(exc)))
     st.stop()
 
 if not sizes.is_valid(size):
-    nearest = " or ".join(map(str, sizes.nearest(size)))
+    nearest = _(" or ").join(map(str, sizes.nearest(size)))
     why = sizes.explain(current_translator())
     st.warning(
         _(
@@ -88,9 +88,16 @@ show_diagram(d, _("{size}x{size} input, batch 1: shapes are channels x height x 
 export_for_slides(d.trace)
 
 st.markdown(_("**Every concatenation**"))
-st.dataframe(pd.DataFrame(concat_rows(d.trace)), hide_index=True, width="stretch")
+st.dataframe(
+    pd.DataFrame(concat_rows(d.trace)),
+    hide_index=True,
+    width="stretch",
+    column_config=column_labels(CONCAT_COLUMNS),
+)
 with st.expander(_("Every block: input and output shapes")):
-    st.dataframe(pd.DataFrame(block_rows(d.trace)), hide_index=True, width="stretch")
+    blocks = pd.DataFrame(block_rows(d.trace))
+    blocks["size"] = blocks["size"].map(say)  # halves, doubles, keeps
+    st.dataframe(blocks, hide_index=True, width="stretch", column_config=column_labels(BLOCK_COLUMNS))
 
 outer = (
     _(

@@ -29,7 +29,7 @@ from inspector.ui import notebook_code as nb
 from inspector.ui.background import RunSnapshot, prepare_run
 from inspector.ui.common import current_configs, intro, notebook_code, notice
 from inspector.ui.gan_game import gan_game_section
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason
 from inspector.ui.runs_list import download_buttons, runs_section
 from inspector.ui.training import runs_folder, session_label, session_owner, shared_runner
 
@@ -114,7 +114,7 @@ with model_col:
     try:
         size_models(replace(sidebar, device_sized=True), device)
     except ValueError as exc:  # UserError: these settings have no variant at the device's size
-        small_error = str(exc)
+        small_error = reason(exc)
     options = ["small", "sidebar"] if small_error is None else ["sidebar"]
     size_labels = {
         "small": _("Sized for this {device}: ngf {ngf}, depth {depth}, {size}x{size} (the sidebar's preset otherwise)",
@@ -193,7 +193,7 @@ try:  # the checks of the planner that need no images; the images are loaded aft
                     "smaller, or train them with the CLI.", size=f"{largest / MiB:.0f}",
                     limit=f"{largest_app_checkpoint_bytes() / MiB:.0f}")  # fmt: skip
 except ValueError as exc:  # UserError
-    problem = str(exc)
+    problem = reason(exc)
 if problem:
     st.error(problem)
 if source == "upload" and not uploads:
@@ -227,7 +227,7 @@ if st.button(
     try:
         run_dir = folder.create(name, owner=label, settings=settings)
     except UserError as exc:
-        st.error(str(exc))
+        st.error(reason(exc))
     else:
         _start(replace(choices, out=run_dir), run_dir, settings, new=True)
         if message := ss.pop("train.notice", None):

@@ -25,7 +25,7 @@ from inspector.ui.common import (
     notebook_code,
     notice,
 )
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason, say
 from inspector.ui.init_code import INIT_CODE
 from models import DiscriminatorConfig, GeneratorConfig
 
@@ -118,7 +118,7 @@ if n_params > MAX_REAL_PARAMS:  # this page builds the model for real, twice (as
 try:
     stats = init_weight_stats(cfg, scheme, float(gain), int(seed))
 except (RuntimeError, MemoryError) as exc:  # e.g. out of memory: a message, and the page stays usable
-    st.error(_("Could not build and initialize this {part}: {reason}", part=part_name, reason=str(exc)))
+    st.error(_("Could not build and initialize this {part}: {reason}", part=part_name, reason=reason(exc)))
     st.stop()
 before, after = stats[AS_BUILT], stats[scheme]
 options = [g for g in GROUP_LABELS if g in before.groups] + [t.name for t in before.tensors]
@@ -251,7 +251,7 @@ def _row(label: str, t: TensorStats) -> dict[str, object]:
         _("max"): t.max,
         _("theory"): _theory_label(th) if th else "-",
         _("theory std"): th.std if th else None,
-        _("rule"): th.rule if th else "-",
+        _("rule"): say(th.rule) if th else "-",
     }
 
 
@@ -349,7 +349,7 @@ else:
                 _(
                     "This {part} cannot run a forward pass, so there are no activations to show: {reason}",
                     part=part_name,
-                    reason=str(exc).splitlines()[0],
+                    reason=reason(exc).splitlines()[0],
                 )
             )
 if acts is not None:
