@@ -32,11 +32,11 @@ ONLY = N_("only {sizes}")
 ANY_FROM = N_("any size from {minimum}")
 MULTIPLES = N_("multiples of {step} ({examples}, ...)")
 UP_TO = N_("{rule} up to {maximum}")
-PER_SIDE = N_("{side}: {rule}")
+PER_SIDE = "{side}: {rule}"  # a layout without words: compose, never looked up
 ALL_EQUAL = N_("{rule}, with all sides equal")
 NOT_COMPLETE = N_("{rule}; the search stopped at its time budget, so more sizes may work")
 OUT_OF_TIME = N_("{reason}; the search stopped at its time budget of {budget} s, so more sizes may work")
-MESSAGES = (ONLY, ANY_FROM, MULTIPLES, UP_TO, PER_SIDE, ALL_EQUAL, NOT_COMPLETE, OUT_OF_TIME)
+MESSAGES = (ONLY, ANY_FROM, MULTIPLES, UP_TO, ALL_EQUAL, NOT_COMPLETE, OUT_OF_TIME)
 
 Value = int | float | str
 
@@ -211,7 +211,7 @@ class InputSizes:
                 text = Text(ALL_EQUAL, rule=text)
         else:
             names = side_names(len(self.sides))
-            text = join((Text(PER_SIDE, side=n, rule=s.text()) for n, s in zip(names, self.sides)), "; ")
+            text = join((compose(PER_SIDE, side=n, rule=s.text()) for n, s in zip(names, self.sides)), "; ")
         return _said(text if self.complete else Text(NOT_COMPLETE, rule=text), _)
 
     def to_dict(self) -> dict[str, Any]:
