@@ -11,6 +11,11 @@ from inspector.doctor.report import Finding
 from inspector.shapes.recorder import CombineCall
 
 
+def _spatial_only(a: torch.Size, b: torch.Size) -> bool:
+    """Same rank (with spatial dims), batch and channels: only H, W (or L, D) differ."""
+    return len(a) == len(b) >= 3 and a[:2] == b[:2] and a[2:] != b[2:]
+
+
 def check_combine(exam: Exam, call: CombineCall) -> list[Tensor] | None:
     """Tensors that a cat, stack or add cannot combine: record it, and return tensors that can be."""
     op, tensors, dim, sources = call.op, call.tensors, call.dim, call.sources
@@ -51,7 +56,10 @@ def check_combine(exam: Exam, call: CombineCall) -> list[Tensor] | None:
             tuple(b.shape),
             *words,
             concat=index,
-            needs_sizes=not words.fix,
+            # An add whose operands differ only in their spatial sizes (same batch and channels) may be
+            # an input the model's halvings round differently: the doctor looks for sizes that work,
+            # and keeps the shortcut advice (words.fix) for when none does.
+            needs_sizes=not words.fix or (op == "add" and _spatial_only(a.shape, b.shape)),
         )
     )
     # Carry on with the larger size in every dim but the concatenated one (the encoder's

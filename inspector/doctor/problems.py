@@ -20,14 +20,23 @@ SIZE_KINDS = ("kernel", "batch-stats", "concat")
 MIN_USEFUL_SIZE = 8  # valid sizes that all lie below this are an accident of rounding, not a fix
 
 
+def _degenerate(sizes: InputSizes) -> bool:
+    """Every size that works lies below MIN_USEFUL_SIZE on some side (e.g. 1 and 2 only)."""
+    return any(side.maximum is not None and side.maximum < MIN_USEFUL_SIZE for side in sizes.sides)
+
+
 def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape, shapes: Sequence[Shape]) -> Text | str:
     """The fix of a size problem: the nearest sizes that work (``shapes``, proven when the doctor
     proves), per side when the sides differ, or else the rule's own words."""
-    degenerate = sizes is not None and any(
-        side.maximum is not None and side.maximum < MIN_USEFUL_SIZE for side in sizes.sides
-    )
+    degenerate = sizes is not None and _degenerate(sizes)
     if degenerate and f.kind == "concat" and sizes is not None:
-        # e.g. a stride-2 branch joined to a stride-1 one
+        # e.g. a stride-2 branch joined to a stride-1 one; an add has advice of its own (the shortcut)
+        if f.fix:
+            return Text(
+                "no useful input size fixes this ({sizes} would run): {fix}",
+                sizes=sizes.describe(),
+                fix=f.fix,
+            )
         return Text(
             "no useful input size fixes this ({sizes} would run): the joined tensors are downsampled "
             "differently; make their strides match, or resize one before the call",
@@ -42,6 +51,8 @@ def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape, shapes: Sequ
         return f.fix
     if f.kind == "kernel":
         return Text("use a larger input, or a smaller kernel or more padding at {module}", module=f.module)
+    if f.fix:  # an add's own advice (a shortcut with the wrong stride), when no input size helps
+        return f.fix
     return Text("make the sizes match: resize or pad the input, or crop or pad a tensor before the call")
 
 
@@ -88,8 +99,8 @@ def size_candidates(
 ) -> tuple[Shape, ...]:
     """The input shapes a size fix names: the nearest that ``sizes`` lists (each bad side moved
     down, then up), and of those, when ``works`` is given, only the ones that ``works``."""
-    if sizes is None or len(input_shape) < 3:
-        return ()
+    if sizes is None or len(input_shape) < 3 or _degenerate(sizes):
+        return ()  # sizes that all lie below MIN_USEFUL_SIZE are no fix to offer, nor to prove
     spatial = tuple(input_shape[2:])
     found = [(*input_shape[:2], *s) for s in sizes.nearest_shapes(spatial) if s != spatial]
     return tuple(s for s in found if works is None or works(s))

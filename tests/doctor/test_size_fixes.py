@@ -14,7 +14,7 @@ import inspector.doctor.diagnose as diagnose_module
 from inspector.cli import main
 from inspector.doctor.diagnose import diagnose
 from inspector.shapes.input_sizes import InputSizes, SideSizes, valid_input_sizes
-from tests.shapes.side_models import StridedSkip, TinyViT, Volume, pytorch_works
+from tests.shapes.side_models import StridedSkip, Symmetric, TinyViT, Volume, pytorch_works
 
 STRIDED_VALID = "valid: H: multiples of 4 (4, 8, 12, ...); W: multiples of 16 (16, 32, 48, ...)"
 
@@ -126,3 +126,32 @@ def test_the_cli_prints_a_rule_per_side(tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "fix: use a width of 48 or 64 instead of 60 (the height 32 works)" in out
     assert "verified: input 1x3x32x60 -> 1x3x32x48" in out
+
+
+class _ForgotShortcutStride(nn.Module):
+    """A residual block whose shortcut lacks the body's stride: channels agree, sizes never do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Conv2d(8, 8, 3, stride=2, padding=1)
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return self.body(x) + x
+
+
+def test_an_add_of_sizes_the_input_decides_is_a_size_problem() -> None:
+    """``y + y.transpose``: runs only when H = W. Fed 8x6, the doctor names 8x8 and proves it."""
+    d = diagnose(Symmetric(), (1, 3, 8, 6))
+    [problem] = d.problems
+    assert problem.kind == "concat" and "adds 1x3x8x6" in problem.message
+    assert problem.fix.startswith("use a width of 8 instead of 6 (the height 8 works)")
+    assert "ResNet" not in problem.fix and problem.verified
+    assert pytorch_works(Symmetric(), (1, 3, 8, 8), keeps_size=True)  # the oracle agrees
+    assert not pytorch_works(Symmetric(), (1, 3, 8, 6), keeps_size=True)
+
+
+def test_an_add_that_no_size_fixes_keeps_the_shortcut_advice() -> None:
+    d = diagnose(_ForgotShortcutStride(), (1, 8, 32, 32))
+    [problem] = d.problems
+    assert problem.fix.startswith("no useful input size fixes this")
+    assert "a 1x1 conv with the same stride on the shortcut (ResNet's downsample)" in problem.fix
