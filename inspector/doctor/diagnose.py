@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from inspector.doctor import proof, report
 from inspector.doctor.combine_rule import check_combine
 from inspector.doctor.exam import Exam, NormCarry
-from inspector.doctor.notes import notes
+from inspector.doctor.notes import notes, output_size_note
 from inspector.doctor.problems import to_problems
 from inspector.doctor.pytorch_run import pytorch_error
 from inspector.doctor.report import Diagnosis, Problem
@@ -131,6 +131,11 @@ def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -
     problems = to_problems(exam.found, run.trace, sizes, shape, exam.block_of, works)
     if prove and problems:
         problems = proof.prove(model, shape, problems, quick)
+    nearest: tuple[Shape, ...] = ()
+    if not problems and output_size_note(run.trace) is not None:  # it runs, but not at its own size
+        sizes = sizes or valid_input_sizes(model, shape)
+        nearest = tuple((*shape[:2], *s) for s in sizes.nearest_shapes(shape[2:])) if sizes else ()
+        nearest = tuple(s for s in nearest if s != shape and (works is None or works(s)))
     return Diagnosis(
         ok=not problems,
         problems=problems,
@@ -138,5 +143,5 @@ def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -
         input_shape=shape,
         sizes=sizes,
         device=run.device,
-        notes=notes(run.trace),
+        notes=notes(run.trace, nearest),
     )

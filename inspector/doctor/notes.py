@@ -9,8 +9,11 @@
 
 from __future__ import annotations
 
-from inspector.i18n.text import Text
-from inspector.shapes.records import Trace
+from collections.abc import Sequence
+
+from inspector.doctor.report import OR
+from inspector.i18n.text import Text, join
+from inspector.shapes.records import Shape, Trace
 from inspector.shapes.text import fmt_shape
 
 
@@ -39,21 +42,29 @@ def in_place_notes(trace: Trace) -> list[Text]:
     return notes
 
 
-def output_size_note(trace: Trace) -> Text | None:
-    """A model whose output keeps the rank of its input but not quite its spatial size (within 2x)."""
+def output_size_note(trace: Trace, nearest: Sequence[Shape] = ()) -> Text | None:
+    """A model whose output keeps the rank of its input but not quite its spatial size (within 2x);
+    ``nearest``: the closest input shapes that come back unchanged, when the doctor found them."""
     a, b = trace.input_shape, trace.output_shape
     if b is None or len(a) != len(b) or len(a) < 3 or tuple(a[2:]) == tuple(b[2:]):
         return None
     if not all(x / 2 < y < x * 2 for x, y in zip(a[2:], b[2:])):
         return None  # a patch map or a feature map: a different size by design
+    values = dict(output=fmt_shape(b), input=fmt_shape(a))
+    if nearest:
+        return Text(
+            "The output {output} does not have the input's size {input}: an image-to-image model (a "
+            "colorizer's ab joined with its L) needs both the same; an input of {sizes} comes back unchanged.",
+            sizes=join((fmt_shape(s) for s in nearest), OR),
+            **values,
+        )
     return Text(
         "The output {output} does not have the input's size {input}: an image-to-image model (a colorizer's "
         "ab joined with its L) needs both the same; use an input size that comes back unchanged.",
-        output=fmt_shape(b),
-        input=fmt_shape(a),
+        **values,
     )
 
 
-def notes(trace: Trace) -> tuple[Text, ...]:
-    size = output_size_note(trace)
+def notes(trace: Trace, nearest: Sequence[Shape] = ()) -> tuple[Text, ...]:
+    size = output_size_note(trace, nearest)
     return (*in_place_notes(trace), *([size] if size else []))

@@ -237,6 +237,12 @@ def test_sizes_of_the_notebooks_generator_as_written_agree_with_the_doctor() -> 
         assert diagnose(model, (1, 1, size, size), prove=False).ok
     odd = diagnose(model, (1, 1, 257, 257), prove=False)
     assert odd.ok and "does not have the input's size 1x1x257x257" in odd.notes[-1]
+    # it names the nearest sizes that come back unchanged, each checked by running the model
+    proven = diagnose(model, (1, 1, 257, 257))
+    assert "an input of 1x1x256x256 or 1x1x512x512 comes back unchanged" in proven.notes[-1]
+    for size in (256, 512):
+        out = model.to("meta")(torch.empty(1, 1, size, size, device="meta"))
+        assert tuple(out.shape[2:]) == (size, size)
 
 
 def test_a_vit_built_for_224_gets_224() -> None:
