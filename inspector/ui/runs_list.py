@@ -123,10 +123,16 @@ def runs_section(
         args=(run.name,),
     ):
         st.switch_page(COLORIZE_PAGE)
-    b3.button(
-        _("Delete"),
-        key="train.delete_btn",
-        disabled=run.training or active,
-        on_click=_delete,
-        args=(folder, run.name, [snap.run_dir] if snap.active and snap.run_dir else []),
-    )
+    # One click never deletes: the runs folder is shared by every session of the server, so the
+    # popover says whose run it is and asks again.
+    with b3.popover(_("Delete"), disabled=run.training or active, icon=":material/delete:"):
+        st.markdown(_("Delete **{name}** and its checkpoint? This cannot be undone.", name=run.name))
+        if run.owner != owner_label:
+            st.warning(_("This run was started by {owner}, not by you.", owner=run.owner or "?"))
+        st.button(
+            _("Delete for good"),
+            key="train.delete_btn",
+            type="primary",
+            on_click=_delete,
+            args=(folder, run.name, [snap.run_dir] if snap.active and snap.run_dir else []),
+        )

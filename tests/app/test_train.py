@@ -287,6 +287,9 @@ def test_the_runs_list_resumes_colorizes_with_and_deletes(runner, runs: Path) ->
     at.switch_page(TRAIN)
     at.run()
     at.selectbox(key="train.run").set_value(second.run_name).run()
+    # Delete asks again, in a popover (the runs folder is shared by every session)
+    assert any("cannot be undone" in m.value and second.run_name in m.value for m in at.markdown)
+    assert not any("not by you" in w.value for w in at.warning)  # this session's own run
     at.button(key="train.delete_btn").click().run()
     assert not at.exception
     assert [r.name for r in folder.list_runs()] == [first.run_name]
