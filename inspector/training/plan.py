@@ -99,7 +99,7 @@ class RunPlan:
 
     def notes(self) -> list[str]:
         """One line per skipped file, for the user."""
-        return [f"skipped {s.name}: {s.reason}" for s in self.skipped]
+        return [Text("skipped {name}: {reason}", name=s.name, reason=s.reason) for s in self.skipped]
 
 
 def load_size(size: int) -> int:
