@@ -261,7 +261,8 @@ def _result(s: RunSnapshot) -> None:
     show = {"completed": st.success, "stopped": st.info, "diverged": st.error, "out_of_memory": st.error}[
         r.status
     ]
-    show(r.message.replace(str(r.checkpoint), _("the checkpoint below")) if r.checkpoint else r.message)
+    said = say(r.message)  # the path is a value of the sentence: it reads the same in every language
+    show(said.replace(str(r.checkpoint), _("the checkpoint below")) if r.checkpoint else said)
     if r.checkpoint is not None and Path(r.checkpoint).exists():
         export = Path(r.checkpoint).with_name("generator.safetensors")
         download_buttons(Path(r.checkpoint), export if export.exists() else None, r.checkpoint_step or 0,
