@@ -10,7 +10,7 @@ Every refusal is a ``UserError`` that names the file and the offending key.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -418,7 +418,7 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape)) or "scalar"
 
 
-def names(keys: list[str]) -> Text:
+def names(keys: Sequence[str]) -> Text:
     """The first few keys, comma-separated, and how many more there are (each key may be a ``Text``)."""
     head = join(keys[:_LIST_LIMIT], ", ")
     more = Text(" and {n} more", n=len(keys) - _LIST_LIMIT) if len(keys) > _LIST_LIMIT else ""
