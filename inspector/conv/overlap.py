@@ -176,7 +176,13 @@ def checkerboard(
     for name, value, low in (("channels", channels, 1), ("layers", layers, 1), ("seed", seed, 0)):
         _check(name, value, low)
     if channels > 64 or layers > 4:
-        raise UserError(f"channels must be at most 64 and layers at most 4, got {channels} and {layers}")
+        raise UserError(
+            Text(
+                "channels must be at most 64 and layers at most 4, got {channels} and {layers}",
+                channels=channels,
+                layers=layers,
+            )
+        )
     size = in_size
     for _ in range(layers):  # validates every step's settings and size
         size = len(overlap_counts(kernel, stride, padding, size))

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes
+from inspector.i18n.text import Text
 
 ZIP_MAGIC = b"PK\x03\x04"
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".jar")
@@ -50,9 +51,9 @@ def is_archive_name(name: str) -> bool:
 def unsafe_path(path: str) -> str | None:
     """Why a member path is refused (absolute, a drive letter, or with a ``..`` part), or None."""
     if path.startswith(("/", "\\")) or _DRIVE.match(path):
-        return "absolute path in the archive, refused"
+        return Text("absolute path in the archive, refused")
     if ".." in re.split(r"[\\/]", path):
-        return "path with '..' in the archive, refused"
+        return Text("path with '..' in the archive, refused")
     return None
 
 
@@ -70,11 +71,19 @@ def read_zip(
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except Exception as error:  # BadZipFile, but also struct/zlib errors on a mangled directory
-        yield Member(name, refused=f"not a readable zip archive: {error or type(error).__name__}")
+        yield Member(
+            name,
+            refused=Text("not a readable zip archive: {error}", error=str(error or type(error).__name__)),
+        )
         return
     if len(entries) > limits.max_files:
         yield Member(
-            name, refused=f"the zip has {len(entries):,} entries, over the limit of {limits.max_files:,}"
+            name,
+            refused=Text(
+                "the zip has {n} entries, over the limit of {limit}",
+                n=f"{len(entries):,}",
+                limit=f"{limits.max_files:,}",
+            ),
         )
         return
     with archive:
@@ -90,7 +99,9 @@ def read_zip(
             cap = min(limits.max_file_bytes, max(left, 0))
             if cap < limits.max_file_bytes and info.file_size > cap:
                 total = human_bytes(limits.max_total_bytes)
-                yield Member(member, refused=f"over the limit of {total} for all files together")
+                yield Member(
+                    member, refused=Text("over the limit of {total} for all files together", total=total)
+                )
                 continue
             try:
                 with archive.open(info) as stream:
@@ -98,18 +109,21 @@ def read_zip(
                     payload = stream.read(cap + 1)
             except Exception as error:  # bad CRC, encryption, unsupported compression, zlib errors
                 yield Member(
-                    member, refused=f"cannot be read from the archive: {error or type(error).__name__}"
+                    member,
+                    refused=Text(
+                        "cannot be read from the archive: {error}", error=str(error or type(error).__name__)
+                    ),
                 )
                 continue
             if len(payload) > cap:
                 limit = (
-                    f"{human_bytes(limits.max_file_bytes)} per file"
+                    Text("{size} per file", size=human_bytes(limits.max_file_bytes))
                     if cap == limits.max_file_bytes
-                    else f"{human_bytes(limits.max_total_bytes)} for all files together"
+                    else Text("{size} for all files together", size=human_bytes(limits.max_total_bytes))
                 )
-                yield Member(member, refused=f"expands past the limit of {limit}")
+                yield Member(member, refused=Text("expands past the limit of {limit}", limit=limit))
             elif payload[:4] == ZIP_MAGIC:
-                yield Member(member, refused="nested archive, refused (upload it on its own)")
+                yield Member(member, refused=Text("nested archive, refused (upload it on its own)"))
             else:
                 yield Member(member, data=payload)
 
@@ -121,17 +135,22 @@ def _refuse(info: zipfile.ZipInfo, limits: Limits) -> str | None:
     if reason is not None:
         return reason
     if stat.S_ISLNK(info.external_attr >> 16):
-        return "symbolic link in the archive, refused"
+        return Text("symbolic link in the archive, refused")
     if info.compress_type not in READABLE_METHODS:
         method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
-        return f"compressed with {method}; only stored and deflate members are read (re-zip it with a standard tool)"
+        return Text(
+            "compressed with {method}; only stored and deflate members are read (re-zip it with a standard tool)",
+            method=method,
+        )
     base = path.rsplit("/", 1)[-1]
     if path.startswith("__MACOSX/") or base.startswith("._"):
-        return "macOS metadata, not an image"
+        return Text("macOS metadata, not an image")
     if is_archive_name(path):
-        return "nested archive, refused (upload it on its own)"
+        return Text("nested archive, refused (upload it on its own)")
     if info.file_size > limits.max_file_bytes:
-        return (
-            f"{human_bytes(info.file_size)}, over the limit of {human_bytes(limits.max_file_bytes)} per file"
+        return Text(
+            "{size}, over the limit of {limit} per file",
+            size=human_bytes(info.file_size),
+            limit=human_bytes(limits.max_file_bytes),
         )
     return None

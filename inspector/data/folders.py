@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inspector.data.images import Limits, human_bytes
+from inspector.i18n.text import Text
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,10 @@ def walk_folder(root: Path, limits: Limits) -> Iterator[FolderEntry]:
         if folders > limits.max_files:
             yield FolderEntry(
                 _relative(here, root),
-                reason=f"more than {limits.max_files:,} folders; this one and the rest were not read",
+                reason=Text(
+                    "more than {limit} folders; this one and the rest were not read",
+                    limit=f"{limits.max_files:,}",
+                ),
             )
             return
         try:
@@ -50,7 +54,8 @@ def walk_folder(root: Path, limits: Limits) -> Iterator[FolderEntry]:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as error:  # unreadable, or a path too long for the system
             yield FolderEntry(
-                _relative(here, root), reason=f"folder cannot be read: {error.strerror or error}"
+                _relative(here, root),
+                reason=Text("folder cannot be read: {error}", error=str(error.strerror or error)),
             )
             continue
         subfolders = []
@@ -59,9 +64,9 @@ def walk_folder(root: Path, limits: Limits) -> Iterator[FolderEntry]:
                 continue
             name = _relative(here / entry.name, root)
             if entry.name.startswith("."):
-                yield FolderEntry(name, reason="hidden folder, not read")
+                yield FolderEntry(name, reason=Text("hidden folder, not read"))
             elif entry.is_symlink():
-                yield FolderEntry(name, reason="link to a folder, not followed")
+                yield FolderEntry(name, reason=Text("link to a folder, not followed"))
             else:
                 subfolders.append(here / entry.name)
         for entry in entries:
@@ -71,7 +76,11 @@ def walk_folder(root: Path, limits: Limits) -> Iterator[FolderEntry]:
             name = _relative(file, root)
             if files >= limits.max_files:
                 yield FolderEntry(
-                    name, reason=f"more than {limits.max_files:,} files; this one and the rest were not read"
+                    name,
+                    reason=Text(
+                        "more than {limit} files; this one and the rest were not read",
+                        limit=f"{limits.max_files:,}",
+                    ),
                 )
                 return
             files += 1
@@ -98,15 +107,19 @@ def _unreadable(file: Path, real_root: Path, limits: Limits) -> str | None:
         try:
             target = file.resolve(strict=True)
         except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13) or a dangling link
-            return "a broken or looping symbolic link"
+            return Text("a broken or looping symbolic link")
         if not target.is_relative_to(real_root):
-            return "link to a file outside the folder, not followed"
+            return Text("link to a file outside the folder, not followed")
     try:
         info = os.stat(file)
     except OSError as error:
-        return f"cannot be read: {error.strerror or error}"
+        return Text("cannot be read: {error}", error=str(error.strerror or error))
     if not stat.S_ISREG(info.st_mode):
-        return "not a regular file"  # a FIFO or a device would block or never end
+        return Text("not a regular file")  # a FIFO or a device would block or never end
     if info.st_size > limits.max_file_bytes:
-        return f"{human_bytes(info.st_size)}, over the limit of {human_bytes(limits.max_file_bytes)} per file"
+        return Text(
+            "{size}, over the limit of {limit} per file",
+            size=human_bytes(info.st_size),
+            limit=human_bytes(limits.max_file_bytes),
+        )
     return None

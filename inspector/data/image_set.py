@@ -39,6 +39,7 @@ from inspector.data.images import (
     load_image,
 )
 from inspector.errors import UserError
+from inspector.i18n.text import Text, compose, join
 
 # The colour photographs shipped inside the scikit-image wheel (skimage/data/), read straight
 # from the package so that nothing is ever downloaded: the skimage.data functions of the same
@@ -98,7 +99,13 @@ class _Collector:
 
     def __init__(self, size: int, limits: Limits) -> None:
         if size < limits.min_side:
-            raise UserError(f"image size must be at least {limits.min_side} px, got {size}")
+            raise UserError(
+                Text(
+                    "image size must be at least {min_side} px, got {size}",
+                    min_side=limits.min_side,
+                    size=size,
+                )
+            )
         self.size = size
         self.limits = limits
         # How many decoded images fit: the count cap, or the memory cap at this size if smaller.
@@ -121,7 +128,7 @@ class _Collector:
             return
         if is_zip(name, data):
             if not allow_archive:
-                self.skip(name, "nested archive, refused (upload it on its own)")
+                self.skip(name, Text("nested archive, refused (upload it on its own)"))
                 return
             members = 0
             room = lambda: self.limits.max_total_bytes - self.total_bytes  # noqa: E731
@@ -132,33 +139,43 @@ class _Collector:
                 if len(self.images) >= self.max_images:  # stop inflating: nothing more can be kept
                     self.skip(
                         f"{name} (the rest)",
-                        f"not read: the limit of {self.max_images:,} images at "
-                        f"{self.size}x{self.size} was reached",
+                        Text(
+                            "not read: the limit of {limit} images at {size}x{size} was reached",
+                            limit=f"{self.max_images:,}",
+                            size=self.size,
+                        ),
                     )
                     break
                 if member.data is None:
-                    self.skip(member.name, member.refused or "refused")
+                    self.skip(member.name, member.refused or Text("refused"))
                 elif not self._over_budget(member.name, len(member.data)):
                     self.add_image(member.name, member.data)
             if members == 0:
-                self.skip(name, "the zip archive holds no files")
+                self.skip(name, Text("the zip archive holds no files"))
             return
         self.add_image(name, data)
 
     def add_image(self, name: str, data: bytes) -> None:
         """One image file: decoded, checked for duplicates, resized, kept."""
         if len(self.images) >= self.max_images:
-            self.skip(name, f"the limit of {self.max_images:,} images at {self.size}x{self.size} was reached")
+            self.skip(
+                name,
+                Text(
+                    "the limit of {limit} images at {size}x{size} was reached",
+                    limit=f"{self.max_images:,}",
+                    size=self.size,
+                ),
+            )
             return
         digest = hashlib.sha256(data).hexdigest()
         if digest in self.seen_bytes:
-            self.skip(name, f"duplicate of {self.seen_bytes[digest]}")
+            self.skip(name, Text("duplicate of {first}", first=self.seen_bytes[digest]))
             return
         self.seen_bytes[digest] = name
         try:
             image = load_image(data, name, limits=self.limits, draft_size=self.size, budget=self.budget)
         except PixelBudgetExceeded as error:
-            self.skip(name, str(error).removeprefix(f"{name}: "))
+            self.skip(name, error.reason)
             self.stopped = True
             return
         except BadImage as error:
@@ -168,7 +185,7 @@ class _Collector:
         # The same photo saved twice (other metadata, PNG and BMP) is a duplicate too.
         pixel_digest = hashlib.sha256(pixels.numpy().tobytes()).hexdigest()
         if pixel_digest in self.seen_pixels:
-            self.skip(name, f"duplicate of {self.seen_pixels[pixel_digest]} (same pixels)")
+            self.skip(name, Text("duplicate of {first} (same pixels)", first=self.seen_pixels[pixel_digest]))
             return
         self.seen_pixels[pixel_digest] = name
         self.images.append(pixels)
@@ -178,19 +195,34 @@ class _Collector:
         """Count bytes against the total cap; True (and skip the file) once it would be exceeded."""
         if self.total_bytes + n_bytes > self.limits.max_total_bytes:
             self.skip(
-                name, f"over the limit of {human_bytes(self.limits.max_total_bytes)} for all files together"
+                name,
+                Text(
+                    "over the limit of {total} for all files together",
+                    total=human_bytes(self.limits.max_total_bytes),
+                ),
             )
             return True
         self.total_bytes += n_bytes
         return False
 
     def finish(self, source: str) -> ImageSet:
-        """The set, or a UserError that lists why nothing was usable."""
+        """The set, or a UserError that lists why nothing was usable (``source``: a path, or a
+        ``Text`` such as "the uploaded files")."""
         if not self.images:
-            shown = "; ".join(f"{s.name}: {s.reason}" for s in self.skipped[:8])
-            more = f"; and {len(self.skipped) - 8} more" if len(self.skipped) > 8 else ""
-            why = f" Skipped: {shown}{more}." if self.skipped else ""
-            raise UserError(f"No usable image in {source}.{why}")
+            if not self.skipped:
+                raise UserError(Text("No usable image in {source}.", source=source))
+            shown = join(
+                [compose("{name}: {reason}", name=s.name, reason=s.reason) for s in self.skipped[:8]], "; "
+            )
+            more = Text("; and {n} more", n=len(self.skipped) - 8) if len(self.skipped) > 8 else ""
+            raise UserError(
+                Text(
+                    "No usable image in {source}. Skipped: {shown}{more}.",
+                    source=source,
+                    shown=shown,
+                    more=more,
+                )
+            )
         return ImageSet(torch.stack(self.images), list(self.names), list(self.skipped))
 
 
@@ -211,10 +243,10 @@ def _sample_images(size: int) -> ImageSet:
     for name, filename in SAMPLE_FILES.items():
         resource = package / filename
         if not resource.is_file():
-            collector.skip(name, f"{filename} is not shipped with this scikit-image")
+            collector.skip(name, Text("{filename} is not shipped with this scikit-image", filename=filename))
             continue
         collector.add_image(name, resource.read_bytes())
-    return collector.finish("the scikit-image sample photos")
+    return collector.finish(Text("the scikit-image sample photos"))
 
 
 def load_folder(path: str | os.PathLike[str], size: int, limits: Limits = DEFAULT_LIMITS) -> ImageSet:
@@ -227,19 +259,19 @@ def load_folder(path: str | os.PathLike[str], size: int, limits: Limits = DEFAUL
     """
     root = Path(path)
     if not root.is_dir():
-        raise UserError(f"{path} is not a folder: give a folder of images")
+        raise UserError(Text("{path} is not a folder: give a folder of images", path=str(path)))
     collector = _Collector(size, limits)
     for entry in walk_folder(root, limits):
         if collector.stopped:
             break
         if entry.path is None:
-            collector.skip(entry.name, entry.reason or "not read")
+            collector.skip(entry.name, entry.reason or Text("not read"))
             continue
         try:
             with open(entry.path, "rb") as stream:
                 data = stream.read(limits.max_file_bytes + 1)  # bounded: the file may grow
         except OSError as error:
-            collector.skip(entry.name, f"cannot be read: {error.strerror or error}")
+            collector.skip(entry.name, Text("cannot be read: {error}", error=str(error.strerror or error)))
             continue
         collector.add(entry.name, data)
     return collector.finish(str(path))
@@ -253,13 +285,13 @@ def load_uploads(files: list[tuple[str, bytes]], size: int, limits: Limits = UPL
     The default limits are the upload ones: a lower total pixel budget than for a folder.
     """
     if not files:
-        raise UserError("No files were uploaded: add images or a zip of images")
+        raise UserError(Text("No files were uploaded: add images or a zip of images"))
     collector = _Collector(size, limits)
     for name, data in files:
         if collector.stopped:
             break
         collector.add(name, data)
-    return collector.finish("the uploaded files")
+    return collector.finish(Text("the uploaded files"))
 
 
 def split_train_val(s: ImageSet, val_fraction: float = 0.2, seed: int = 0) -> tuple[ImageSet, ImageSet]:
@@ -269,7 +301,7 @@ def split_train_val(s: ImageSet, val_fraction: float = 0.2, seed: int = 0) -> tu
     parts keep the source's ``skipped`` list, since both come from the same files.
     """
     if not 0.0 <= val_fraction < 1.0:
-        raise UserError(f"val_fraction must be in [0, 1), got {val_fraction}")
+        raise UserError(Text("val_fraction must be in [0, 1), got {value}", value=val_fraction))
     n = len(s)
     n_val = round(n * val_fraction)
     if val_fraction > 0 and n >= 2:

@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from inspector.colour.lab import lab_to_rgb, rgb_to_uint8
 from inspector.errors import UserError
+from inspector.i18n.text import Text, compose
 
 # Only these decoders are ever run on user bytes. Pillow can open many more formats, some of them
 # by calling out to other programs (EPS runs Ghostscript); a short allowlist keeps the attack
@@ -58,7 +59,13 @@ UPLOAD_LIMITS = Limits(max_total_pixels=150_000_000)
 
 
 class PixelBudgetExceeded(UserError):
-    """Decoding one more image would pass the total pixel budget: loading stops here."""
+    """Decoding one more image would pass the total pixel budget: loading stops here. ``reason``
+    is the message without the file's name."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(compose("{name}: {reason}", name=name, reason=reason))
+        self.name = name
+        self.reason = reason
 
 
 @dataclass
@@ -72,8 +79,13 @@ class PixelBudget:
         """Count ``pixels`` against the budget, or raise :class:`PixelBudgetExceeded` (nothing taken)."""
         if self.used + pixels > self.limit:
             raise PixelBudgetExceeded(
-                f"{name}: decoding it would pass the budget of {self.limit:,} pixels for all images "
-                f"together ({self.used:,} used); it and the rest were not read"
+                name,
+                Text(
+                    "decoding it would pass the budget of {limit} pixels for all images "
+                    "together ({used} used); it and the rest were not read",
+                    limit=f"{self.limit:,}",
+                    used=f"{self.used:,}",
+                ),
             )
         self.used += pixels
 
@@ -82,7 +94,8 @@ class BadImage(UserError):
     """An image file that cannot be used. ``reason`` is the message without the file's name."""
 
     def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}")
+        # a layout without words: the reason (a Text) is what a page translates
+        super().__init__(compose("{name}: {reason}", name=name, reason=reason))
         self.name = name
         self.reason = reason
 
@@ -105,10 +118,15 @@ def load_image(
     would be passed.
     """
     if not data:
-        raise BadImage(name, "the file is empty")
+        raise BadImage(name, Text("the file is empty"))
     if len(data) > limits.max_file_bytes:
         raise BadImage(
-            name, f"{human_bytes(len(data))}, over the limit of {human_bytes(limits.max_file_bytes)} per file"
+            name,
+            Text(
+                "{size}, over the limit of {limit} per file",
+                size=human_bytes(len(data)),
+                limit=human_bytes(limits.max_file_bytes),
+            ),
         )
     with warnings.catch_warnings():
         # Pillow only warns between its own cap and twice that; a warning is as bad as the error.
@@ -118,21 +136,37 @@ def load_image(
         try:
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise BadImage(name, f"refused as a decompression bomb: {error}") from None
+            raise BadImage(name, Text("refused as a decompression bomb: {error}", error=str(error))) from None
         except UnidentifiedImageError:
             accepted = ", ".join(ACCEPTED_FORMATS)
-            raise BadImage(name, f"not an image, or not in an accepted format ({accepted})") from None
+            raise BadImage(
+                name, Text("not an image, or not in an accepted format ({accepted})", accepted=accepted)
+            ) from None
         except Exception as error:  # a broken header can raise nearly anything inside Pillow
-            raise BadImage(name, f"cannot be read: {_describe(error)}") from None
+            raise BadImage(name, Text("cannot be read: {error}", error=_describe(error))) from None
     width, height = image.size
     if width * height > limits.max_pixels:
         raise BadImage(
             name,
-            f"{width}x{height} is {width * height:,} pixels, over the limit of {limits.max_pixels:,} "
-            "(refused as a possible decompression bomb)",
+            Text(
+                "{width}x{height} is {pixels} pixels, over the limit of {limit} "
+                "(refused as a possible decompression bomb)",
+                width=width,
+                height=height,
+                pixels=f"{width * height:,}",
+                limit=f"{limits.max_pixels:,}",
+            ),
         )
     if min(width, height) < limits.min_side:
-        raise BadImage(name, f"too small: {width}x{height}, each side must be at least {limits.min_side} px")
+        raise BadImage(
+            name,
+            Text(
+                "too small: {width}x{height}, each side must be at least {min_side} px",
+                width=width,
+                height=height,
+                min_side=limits.min_side,
+            ),
+        )
     if draft_size is not None and image.format in ("JPEG", "MPO"):
         image.draft(None, (draft_size, draft_size))
     _fit_pixels_to_file_size(image, len(data), name, limits)
@@ -141,7 +175,7 @@ def load_image(
     try:
         image.load()  # decoding happens here: truncated or corrupt data fails now, not later
     except Exception as error:
-        raise BadImage(name, f"corrupt or truncated: {_describe(error)}") from None
+        raise BadImage(name, Text("corrupt or truncated: {error}", error=_describe(error))) from None
     # Malformed EXIF: the pixels are fine, only the orientation tag is lost.
     with contextlib.suppress(Exception):
         image = ImageOps.exif_transpose(image)  # type: ignore[assignment]  # an Image, not an ImageFile
@@ -162,9 +196,16 @@ def _fit_pixels_to_file_size(image: Image.Image, n_bytes: int, name: str, limits
             return
     raise BadImage(
         name,
-        f"{width}x{height} is {width * height:,} pixels from a file of {human_bytes(n_bytes)}: more than "
-        f"{limits.max_pixels_per_byte} pixels per byte, which no photo needs (refused as a possible "
-        "decompression bomb)",
+        Text(
+            "{width}x{height} is {pixels} pixels from a file of {size}: more than "
+            "{per_byte} pixels per byte, which no photo needs (refused as a possible "
+            "decompression bomb)",
+            width=width,
+            height=height,
+            pixels=f"{width * height:,}",
+            size=human_bytes(n_bytes),
+            per_byte=limits.max_pixels_per_byte,
+        ),
     )
 
 
@@ -198,7 +239,14 @@ def to_rgb(image: Image.Image, name: str = "image") -> Image.Image:
             return Image.alpha_composite(white, rgba).convert("RGB")
         return image.convert("RGB")
     except Exception as error:
-        raise BadImage(name, f"colour mode {mode!r} cannot be converted to RGB: {_describe(error)}") from None
+        raise BadImage(
+            name,
+            Text(
+                "colour mode {mode} cannot be converted to RGB: {error}",
+                mode=repr(mode),
+                error=_describe(error),
+            ),
+        ) from None
 
 
 def _lab_image_to_rgb(image: Image.Image) -> Image.Image:

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.shapes.memory import real_run_bytes
 from inspector.shapes.meta import meta_copy
 from inspector.shapes.records import check_shape
@@ -28,8 +29,12 @@ def pytorch_error(model: nn.Module, input_shape: Sequence[int], max_bytes: int =
     need = real_run_bytes(model, shape)
     if need > max_bytes:
         raise UserError(
-            f"running it for real would need about {need / 2**30:.1f} GiB of CPU memory "
-            f"(the limit is {max_bytes / 2**30:.1f} GiB), so only the meta-device diagnosis is shown"
+            Text(
+                "running it for real would need about {need} GiB of CPU memory (the limit is {limit} GiB), "
+                "so only the meta-device diagnosis is shown",
+                need=f"{need / 2**30:.1f}",
+                limit=f"{max_bytes / 2**30:.1f}",
+            )
         )
     copy = meta_copy(model).to_empty(device="cpu")
     try:

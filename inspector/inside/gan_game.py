@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text, message_of
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, init_weights
 
 Move = Literal["D", "G"]
@@ -94,15 +95,38 @@ class GanGame:
         size = self.g_cfg.input_size
         want = (size, size)
         if self.L.dim() != 4 or self.L.shape[1] != 1 or tuple(self.L.shape[2:]) != want:
-            raise UserError(f"L must be (B, 1, {size}, {size}) for this generator, got {tuple(self.L.shape)}")
+            raise UserError(
+                Text(
+                    "L must be (B, 1, {size}, {size}) for this generator, got {shape}",
+                    size=size,
+                    shape=str(tuple(self.L.shape)),
+                )
+            )
         if tuple(self.ab.shape) != (self.L.shape[0], 2, size, size):
-            raise UserError(f"ab must be ({self.L.shape[0]}, 2, {size}, {size}), got {tuple(self.ab.shape)}")
+            raise UserError(
+                Text(
+                    "ab must be ({batch}, 2, {size}, {size}), got {shape}",
+                    batch=self.L.shape[0],
+                    size=size,
+                    shape=str(tuple(self.ab.shape)),
+                )
+            )
         if self.d_cfg.input_size != size:
             raise UserError(
-                f"both networks must see {size}x{size}; the discriminator is set to {self.d_cfg.input_size}"
+                Text(
+                    "both networks must see {size}x{size}; the discriminator is set to {d_size}",
+                    size=size,
+                    d_size=self.d_cfg.input_size,
+                )
             )
         if not (self.lr > 0 and self.lambda_l1 >= 0):
-            raise UserError(f"lr must be > 0 and lambda >= 0, got {self.lr} and {self.lambda_l1}")
+            raise UserError(
+                Text(
+                    "lr must be > 0 and lambda >= 0, got {lr} and {lambda_l1}",
+                    lr=self.lr,
+                    lambda_l1=self.lambda_l1,
+                )
+            )
         with torch.random.fork_rng(devices=[]):  # the app's global random state is not ours to move
             torch.manual_seed(self.seed)
             self.G = init_weights(build_generator(self.g_cfg), seed=self.seed).train()
@@ -125,7 +149,10 @@ class GanGame:
         fake_logits = self.D(torch.cat([L, fake_in], dim=1))
         if real_logits.dim() != 4 or real_logits.shape[1] != 1:
             raise UserError(
-                f"the discriminator must return (B, 1, h, w), it returned {tuple(real_logits.shape)}"
+                Text(
+                    "the discriminator must return (B, 1, h, w), it returned {shape}",
+                    shape=str(tuple(real_logits.shape)),
+                )
             )
         d_real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
         d_fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
@@ -160,11 +187,11 @@ class GanGame:
     def play(self, move: Move) -> MoveRecord:
         """One move: ``"D"`` updates only the discriminator, ``"G"`` only the generator."""
         if move not in ("D", "G"):
-            raise UserError(f"a move is 'D' or 'G', got {move!r}")
+            raise UserError(Text("a move is 'D' or 'G', got {move}", move=repr(move)))
         try:
             record = self._forward(move)
         except RuntimeError as exc:  # e.g. the notebook's typo: D cannot take 64 channels
-            raise UserError(f"this pair cannot play: {str(exc).splitlines()[0]}") from None
+            raise UserError(Text("this pair cannot play: {error}", error=str(exc).splitlines()[0])) from None
         (self.opt_D if move == "D" else self.opt_G).step()
         self.history.append(record)
         return record
@@ -172,7 +199,7 @@ class GanGame:
     def play_many(self, move: Move, n: int) -> MoveRecord:
         """``n`` moves of the same kind in a row; returns the last."""
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 1000:
-            raise UserError(f"n must be an integer from 1 to 1000, got {n!r}")
+            raise UserError(Text("n must be an integer from 1 to 1000, got {n}", n=repr(n)))
         record = self.play(move)
         for _ in range(n - 1):
             record = self.play(move)
@@ -214,5 +241,5 @@ def tiny_configs(
         g = g_cfg.replace(ngf=width, depth=depth, input_size=size)
         d = d_cfg.replace(ndf=width, input_size=size)
     except ValueError as exc:
-        raise UserError(f"no small version of these settings: {exc}") from None
+        raise UserError(Text("no small version of these settings: {error}", error=message_of(exc))) from None
     return g, d

@@ -26,6 +26,7 @@ from torch import Tensor, nn
 
 from inspector.colour.lab import AB_SCALE
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.inside.tap import as_batch, checked_forward, first_image, lab_rgb, model_device, run_mode
 
 _BATCH_NORM = nn.modules.batchnorm._BatchNorm
@@ -60,14 +61,23 @@ def dropout_lens(generator: nn.Module, L: Tensor, n: int = 4, seed: int = 0) -> 
     ``n`` forwards), so the same call gives the same samples; the model is left as it was.
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_SAMPLES:
-        raise UserError(f"n must be an integer from 2 to {MAX_SAMPLES} (runs to compare), got {n!r}")
+        raise UserError(
+            Text(
+                "n must be an integer from 2 to {max} (runs to compare), got {n}", max=MAX_SAMPLES, n=repr(n)
+            )
+        )
     L = as_batch(L, channels=1, what="L")[:1].to(model_device(generator))
     with run_mode(generator, "dropout", seed):
         runs = [checked_forward(generator, L) for _ in range(n)]
     with run_mode(generator, "eval"):
         still = checked_forward(generator, L)
     if still.shape[1] != 2:
-        raise UserError(f"the generator must return ab (B, 2, H, W), it returned {tuple(still.shape)}")
+        raise UserError(
+            Text(
+                "the generator must return ab (B, 2, H, W), it returned {shape}",
+                shape=str(tuple(still.shape)),
+            )
+        )
     ab = torch.cat(runs).float()  # (n, 2, H, W)
     spread = (ab.std(dim=0, unbiased=False) * AB_SCALE).norm(dim=0)  # (H, W)
     return DropoutLens(
@@ -173,9 +183,14 @@ def batchnorm_vs_instancenorm(x: Tensor | None = None, affine: bool = True, seed
         x = torch.randn(1, 8, 16, 16, generator=gen) * 3 + 1
     x = as_batch(x, what="x")
     if x.shape[0] != 1:
-        raise UserError(f"x must be one image (1, C, H, W), got batch {x.shape[0]}")
+        raise UserError(Text("x must be one image (1, C, H, W), got batch {batch}", batch=x.shape[0]))
     if x.shape[2] * x.shape[3] < 2:
-        raise UserError(f"x must have more than one pixel per channel to normalize, got {tuple(x.shape)}")
+        raise UserError(
+            Text(
+                "x must have more than one pixel per channel to normalize, got {shape}",
+                shape=str(tuple(x.shape)),
+            )
+        )
     x = x.detach().float().cpu()
     channels = x.shape[1]
     bn = nn.BatchNorm2d(channels, affine=affine).train()

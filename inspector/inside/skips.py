@@ -18,6 +18,7 @@ from torch import Tensor, nn
 
 from inspector.colour.lab import AB_SCALE
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.inside.tap import (
     CatLayout,
     CatTap,
@@ -68,8 +69,15 @@ def _zero_plan(
     """cat index -> input positions to zero, and the names zeroed."""
     names = skip_names(layouts)
     if skip is not None and skip != ALL and skip not in names:
-        choices = ", ".join(names) if names else "none: this model concatenates no skip"
-        raise UserError(f"no skip named {skip!r}; skips of this model: {choices} (or {ALL!r})")
+        choices = ", ".join(names) if names else Text("none: this model concatenates no skip")
+        raise UserError(
+            Text(
+                "no skip named {skip}; skips of this model: {choices} (or {all})",
+                skip=repr(skip),
+                choices=choices,
+                all=repr(ALL),
+            )
+        )
     plan: dict[int, list[int]] = {}
     zeroed: list[str] = []
     if skip is None:
@@ -111,7 +119,10 @@ def ablate_skips(
         intact = checked_forward(generator, L)[:1]
     if intact.shape[1] != 2 or intact.shape[2:] != L.shape[2:]:
         raise UserError(
-            f"the generator must map L (B, 1, H, W) to ab (B, 2, H, W); it returned {tuple(intact.shape)}"
+            Text(
+                "the generator must map L (B, 1, H, W) to ab (B, 2, H, W); it returned {shape}",
+                shape=str(tuple(intact.shape)),
+            )
         )
     L1 = L[:1]
     grey, colour, intact_ab = (

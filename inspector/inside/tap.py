@@ -24,6 +24,7 @@ from torch.overrides import TorchFunctionMode
 
 from inspector.colour.lab import denormalize_lab, lab_to_rgb, rgb_to_uint8
 from inspector.errors import UserError
+from inspector.i18n.text import Text, message_of
 from inspector.shapes.trace import Trace, trace
 
 Mode = Literal["eval", "train", "dropout", "batch-stats"]
@@ -46,7 +47,9 @@ def run_mode(model: nn.Module, mode: Mode = "eval", seed: int | None = 0) -> Ite
     the CPU random generator (``seed`` seeds the dropout masks; None keeps the current state).
     """
     if mode not in MODES:
-        raise UserError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+        raise UserError(
+            Text("mode must be one of {modes}; got {mode}", modes=", ".join(MODES), mode=repr(mode))
+        )
     modes = [(m, m.training) for m in model.modules()]
     buffers = [(b, b.detach().clone()) for b in model.buffers()]
     model.train(mode == "train")
@@ -74,24 +77,45 @@ def checked_forward(model: nn.Module, x: Tensor) -> Tensor:
         out = model(x)
     except (RuntimeError, ValueError) as exc:
         text = " ".join(str(exc).split())
-        raise UserError(f"the model cannot run on an input of shape {tuple(x.shape)}: {text}") from None
+        raise UserError(
+            Text(
+                "the model cannot run on an input of shape {shape}: {error}",
+                shape=str(tuple(x.shape)),
+                error=text,
+            )
+        ) from None
     if not isinstance(out, Tensor):
-        raise UserError(f"the model returned a {type(out).__name__}, not a tensor")
+        raise UserError(Text("the model returned a {kind}, not a tensor", kind=type(out).__name__))
     return out
 
 
 def as_batch(x: Any, channels: int | None = None, what: str = "x") -> Tensor:
     """A float (B, C, H, W) tensor, or a ``UserError`` naming what was wrong (a (C, H, W) gets B = 1)."""
     if not isinstance(x, Tensor):
-        raise UserError(f"{what} must be a torch tensor shaped (B, C, H, W), got {type(x).__name__}")
+        raise UserError(
+            Text(
+                "{what} must be a torch tensor shaped (B, C, H, W), got {kind}",
+                what=what,
+                kind=type(x).__name__,
+            )
+        )
     if x.dim() == 3:
         x = x[None]
     if x.dim() != 4 or x.numel() == 0:
-        raise UserError(f"{what} must be shaped (B, C, H, W), got {tuple(x.shape)}")
+        raise UserError(
+            Text("{what} must be shaped (B, C, H, W), got {shape}", what=what, shape=str(tuple(x.shape)))
+        )
     if not x.is_floating_point():
-        raise UserError(f"{what} must be a float tensor, got {x.dtype}")
+        raise UserError(Text("{what} must be a float tensor, got {dtype}", what=what, dtype=str(x.dtype)))
     if channels is not None and x.shape[1] != channels:
-        raise UserError(f"{what} must have {channels} channel(s), got {tuple(x.shape)}")
+        raise UserError(
+            Text(
+                "{what} must have {channels} channel(s), got {shape}",
+                what=what,
+                channels=channels,
+                shape=str(tuple(x.shape)),
+            )
+        )
     return x
 
 
@@ -153,7 +177,13 @@ def cat_layouts(model: nn.Module, x: Tensor) -> tuple[Trace, tuple[CatLayout, ..
     except (RuntimeError, ValueError) as exc:
         with run_mode(model, "eval"):
             checked_forward(model, x)  # raises the CPU's own words
-        raise UserError(f"the model cannot be traced at {tuple(x.shape)}: {exc}") from None
+        raise UserError(
+            Text(
+                "the model cannot be traced at {shape}: {error}",
+                shape=str(tuple(x.shape)),
+                error=message_of(exc),
+            )
+        ) from None
     order = {b.name: i for i, b in enumerate(t.blocks)}
     layouts = []
     for c in t.concats:

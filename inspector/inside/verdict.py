@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from inspector.conv.receptive_field import receptive_field
 from inspector.errors import UserError
+from inspector.i18n.text import Text, message_of
 from inspector.inside.tap import Mode, as_batch, checked_forward, model_device, run_mode
 
 
@@ -50,27 +51,49 @@ def patch_verdict(discriminator: nn.Module, L: Tensor, ab: Tensor, mode: Mode = 
     L = as_batch(L, channels=1, what="L")
     ab = as_batch(ab, channels=2, what="ab")
     if L.shape[0] != ab.shape[0] or L.shape[2:] != ab.shape[2:]:
-        raise UserError(f"L {tuple(L.shape)} and ab {tuple(ab.shape)} must agree in batch and size")
+        raise UserError(
+            Text(
+                "L {l_shape} and ab {ab_shape} must agree in batch and size",
+                l_shape=str(tuple(L.shape)),
+                ab_shape=str(tuple(ab.shape)),
+            )
+        )
     height, width = L.shape[2:]
     if height != width:
-        raise UserError(f"the photo must be square (the patch grid is), got {height}x{width}")
+        raise UserError(
+            Text(
+                "the photo must be square (the patch grid is), got {height}x{width}",
+                height=height,
+                width=width,
+            )
+        )
     device = model_device(discriminator)
     x = torch.cat((L, ab.to(L.dtype)), dim=1).to(device)  # (B, 3, S, S): what D sees
     with run_mode(discriminator, mode, seed=None):
         logits = checked_forward(discriminator, x)
     if logits.dim() != 4 or logits.shape[1] != 1:
         raise UserError(
-            f"the discriminator must return a (B, 1, h, w) map, it returned {tuple(logits.shape)}"
+            Text(
+                "the discriminator must return a (B, 1, h, w) map, it returned {shape}",
+                shape=str(tuple(logits.shape)),
+            )
         )
     try:
         rf = receptive_field(discriminator, int(height))
     except ValueError as exc:
-        raise UserError(f"cannot place the patches on the photo: {exc}") from None
+        raise UserError(
+            Text("cannot place the patches on the photo: {error}", error=message_of(exc))
+        ) from None
     h, w = logits.shape[2:]
     if rf.grid != h or h != w:
         raise UserError(
-            f"the discriminator's layers, walked in order, give a {rf.grid}x{rf.grid} map but it returned "
-            f"{h}x{w}: its forward is not a plain chain of its convs"
+            Text(
+                "the discriminator's layers, walked in order, give a {grid}x{grid} map but it returned "
+                "{h}x{w}: its forward is not a plain chain of its convs",
+                grid=rf.grid,
+                h=h,
+                w=w,
+            )
         )
     boxes = np.array([[rf.field(r, c) for c in range(w)] for r in range(h)], dtype=np.int64)  # (h, w, 4)
     one = logits[0, 0].float().cpu()

@@ -17,6 +17,7 @@ from typing import Literal
 import graphviz
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 
 Direction = Literal["TB", "LR"]
 NormAct = Literal["auto", "show", "hide"]
@@ -136,10 +137,16 @@ class DotGraph:
 def render(source: str, fmt: str) -> bytes:
     """DOT ``source`` drawn by the ``dot`` binary as ``fmt`` (svg, pdf or png) bytes."""
     if fmt not in FORMATS:
-        raise UserError(f"the diagram format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise UserError(
+            Text(
+                "the diagram format must be one of {formats}, got {fmt}",
+                formats=", ".join(FORMATS),
+                fmt=repr(fmt),
+            )
+        )
     if shutil.which("dot") is None:
         raise UserError(
-            "drawing a file needs graphviz's `dot` program: install graphviz (apt-get install graphviz)"
+            Text("drawing a file needs graphviz's `dot` program: install graphviz (apt-get install graphviz)")
         )
     return graphviz.Source(source).pipe(format=fmt)
 

@@ -18,6 +18,7 @@ from types import ModuleType
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 
 
 def _one_line(exc: BaseException) -> str:
@@ -30,7 +31,7 @@ def _import(path: Path) -> ModuleType:
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(f"_user_model_{digest}", path)
     if spec is None or spec.loader is None:
-        raise UserError(f"cannot import {path}: not a Python file")
+        raise UserError(Text("cannot import {path}: not a Python file", path=str(path)))
     module = importlib.util.module_from_spec(spec)
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)  # let the file import its neighbours, as `python file.py` would
@@ -41,7 +42,9 @@ def _import(path: Path) -> ModuleType:
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SyntaxError, ImportError, SystemExit, anything the file raises
-        raise UserError(f"{path} failed on import: {_one_line(exc)}") from None
+        raise UserError(
+            Text("{path} failed on import: {error}", path=str(path), error=_one_line(exc))
+        ) from None
     finally:
         if folder in sys.path:
             sys.path.remove(folder)
@@ -62,34 +65,53 @@ def load_model(spec: str) -> nn.Module:
     """The model named by ``path/to/file.py:NAME``; ``UserError`` with one clear line otherwise."""
     path_text, sep, name = spec.rpartition(":")
     if not sep or not path_text or not name.isidentifier():
-        raise UserError(f"expected path/to/file.py:NAME (e.g. my_unet.py:UNet), got {spec!r}")
+        raise UserError(
+            Text("expected path/to/file.py:NAME (e.g. my_unet.py:UNet), got {spec}", spec=repr(spec))
+        )
     path = Path(path_text)
     if path.is_dir():
         raise UserError(
-            f"{path} is a directory: name the .py file in it that defines the model, e.g. {path}/unet.py:{name}"
+            Text(
+                "{path} is a directory: name the .py file in it that defines the model, e.g. {path}/unet.py:{name}",
+                path=str(path),
+                name=name,
+            )
         )
     if not path.is_file():
-        raise UserError(f"no such file: {path}")
+        raise UserError(Text("no such file: {path}", path=str(path)))
     if path.suffix != ".py":
-        raise UserError(f"{path} is not a .py file")
+        raise UserError(Text("{path} is not a .py file", path=str(path)))
     module = _import(path)
     if not hasattr(module, name):
         found = _candidates(module)
-        hint = f"; it defines: {', '.join(found)}" if found else ""
-        raise UserError(f"{path} has no {name!r}{hint}")
+        hint = Text("; it defines: {names}", names=", ".join(found)) if found else ""
+        raise UserError(Text("{path} has no {name}{hint}", path=str(path), name=repr(name), hint=hint))
     obj = getattr(module, name)
     if isinstance(obj, nn.Module):
         return obj
     if not callable(obj):
-        raise UserError(f"{path}:{name} is a {type(obj).__name__}, not an nn.Module class or a function")
+        raise UserError(
+            Text(
+                "{path}:{name} is a {kind}, not an nn.Module class or a function",
+                path=str(path),
+                name=name,
+                kind=type(obj).__name__,
+            )
+        )
     try:
         model = obj()
     except KeyboardInterrupt:
         raise
     except BaseException as exc:
-        raise UserError(f"{name}() failed (it must build without arguments): {_one_line(exc)}") from None
+        raise UserError(
+            Text(
+                "{name}() failed (it must build without arguments): {error}", name=name, error=_one_line(exc)
+            )
+        ) from None
     if not isinstance(model, nn.Module):
-        raise UserError(f"{name}() returned a {type(model).__name__}, not an nn.Module")
+        raise UserError(
+            Text("{name}() returned a {kind}, not an nn.Module", name=name, kind=type(model).__name__)
+        )
     return model
 
 
@@ -108,7 +130,7 @@ def model_files(folder: str | Path) -> list[tuple[str, list[str]]]:
 
     root = Path(folder)
     if not root.is_dir():
-        raise UserError(f"{root} is not a folder")
+        raise UserError(Text("{root} is not a folder", root=str(root)))
     out = []
     for path in sorted(root.glob("*.py"))[:MAX_FILES]:
         try:
@@ -137,14 +159,22 @@ def parse_input_shape(text: str) -> tuple[int, ...]:
     try:
         shape = tuple(int(p) for p in parts)
     except ValueError:
-        raise UserError(f"expected B,C,H,W (e.g. 1,3,256,256), or B,C,L or B,C,D,H,W; got {text!r}") from None
+        raise UserError(
+            Text("expected B,C,H,W (e.g. 1,3,256,256), or B,C,L or B,C,D,H,W; got {text}", text=repr(text))
+        ) from None
     if len(shape) not in (3, 4, 5):
         raise UserError(
-            f"expected 4 sizes B,C,H,W (batch, channels, height, width), or 3 (B,C,L) or 5 (B,C,D,H,W), "
-            f"got {len(shape)} in {text!r}"
+            Text(
+                "expected 4 sizes B,C,H,W (batch, channels, height, width), or 3 (B,C,L) or 5 (B,C,D,H,W), "
+                "got {n} in {text}",
+                n=len(shape),
+                text=repr(text),
+            )
         )
     if any(s > MAX_DIM for s in shape):
-        raise UserError(f"every size must be at most {MAX_DIM:,}, got {text!r}")
+        raise UserError(
+            Text("every size must be at most {max}, got {text}", max=f"{MAX_DIM:,}", text=repr(text))
+        )
     if any(s < 1 for s in shape):
-        raise UserError(f"every size must be positive, got {text!r}")
+        raise UserError(Text("every size must be positive, got {text}", text=repr(text)))
     return shape

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 
 
 def meta_copy(model: nn.Module) -> nn.Module:
@@ -28,9 +29,12 @@ def meta_copy(model: nn.Module) -> nn.Module:
     lazy = [n for n, p in model.named_parameters() if isinstance(p, nn.parameter.UninitializedParameter)]
     if lazy:
         raise UserError(
-            f"{type(model).__name__} has lazy layers whose shapes are unknown until a first forward "
-            f"({', '.join(lazy[:3])}{', ...' if len(lazy) > 3 else ''}): run it once on a real input, "
-            "e.g. model(torch.zeros(1, C, H, W)), then inspect it"
+            Text(
+                "{model} has lazy layers whose shapes are unknown until a first forward ({layers}): run it "
+                "once on a real input, e.g. model(torch.zeros(1, C, H, W)), then inspect it",
+                model=type(model).__name__,
+                layers=", ".join(lazy[:3]) + (", ..." if len(lazy) > 3 else ""),
+            )
         )
     memo: dict[int, object] = {}
     for t in list(model.parameters()) + list(model.buffers()):
@@ -44,9 +48,13 @@ def meta_copy(model: nn.Module) -> nn.Module:
         clone = copy.deepcopy(model, memo)
     except Exception as exc:  # deepcopy fails with TypeError, PicklingError, RuntimeError, ...
         raise UserError(
-            f"{type(model).__name__} cannot be copied to the meta device ({type(exc).__name__}: {exc}); "
-            "keep locks, files and other non-copyable objects out of the module's attributes, or give them "
-            "a __deepcopy__"
+            Text(
+                "{model} cannot be copied to the meta device ({kind}: {error}); keep locks, files and other "
+                "non-copyable objects out of the module's attributes, or give them a __deepcopy__",
+                model=type(model).__name__,
+                kind=type(exc).__name__,
+                error=str(exc),
+            )
         ) from None
     _drop_user_hooks(clone)
     return clone

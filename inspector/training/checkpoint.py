@@ -41,6 +41,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text, message_of
 from inspector.training.checkpoint_checks import (
     FORMAT,
     FORMAT_VERSION,
@@ -226,7 +227,9 @@ def save_generator_export(
         plain = _plain(value)
         if half and plain.is_floating_point():
             if plain.numel() and float(plain.abs().max()) > torch.finfo(torch.float16).max:
-                raise UserError(f"generator.{key} has values beyond float16's range: export it without half")
+                raise UserError(
+                    Text("generator.{key} has values beyond float16's range: export it without half", key=key)
+                )
             plain = plain.half()
         tensors[f"generator.{key}"] = plain
     meta = {
@@ -252,11 +255,17 @@ def checkpoint_path(source: str | Path) -> Path:
     if path.is_dir():
         path = path / CHECKPOINT_FILE
         if not path.exists():
-            raise UserError(f"{source} holds no {CHECKPOINT_FILE}: is it a run directory of `train`?")
+            raise UserError(
+                Text(
+                    "{source} holds no {file}: is it a run directory of `train`?",
+                    source=str(source),
+                    file=CHECKPOINT_FILE,
+                )
+            )
     elif not path.exists():
-        raise UserError(f"checkpoint {source} does not exist")
+        raise UserError(Text("checkpoint {source} does not exist", source=str(source)))
     if not path.is_file():  # a FIFO would block forever, /dev/zero would never end
-        raise UserError(f"checkpoint {source} is not a regular file")
+        raise UserError(Text("checkpoint {source} is not a regular file", source=str(source)))
     return path
 
 
@@ -281,22 +290,34 @@ def load_checkpoint(
         path = checkpoint_path(source)
         size = path.stat().st_size
         if size > max_bytes:
-            raise UserError(
-                f"{path.name} is {size / 2**20:.0f} MiB; checkpoints are capped at {max_bytes / 2**20:.0f} MiB"
-            )
+            raise UserError(_too_big(path.name, size, max_bytes))
         with open(path, "rb") as stream:
             data = stream.read(max_bytes + 1)  # bounded: the file may grow while it is read
         name = name or path.name
     if len(data) > max_bytes:
-        raise UserError(
-            f"{name} is {len(data) / 2**20:.0f} MiB; checkpoints are capped at {max_bytes / 2**20:.0f} MiB"
-        )
+        raise UserError(_too_big(name, len(data), max_bytes))
     try:
         return _load(data, name, generator_config, discriminator_config, max_bytes)
     except UserError:
         raise
     except Exception as exc:  # a crafted file can reach corners no check foresaw: still one clear message
-        raise UserError(f"{name} could not be read as a checkpoint ({type(exc).__name__}: {exc})") from None
+        raise UserError(
+            Text(
+                "{name} could not be read as a checkpoint ({kind}: {error})",
+                name=name,
+                kind=type(exc).__name__,
+                error=message_of(exc),
+            )
+        ) from None
+
+
+def _too_big(name: str, size: int, max_bytes: int) -> Text:
+    return Text(
+        "{name} is {size} MiB; checkpoints are capped at {limit} MiB",
+        name=name,
+        size=f"{size / 2**20:.0f}",
+        limit=f"{max_bytes / 2**20:.0f}",
+    )
 
 
 def _read(data: bytes, name: str, max_bytes: int) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -310,9 +331,12 @@ def _read(data: bytes, name: str, max_bytes: int) -> tuple[dict[str, torch.Tenso
         raise refuse_pickle(name)
     if name.lower().endswith(TORCH_SUFFIXES):
         raise UserError(
-            f"{name} was refused: it is neither a safetensors file nor a PyTorch zip file of tensors"
+            Text(
+                "{name} was refused: it is neither a safetensors file nor a PyTorch zip file of tensors",
+                name=name,
+            )
         )
-    raise UserError(f"{name} is not a safetensors file ({problem})")
+    raise UserError(Text("{name} is not a safetensors file ({problem})", name=name, problem=problem))
 
 
 def _load(
@@ -329,8 +353,11 @@ def _load(
     g_cfg = generator_config or _config(GeneratorConfig, meta.get("generator_config"), name)
     if g_cfg is None:
         raise UserError(
-            f"{name} holds bare weights without a model configuration: choose the architecture it was "
-            "trained with (a preset and its settings) and load it again"
+            Text(
+                "{name} holds bare weights without a model configuration: choose the architecture it was "
+                "trained with (a preset and its settings) and load it again",
+                name=name,
+            )
         )
     d_cfg = discriminator_config or _config(DiscriminatorConfig, meta.get("discriminator_config"), name)
     g_meta = build_meta(g_cfg)
@@ -388,7 +415,14 @@ def _config(cls: type[_Config], data: Any, name: str) -> _Config | None:
     try:
         return cls.from_dict(data)
     except (TypeError, ValueError) as exc:
-        raise UserError(f"{name}: its stored {cls.__name__} is invalid: {exc}") from None
+        raise UserError(
+            Text(
+                "{name}: its stored {config} is invalid: {error}",
+                name=name,
+                config=cls.__name__,
+                error=message_of(exc),
+            )
+        ) from None
 
 
 # -------------------------------------------------------------------------------- restoring

@@ -10,13 +10,14 @@ Every refusal is a ``UserError`` that names the file and the offending key.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text, compose, join
 from models import DiscriminatorConfig, GeneratorConfig, build
 
 FORMAT = "pix2pix-inspector-checkpoint"
@@ -42,25 +43,57 @@ def check_geometry(tensors: Mapping[str, torch.Tensor], name: str, file_bytes: i
     storages: dict[int, int] = {}  # data pointer -> bytes, each storage counted once
     for key, t in tensors.items():
         if type(t) not in (torch.Tensor, nn.Parameter) or t.layout != torch.strided or t.device.type != "cpu":
-            raise UserError(f"{name}: {key} is not a plain tensor (a sparse, meta or other special tensor)")
+            raise UserError(
+                Text(
+                    "{name}: {key} is not a plain tensor (a sparse, meta or other special tensor)",
+                    name=name,
+                    key=key,
+                )
+            )
         if t.is_quantized or t.is_complex():
-            raise UserError(f"{name}: {key} has dtype {t.dtype}, which no model of this tool uses")
+            raise UserError(
+                Text(
+                    "{name}: {key} has dtype {dtype}, which no model of this tool uses",
+                    name=name,
+                    key=key,
+                    dtype=str(t.dtype),
+                )
+            )
         if not _non_overlapping(t.shape, t.stride()):
             raise UserError(
-                f"{name}: {key} is a view whose elements overlap (stride {tuple(t.stride())} for shape "
-                f"{shape_text(tuple(t.shape))}): it claims more values than the file holds"
+                Text(
+                    "{name}: {key} is a view whose elements overlap (stride {stride} for shape "
+                    "{shape}): it claims more values than the file holds",
+                    name=name,
+                    key=key,
+                    stride=str(tuple(t.stride())),
+                    shape=shape_text(tuple(t.shape)),
+                )
             )
         storage = t.untyped_storage()
         span = _span(t.shape, t.stride())
         needed = (t.storage_offset() + span) * t.element_size()
         if needed > storage.nbytes() or t.numel() * t.element_size() > storage.nbytes():
             raise UserError(
-                f"{name}: {key} needs {needed:,} bytes but its storage holds {storage.nbytes():,}"
+                Text(
+                    "{name}: {key} needs {needed} bytes but its storage holds {held}",
+                    name=name,
+                    key=key,
+                    needed=f"{needed:,}",
+                    held=f"{storage.nbytes():,}",
+                )
             )
         storages[storage.data_ptr()] = storage.nbytes()
     total = sum(storages.values())
     if total > file_bytes:
-        raise UserError(f"{name}: its tensors claim {total:,} bytes of storage; the file has {file_bytes:,}")
+        raise UserError(
+            Text(
+                "{name}: its tensors claim {total} bytes of storage; the file has {file_bytes}",
+                name=name,
+                total=f"{total:,}",
+                file_bytes=f"{file_bytes:,}",
+            )
+        )
 
 
 def _non_overlapping(shape: torch.Size, stride: tuple[int, ...]) -> bool:
@@ -88,7 +121,14 @@ def check_finite(tensors: Mapping[str, torch.Tensor], name: str) -> None:
     allocates at most one tensor's worth of booleans."""
     bad = sorted(k for k, t in tensors.items() if t.is_floating_point() and not bool(torch.isfinite(t).all()))
     if bad:
-        raise UserError(f"{name} has non-finite values (NaN or inf) in {len(bad)} tensor(s): {names(bad)}")
+        raise UserError(
+            Text(
+                "{name} has non-finite values (NaN or inf) in {n} tensor(s): {keys}",
+                name=name,
+                n=len(bad),
+                keys=names(bad),
+            )
+        )
 
 
 # --------------------------------------------------------------------------------- the JSON
@@ -98,20 +138,49 @@ def check_meta(meta: Any, name: str) -> dict[str, Any]:
     """The header JSON's types, checked before anything trusts them (the file may be crafted)."""
     if not isinstance(meta, dict):
         raise UserError(
-            f"{name}: its pix2pix-inspector metadata is a JSON {type(meta).__name__}, not an object"
+            Text(
+                "{name}: its pix2pix-inspector metadata is a JSON {kind}, not an object",
+                name=name,
+                kind=type(meta).__name__,
+            )
         )
     version = meta.get("version", 0)
     if meta.get("format") != FORMAT or not is_count(version) or version > FORMAT_VERSION:
-        raise UserError(f"{name} is checkpoint format {version!r}; this version reads {FORMAT_VERSION}")
+        raise UserError(
+            Text(
+                "{name} is checkpoint format {version}; this version reads {supported}",
+                name=name,
+                version=repr(version),
+                supported=FORMAT_VERSION,
+            )
+        )
     if not is_count(meta.get("step", 0)) or meta.get("step", 0) > MAX_STEP:
         raise UserError(
-            f"{name}: its step must be an integer from 0 to {MAX_STEP:,}, got {meta.get('step')!r}"
+            Text(
+                "{name}: its step must be an integer from 0 to {max_step}, got {step}",
+                name=name,
+                max_step=f"{MAX_STEP:,}",
+                step=repr(meta.get("step")),
+            )
         )
     for key in ("generator_config", "discriminator_config", "train_config", "metrics", "optimizers"):
         if meta.get(key) is not None and not isinstance(meta[key], dict):
-            raise UserError(f"{name}: its {key} must be a JSON object, got {type(meta[key]).__name__}")
+            raise UserError(
+                Text(
+                    "{name}: its {key} must be a JSON object, got {kind}",
+                    name=name,
+                    key=key,
+                    kind=type(meta[key]).__name__,
+                )
+            )
     if meta.get("kind") is not None and not isinstance(meta["kind"], str):
-        raise UserError(f"{name}: its kind must be a JSON string, got {type(meta['kind']).__name__}")
+        raise UserError(
+            Text(
+                "{name}: its kind must be a JSON string, got {kind}",
+                name=name,
+                kind=type(meta["kind"]).__name__,
+            )
+        )
     return meta
 
 
@@ -135,29 +204,49 @@ def optimizer_states(
     if not meta:
         if tensors:
             raise UserError(
-                f"{name} holds optimizer tensors ({names(sorted(tensors))}) but no optimizer metadata"
+                Text(
+                    "{name} holds optimizer tensors ({keys}) but no optimizer metadata",
+                    name=name,
+                    keys=names(sorted(tensors)),
+                )
             )
         return {}
     if set(meta) != {"G", "D"}:
         raise UserError(
-            f"{name}: its optimizers must be exactly G and D, got {names(sorted(map(str, meta)))}"
+            Text(
+                "{name}: its optimizers must be exactly G and D, got {keys}",
+                name=name,
+                keys=names(sorted(map(str, meta))),
+            )
         )
     stray = sorted(set(tensors) - set(meta))
     if stray:
-        raise UserError(f"{name} holds tensors of unknown optimizers: {names(stray)}")
+        raise UserError(
+            Text("{name} holds tensors of unknown optimizers: {keys}", name=name, keys=names(stray))
+        )
     out = {}
     for which, info in meta.items():
         groups = info.get("param_groups") if isinstance(info, dict) else None
         if not (isinstance(groups, list) and groups and all(_is_group(g) for g in groups)):
             raise UserError(
-                f"{name}: optimizer {which} has no valid param_groups (a list of objects with a list "
-                "of integer params, numbers for lr, betas, eps and weight_decay, and true/false flags)"
+                Text(
+                    "{name}: optimizer {which} has no valid param_groups (a list of objects with a list "
+                    "of integer params, numbers for lr, betas, eps and weight_decay, and true/false flags)",
+                    name=name,
+                    which=which,
+                )
             )
         scalars = info.get("scalars") or {}
         if not isinstance(scalars, dict) or not all(
             isinstance(v, dict) and all(is_number(x) for x in v.values()) for v in scalars.values()
         ):
-            raise UserError(f"{name}: optimizer {which}'s scalars must map parameter indices to objects")
+            raise UserError(
+                Text(
+                    "{name}: optimizer {which}'s scalars must map parameter indices to objects",
+                    name=name,
+                    which=which,
+                )
+            )
         state: dict[int, dict[str, Any]] = {}
         for key, value in tensors.get(which, {}).items():
             index, _, attr = key.partition(".")
@@ -202,7 +291,12 @@ def _is_group(group: Any) -> bool:
 def _index(text: str, which: str, name: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise UserError(
-            f"{name}: optimizer {which} has a state for parameter {text!r}, which is not an index"
+            Text(
+                "{name}: optimizer {which} has a state for parameter {index}, which is not an index",
+                name=name,
+                which=which,
+                index=repr(text),
+            )
         )
     return int(text)
 
@@ -213,12 +307,24 @@ def check_optimizer(state_dict: Mapping[str, Any], model: nn.Module, which: str,
     listed = [i for g in state_dict["param_groups"] for i in g["params"]]
     if sorted(listed) != list(range(len(shapes))):
         raise UserError(
-            f"{name}: optimizer {which} lists {len(listed)} parameters; the model has {len(shapes)}"
+            Text(
+                "{name}: optimizer {which} lists {listed} parameters; the model has {count}",
+                name=name,
+                which=which,
+                listed=len(listed),
+                count=len(shapes),
+            )
         )
     for index, values in state_dict["state"].items():
         if index >= len(shapes):
             raise UserError(
-                f"{name}: optimizer {which} has a state for parameter {index}; the model has {len(shapes)}"
+                Text(
+                    "{name}: optimizer {which} has a state for parameter {index}; the model has {count}",
+                    name=name,
+                    which=which,
+                    index=index,
+                    count=len(shapes),
+                )
             )
         for attr, value in values.items():
             if attr in _ADAM_MOMENTS and (
@@ -230,8 +336,15 @@ def check_optimizer(state_dict: Mapping[str, Any], model: nn.Module, which: str,
                     else type(value).__name__
                 )
                 raise UserError(
-                    f"{name}: optimizer {which}'s {attr} of parameter {index} is {got}; "
-                    f"the parameter is {shape_text(shapes[index])}"
+                    Text(
+                        "{name}: optimizer {which}'s {attr} of parameter {index} is {got}; the parameter is {shape}",
+                        name=name,
+                        which=which,
+                        attr=attr,
+                        index=index,
+                        got=got,
+                        shape=shape_text(shapes[index]),
+                    )
                 )
 
 
@@ -245,7 +358,9 @@ def check_rng(rng: Mapping[str, torch.Tensor], name: str) -> None:
             or value.dim() != 1
             or (expected is not None and value.numel() != expected)
         ):
-            raise UserError(f"{name}: its random state rng.{key} is not a valid generator state")
+            raise UserError(
+                Text("{name}: its random state rng.{key} is not a valid generator state", name=name, key=key)
+            )
 
 
 # ---------------------------------------------------------------------------- architecture
@@ -263,29 +378,39 @@ def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module, part: 
     missing = [k for k in expected if k not in got]
     unexpected = sorted(k for k in got if k not in expected)  # file order is not stable: sort
     misshaped = [
-        f"{k} (checkpoint {shape_text(got[k])}, model {shape_text(expected[k])})"
+        Text(
+            "{key} (checkpoint {got}, model {expected})",
+            key=k,
+            got=shape_text(got[k]),
+            expected=shape_text(expected[k]),
+        )
         for k in expected
         if k in got and got[k] != expected[k]
     ]
     if not (missing or unexpected or misshaped):
         return
-    problems = []
-    if missing:
-        problems.append(f"missing keys: {names(missing)}")
-    if unexpected:
-        problems.append(f"unexpected keys: {names(unexpected)}")
-    if misshaped:
-        problems.append(f"mis-shaped keys: {names(misshaped)}")
-    where = ""
+    problems = [
+        Text("missing keys: {keys}", keys=names(missing)) if missing else "",
+        Text("unexpected keys: {keys}", keys=names(unexpected)) if unexpected else "",
+        Text("mis-shaped keys: {keys}", keys=names(misshaped)) if misshaped else "",
+    ]
+    where = ""  # the settings by their code names: no words to translate
     if isinstance(cfg, GeneratorConfig):
         where = f" (ngf {cfg.ngf}, depth {cfg.depth}, outer_skip {cfg.outer_skip})"
     elif isinstance(cfg, DiscriminatorConfig):
         where = f" (ndf {cfg.ndf}, n_layers {cfg.n_layers}, end_bias {cfg.end_bias})"
     raise UserError(
-        f"the checkpoint does not fit the chosen {part}{where}: "
-        + "; ".join(problems)
-        + ". It was trained with another architecture: pick the preset and settings it was trained with."
+        Text(
+            "the checkpoint does not fit the chosen {part}{where}: {problems}. It was trained with another "
+            "architecture: pick the preset and settings it was trained with.",
+            part=_PARTS.get(part, part),
+            where=where,
+            problems=join(problems, "; "),
+        )
     )
+
+
+_PARTS = {"generator": Text("generator"), "discriminator": Text("discriminator")}
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -293,7 +418,8 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape)) or "scalar"
 
 
-def names(keys: list[str]) -> str:
-    """The first few keys, comma-separated, and how many more there are."""
-    head = ", ".join(keys[:_LIST_LIMIT])
-    return head + (f" and {len(keys) - _LIST_LIMIT} more" if len(keys) > _LIST_LIMIT else "")
+def names(keys: Sequence[str]) -> Text:
+    """The first few keys, comma-separated, and how many more there are (each key may be a ``Text``)."""
+    head = join(keys[:_LIST_LIMIT], ", ")
+    more = Text(" and {n} more", n=len(keys) - _LIST_LIMIT) if len(keys) > _LIST_LIMIT else ""
+    return compose("{head}{more}", head=head, more=more)

@@ -28,6 +28,7 @@ import torch
 from safetensors.torch import load as load_safetensors_bytes
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.training.checkpoint_checks import check_meta, names
 
 META_KEY = "pix2pix_inspector"  # key of our JSON inside the safetensors header metadata
@@ -100,14 +101,18 @@ def read_safetensors(data: bytes, name: str) -> tuple[dict[str, torch.Tensor], d
     try:
         tensors = load_safetensors_bytes(data)  # parsed again by safetensors itself: bounds-checked, no code
     except Exception as exc:  # the Rust parser raises its own error types
-        raise UserError(f"{name} is not a readable safetensors file: {exc}") from None
+        raise UserError(
+            Text("{name} is not a readable safetensors file: {error}", name=name, error=str(exc))
+        ) from None
     text = (header.get("__metadata__") or {}).get(META_KEY)
     meta: dict[str, Any] = {}
     if text:
         try:
             meta = json.loads(text)
         except (json.JSONDecodeError, TypeError):
-            raise UserError(f"{name}: its pix2pix-inspector metadata is not valid JSON") from None
+            raise UserError(
+                Text("{name}: its pix2pix-inspector metadata is not valid JSON", name=name)
+            ) from None
         meta = check_meta(meta, name)
     return tensors, meta
 
@@ -130,8 +135,11 @@ def is_pickle(data: bytes) -> bool:
 def refuse_pickle(name: str) -> UserError:
     """The one sentence for a pickle: ours, plain, with no advice to open it anyway."""
     return UserError(
-        f"{name} was refused: it is a Python pickle, which can run code when it is opened, so only "
-        "safetensors files and PyTorch zip files of plain tensors are read"
+        Text(
+            "{name} was refused: it is a Python pickle, which can run code when it is opened, so only "
+            "safetensors files and PyTorch zip files of plain tensors are read",
+            name=name,
+        )
     )
 
 
@@ -144,10 +152,17 @@ def read_torch_zip(data: bytes, name: str, max_bytes: int) -> dict[str, torch.Te
     held = sum(info.file_size for info in entries)
     if held > max_bytes:
         raise UserError(
-            f"{name} expands to {held / 2**20:.0f} MiB; checkpoints are capped at {max_bytes / 2**20:.0f} MiB"
+            Text(
+                "{name} expands to {size} MiB; checkpoints are capped at {limit} MiB",
+                name=name,
+                size=f"{held / 2**20:.0f}",
+                limit=f"{max_bytes / 2**20:.0f}",
+            )
         )
     if any(info.compress_type != zipfile.ZIP_STORED for info in entries):
-        raise UserError(f"{name} has compressed members, which torch.save never writes: refused")
+        raise UserError(
+            Text("{name} has compressed members, which torch.save never writes: refused", name=name)
+        )
     try:
         # weights_only: the unpickler builds tensors and plain containers only; any other global
         # (os.system, a class with __reduce__) is refused before it can run.
@@ -169,16 +184,24 @@ def _refusal(name: str, message: str) -> UserError:
     found = _GLOBAL.search(message)
     if found:
         return UserError(
-            f"{name} was refused: it asks to build {found.group(1)}, and a checkpoint may hold only tensors "
-            "and plain containers (anything else could run code, so it was not opened)"
+            Text(
+                "{name} was refused: it asks to build {target}, and a checkpoint may hold only tensors "
+                "and plain containers (anything else could run code, so it was not opened)",
+                name=name,
+                target=found.group(1),
+            )
         )
-    return UserError(f"{name} was refused: it is not a PyTorch file of plain tensors that can be read safely")
+    return UserError(
+        Text(
+            "{name} was refused: it is not a PyTorch file of plain tensors that can be read safely", name=name
+        )
+    )
 
 
 def flatten_torch(obj: Any, name: str) -> dict[str, torch.Tensor]:
     """Accept a generator state dict, or ``{"generator": sd, "discriminator": sd}`` (also G / D)."""
     if not isinstance(obj, Mapping):
-        raise UserError(f"{name} holds a {type(obj).__name__}, not a state dict")
+        raise UserError(Text("{name} holds a {kind}, not a state dict", name=name, kind=type(obj).__name__))
     aliases = {
         "generator": "generator",
         "G": "generator",
@@ -199,5 +222,5 @@ def flatten_torch(obj: Any, name: str) -> dict[str, torch.Tensor]:
         out = {f"generator.{k}": v for k, v in obj.items()}
     bad = [k for k, v in out.items() if not isinstance(v, torch.Tensor)]
     if bad:
-        raise UserError(f"{name}: these entries are not tensors: {names(bad)}")
+        raise UserError(Text("{name}: these entries are not tensors: {keys}", name=name, keys=names(bad)))
     return out

@@ -20,6 +20,7 @@ from torch import nn
 from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
 from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes, load_image
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.training.checkpoint import Checkpoint, load_checkpoint, restore_models
 from inspector.training.device import pick_device
 from models import DiscriminatorConfig, GeneratorConfig
@@ -55,8 +56,12 @@ def load_generator(
     g = ckpt.generator_config
     if (g.in_channels, g.out_channels) != (1, 2):
         raise UserError(
-            f"this generator maps {g.in_channels} channel(s) to {g.out_channels}; colorizing needs L (1 channel) "
-            "in and ab (2 channels) out"
+            Text(
+                "this generator maps {channels_in} channel(s) to {channels_out}; colorizing needs L (1 channel) "
+                "in and ab (2 channels) out",
+                channels_in=g.in_channels,
+                channels_out=g.out_channels,
+            )
         )
     _smallest_side(g)  # refused now, before any weights are built
     generator, _ = restore_models(ckpt, device or torch.device("cpu"))
@@ -113,9 +118,14 @@ def _smallest_side(cfg: GeneratorConfig) -> int:
     unit = 2**cfg.depth
     if unit > MAX_MODEL_SIDE:  # a depth-12 U-Net of 1-channel layers is a small file and a 4096x4096 run
         raise UserError(
-            f"this generator has depth {cfg.depth}, so it needs inputs of at least {unit}x{unit}; "
-            f"colorize runs generators at most at {MAX_MODEL_SIDE}x{MAX_MODEL_SIDE} (depth up to "
-            f"{MAX_MODEL_SIDE.bit_length() - 1})"
+            Text(
+                "this generator has depth {depth}, so it needs inputs of at least {unit}x{unit}; "
+                "colorize runs generators at most at {side}x{side} (depth up to {max_depth})",
+                depth=cfg.depth,
+                unit=unit,
+                side=MAX_MODEL_SIDE,
+                max_depth=MAX_MODEL_SIDE.bit_length() - 1,
+            )
         )
     return unit
 
@@ -124,13 +134,18 @@ def read_image_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The bytes of an image file, refused before reading when it is not a regular file or too big."""
     path = Path(path)
     if not path.exists():
-        raise UserError(f"{path} does not exist")
+        raise UserError(Text("{path} does not exist", path=str(path)))
     if not path.is_file():
-        raise UserError(f"{path} is not a regular file (a folder, a device or a pipe)")
+        raise UserError(Text("{path} is not a regular file (a folder, a device or a pipe)", path=str(path)))
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise UserError(
-            f"{path} is {human_bytes(size)}, over the limit of {human_bytes(limits.max_file_bytes)}"
+            Text(
+                "{path} is {size}, over the limit of {limit}",
+                path=str(path),
+                size=human_bytes(size),
+                limit=human_bytes(limits.max_file_bytes),
+            )
         )
     return path.read_bytes()
 

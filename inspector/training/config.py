@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from inspector.i18n.text import Text
+
 MAX_SEED = 2**31 - 1  # seeds are combined with ranks and steps (training.seeds): keep them well inside int64
 
 
@@ -44,34 +46,54 @@ class TrainConfig:
         for name in ("steps", "batch", "num_samples", "log_every"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ValueError(
+                    Text("{name} must be a positive integer, got {value}", name=name, value=repr(value))
+                )
         for name in ("l1_warmup_steps", "sample_every", "checkpoint_every", "seed"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+                raise ValueError(
+                    Text("{name} must be an integer >= 0, got {value}", name=name, value=repr(value))
+                )
         if self.seed > MAX_SEED:
-            raise ValueError(f"seed must be at most {MAX_SEED}, got {self.seed}")
+            raise ValueError(Text("seed must be at most {max}, got {seed}", max=MAX_SEED, seed=self.seed))
         for name in ("init", "device", "data"):
             if not isinstance(getattr(self, name), str):
-                raise ValueError(f"{name} must be a string, got {getattr(self, name)!r}")
+                raise ValueError(
+                    Text("{name} must be a string, got {value}", name=name, value=repr(getattr(self, name)))
+                )
         for name in ("flip", "crop"):
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
+                raise ValueError(
+                    Text(
+                        "{name} must be true or false, got {value}",
+                        name=name,
+                        value=repr(getattr(self, name)),
+                    )
+                )
         for name in ("lambda_l1", "lr", "beta1", "beta2", "label_smoothing", "val_fraction"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{name} must be a number, got {value!r}")
+                raise ValueError(Text("{name} must be a number, got {value}", name=name, value=repr(value)))
         if not (math.isfinite(self.lambda_l1) and self.lambda_l1 >= 0):
-            raise ValueError(f"lambda_l1 must be a finite number >= 0, got {self.lambda_l1!r}")
+            raise ValueError(
+                Text("lambda_l1 must be a finite number >= 0, got {value}", value=repr(self.lambda_l1))
+            )
         if not (math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+            raise ValueError(Text("lr must be a positive number, got {value}", value=repr(self.lr)))
         for name in ("beta1", "beta2"):
             if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
+                raise ValueError(
+                    Text("{name} must be in [0, 1), got {value}", name=name, value=repr(getattr(self, name)))
+                )
         if not 0.0 <= self.label_smoothing < 0.5:
-            raise ValueError(f"label_smoothing must be in [0, 0.5), got {self.label_smoothing!r}")
+            raise ValueError(
+                Text("label_smoothing must be in [0, 0.5), got {value}", value=repr(self.label_smoothing))
+            )
         if not 0.0 < self.val_fraction < 1.0:
-            raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction!r}")
+            raise ValueError(
+                Text("val_fraction must be in (0, 1), got {value}", value=repr(self.val_fraction))
+            )
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes``, validated again."""
@@ -88,4 +110,4 @@ class TrainConfig:
         try:
             return cls(**{k: v for k, v in data.items() if k in names})
         except TypeError as exc:  # a stored value of the wrong type (the JSON may be hand-edited)
-            raise ValueError(f"the stored train config is invalid: {exc}") from None
+            raise ValueError(Text("the stored train config is invalid: {error}", error=str(exc))) from None

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
+from inspector.i18n.text import Text
+
 DEVICES: tuple[str, ...] = ("auto", "cuda", "mps", "cpu")
 
 
@@ -31,7 +33,13 @@ class TrainSizes:
 def pick_device(name: str = "auto") -> torch.device:
     """``auto``: CUDA, then MPS, then the CPU. A named device that is absent is a ``ValueError``."""
     if name not in DEVICES and not name.startswith("cuda:"):
-        raise ValueError(f"device must be one of {', '.join(DEVICES)} (or cuda:N); got {name!r}")
+        raise ValueError(
+            Text(
+                "device must be one of {devices} (or cuda:N); got {name}",
+                devices=", ".join(DEVICES),
+                name=repr(name),
+            )
+        )
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -40,14 +48,25 @@ def pick_device(name: str = "auto") -> torch.device:
         return torch.device("cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(
-            f"device {name!r} was asked for, but PyTorch sees no CUDA GPU here; use --device cpu"
+            Text(
+                "device {name} was asked for, but PyTorch sees no CUDA GPU here; use --device cpu",
+                name=repr(name),
+            )
         )
     if name.startswith("cuda:"):
         index, count = name[len("cuda:") :], torch.cuda.device_count()
         if not (index.isdigit() and int(index) < count):
-            raise ValueError(f"device {name!r}: this machine has GPUs cuda:0 to cuda:{count - 1}")
+            raise ValueError(
+                Text(
+                    "device {name}: this machine has GPUs cuda:0 to cuda:{last}",
+                    name=repr(name),
+                    last=count - 1,
+                )
+            )
     if name == "mps" and not _mps_available():
-        raise ValueError("device 'mps' was asked for, but PyTorch sees no Apple GPU here; use --device cpu")
+        raise ValueError(
+            Text("device 'mps' was asked for, but PyTorch sees no Apple GPU here; use --device cpu")
+        )
     return torch.device(name)
 
 

@@ -28,7 +28,7 @@ from inspector.data.image_set import (
     split_train_val,
 )
 from inspector.errors import UserError
-from inspector.i18n.text import Text, message_of
+from inspector.i18n.text import Text, join, message_of
 from inspector.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from inspector.training.config import TrainConfig
 from inspector.training.device import default_sizes, pick_device
@@ -99,7 +99,7 @@ class RunPlan:
 
     def notes(self) -> list[str]:
         """One line per skipped file, for the user."""
-        return [f"skipped {s.name}: {s.reason}" for s in self.skipped]
+        return [Text("skipped {name}: {reason}", name=s.name, reason=s.reason) for s in self.skipped]
 
 
 def load_size(size: int) -> int:
@@ -217,8 +217,8 @@ def plan_config(choices: RunChoices, device: torch.device, stored: TrainConfig |
 
 def changed_model_choices(choices: RunChoices, g: GeneratorConfig, d: DiscriminatorConfig) -> list[str]:
     """The model choices that differ from a checkpoint's models, each in words; equal ones are fine."""
-    changes = [
-        f"{name} {given} (the checkpoint's is {stored})"
+    changes: list[str] = [
+        Text("{name} {given} (the checkpoint's is {stored})", name=name, given=given, stored=stored)
         for name, given, stored in (
             ("ngf", choices.ngf, g.ngf),
             ("depth", choices.depth, g.depth),
@@ -232,7 +232,10 @@ def changed_model_choices(choices: RunChoices, g: GeneratorConfig, d: Discrimina
             pg = pg.replace(ngf=g.ngf, depth=g.depth, input_size=g.input_size)
             pd = pd.replace(ndf=d.ndf, input_size=d.input_size)
         except ValueError as exc:
-            return [*changes, f"preset {choices.preset!r} ({exc})"]
+            return [
+                *changes,
+                Text("preset {name} ({error})", name=repr(choices.preset), error=message_of(exc)),
+            ]
         differ = [
             f.name
             for cfg, mine in ((g, pg), (d, pd))
@@ -241,7 +244,13 @@ def changed_model_choices(choices: RunChoices, g: GeneratorConfig, d: Discrimina
         ]
         if differ:
             shown = ", ".join(dict.fromkeys(differ))
-            changes.append(f"preset {choices.preset!r} (its {shown} differ from the checkpoint's)")
+            changes.append(
+                Text(
+                    "preset {name} (its {fields} differ from the checkpoint's)",
+                    name=repr(choices.preset),
+                    fields=shown,
+                )
+            )
     return changes
 
 
@@ -278,20 +287,32 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
         g, d = resume.generator_config, resume.discriminator_config
         if resume.is_export:
             raise UserError(
-                f"{source} is a generator-only export (for colorizing): it has no discriminator or optimizer "
-                f"state to continue from; resume from the run's {CHECKPOINT_FILE}"
+                Text(
+                    "{source} is a generator-only export (for colorizing): it has no discriminator or optimizer "
+                    "state to continue from; resume from the run's {file}",
+                    source=str(source),
+                    file=CHECKPOINT_FILE,
+                )
             )
         if d is None:
-            raise UserError(f"{source} has no discriminator: it cannot resume training")
+            raise UserError(
+                Text("{source} has no discriminator: it cannot resume training", source=str(source))
+            )
         if changes := changed_model_choices(choices, g, d):
             raise UserError(
-                f"{'; '.join(changes)}: a resumed run's model comes from the checkpoint; drop these settings "
-                "or start a new run in another directory"
+                Text(
+                    "{changes}: a resumed run's model comes from the checkpoint; drop these settings "
+                    "or start a new run in another directory",
+                    changes=join(changes, "; "),
+                )
             )
         stored = TrainConfig.from_dict(resume.train_config)
         if stored.data == UPLOAD and not (choices.data or choices.uploads):
             raise UserError(
-                f"{source} was trained on images uploaded to the app: give them again with --data DIR"
+                Text(
+                    "{source} was trained on images uploaded to the app: give them again with --data DIR",
+                    source=str(source),
+                )
             )
         config = plan_config(choices, device, stored)
     else:
@@ -306,7 +327,10 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
         check_run_dir(run_dir)
         if (run_dir / CHECKPOINT_FILE).exists():
             raise UserError(
-                f"{run_dir} already holds a run: continue it with --resume {run_dir}, or choose another --out"
+                Text(
+                    "{run_dir} already holds a run: continue it with --resume {run_dir}, or choose another --out",
+                    run_dir=str(run_dir),
+                )
             )
     # Stored a little larger than the model: random crops jitter the framing.
     images = load_images(config.data, choices.uploads, load_size(g.input_size))

@@ -38,6 +38,7 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.training.checkpoint import (
     CHECKPOINT_FILE,
     EXPORT_FILE,
@@ -55,21 +56,21 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _SHOWN = 3  # bad metrics lines named in a warning before "and N more"
 
 
-def _kind(mode: int) -> str | None:
+def _kind(mode: int) -> Text | None:
     """What a non-regular file is, in words; None for a regular file."""
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISLNK(mode):
-        return "a symbolic link"
+        return Text("a symbolic link")
     if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
+        return Text("a FIFO (named pipe)")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return Text("a device")
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return Text("a socket")
     if stat.S_ISDIR(mode):
-        return "a folder"
-    return "not a regular file"
+        return Text("a folder")
+    return Text("not a regular file")
 
 
 def check_run_dir(run_dir: Path) -> None:
@@ -80,7 +81,9 @@ def check_run_dir(run_dir: Path) -> None:
     except FileNotFoundError:
         return
     if not stat.S_ISDIR(info.st_mode):
-        raise UserError(f"{run_dir} is not a folder: a run directory holds several files")
+        raise UserError(
+            Text("{run_dir} is not a folder: a run directory holds several files", run_dir=str(run_dir))
+        )
     for name in RUN_FILES:
         try:
             mode = os.lstat(run_dir / name).st_mode
@@ -89,13 +92,20 @@ def check_run_dir(run_dir: Path) -> None:
         kind = _kind(mode)
         if kind is not None:
             raise UserError(
-                f"{run_dir / name} is {kind}, not a regular file; the trainer never writes through links or "
-                "into special files: remove it or choose another run directory"
+                Text(
+                    "{path} is {kind}, not a regular file; the trainer never writes through links or "
+                    "into special files: remove it or choose another run directory",
+                    path=str(run_dir / name),
+                    kind=kind,
+                )
             )
     samples = run_dir / SAMPLES_DIR
     if samples.is_symlink() or (samples.exists() and not samples.is_dir()):
         raise UserError(
-            f"{samples} must be a plain folder (not a link or a file): remove it or choose another run directory"
+            Text(
+                "{samples} must be a plain folder (not a link or a file): remove it or choose another run directory",
+                samples=str(samples),
+            )
         )
 
 
@@ -119,7 +129,13 @@ class RunFiles:
         try:
             files.run_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UserError(f"cannot create the run directory {run_dir}: {exc.strerror}") from None
+            raise UserError(
+                Text(
+                    "cannot create the run directory {run_dir}: {error}",
+                    run_dir=str(run_dir),
+                    error=str(exc.strerror),
+                )
+            ) from None
         files._acquire_lock()
         try:
             check_run_dir(files.run_dir)  # again under the lock: nothing can have changed since
@@ -144,15 +160,21 @@ class RunFiles:
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | os.O_CLOEXEC, 0o644)
             except OSError as exc:  # ELOOP: a symbolic link appeared after the check
-                raise UserError(f"cannot lock {path}: {exc.strerror}") from None
+                raise UserError(
+                    Text("cannot lock {path}: {error}", path=str(path), error=str(exc.strerror))
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
                 os.close(fd)
                 raise UserError(
-                    f"{self.run_dir} is being written by another trainer (process {holder}); wait for it to end "
-                    "or stop it, or choose another run directory"
+                    Text(
+                        "{run_dir} is being written by another trainer (process {holder}); wait for it to end "
+                        "or stop it, or choose another run directory",
+                        run_dir=str(self.run_dir),
+                        holder=holder,
+                    )
                 ) from None
             try:
                 same = os.fstat(fd).st_ino == os.lstat(path).st_ino
@@ -165,7 +187,7 @@ class RunFiles:
             os.write(fd, f"{os.getpid()}\n".encode())
             self._lock_fd = fd
             return
-        raise UserError(f"cannot lock {path}: another trainer keeps replacing it")
+        raise UserError(Text("cannot lock {path}: another trainer keeps replacing it", path=str(path)))
 
     def _remove_stale_tmp(self) -> None:
         # Only a lock holder writes temporary files, and we hold the lock: any left are from a
@@ -261,12 +283,18 @@ def repair_metrics(path: Path, keep_through: int) -> tuple[list[str], str | None
     except FileNotFoundError:
         return [], None
     except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+        raise UserError(
+            Text("cannot read {path}: {error}", path=str(path), error=str(exc.strerror))
+        ) from None
     with os.fdopen(fd, "rb") as f:
         kind = _kind(os.fstat(f.fileno()).st_mode)
         if kind is not None:
             raise UserError(
-                f"{path} is {kind}, not a regular file: remove it or choose another run directory"
+                Text(
+                    "{path} is {kind}, not a regular file: remove it or choose another run directory",
+                    path=str(path),
+                    kind=kind,
+                )
             )
         data = f.read()
     kept: list[str] = []

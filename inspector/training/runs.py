@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.training.checkpoint import CHECKPOINT_FILE, EXPORT_FILE, META_FILE
 from inspector.training.run_files import LOCK_FILE, SAMPLES_DIR, TMP_SUFFIX
 
@@ -133,7 +134,13 @@ class RunsFolder:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UserError(f"cannot create the runs folder {self.root}: {exc.strerror}") from None
+            raise UserError(
+                Text(
+                    "cannot create the runs folder {root}: {error}",
+                    root=str(self.root),
+                    error=str(exc.strerror),
+                )
+            ) from None
         for n in range(1, 10_000):
             path = self.root / (base if n == 1 else f"{base}-{n}")
             try:
@@ -141,7 +148,13 @@ class RunsFolder:
             except FileExistsError:
                 continue
             except OSError as exc:
-                raise UserError(f"cannot create a run folder in {self.root}: {exc.strerror}") from None
+                raise UserError(
+                    Text(
+                        "cannot create a run folder in {root}: {error}",
+                        root=str(self.root),
+                        error=str(exc.strerror),
+                    )
+                ) from None
             info = {
                 "name": path.name,
                 "created": time.time(),
@@ -150,7 +163,13 @@ class RunsFolder:
             }
             _write_json(path / RUN_INFO, info)
             return path
-        raise UserError(f"the runs folder {self.root} already holds too many runs named {base!r}")
+        raise UserError(
+            Text(
+                "the runs folder {root} already holds too many runs named {base}",
+                root=str(self.root),
+                base=repr(base),
+            )
+        )
 
     # ------------------------------------------------------------------------------ reading
     def list_runs(self) -> list[RunInfo]:
@@ -166,10 +185,10 @@ class RunsFolder:
     def get(self, name: str) -> RunInfo:
         """The run called ``name``; ``UserError`` when there is none (or the name is a path)."""
         if name != safe_name(name) or name in (".", ".."):
-            raise UserError(f"{name!r} is not a run name")
+            raise UserError(Text("{name} is not a run name", name=repr(name)))
         path = self.root / name
         if path.is_symlink() or not (path / RUN_INFO).is_file():
-            raise UserError(f"there is no run {name!r} in {self.root}")
+            raise UserError(Text("there is no run {name} in {root}", name=repr(name), root=str(self.root)))
         return _read_run(path)
 
     # ------------------------------------------------------------------------------ removing
@@ -177,7 +196,7 @@ class RunsFolder:
         """Remove the run ``name``; ``UserError`` while it trains (or is protected)."""
         run = self.get(name)
         if run.training or _resolved(run.path) in {_resolved(p) for p in protect}:
-            raise UserError(f"run {name!r} is training: stop it first")
+            raise UserError(Text("run {name} is training: stop it first", name=repr(name)))
         shutil.rmtree(run.path)
 
     def prune(

@@ -16,6 +16,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from inspector.data.image_set import lab_batch
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.training.checkpoint import Checkpoint
 from inspector.training.config import TrainConfig
 from inspector.training.device import reset_peak_memory, uses_channels_last
@@ -73,7 +74,9 @@ def build_state(
     D = build_discriminator(discriminator_config)
     if resume is not None:
         if not resume.discriminator:
-            raise UserError("this checkpoint has no discriminator weights, so its training cannot resume")
+            raise UserError(
+                Text("this checkpoint has no discriminator weights, so its training cannot resume")
+            )
         G.load_state_dict(resume.generator)
         D.load_state_dict(resume.discriminator)
     else:
@@ -99,7 +102,9 @@ def build_state(
         try:
             _restore_rng(resume.rng, sampler, device, dist_info, config.seed, step)
         except (TypeError, ValueError, RuntimeError) as exc:
-            raise UserError(f"the checkpoint's random state cannot be restored: {exc}") from None
+            raise UserError(
+                Text("the checkpoint's random state cannot be restored: {error}", error=str(exc))
+            ) from None
     if dist_info.distributed:
         ids = [device.index] if device.type == "cuda" else None
         G_train: nn.Module = DDP(G, device_ids=ids)
@@ -121,7 +126,9 @@ def _load_optimizers(opt_G: torch.optim.Adam, opt_D: torch.optim.Adam, resume: C
         opt_G.load_state_dict(resume.optimizers["G"])
         opt_D.load_state_dict(resume.optimizers["D"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise UserError(f"the checkpoint's optimizer state does not fit the models: {exc}") from None
+        raise UserError(
+            Text("the checkpoint's optimizer state does not fit the models: {error}", error=str(exc))
+        ) from None
     # Checkpoints hold NCHW moments; give them the parameters' layout (channels_last on CUDA)
     # so that Adam's grouped foreach update is not split into one kernel per tensor.
     for opt in (opt_G, opt_D):

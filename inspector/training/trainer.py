@@ -32,6 +32,7 @@ from torch import nn
 
 from inspector.data.image_set import ImageSet
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.training import distributed
 from inspector.training.checkpoint import Checkpoint
 from inspector.training.config import TrainConfig
@@ -91,12 +92,17 @@ class Trainer:
     ) -> None:
         check_trainable(generator_config, discriminator_config)
         if len(train.images) == 0:
-            raise UserError("no training images: every file was skipped (see the list of skipped files)")
+            raise UserError(
+                Text("no training images: every file was skipped (see the list of skipped files)")
+            )
         size = generator_config.input_size
         if min(train.images.shape[-2:]) < size:
             raise UserError(
-                f"the images are {tuple(train.images.shape[-2:])} pixels but the model needs {size}x{size}; "
-                f"load them at size {size} or more"
+                Text(
+                    "the images are {shape} pixels but the model needs {size}x{size}; load them at size {size} or more",
+                    shape=str(tuple(train.images.shape[-2:])),
+                    size=size,
+                )
             )
         self.g_cfg, self.d_cfg, self.config = generator_config, discriminator_config, config
         self.train_set, self.val_set = train, val if val is not None and len(val.images) else train
@@ -189,9 +195,13 @@ class Trainer:
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
-                message = (
-                    f"out of memory on {self.device} at batch {self.config.batch}, size {self.g_cfg.input_size}, "
-                    f"ngf {self.g_cfg.ngf}: try a smaller batch or image size (or a smaller ngf)"
+                message = Text(
+                    "out of memory on {device} at batch {batch}, size {size}, "
+                    "ngf {ngf}: try a smaller batch or image size (or a smaller ngf)",
+                    device=str(self.device),
+                    batch=self.config.batch,
+                    size=self.g_cfg.input_size,
+                    ngf=self.g_cfg.ngf,
                 )
                 if self.dist.distributed:  # the other ranks wait in a collective: end the job
                     raise UserError(message) from None
@@ -203,7 +213,10 @@ class Trainer:
         start = self.progress.step
         if start >= self.config.steps:
             return self._result(
-                "completed", f"already at step {start} of {self.config.steps}: nothing to train"
+                "completed",
+                Text(
+                    "already at step {step} of {steps}: nothing to train", step=start, steps=self.config.steps
+                ),
             )
         self.state = build_state(
             self.g_cfg,
@@ -265,8 +278,12 @@ class Trainer:
         if p.step != p.last_sample_step:
             self._sample(p.step)
         in_sync = self._replicas_agree()
-        word = "finished" if status == "completed" else "stopped"
-        result = self._result(status, f"training {word} at step {p.step} of {cfg.steps}")
+        said = (
+            Text("training finished at step {step} of {steps}", step=p.step, steps=cfg.steps)
+            if status == "completed"
+            else Text("training stopped at step {step} of {steps}", step=p.step, steps=cfg.steps)
+        )
+        result = self._result(status, said)
         result.replicas_in_sync = in_sync
         return result
 
@@ -330,14 +347,23 @@ class Trainer:
         shown = ", ".join(f"{k} {v:.4g}" for k, v in losses.items())
         p = self.progress
         keep = (
-            f"the last good checkpoint is step {p.checkpoint_step}: {p.checkpoint}"
+            Text(
+                "the last good checkpoint is step {step}: {path}",
+                step=p.checkpoint_step,
+                path=str(p.checkpoint),
+            )
             if p.checkpoint is not None
-            else "no checkpoint had been written yet"
+            else Text("no checkpoint had been written yet")
         )
         return self._result(
             "diverged",
-            f"a loss became NaN or inf at step {step} ({shown}); training stopped and {keep}. "
-            "Try a smaller learning rate or lambda, or label smoothing.",
+            Text(
+                "a loss became NaN or inf at step {step} ({losses}); training stopped and {keep}. "
+                "Try a smaller learning rate or lambda, or label smoothing.",
+                step=step,
+                losses=shown,
+                keep=keep,
+            ),
         )
 
     def _result(self, status: Status, message: str) -> TrainResult:

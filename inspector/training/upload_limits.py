@@ -21,6 +21,7 @@ import functools
 import math
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text
 from inspector.training.checkpoint_size import max_checkpoint_bytes
 from models import DiscriminatorConfig, GeneratorConfig, list_presets, preset
 
@@ -52,8 +53,12 @@ def check_app_trainable(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig) -> i
     size = max_checkpoint_bytes(g_cfg, d_cfg)
     if size > largest_app_checkpoint_bytes():
         raise UserError(
-            f"these models would write checkpoints of up to {size / MiB:.0f} MiB, more than the "
-            f"{largest_app_checkpoint_bytes() / MiB:.0f} MiB of the largest preset, which is the most this app "
-            "trains (and accepts back); make ngf, ndf or the depth smaller, or train them with the CLI"
+            Text(
+                "these models would write checkpoints of up to {size} MiB, more than the {limit} MiB of the "
+                "largest preset, which is the most this app trains (and accepts back); make ngf, ndf or the "
+                "depth smaller, or train them with the CLI",
+                size=f"{size / MiB:.0f}",
+                limit=f"{largest_app_checkpoint_bytes() / MiB:.0f}",
+            )
         )
     return size

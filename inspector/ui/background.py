@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from inspector.errors import UserError
+from inspector.i18n.text import Text, message_of
 from inspector.training.plan import RunChoices, plan_run
 from inspector.training.reports import Sample, StepMetrics, TrainResult
 from inspector.training.trainer import Trainer
@@ -182,10 +183,18 @@ class TrainingRunner:
             result = trainer.fit()
             self._update(run_id, state="finished", result=result)
         except UserError as exc:
-            self._update(run_id, state="finished", error=str(exc))
+            self._update(
+                run_id, state="finished", error=message_of(exc)
+            )  # a Text: the page says it in its language
         except Exception as exc:  # shown to the user; the server keeps running
             traceback.print_exc()
-            self._update(run_id, state="finished", error=f"training failed: {type(exc).__name__}: {exc}")
+            self._update(
+                run_id,
+                state="finished",
+                error=Text(
+                    "training failed: {kind}: {error}", kind=type(exc).__name__, error=message_of(exc)
+                ),
+            )
 
 
 _RUNNER: TrainingRunner | None = None

@@ -16,7 +16,7 @@ import streamlit as st
 from inspector.errors import UserError
 from inspector.training.runs import KEEP_RUNS, MAX_AGE_DAYS, RunInfo, RunsFolder
 from inspector.ui.background import RunSnapshot
-from inspector.ui.i18n import _
+from inspector.ui.i18n import _, reason
 
 COLORIZE_PAGE = "inspector/ui/pages/colorize.py"
 RUN_KEY = "train.run"  # the run chosen in the list
@@ -61,7 +61,7 @@ def _delete(folder: RunsFolder, name: str, protect: list[Path]) -> None:
     try:
         folder.delete(name, protect=protect)
     except UserError as exc:
-        st.session_state["train.runs_notice"] = str(exc)
+        st.session_state["train.runs_notice"] = reason(exc)
     else:
         st.session_state["train.runs_notice"] = _("Run {name} was deleted.", name=name)
         st.session_state.pop(RUN_KEY, None)

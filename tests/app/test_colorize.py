@@ -3,6 +3,7 @@ generator export, uploaded or from the runs folder) and refuses a too-large uplo
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from inspector.training.runs import RUNS_ENV, RunsFolder
 from inspector.training.trainer import Trainer
 from models import preset
 from tests.app.apptest import open_page
+from tests.i18n.english import english_sentences
 
 COLORIZE = "inspector/ui/pages/colorize.py"
 
@@ -86,3 +88,24 @@ def test_a_too_large_photo_gets_our_own_message(trained: Path, monkeypatch: pyte
     at.file_uploader(key="colorize.upload").upload("huge.png", b"\0" * (upload_limits.MiB + 10)).run()
     assert not at.exception
     assert [e.value for e in at.error] == ["huge.png is 1.0 MiB; this app accepts photos up to 1 MiB."]
+
+
+def test_bad_files_are_refused_in_korean(trained: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pickle as the checkpoint, then a text file as the photo: both refusals read in Korean."""
+    monkeypatch.setenv(RUNS_ENV, str(trained.parent))
+    at = open_page(COLORIZE, timeout=60, query={"lang": "ko"})
+    at.radio(key="colorize.source").set_value("upload").run()
+    at.file_uploader(key="colorize.checkpoint").upload("evil.pt", pickle.dumps({"w": 1}, protocol=4)).run()
+    assert not at.exception and len(at.error) == 1
+    said = at.error[0].value
+    assert "evil.pt" in said and "pickle" in said and _hangul(said) and not english_sentences(said), said
+    at.radio(key="colorize.source").set_value("run").run()
+    at.radio(key="colorize.photo_source").set_value("upload").run()
+    at.file_uploader(key="colorize.upload").upload("notes.png", b"this is not a photo").run()
+    assert not at.exception and len(at.error) == 1
+    said = at.error[0].value
+    assert "notes.png" in said and _hangul(said) and not english_sentences(said), said
+
+
+def _hangul(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)

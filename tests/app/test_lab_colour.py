@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from inspector.data.image_set import SAMPLE_FILES
 from tests.app.apptest import APP, open_page
+from tests.i18n.english import english_sentences
 
 PAGE = "inspector/ui/pages/lab_colour.py"
 
@@ -94,3 +95,23 @@ def test_the_page_in_korean() -> None:
     assert app.radio(key="lab.source").value == "Sample photo"
     captions = [caption for image in app.get("image") for caption in image.captions]
     assert any("생성기의 유일한 입력" in c for c in captions)
+
+
+def test_bad_uploads_are_refused_in_korean() -> None:
+    """The decoder's reasons are core Text: on a Korean page the whole error is Korean."""
+    at = open_page(PAGE, timeout=60, default_first=False, query={"lang": "ko"})
+    at.radio(key="lab.source").set_value("Upload").run()
+    bad = {
+        "fake.png": b"this is not a picture",
+        "tiny.png": _png(Image.new("RGB", (2, 2))),
+        "cut.png": _png(Image.new("RGB", (300, 200), (255, 0, 0)))[:200],
+    }
+    for name, data in bad.items():
+        at.file_uploader(key="lab.upload").set_value((name, data, "image/png")).run()
+        assert not at.exception, name
+        assert len(at.error) == 1 and name in at.error[0].value, name
+        said = at.error[0].value
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in said), said
+        # Pillow's own words for a truncated file may follow the colon; ours are all Korean
+        ours = said.split(": ", 2)[:2] if name == "cut.png" else [said]
+        assert all(english_sentences(part) == [] for part in ours), said

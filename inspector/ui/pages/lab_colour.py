@@ -37,9 +37,8 @@ intro(
 
 
 source, choice = st.columns([1, 2])
-kind = source.radio(
-    _("Image"), list(SOURCES), format_func=lambda k: _(SOURCES[k]), horizontal=True, key="lab.source"
-)
+labels = {k: _(v) for k, v in SOURCES.items()}  # looked up now: the labels of this run's language
+kind = source.radio(_("Image"), list(SOURCES), format_func=labels.get, horizontal=True, key="lab.source")
 if kind == "Sample photo":
     name = choice.selectbox(
         _("Sample photo"),

@@ -29,7 +29,7 @@ from inspector.ui import notebook_code as nb
 from inspector.ui.background import RunSnapshot, prepare_run
 from inspector.ui.common import current_configs, intro, notebook_code, notice
 from inspector.ui.gan_game import gan_game_section
-from inspector.ui.i18n import _, reason
+from inspector.ui.i18n import _, reason, say
 from inspector.ui.runs_list import download_buttons, runs_section
 from inspector.ui.training import runs_folder, session_label, session_owner, shared_runner
 
@@ -253,7 +253,7 @@ def _charts(s: RunSnapshot) -> None:
 
 def _result(s: RunSnapshot) -> None:
     if s.error:
-        st.error(s.error)
+        st.error(say(s.error))
         return
     r = s.result
     if r is None:
@@ -261,7 +261,8 @@ def _result(s: RunSnapshot) -> None:
     show = {"completed": st.success, "stopped": st.info, "diverged": st.error, "out_of_memory": st.error}[
         r.status
     ]
-    show(r.message.replace(str(r.checkpoint), _("the checkpoint below")) if r.checkpoint else r.message)
+    said = say(r.message)  # the path is a value of the sentence: it reads the same in every language
+    show(said.replace(str(r.checkpoint), _("the checkpoint below")) if r.checkpoint else said)
     if r.checkpoint is not None and Path(r.checkpoint).exists():
         export = Path(r.checkpoint).with_name("generator.safetensors")
         download_buttons(Path(r.checkpoint), export if export.exists() else None, r.checkpoint_step or 0,
@@ -293,7 +294,7 @@ def live_view() -> None:
         )
     if s.notes:
         with st.expander(_("{n} file(s) skipped", n=len(s.notes))):
-            st.markdown("\n".join(f"- {n}" for n in s.notes))
+            st.markdown("\n".join(f"- {say(n)}" for n in s.notes))
     if not s.active:
         _result(s)
         if ss.pop("train.watching", None) is not None:
