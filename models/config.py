@@ -44,7 +44,8 @@ def _check_int(name: str, value: Any, low: int, high: int) -> None:
         )
 
 
-def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """Raise ValueError (a ``Text``, translatable) unless ``value`` is one of ``allowed``."""
     if value not in allowed:
         raise ValueError(
             Text(
@@ -91,8 +92,8 @@ class GeneratorConfig:
         _check_int("ngf", self.ngf, 1, MAX_CHANNELS)
         _check_int("depth", self.depth, 2, MAX_GEN_DEPTH)
         _check_int("max_mult", self.max_mult, 1, 64)
-        _check_choice("norm", self.norm, NORMS)
-        _check_choice("dropout", self.dropout, DROPOUTS)
+        check_choice("norm", self.norm, NORMS)
+        check_choice("dropout", self.dropout, DROPOUTS)
         _check_int("input_size", self.input_size, 2, MAX_INPUT_SIZE)
         if isinstance(self.outer_skip, bool) is False:
             raise ValueError(_not_a_bool("outer_skip", self.outer_skip))
@@ -180,7 +181,7 @@ class DiscriminatorConfig:
         _check_int("ndf", self.ndf, 1, MAX_CHANNELS)
         _check_int("n_layers", self.n_layers, 1, MAX_DISC_LAYERS)
         _check_int("max_mult", self.max_mult, 1, 64)
-        _check_choice("norm", self.norm, NORMS)
+        check_choice("norm", self.norm, NORMS)
         _check_int("last_stride", self.last_stride, 1, 2)
         _check_int("input_size", self.input_size, 2, MAX_INPUT_SIZE)
         for name in ("end_bias", "notebook_bug"):

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from inspector.i18n.text import Text
+from models.config import check_choice
 
 Scheme = Literal["normal", "xavier", "kaiming", "default"]
 SCHEMES: tuple[str, ...] = ("normal", "xavier", "kaiming", "default")
@@ -30,6 +31,11 @@ _CONV_LIKE = (
 _BATCH_NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
 
+def check_scheme(scheme: str) -> None:
+    """Raise ValueError (a ``Text``) unless ``scheme`` is one of ``SCHEMES``."""
+    check_choice("scheme", scheme, SCHEMES)
+
+
 def init_weights(
     model: nn.Module, scheme: str = "normal", gain: float = 0.02, seed: int | None = None
 ) -> nn.Module:
@@ -43,15 +49,7 @@ def init_weights(
 
     ``seed`` makes the draw reproducible without touching the global RNG.
     """
-    if scheme not in SCHEMES:
-        raise ValueError(
-            Text(
-                "{name} must be one of {allowed}; got {value}",
-                name="scheme",
-                allowed=", ".join(SCHEMES),
-                value=repr(scheme),
-            )
-        )
+    check_scheme(scheme)
     if not (isinstance(gain, (int, float)) and math.isfinite(gain) and 0 < gain <= MAX_GAIN):
         raise ValueError(
             Text("gain must be a number in (0, {limit}], got {value}", limit=MAX_GAIN, value=repr(gain))

@@ -27,7 +27,7 @@ from inspector.doctor import proof, report
 from inspector.doctor.combine_rule import check_combine
 from inspector.doctor.exam import Exam, NormCarry
 from inspector.doctor.notes import notes, output_size_note
-from inspector.doctor.problems import to_problems
+from inspector.doctor.problems import size_candidates, to_problems
 from inspector.doctor.pytorch_run import pytorch_error
 from inspector.doctor.report import Diagnosis, Problem
 from inspector.doctor.rules import check_leaf, is_norm, judged_by_running
@@ -134,8 +134,7 @@ def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -
     nearest: tuple[Shape, ...] = ()
     if not problems and output_size_note(run.trace) is not None:  # it runs, but not at its own size
         sizes = sizes or valid_input_sizes(model, shape)
-        nearest = tuple((*shape[:2], *s) for s in sizes.nearest_shapes(shape[2:])) if sizes else ()
-        nearest = tuple(s for s in nearest if s != shape and (works is None or works(s)))
+        nearest = size_candidates(sizes, shape, works)
     return Diagnosis(
         ok=not problems,
         problems=problems,

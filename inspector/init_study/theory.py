@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from inspector.i18n.text import Text
-from models.init import SCHEMES
+from models.init import check_scheme
 
 AS_BUILT = "as built"  # the key of the model as built (PyTorch's default init) in comparisons
 GROUPS: tuple[str, ...] = ("all_conv", "conv", "conv_transpose", "bias", "norm_weight", "norm_bias", "other")
@@ -144,15 +144,7 @@ def theory_for(module: nn.Module, param: str, scheme: str, gain: float = 0.02) -
 
     ``scheme`` is one of ``models.init.SCHEMES`` ("default" = PyTorch's init as built).
     """
-    if scheme not in SCHEMES:
-        raise ValueError(
-            Text(
-                "{name} must be one of {allowed}; got {value}",
-                name="scheme",
-                allowed=", ".join(SCHEMES),
-                value=repr(scheme),
-            )
-        )
+    check_scheme(scheme)
     zero = Theory(((1.0, Dist("constant", 0.0)),), Text("zeros"))
     if isinstance(module, (*_CONV, *_CONV_T)):
         fan_in, fan_out = _fans(module.weight)

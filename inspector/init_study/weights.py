@@ -53,7 +53,7 @@ from inspector.init_study.theory import (
 from inspector.init_study.theory import (
     Dist as Dist,
 )
-from models.init import SCHEMES, init_weights
+from models.init import check_scheme, init_weights
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ def _histogram(
     lo, hi = _range(lo, hi)
     parts = _map(lambda t: _count(t, lo, hi, bins, scratch), flats)
     counts = torch.stack(parts).sum(0) if parts else torch.zeros(bins, dtype=torch.int64)
-    return Histogram(np.linspace(lo, hi, bins + 1), counts.numpy().astype(np.int64))
+    return Histogram(np.linspace(lo, hi, bins + 1), counts.numpy())
 
 
 def _moments(
@@ -395,8 +395,7 @@ def init_comparison(
     re-initialized for each scheme in turn.
     """
     for s in schemes:
-        if s not in SCHEMES:
-            raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {s!r}")
+        check_scheme(s)
     out = {AS_BUILT: weight_stats(model, "default", gain, bins)}
     if schemes:
         work = copy.deepcopy(model)
