@@ -23,8 +23,8 @@ _EXPORTS: dict[str, str] = {
     "TensorRef": "inspector.shapes.trace",
     "Trace": "inspector.shapes.trace",
     "trace": "inspector.shapes.trace",
-    "describe_layer": "inspector.shapes.text",
-    "fmt_shape": "inspector.shapes.text",
+    "describe_layer": "inspector.shapes.labels",
+    "fmt_shape": "inspector.shapes.labels",
     "top_level_blocks": "inspector.shapes.blocks",
     "BlockParams": "inspector.shapes.summary",
     "Summary": "inspector.shapes.summary",
@@ -183,9 +183,9 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.shapes.diagram import diagram_dot
     from inspector.shapes.dot_graph import DiagramStyle
     from inspector.shapes.input_sizes import InputSizes, SideSizes, valid_input_sizes
+    from inspector.shapes.labels import describe_layer, fmt_shape
     from inspector.shapes.meta import meta_copy
     from inspector.shapes.summary import BlockParams, Summary, SummaryRow, block_params, summary
-    from inspector.shapes.text import describe_layer, fmt_shape
     from inspector.shapes.trace import BlockRecord, ConcatRecord, LayerRecord, TensorRef, Trace, trace
     from inspector.training.checkpoint import (
         Checkpoint,

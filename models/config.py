@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
-from inspector.i18n.text import Text
+from models.text import Text
 
 Norm = Literal["batch", "instance", "none"]
 Dropout = Literal["none", "reference", "all"]

@@ -12,8 +12,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from inspector.i18n.text import Text
 from models.config import check_choice
+from models.text import Text
 
 Scheme = Literal["normal", "xavier", "kaiming", "default"]
 SCHEMES: tuple[str, ...] = ("normal", "xavier", "kaiming", "default")

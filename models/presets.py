@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspector.i18n.text import Text
 from models.config import DiscriminatorConfig, GeneratorConfig
+from models.text import Text
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,15 @@ def test_only_the_ui_imports_streamlit() -> None:
         if not m.startswith("inspector.ui") and any(t.split(".")[0] == "streamlit" for t in ts)
     ]
     assert offenders == []
+
+
+def test_models_stand_alone() -> None:
+    """models/ is the bottom layer: it imports nothing of inspector (type-only imports aside)."""
+    offenders = sorted(
+        f"{m} -> {t}"
+        for m, ts in _graph().items()
+        if m.split(".")[0] == "models"
+        for t in ts
+        if t.split(".")[0] == "inspector"
+    )
+    assert offenders == []

@@ -1,6 +1,6 @@
 """``make i18n``: collect the app's messages and append those no Korean catalog has yet.
 
-Messages are the first argument of ``_``, ``N_`` and ``Text`` (``inspector.i18n.text``) calls in
+Messages are the first argument of ``_``, ``N_`` and ``Text`` (``models.text``) calls in
 the UI and in the core packages whose sentences the app shows.
 
 New entries go to ``locales/ko/LC_MESSAGES/messages.po`` with an empty msgstr; translate them

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from inspector.i18n.text import Text
+from models.text import Text
 
 Cell = tuple[int, int]  # (row, col)
 

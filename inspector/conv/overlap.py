@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text
+from models.text import Text
 
 MAX_SIZE = 4096  # an output side beyond this is a typo for a teaching view
 

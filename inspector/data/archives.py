@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes
-from inspector.i18n.text import Text
+from models.text import Text
 
 ZIP_MAGIC = b"PK\x03\x04"
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".jar")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inspector.data.images import Limits, human_bytes
-from inspector.i18n.text import Text
+from models.text import Text
 
 
 @dataclass(frozen=True)

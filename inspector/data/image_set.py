@@ -39,7 +39,7 @@ from inspector.data.images import (
     load_image,
 )
 from inspector.errors import UserError
-from inspector.i18n.text import Text, compose, join
+from models.text import Text, compose, join
 
 # The colour photographs shipped inside the scikit-image wheel (skimage/data/), read straight
 # from the package so that nothing is ever downloaded: the skimage.data functions of the same

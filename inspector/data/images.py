@@ -20,7 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from inspector.colour.lab import lab_to_rgb, rgb_to_uint8
 from inspector.errors import UserError
-from inspector.i18n.text import Text, compose
+from models.text import Text, compose
 
 # Only these decoders are ever run on user bytes. Pillow can open many more formats, some of them
 # by calling out to other programs (EPS runs Ghostscript); a short allowlist keeps the attack

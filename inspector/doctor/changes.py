@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from inspector.i18n.text import Text
-from inspector.shapes.text import fmt_shape
+from inspector.shapes.labels import fmt_shape
+from models.text import Text
 
 INPUT_CHANGE = "input"  # Change.module of a change to the input shape
 

@@ -31,11 +31,11 @@ from inspector.doctor.problems import size_candidates, to_problems
 from inspector.doctor.pytorch_run import pytorch_error
 from inspector.doctor.report import Diagnosis, Problem
 from inspector.doctor.rules import check_leaf, is_norm, judged_by_running
-from inspector.i18n.text import Text
 from inspector.shapes.engine import TracedRun, traced_run
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.recorder import CombineCall, LeafCall
 from inspector.shapes.records import Shape, check_shape
+from models.text import Text
 
 __all__ = ["Diagnosis", "Problem", "diagnose", "pytorch_error"]  # the public API, as before the split
 

@@ -16,11 +16,11 @@ from torch import nn
 from inspector.doctor import provenance
 from inspector.doctor.changes import Change
 from inspector.doctor.report import Finding, Value, Words
-from inspector.i18n.text import Text
 from inspector.shapes.blocks import top_level_blocks
 from inspector.shapes.recorder import Source
 from inspector.shapes.records import ConcatRecord, Shape
 from models import PatchDiscriminator, UNetGenerator
+from models.text import Text
 
 NormCarry = Literal["expect", "mend"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from inspector.doctor.report import OR
-from inspector.i18n.text import Text, join
+from inspector.shapes.labels import fmt_shape
 from inspector.shapes.records import Shape, Trace
-from inspector.shapes.text import fmt_shape
+from models.text import Text, join
 
 
 def in_place_notes(trace: Trace) -> list[Text]:

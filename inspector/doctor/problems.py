@@ -12,9 +12,9 @@ from dataclasses import replace
 from inspector.doctor.changes import input_change
 from inspector.doctor.provenance import AND
 from inspector.doctor.report import OR, Finding, Problem, dim_name
-from inspector.i18n.text import Text, join
 from inspector.shapes.input_sizes import InputSizes
 from inspector.shapes.records import Shape, Trace
+from models.text import Text, join
 
 SIZE_KINDS = ("kernel", "batch-stats", "concat")
 MIN_USEFUL_SIZE = 8  # valid sizes that all lie below this are an accident of rounding, not a fix

@@ -18,9 +18,9 @@ from torch import nn
 
 from inspector.doctor.changes import INPUT_CHANGE, Change, apply
 from inspector.doctor.report import Problem
-from inspector.i18n.text import Text, join
 from inspector.shapes.meta import meta_copy
 from inspector.shapes.records import Shape
+from models.text import Text, join
 
 MAX_CHANGES = 4  # a fix longer than this is no longer one fix
 MAX_OPTIONS = 3  # ways out tried per problem

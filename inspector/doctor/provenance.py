@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 from torch import nn
 
-from inspector.i18n.text import Text, compose, join
+from inspector.shapes.labels import describe_layer as describe
 from inspector.shapes.recorder import Source
 from inspector.shapes.records import INPUT, ConcatRecord
-from inspector.shapes.text import describe_layer as describe
+from models.text import Text, compose, join
 
 AND = Text(" and ")  # between the parts of a list: "512 from decoder_5 and 512 from encoder_4"
 

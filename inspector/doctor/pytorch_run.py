@@ -8,10 +8,10 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.shapes.memory import real_run_bytes
 from inspector.shapes.meta import meta_copy
 from inspector.shapes.records import check_shape
+from models.text import Text
 
 MAX_RUN_BYTES = 1 << 30  # 1 GiB: a real CPU run for PyTorch's message; beyond it the meta answer stands
 

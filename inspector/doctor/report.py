@@ -6,7 +6,7 @@ functions here, which say it: what the layer expected, what it got, where the te
 ``Words(message, fix)``. After the pass, ``inspector.doctor.problems.to_problems`` completes the
 size fixes from the valid input sizes and folds a cascade of size problems into its first one.
 
-Every sentence is a ``Text`` (``inspector.i18n.text``): English as a ``str`` (the CLI, JSON and the
+Every sentence is a ``Text`` (``models.text``): English as a ``str`` (the CLI, JSON and the
 golden files read it so), with its template kept for the app to render in the reader's language.
 A fragment that goes into a sentence ("from model.0 (Conv2d(3, 64))") is a ``Text`` value of it,
 so each language orders the parts its own way.
@@ -21,11 +21,11 @@ from typing import Any, NamedTuple
 from torch import nn
 
 from inspector.doctor.changes import Change
-from inspector.i18n.text import Text, compose, join
 from inspector.shapes.input_sizes import InputSizes
+from inspector.shapes.labels import describe_layer as describe  # one layer description for every view
+from inspector.shapes.labels import fmt_shape
 from inspector.shapes.records import Shape, Trace
-from inspector.shapes.text import describe_layer as describe  # one layer description for every view
-from inspector.shapes.text import fmt_shape
+from models.text import Text, compose, join
 
 Value = int | tuple[int, ...] | None
 

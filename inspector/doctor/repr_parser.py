@@ -23,7 +23,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text, message_of
+from models.text import Text, message_of
 
 # Standard layers whose repr is their constructor's arguments.
 LAYERS: dict[str, type[nn.Module]] = {

@@ -29,9 +29,9 @@ from torch import Tensor, nn
 from inspector.doctor import probe, report
 from inspector.doctor.changes import Change, input_change
 from inspector.doctor.exam import Exam
-from inspector.i18n.text import compose
 from inspector.shapes.recorder import LeafCall, Source
 from inspector.shapes.records import INPUT
+from models.text import compose
 
 # (exam, layer name, layer, its first input (B, C, ...), who made that input) -> a stand-in input or None
 RuleFn = Callable[[Exam, str, nn.Module, Tensor, Source | None], Tensor | None]

@@ -12,7 +12,7 @@ Who translates what (one rule for the whole app): core code (``models/``, ``insp
 ``inspector/ui/``) never knows the reader's language and returns English.
 
 * A sentence the core *returns* (a doctor's problem and its fix, a note, a config's
-  ``ValueError``, an init rule) is an ``inspector.i18n.text.Text``: a ``str`` whose value is the
+  ``ValueError``, an init rule) is an ``models.text.Text``: a ``str`` whose value is the
   English, which keeps its msgid and values. The CLI prints it as it is; the app renders it in
   the session's language with ``render(text, _)`` (the UI's ``inspector.ui.i18n.say``), so that a
   cached result (a diagnosis in ``st.cache_data``) serves every language. An exception raised
@@ -32,7 +32,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from inspector.i18n.text import Translator
+from models.text import Translator
 
 LANGUAGES: dict[str, str] = {"en": "English", "ko": "한국어"}
 DEFAULT_LANGUAGE = "en"

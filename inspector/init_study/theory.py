@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from inspector.i18n.text import Text
 from models.init import check_scheme
+from models.text import Text
 
 AS_BUILT = "as built"  # the key of the model as built (PyTorch's default init) in comparisons
 GROUPS: tuple[str, ...] = ("all_conv", "conv", "conv_transpose", "bias", "norm_weight", "norm_bias", "other")

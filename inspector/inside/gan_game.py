@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text, message_of
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, init_weights
+from models.text import Text, message_of
 
 Move = Literal["D", "G"]
 LayerNorms = tuple[tuple[str, float], ...]  # (module name, gradient norm of its own parameters)

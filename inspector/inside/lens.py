@@ -26,8 +26,8 @@ from torch import Tensor, nn
 
 from inspector.colour.lab import AB_SCALE
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.inside.tap import as_batch, checked_forward, first_image, lab_rgb, model_device, run_mode
+from models.text import Text
 
 _BATCH_NORM = nn.modules.batchnorm._BatchNorm
 _DROPOUT = nn.modules.dropout._DropoutNd

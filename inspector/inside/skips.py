@@ -18,7 +18,6 @@ from torch import Tensor, nn
 
 from inspector.colour.lab import AB_SCALE
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.inside.tap import (
     CatLayout,
     CatTap,
@@ -30,6 +29,7 @@ from inspector.inside.tap import (
     model_device,
     run_mode,
 )
+from models.text import Text
 
 ALL = "all"
 

@@ -24,8 +24,8 @@ from torch.overrides import TorchFunctionMode
 
 from inspector.colour.lab import denormalize_lab, lab_to_rgb, rgb_to_uint8
 from inspector.errors import UserError
-from inspector.i18n.text import Text, message_of
 from inspector.shapes.trace import Trace, trace
+from models.text import Text, message_of
 
 Mode = Literal["eval", "train", "dropout", "batch-stats"]
 MODES: tuple[str, ...] = ("eval", "train", "dropout", "batch-stats")

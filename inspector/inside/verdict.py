@@ -17,8 +17,8 @@ from torch import Tensor, nn
 
 from inspector.conv.receptive_field import receptive_field
 from inspector.errors import UserError
-from inspector.i18n.text import Text, message_of
 from inspector.inside.tap import Mode, as_batch, checked_forward, model_device, run_mode
+from models.text import Text, message_of
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare to one bool

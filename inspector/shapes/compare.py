@@ -1,15 +1,15 @@
 """How a configuration differs from the pix2pix reference (``unet_256`` + 70x70 PatchGAN).
 
 The words of a row (its point, its values, its note) are ``Text``: English for the CLI, any
-language for the app (``inspector.i18n.text``); settings, layer names and numbers stay as they are.
+language for the app (``models.text``); settings, layer names and numbers stay as they are.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspector.i18n.text import Text
 from models import DiscriminatorConfig, GeneratorConfig, build, generator_plan, preset
+from models.text import Text
 
 NONE, YES = Text("none"), Text("yes")
 

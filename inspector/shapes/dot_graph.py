@@ -17,7 +17,7 @@ from typing import Literal
 import graphviz
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text
+from models.text import Text
 
 Direction = Literal["TB", "LR"]
 NormAct = Literal["auto", "show", "hide"]

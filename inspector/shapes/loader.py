@@ -18,7 +18,7 @@ from types import ModuleType
 from torch import nn
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text
+from models.text import Text
 
 
 def _one_line(exc: BaseException) -> str:

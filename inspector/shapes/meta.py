@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text
+from models.text import Text
 
 
 def meta_copy(model: nn.Module) -> nn.Module:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-from inspector.shapes.text import fmt_shape
+from inspector.shapes.labels import fmt_shape
 
 Shape = tuple[int, ...]
 INPUT = "input"  # producer name of the model's input tensor

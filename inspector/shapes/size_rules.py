@@ -5,7 +5,7 @@ optional ``maximum`` ("multiples of 256", "any size from 16", "only 224"). An ``
 holds one per spatial dim of the input, (L,), (H, W) or (D, H, W): an input works when each of
 its sides follows its own rule (with ``square_only``, when its sides are also all equal).
 
-Every sentence is a ``Text`` (``inspector.i18n.text``): English, with its template (marked
+Every sentence is a ``Text`` (``models.text``): English, with its template (marked
 with ``N_``) and the numbers kept, so a UI renders it in its own language (``render(text, _)``),
 or passes its ``_`` to ``describe`` / ``explain`` for a translated ``str``.
 """
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from inspector.i18n.catalog import N_
-from inspector.i18n.text import Text, compose, join, render
+from models.text import Text, compose, join, render
 
 Translate = Callable[..., str]  # _(template, **values) -> text
 

@@ -15,8 +15,8 @@ import torchinfo
 from torch import nn
 
 from inspector.shapes.blocks import top_level_blocks
+from inspector.shapes.labels import describe_layer
 from inspector.shapes.meta import meta_copy
-from inspector.shapes.text import describe_layer
 
 COLUMNS = ("input_size", "output_size", "num_params", "kernel_size", "mult_adds")
 

@@ -31,6 +31,7 @@ from torch import nn
 # Re-exported ("as") so that `from inspector.shapes.trace import Trace, fmt_shape, ...` keeps working.
 from inspector.shapes.blocks import top_level_blocks as top_level_blocks
 from inspector.shapes.engine import TracedRun, traced_run
+from inspector.shapes.labels import fmt_shape as fmt_shape
 from inspector.shapes.recorder import Observer
 from inspector.shapes.records import INPUT as INPUT
 from inspector.shapes.records import BlockRecord as BlockRecord
@@ -40,7 +41,6 @@ from inspector.shapes.records import Shape as Shape
 from inspector.shapes.records import TensorRef as TensorRef
 from inspector.shapes.records import Trace as Trace
 from inspector.shapes.records import check_shape as check_shape
-from inspector.shapes.text import fmt_shape as fmt_shape
 
 
 def trace(model: nn.Module, input_shape: Sequence[int]) -> Trace:

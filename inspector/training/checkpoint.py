@@ -41,7 +41,6 @@ from safetensors.torch import save_file
 from torch import nn
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text, message_of
 from inspector.training.checkpoint_checks import (
     FORMAT,
     FORMAT_VERSION,
@@ -64,6 +63,7 @@ from inspector.training.checkpoint_formats import (
     safetensors_problem,
 )
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
+from models.text import Text, message_of
 
 __all__ = [
     "CHECKPOINT_FILE", "EXPORT_FILE", "FORMAT", "FORMAT_VERSION", "MAX_STEP", "META_FILE", "META_KEY",

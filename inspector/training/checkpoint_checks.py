@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text, compose, join
 from models import DiscriminatorConfig, GeneratorConfig, build
+from models.text import Text, compose, join
 
 FORMAT = "pix2pix-inspector-checkpoint"
 FORMAT_VERSION = 1

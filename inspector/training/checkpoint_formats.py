@@ -28,8 +28,8 @@ import torch
 from safetensors.torch import load as load_safetensors_bytes
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.training.checkpoint_checks import check_meta, names
+from models.text import Text
 
 META_KEY = "pix2pix_inspector"  # key of our JSON inside the safetensors header metadata
 MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit on the header

@@ -20,10 +20,10 @@ from torch import nn
 from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
 from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes, load_image
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.training.checkpoint import Checkpoint, load_checkpoint, restore_models
 from inspector.training.device import pick_device
 from models import DiscriminatorConfig, GeneratorConfig
+from models.text import Text
 
 MAX_SIDE = 2048  # larger photos are scaled down first: memory, and no colour detail is gained
 MAX_MODEL_SIDE = 512  # the generator never runs larger, whatever a checkpoint's header claims

@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from inspector.i18n.text import Text
+from models.text import Text
 
 MAX_SEED = 2**31 - 1  # seeds are combined with ranks and steps (training.seeds): keep them well inside int64
 

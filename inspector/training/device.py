@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from inspector.i18n.text import Text
+from models.text import Text
 
 DEVICES: tuple[str, ...] = ("auto", "cuda", "mps", "cpu")
 

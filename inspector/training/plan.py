@@ -28,12 +28,12 @@ from inspector.data.image_set import (
     split_train_val,
 )
 from inspector.errors import UserError
-from inspector.i18n.text import Text, join, message_of
 from inspector.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from inspector.training.config import TrainConfig
 from inspector.training.device import default_sizes, pick_device
 from inspector.training.run_files import check_run_dir
 from models import DiscriminatorConfig, GeneratorConfig, preset
+from models.text import Text, join, message_of
 
 DEFAULT_PRESET = "notebook"
 RUNS_DIR = Path("runs")  # where the CLI puts a new run without --out: runs/<preset>-<time>

@@ -38,7 +38,6 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.training.checkpoint import (
     CHECKPOINT_FILE,
     EXPORT_FILE,
@@ -46,6 +45,7 @@ from inspector.training.checkpoint import (
     save_checkpoint,
     save_generator_export,
 )
+from models.text import Text
 
 METRICS_FILE = "metrics.jsonl"
 SAMPLES_DIR = "samples"

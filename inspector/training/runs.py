@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.training.checkpoint import CHECKPOINT_FILE, EXPORT_FILE, META_FILE
 from inspector.training.run_files import LOCK_FILE, SAMPLES_DIR, TMP_SUFFIX
+from models.text import Text
 
 RUNS_ENV = "PIX2PIX_RUNS_DIR"
 APP_NAME = "pix2pix-inspector"

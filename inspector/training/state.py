@@ -16,13 +16,13 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from inspector.data.image_set import lab_batch
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.training.checkpoint import Checkpoint
 from inspector.training.config import TrainConfig
 from inspector.training.device import reset_peak_memory, uses_channels_last
 from inspector.training.distributed import DistInfo, shard_images
 from inspector.training.seeds import seed_for
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, init_weights
+from models.text import Text
 
 
 @dataclass

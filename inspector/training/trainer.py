@@ -32,7 +32,6 @@ from torch import nn
 
 from inspector.data.image_set import ImageSet
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.training import distributed
 from inspector.training.checkpoint import Checkpoint
 from inspector.training.config import TrainConfig
@@ -51,6 +50,7 @@ from inspector.training.reports import (
 from inspector.training.run_files import RunFiles
 from inspector.training.state import TrainState, build_state
 from models import DiscriminatorConfig, GeneratorConfig
+from models.text import Text
 
 # The trainer's vocabulary, importable from here as before the split into modules.
 __all__ = ["EVENTS", "LOSS_NAMES", "Sample", "Status", "StepMetrics", "TrainConfig", "TrainResult", "Trainer"]

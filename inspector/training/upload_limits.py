@@ -21,9 +21,9 @@ import functools
 import math
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text
 from inspector.training.checkpoint_size import max_checkpoint_bytes
 from models import DiscriminatorConfig, GeneratorConfig, list_presets, preset
+from models.text import Text
 
 MiB = 1024 * 1024
 MARGIN = 0.02  # 2 %: header digits and metadata beyond the size function's allowance

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from inspector.errors import UserError
-from inspector.i18n.text import Text, message_of
 from inspector.training.plan import RunChoices, plan_run
 from inspector.training.reports import Sample, StepMetrics, TrainResult
 from inspector.training.trainer import Trainer
+from models.text import Text, message_of
 
 State = Literal["idle", "preparing", "running", "stopping", "finished"]
 HEARTBEAT_TIMEOUT_S = 8.0  # a closed tab's run stops this long after its last heartbeat (+ one step)

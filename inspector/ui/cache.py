@@ -34,7 +34,6 @@ from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error
 from inspector.doctor.repr_parser import parse_model_repr
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_, translator
-from inspector.i18n.text import message_of
 from inspector.init_study.weights import (
     AS_BUILT,
     ActivationStats,
@@ -67,6 +66,7 @@ from inspector.training.colorize import load_generator
 from inspector.ui import i18n
 from inspector.ui.background import TrainingRunner, get_runner
 from models import DiscriminatorConfig, GeneratorConfig, NetworkConfig, Plan, build, init_weights
+from models.text import message_of
 
 Changes = tuple[tuple[str, int, int], ...]  # (layer name, in, out): hashable channel edits
 P = ParamSpec("P")

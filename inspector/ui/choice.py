@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from inspector.i18n.text import message_of
 from models import DiscriminatorConfig, GeneratorConfig
+from models.text import message_of
 
 Part = Literal["generator", "discriminator"]
 PARTS: tuple[Part, ...] = ("generator", "discriminator")

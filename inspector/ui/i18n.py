@@ -2,7 +2,7 @@
 the browser's own language.
 
 Pages call ``_("English text", name=value)``; the text is looked up in the catalog of the current
-language (``inspector.i18n.catalog``). Sentences the core returns (``inspector.i18n.text.Text``: a
+language (``inspector.i18n.catalog``). Sentences the core returns (``models.text.Text``: a
 doctor's problem, a config's error) are shown with ``say(text)``, an exception with
 ``reason(exc)``. The choice lives in the URL so that a teacher can share a link that opens in Korean.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from inspector.i18n.catalog import LANGUAGES, gettext, normalize_language, translator
-from inspector.i18n.text import message_of, render
+from models.text import message_of, render
 
 QUERY_KEY = "lang"
 WIDGET_KEY = "ui.lang"

@@ -16,8 +16,8 @@ from torch import nn
 from inspector.doctor.diagnose import Diagnosis, diagnose
 from inspector.doctor.proof import fix_text
 from inspector.i18n.catalog import translator
-from inspector.i18n.text import render
 from models import build, generator_plan, preset
+from models.text import render
 from tests.i18n.english import english_sentences, without_code
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"

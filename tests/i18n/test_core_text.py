@@ -11,9 +11,9 @@ import pytest
 from torch import nn
 
 from inspector.i18n.catalog import translator
-from inspector.i18n.text import Text, compose, join, message_of, render
 from inspector.init_study.theory import theory_for
 from models import DiscriminatorConfig, GeneratorConfig, init_weights, preset
+from models.text import Text, compose, join, message_of, render
 from tests.i18n.english import english_sentences, without_code
 
 KO, EN = translator("ko"), translator("en")

@@ -17,9 +17,9 @@ from inspector.data.image_set import load_uploads
 from inspector.data.images import ACCEPTED_FORMATS, Limits, PixelBudget, load_image
 from inspector.errors import UserError
 from inspector.i18n.catalog import translator
-from inspector.i18n.text import message_of, render
 from inspector.training.checkpoint import load_checkpoint, save_checkpoint
 from models import build_discriminator, build_generator, preset
+from models.text import message_of, render
 from tests.i18n.english import english_sentences
 
 KO = translator("ko")

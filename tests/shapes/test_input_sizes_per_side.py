@@ -10,9 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from inspector.i18n.text import Text
 from inspector.shapes import size_search
 from inspector.shapes.input_sizes import InputSizes, SideSizes, search_sizes, valid_input_sizes
+from models.text import Text
 from tests.shapes.side_models import (
     FixedHeight,
     Patches,

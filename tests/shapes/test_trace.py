@@ -364,7 +364,7 @@ def test_the_tracer_knows_nothing_of_the_doctor() -> None:
         "engine.py",
         "memory.py",
         "meta.py",
-        "text.py",
+        "labels.py",
         "blocks.py",
     ):
         tree = ast.parse((folder / name).read_text())

@@ -7,8 +7,8 @@ import streamlit as st
 from torch import nn
 
 from inspector.shapes.compare import compare_to_reference
+from inspector.shapes.labels import fmt_shape
 from inspector.shapes.summary import Summary
-from inspector.shapes.text import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import meta_model, model_blocks, model_summary
 from inspector.ui.common import PART_NAMES, current_configs, intro, notebook_code, notice

@@ -15,11 +15,10 @@ from inspector.doctor.diagnose import Diagnosis
 from inspector.doctor.problems import SIZE_KINDS
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
-from inspector.i18n.text import message_of
 from inspector.shapes.edit_layers import layer_channels
 from inspector.shapes.input_sizes import SEARCH_BUDGET_S, valid_input_sizes
+from inspector.shapes.labels import fmt_chw, fmt_shape
 from inspector.shapes.loader import MODELS_ENV, model_files, parse_input_shape
-from inspector.shapes.text import fmt_chw, fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import (
     Changes,
@@ -39,9 +38,10 @@ from inspector.ui.common import (
     notebook_code,
     notice,
 )
+from inspector.ui.diagnosis_view import show_diagram, show_problems
 from inspector.ui.i18n import _, current_translator, reason, say
-from inspector.ui.shapes import show_diagram, show_problems
 from models import DiscriminatorConfig, GeneratorConfig, Plan, generator_plan, preset
+from models.text import message_of
 
 intro(
     _("Mismatch doctor"),

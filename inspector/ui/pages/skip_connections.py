@@ -7,12 +7,12 @@ import streamlit as st
 
 from inspector.shapes.diagram import BLOCK_COLUMNS, CONCAT_COLUMNS, block_rows, concat_rows
 from inspector.shapes.input_sizes import valid_input_sizes
-from inspector.shapes.text import fmt_shape
+from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import generator_diagnosis
 from inspector.ui.common import column_labels, current_generator, intro, notebook_code, notice
+from inspector.ui.diagnosis_view import show_diagram, show_problems
 from inspector.ui.i18n import _, current_translator, reason, say
-from inspector.ui.shapes import show_diagram, show_problems
 from inspector.ui.slides import export_for_slides
 
 intro(

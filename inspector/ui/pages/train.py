@@ -28,7 +28,7 @@ from inspector.training.upload_limits import largest_app_checkpoint_bytes
 from inspector.ui import notebook_code as nb
 from inspector.ui.background import RunSnapshot, prepare_run
 from inspector.ui.common import current_configs, intro, notebook_code, notice
-from inspector.ui.gan_game import gan_game_section
+from inspector.ui.gan_game_section import gan_game_section
 from inspector.ui.i18n import _, reason, say
 from inspector.ui.runs_list import download_buttons, runs_section
 from inspector.ui.training import runs_folder, session_label, session_owner, shared_runner

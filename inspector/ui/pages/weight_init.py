@@ -8,7 +8,7 @@ import streamlit as st
 
 from inspector.i18n.catalog import N_
 from inspector.init_study.weights import AS_BUILT, TensorStats, Theory, WeightStats, probe_shape
-from inspector.shapes.text import fmt_shape
+from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import (
     init_activations,

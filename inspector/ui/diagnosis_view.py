@@ -10,7 +10,7 @@ import streamlit as st
 from inspector.doctor.diagnose import Diagnosis, Problem
 from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import DiagramStyle, diagram_dot
-from inspector.shapes.text import fmt_value
+from inspector.shapes.labels import fmt_value
 from inspector.ui.i18n import _, current_language, current_translator, say
 
 

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from inspector.shapes.blocks import top_level_blocks
+from inspector.shapes.labels import describe_layer, fmt_chw, fmt_shape, fmt_value
 from inspector.shapes.summary import block_params
-from inspector.shapes.text import describe_layer, fmt_chw, fmt_shape, fmt_value
 from inspector.shapes.trace import trace
 from models import build_discriminator, build_generator, preset
 

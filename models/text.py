@@ -17,6 +17,10 @@ without words of their own (punctuation, a list): they are never looked up in a 
 
 Any ``str`` operation (``+``, ``.replace``, an f-string) gives plain English back: build new
 text with ``Text``, ``compose``, ``join`` or ``Text.with_values`` instead.
+
+It lives in ``models/``, the bottom layer, because the configs' errors are ``Text`` too and
+``models/`` imports nothing of ``inspector``; the catalogs that translate it are
+``inspector.i18n``'s.
 """
 
 from __future__ import annotations

@@ -13,13 +13,13 @@ import streamlit as st
 from PIL import Image
 
 from inspector.errors import UserError
-from inspector.i18n.text import message_of
 from inspector.inside.gan_game import WIN_MOVES, GanGame, Move, MoveRecord, tiny_configs
 from inspector.inside.pictures import heatmap
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import game_batch
 from inspector.ui.common import current_configs, notebook_code
 from inspector.ui.i18n import _, reason, say
+from models.text import message_of
 
 GAME_SIZE = 64  # pixels: small enough that a move answers at once on a CPU
 GAME_WIDTH = 8  # ngf = ndf of the tiny pair
