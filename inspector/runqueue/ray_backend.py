@@ -55,9 +55,12 @@ def train_in_actor(run_dir: str, threads: int) -> int:
     """The body of a run's actor: the worker, its output appended to the run's ``worker.log``."""
     from inspector.runqueue.worker import run_worker
 
-    with open(Path(run_dir) / LOG_FILE, "a", encoding="utf-8") as log:
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            return run_worker(Path(run_dir), threads, nice=False)
+    with (
+        open(Path(run_dir) / LOG_FILE, "a", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
+        return run_worker(Path(run_dir), threads, nice=False)
 
 
 class RayBackend:
