@@ -12,10 +12,11 @@ from typing import Any
 import streamlit as st
 
 from inspector.i18n.catalog import N_
-from inspector.ui.choice import Choice, Part
+from inspector.ui.choice import Choice
 from inspector.ui.i18n import _, say
 from inspector.ui.sidebar import current_choice
 from models import DiscriminatorConfig, GeneratorConfig
+from models.config import PARTS, Part
 
 WHAT_TO_NOTICE = N_("What to notice")
 PART_NAMES = {"generator": N_("generator"), "discriminator": N_("discriminator")}
@@ -60,7 +61,7 @@ def _require(choice: Choice, parts: tuple[Part, ...]) -> None:
 def current_configs(choice: Choice | None = None) -> tuple[GeneratorConfig, DiscriminatorConfig]:
     """Both networks' configs (pages that show or train both); the page stops if one is invalid."""
     choice = choice or current_choice()
-    _require(choice, ("generator", "discriminator"))
+    _require(choice, PARTS)
     assert choice.generator is not None and choice.discriminator is not None
     return choice.generator, choice.discriminator
 

@@ -16,8 +16,10 @@ from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import FORMATS, DiagramStyle, diagram_dot
 from inspector.shapes.trace import Trace
 from inspector.ui.cache import diagram_file, discriminator_diagnosis
+from inspector.ui.common import PART_NAMES
 from inspector.ui.i18n import _, current_language, reason
 from inspector.ui.sidebar import current_choice
+from models.config import PARTS
 
 DIRECTIONS = {"TB": N_("top to bottom"), "LR": N_("left to right")}
 NORM_ACT = {
@@ -35,8 +37,8 @@ def export_for_slides(generator: Trace) -> None:
         c1, c2, c3 = st.columns(3)
         part = c1.radio(
             _("Network"),
-            ("generator", "discriminator"),
-            format_func=lambda p: _("generator") if p == "generator" else _("discriminator"),
+            PARTS,
+            format_func=lambda p: _(PART_NAMES[p]),
             horizontal=True,
             key="slides.part",
         )

@@ -28,6 +28,8 @@ from inspector.ui.common import (
 from inspector.ui.i18n import _, reason, say
 from inspector.ui.init_code import INIT_CODE
 from models import DiscriminatorConfig, GeneratorConfig
+from models.config import PARTS
+from models.init import MAX_GAIN
 
 intro(
     _("Weight init"),
@@ -73,7 +75,7 @@ LAYERS_LABELS = {"conv outputs": N_("conv outputs"), "every layer": N_("every la
 c = st.columns([1.2, 1.2, 1, 1])
 part = c[0].radio(
     _("Network"),
-    ("generator", "discriminator"),
+    PARTS,
     horizontal=True,
     key="wi.part",
     format_func=lambda p: _(PART_NAMES[p]),
@@ -88,7 +90,7 @@ scheme = c[1].selectbox(
 gain = c[2].number_input(
     _("gain"),
     min_value=1e-4,
-    max_value=10.0,
+    max_value=MAX_GAIN,  # init_weights refuses more
     value=0.02,
     step=0.01,
     format="%.4f",
