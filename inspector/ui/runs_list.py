@@ -17,8 +17,9 @@ from inspector.errors import UserError
 from inspector.training.runs import KEEP_RUNS, MAX_AGE_DAYS, RunInfo, RunsFolder
 from inspector.ui.background import RunSnapshot
 from inspector.ui.i18n import _, reason
+from inspector.ui.page_registry import page_file
 
-COLORIZE_PAGE = "inspector/ui/pages/colorize.py"
+COLORIZE_PAGE = page_file("colorize")
 RUN_KEY = "train.run"  # the run chosen in the list
 COLORIZE_RUN_KEY = "colorize.run"  # the Colorize page's run box: "Colorize with" sets it
 COLORIZE_SOURCE_KEY = "colorize.source"

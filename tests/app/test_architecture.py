@@ -8,9 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
+from inspector.ui.page_registry import page_file
 from tests.app.apptest import APP, open_page
 
-PAGE = "inspector/ui/pages/architecture.py"
+PAGE = "architecture"
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_a_rerun_with_the_same_settings_rebuilds_nothing(
 def test_the_page_in_korean() -> None:
     app = AppTest.from_file(APP, default_timeout=120)
     app.query_params["lang"] = "ko"
-    app.switch_page(PAGE)
+    app.switch_page(page_file(PAGE))
     app.run()
     assert not app.exception
     assert app.title[0].value == "모델 구조"

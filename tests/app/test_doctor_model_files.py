@@ -15,7 +15,7 @@ from inspector.shapes.loader import MODELS_ENV, load_model
 from tests.app.apptest import open_page
 from tests.doctor.test_size_fixes import SIDES_FILE
 
-DOCTOR = "inspector/ui/pages/mismatch_doctor.py"
+DOCTOR = "mismatch_doctor"
 NETS = """
 from torch import nn
 

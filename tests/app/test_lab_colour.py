@@ -9,10 +9,11 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from inspector.data.image_set import SAMPLE_FILES
+from inspector.ui.page_registry import page_file
 from tests.app.apptest import APP, open_page
 from tests.i18n.english import english_sentences
 
-PAGE = "inspector/ui/pages/lab_colour.py"
+PAGE = "lab_colour"
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_upload_good_and_bad(at: AppTest) -> None:
 def test_the_page_in_korean() -> None:
     app = AppTest.from_file(APP, default_timeout=60)
     app.query_params["lang"] = "ko"
-    app.switch_page(PAGE)
+    app.switch_page(page_file(PAGE))
     app.run()
     assert not app.exception
     assert app.title[0].value == "Lab 색 공간"
