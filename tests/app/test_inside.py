@@ -68,26 +68,34 @@ def _fake_uploader(files: dict[str, _Upload]):  # type: ignore[no-untyped-def]
     return file_uploader
 
 
-def test_feature_maps_page_says_a_bad_upload_is_not_a_photo(monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _open("feature_maps", **{"fm.photo_source": "upload"})
-    assert any("Choose or upload a photo" in i.value for i in at.info)
-    monkeypatch.setattr(
-        st, "file_uploader", _fake_uploader({"fm.upload": _Upload("photo.png", b"not an image")})
-    )
+@pytest.mark.parametrize(
+    ("source", "asks", "upload", "refusal"),
+    [
+        (
+            "fm.photo_source",
+            "Choose or upload a photo",
+            ("fm.upload", "photo.png"),
+            "This photo cannot be used",
+        ),
+        (
+            "fm.source",
+            "Upload a checkpoint",
+            ("fm.checkpoint", "g.safetensors"),
+            "This checkpoint cannot be used",
+        ),
+    ],
+)
+def test_feature_maps_page_refuses_a_bad_upload(
+    monkeypatch: pytest.MonkeyPatch, source: str, asks: str, upload: tuple[str, str], refusal: str
+) -> None:
+    """A photo that is not an image, a checkpoint that is junk: a message each, never a traceback."""
+    at = _open("feature_maps", **{source: "upload"})
+    assert any(asks in i.value for i in at.info)
+    key, name = upload
+    monkeypatch.setattr(st, "file_uploader", _fake_uploader({key: _Upload(name, b"not an image, junk")}))
     at.run()
     assert not at.exception
-    assert any("This photo cannot be used" in e.value for e in at.error)
-
-
-def test_feature_maps_page_says_a_bad_checkpoint_cannot_be_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _open("feature_maps", **{"fm.source": "upload"})
-    assert any("Upload a checkpoint" in i.value for i in at.info)
-    monkeypatch.setattr(
-        st, "file_uploader", _fake_uploader({"fm.checkpoint": _Upload("g.safetensors", b"junk")})
-    )
-    at.run()
-    assert not at.exception
-    assert any("This checkpoint cannot be used" in e.value for e in at.error)
+    assert any(refusal in e.value for e in at.error)
 
 
 def test_feature_maps_page_waits_for_the_button_on_the_notebooks_generator() -> None:
