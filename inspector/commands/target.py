@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from inspector.commands.common import PARTS, build_part
+from inspector.commands.common import build_part
 from inspector.errors import UserError
 from models import list_presets, preset
+from models.config import PARTS
+from models.presets import DEFAULT_PRESET
 
 
 def input_shape(text: str) -> tuple[int, ...]:
@@ -65,7 +67,7 @@ def resolve(args: argparse.Namespace) -> Target:
         model = load_model(args.model)
         shape = args.input or _guess_input(model)
         return Target(model, shape, args.model)
-    name = args.preset or "notebook"
+    name = args.preset or DEFAULT_PRESET
     g, d = preset(name)
     model, (channels, size) = build_part(g, d, args.part)
     return Target(model, args.input or (1, channels, size, size), f"{name} {args.part}")

@@ -1,6 +1,6 @@
 """Widgets of the Skip connections and Mismatch doctor pages: the U diagram and the problems.
 
-The traces and diagnoses they draw are computed (and cached) in ``inspector.ui.cache``.
+The traces and diagnoses they draw are computed (and cached) in ``inspector.ui.caches.doctor``.
 """
 
 from __future__ import annotations

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 
 from inspector.data.image_set import SAMPLE_FILES
 from models import list_presets
-from models.config import MAX_INPUT_SIZE
+from models.config import MAX_INPUT_SIZE, PARTS
 
 PRESET, PART, SIZE, EXAMPLE = "preset", "part", "size", "example"
 LINK_KEYS = (PRESET, PART, SIZE, EXAMPLE)  # the query parameters a link may carry (``lang`` stays)
-PARTS = ("generator", "discriminator")
 
 # The Mismatch doctor's examples, by the short name a link uses, as its selectbox lists them.
 # tests/app/test_follow_notes.py opens the doctor through a link, so a renamed title fails there.

@@ -18,18 +18,17 @@ from inspector.i18n.catalog import N_
 from inspector.shapes.edit_layers import layer_channels
 from inspector.shapes.input_sizes import SEARCH_BUDGET_S, valid_input_sizes
 from inspector.shapes.labels import fmt_chw, fmt_shape
-from inspector.shapes.loader import MODELS_ENV, model_files, parse_input_shape
+from inspector.shapes.loader import MODELS_ENV, file_stamp, model_files, parse_input_shape
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import (
+from inspector.ui.caches.doctor import (
     Changes,
     discriminator_diagnosis,
     file_diagnosis,
-    file_stamp,
     generator_diagnosis,
-    meta_model,
     pasted_diagnosis,
     pytorch_message,
 )
+from inspector.ui.caches.models import meta_model
 from inspector.ui.common import (
     column_labels,
     current_discriminator,
