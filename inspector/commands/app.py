@@ -69,9 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.errors import UserError
-    from inspector.shapes.loader import MODELS_ENV
-
     from inspector.runqueue.budget import ClassLimits
+    from inspector.shapes.loader import MODELS_ENV
 
     env = dict(os.environ)
     env.pop(MODELS_ENV, None)  # only --models turns the folder on
