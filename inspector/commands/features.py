@@ -15,15 +15,22 @@ the checkpoint is refused before anything is written.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inspector.commands.common import add_preset_args, bounded_int, positive_int, seed_int
+from inspector.commands.common import (
+    add_preset_args,
+    bounded_int,
+    output_folder,
+    positive_int,
+    refuse_overwriting_inputs,
+    seed_int,
+)
 from inspector.errors import UserError
 
 if TYPE_CHECKING:  # the CLI starts fast: torch and the models load only when the command runs
     import torch
+    from PIL import Image
     from torch import nn
 
     from models import DiscriminatorConfig, GeneratorConfig
@@ -73,16 +80,14 @@ def _configs(args: argparse.Namespace) -> tuple[GeneratorConfig, DiscriminatorCo
     return g, d.replace(input_size=g.input_size)
 
 
-def _refuse_overwriting_inputs(out: Path, inputs: list[Path]) -> None:
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out must be a folder, and {out} is a file")
+def _check_out(out: Path, inputs: list[Path]) -> None:
+    """``--out`` must be a folder (or new), and none of the files written there an input."""
+    output_folder(out)
     targets = [out / name for name in OUTPUTS]
     if (out / FEATURES_DIR).is_dir():
         targets += list((out / FEATURES_DIR).iterdir())
     for target in targets:
-        for source in inputs:
-            if target.exists() and source.exists() and os.path.samefile(target, source):
-                raise UserError(f"--out {out} would overwrite the input {source}: choose another folder")
+        refuse_overwriting_inputs(target, inputs)
 
 
 def _models(args: argparse.Namespace) -> tuple[nn.Module, nn.Module, int, str, list[Path]]:
@@ -141,6 +146,12 @@ def _photo(args: argparse.Namespace, size: int) -> tuple[torch.Tensor, str]:
     return load_square(resource.read_bytes(), name, size)[None].to(torch.float32) / 255, name
 
 
+def _save_png(path: Path, image: Image.Image) -> None:
+    from inspector.files import write_file
+
+    write_file(path, lambda f: image.save(f, format="PNG"))
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
@@ -152,10 +163,10 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     inputs = [Path(args.image)] if args.image else []
-    _refuse_overwriting_inputs(out, inputs)  # before the slow part: a bad --out fails at once
+    _check_out(out, inputs)  # before the slow part: a bad --out fails at once
     generator, discriminator, size, what, files = _models(args)
     inputs += files
-    _refuse_overwriting_inputs(out, inputs)
+    _check_out(out, inputs)
     rgb, name = _photo(args, size)
     L, ab = normalize_lab(rgb_to_lab(rgb))  # (1, 1, S, S), (1, 2, S, S)
 
@@ -169,18 +180,17 @@ def run(args: argparse.Namespace) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     (out / FEATURES_DIR).mkdir(exist_ok=True)
-    feature_grid(maps, args.channels).save(out / "features.png")
+    _save_png(out / "features.png", feature_grid(maps, args.channels))
     for k, fmap in enumerate(maps):
         safe = fmap.name.replace("#", "_")
-        feature_grid([fmap], args.channels, tile=96).save(out / FEATURES_DIR / f"{k:02d}_{safe}.png")
-    ablation_sheet(ablations).save(out / "skips.png")
+        _save_png(out / FEATURES_DIR / f"{k:02d}_{safe}.png", feature_grid([fmap], args.channels, tile=96))
+    _save_png(out / "skips.png", ablation_sheet(ablations))
     photo = (rgb[0].permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()  # (S, S, 3)
-    side_by_side(
-        [
-            verdict_overlay(photo, real, title=f"real photo ({name})"),
-            verdict_overlay(colorized.intact, fake, title="the generator's colorization"),
-        ]
-    ).save(out / "verdict.png")
+    verdicts = [
+        verdict_overlay(photo, real, title=f"real photo ({name})"),
+        verdict_overlay(colorized.intact, fake, title="the generator's colorization"),
+    ]
+    _save_png(out / "verdict.png", side_by_side(verdicts))
 
     label = args.preset or ("the checkpoint" if args.checkpoint else "notebook")
     print(f"{label} generator, {what}, {args.mode} mode; photo {name} at {size}x{size}")

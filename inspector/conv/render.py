@@ -16,8 +16,9 @@ since Pillow's own font has no Korean glyphs.
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -35,6 +36,7 @@ from inspector.conv.frame_text import (
     _font_for,
     _text,
 )
+from inspector.files import write_file
 from inspector.i18n.catalog import Translator, english
 
 if TYPE_CHECKING:  # for the types only: animation.py calls this module (save_gif), never the reverse
@@ -358,7 +360,7 @@ def render_frames(
     return images
 
 
-def _write_gif(frames: list[Image.Image], target: str | Path | io.BytesIO, duration_ms: int) -> None:
+def _write_gif(frames: list[Image.Image], target: IO[bytes], duration_ms: int) -> None:
     # One shared palette for all frames: the colours are few and fixed, and Pillow then needs no
     # per-frame quantization. disposal=1 keeps frames whole. Each frame differs from the last
     # (its frame counter at least), so Pillow merges none and the count stays len(frames).
@@ -389,9 +391,8 @@ def save_gif(
     cell: int | None = None,
 ) -> Path:
     """Write ``view``'s frames as an animated GIF at ``path`` (one GIF frame per frame); returns it."""
-    path = Path(path)
-    _write_gif(render_frames(anim, view, cell), path, duration_ms)
-    return path
+    frames = render_frames(anim, view, cell)
+    return write_file(path, lambda f: _write_gif(frames, f, duration_ms))
 
 
 def gif_bytes(
@@ -413,12 +414,10 @@ def save_pngs(
     """Write each frame as ``frame_000.png``, ... in ``directory`` (created); returns the paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, img in enumerate(render_frames(anim, view, cell)):
-        p = directory / f"frame_{i:03d}.png"
-        img.save(p)
-        paths.append(p)
-    return paths
+    return [
+        write_file(directory / f"frame_{i:03d}.png", partial(img.save, format="PNG"))
+        for i, img in enumerate(render_frames(anim, view, cell))
+    ]
 
 
 def png_bytes(image: Image.Image) -> bytes:

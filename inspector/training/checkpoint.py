@@ -13,8 +13,8 @@ the configs (``to_dict``), the step, the metrics, the train config, the optimize
 ``param_groups`` and the format version. The safetensors file is self-contained (one file to
 download and upload back); the JSON beside it is a convenience and never read back.
 
-Both files are written atomically: a temporary file in the same directory, then ``os.replace``,
-so a crash mid-write leaves the previous checkpoint intact.
+Both files are written atomically (``inspector.files``: a temporary file in the same folder,
+fsync, ``os.replace``), so a crash mid-write leaves the previous checkpoint intact.
 
 A generator-only export (:func:`save_generator_export`, what ``colorize`` needs, optionally in
 half precision) is the same format with only ``generator.*`` tensors and ``"kind": "generator"``.
@@ -29,9 +29,7 @@ their storage and the file (checked before any is read), be finite, and fit the 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,18 +39,18 @@ from safetensors.torch import save_file
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.files import write_file_at, write_text
 from inspector.training.checkpoint_checks import (
     FORMAT,
     FORMAT_VERSION,
-    MAX_STEP,
     build_meta,
     check_finite,
     check_geometry,
     check_optimizer,
+    check_rng,
     check_state_dict,
     optimizer_states,
 )
-from inspector.training.checkpoint_checks import check_rng as _check_rng
 from inspector.training.checkpoint_formats import (
     META_KEY,
     is_pickle,
@@ -64,12 +62,6 @@ from inspector.training.checkpoint_formats import (
 )
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
 from models.text import Text, message_of
-
-__all__ = [
-    "CHECKPOINT_FILE", "EXPORT_FILE", "FORMAT", "FORMAT_VERSION", "MAX_STEP", "META_FILE", "META_KEY",
-    "Checkpoint", "build_meta", "check_state_dict", "checkpoint_path", "load_checkpoint", "restore_models",
-    "save_checkpoint", "save_generator_export",
-]  # fmt: skip
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
 EXPORT_FILE = "generator.safetensors"
@@ -157,11 +149,10 @@ def save_checkpoint(
         "optimizers": optim_meta,
     }
     text = json.dumps(meta, sort_keys=True, default=_json_default)
-    path = run_dir / CHECKPOINT_FILE
-    _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: text}))
-    _atomic_write(
-        run_dir / META_FILE, lambda tmp: Path(tmp).write_text(json.dumps(json.loads(text), indent=2))
+    path = write_file_at(
+        run_dir / CHECKPOINT_FILE, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: text})
     )
+    write_text(run_dir / META_FILE, json.dumps(json.loads(text), indent=2))
     return path
 
 
@@ -186,20 +177,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot store {type(value).__name__} in a checkpoint's JSON")
-
-
-def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, fsync it, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_generator_export(
@@ -242,8 +219,7 @@ def save_generator_export(
         "metrics": dict(metrics or {}),
     }
     text = json.dumps(meta, sort_keys=True, default=_json_default)
-    _atomic_write(target, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: text}))
-    return target
+    return write_file_at(target, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: text}))
 
 
 # ---------------------------------------------------------------------------------- loading
@@ -372,7 +348,7 @@ def _load(
         for which, model in (("G", g_meta), ("D", d_meta)):
             if model is not None and which in optimizers:
                 check_optimizer(optimizers[which], model, which, name)
-    _check_rng(rng, name)
+    check_rng(rng, name)
     return Checkpoint(
         generator_config=g_cfg,
         discriminator_config=d_cfg,

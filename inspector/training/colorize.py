@@ -20,6 +20,7 @@ from torch import nn
 from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
 from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes, load_image
 from inspector.errors import UserError
+from inspector.files import write_file
 from inspector.training.checkpoint import Checkpoint, load_checkpoint, restore_models
 from inspector.training.device import pick_device
 from models import DiscriminatorConfig, GeneratorConfig
@@ -130,6 +131,15 @@ def _smallest_side(cfg: GeneratorConfig) -> int:
     return unit
 
 
+def writable_image_path(path: Path) -> tuple[Path, str]:
+    """``path`` with a suffix Pillow can write, and that format: an unknown suffix or none becomes
+    ``.png`` (``photo.xyz`` -> ``photo.png``, ``photo`` -> ``photo.png``)."""
+    image_format = Image.registered_extensions().get(path.suffix.lower())
+    if image_format is None or image_format not in Image.SAVE:
+        return path.with_suffix(".png"), "PNG"
+    return path, image_format
+
+
 def read_image_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The bytes of an image file, refused before reading when it is not a regular file or too big."""
     path = Path(path)
@@ -171,12 +181,7 @@ def colorize_file(
     out = Path(out)
     if out.is_dir() or str(out).endswith(("/", "\\")):  # a folder: name the file after the photo
         out = out / f"{Path(image_path).stem}-colorized.png"
-    if out.parent and not out.parent.exists():
-        out.parent.mkdir(parents=True)
+    out, image_format = writable_image_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     picture = Image.fromarray(result.colour)
-    try:
-        picture.save(out)
-    except ValueError:  # unknown extension
-        out = out.with_suffix(".png")
-        picture.save(out)
-    return out, result
+    return write_file(out, lambda f: picture.save(f, format=image_format)), result

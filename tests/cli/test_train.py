@@ -169,7 +169,7 @@ def _crafted_copy(run20: Path, tmp_path: Path, edit) -> Path:
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
-    from inspector.training.checkpoint import META_KEY
+    from inspector.training.checkpoint_formats import META_KEY
 
     src = run20 / "checkpoint.safetensors"
     with safe_open(str(src), "pt") as f:

@@ -13,6 +13,7 @@ from safetensors.torch import load_file, save_file
 from inspector.errors import UserError
 from inspector.training import checkpoint as ck
 from inspector.training.checkpoint import CHECKPOINT_FILE, load_checkpoint, restore_models, save_checkpoint
+from inspector.training.checkpoint_formats import META_KEY
 from models import build_discriminator, build_generator, preset
 
 SIZE = 32
@@ -206,12 +207,12 @@ def _recraft(path: Path, edit) -> bytes:
     from safetensors import safe_open
 
     with safe_open(str(path), "pt") as f:
-        meta = json.loads(f.metadata()[ck.META_KEY])
+        meta = json.loads(f.metadata()[META_KEY])
     tensors = load_file(str(path))
     out = edit(meta, tensors)
     meta, tensors = out if isinstance(out, tuple) else (out, tensors)
     tmp = path.with_name("crafted.safetensors")
-    save_file(tensors, str(tmp), metadata={ck.META_KEY: json.dumps(meta)})
+    save_file(tensors, str(tmp), metadata={META_KEY: json.dumps(meta)})
     return tmp.read_bytes()
 
 
@@ -299,7 +300,7 @@ def test_an_unforeseen_failure_is_still_a_user_error(models, tmp_path: Path, mon
     def boom(*args, **kwargs):
         raise KeyError("param_groups")
 
-    monkeypatch.setattr(ck, "_check_rng", boom)
+    monkeypatch.setattr(ck, "check_rng", boom)
     with pytest.raises(UserError, match=r"could not be read as a checkpoint \(KeyError"):
         load_checkpoint(tmp_path)
 
