@@ -125,25 +125,18 @@ def _photo(args: argparse.Namespace, size: int) -> tuple[torch.Tensor, str]:
     """(1, 3, size, size) float RGB in [0, 1], and its name."""
     import torch
 
+    from inspector.data.images import fit_square, image_to_tensor, load_image
+    from inspector.data.samples import DEFAULT_SAMPLE, sample_photo
+
     if args.image:
-        from inspector.data.images import fit_square, image_to_tensor, load_image
         from inspector.training.colorize import read_image_file
 
         path = Path(args.image)
-        image = load_image(read_image_file(path), path.name, draft_size=size)
-        return image_to_tensor(fit_square(image, size))[None].to(torch.float32) / 255, path.name
-    import importlib.resources
-
-    from inspector.data.image_set import SAMPLE_FILES
-    from inspector.data.images import load_square
-
-    # The first of scikit-image's bundled colour photos, read from the package (never downloaded);
-    # only this one is decoded, not the whole sample set.
-    name = next(iter(SAMPLE_FILES))
-    resource = importlib.resources.files("skimage") / "data" / SAMPLE_FILES[name]
-    if not resource.is_file():
-        raise UserError(f"this scikit-image ships no {SAMPLE_FILES[name]}: give a photo with --image")
-    return load_square(resource.read_bytes(), name, size)[None].to(torch.float32) / 255, name
+        image = fit_square(load_image(read_image_file(path), path.name, draft_size=size), size)
+        name = path.name
+    else:  # scikit-image's photo, read from the package (never downloaded)
+        image, name = sample_photo(DEFAULT_SAMPLE, size), DEFAULT_SAMPLE
+    return image_to_tensor(image)[None].to(torch.float32) / 255, name
 
 
 def _save_png(path: Path, image: Image.Image) -> None:

@@ -22,6 +22,7 @@ from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes
 from models.text import Text
 
 ZIP_MAGIC = b"PK\x03\x04"
+ARCHIVE_TYPE = "zip"  # the one archive format read (upload widgets offer it beside the photo types)
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".jar")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # The compression methods read in bounded chunks (zlib takes a maximum output length).
@@ -40,7 +41,7 @@ class Member:
 
 def is_zip(name: str, data: bytes) -> bool:
     """Whether a file is a zip archive, judged by its first bytes (or its name, for an empty zip)."""
-    return data[:4] == ZIP_MAGIC or (name.lower().endswith(".zip") and data[:4] == b"PK\x05\x06")
+    return data[:4] == ZIP_MAGIC or (name.lower().endswith(f".{ARCHIVE_TYPE}") and data[:4] == b"PK\x05\x06")
 
 
 def is_archive_name(name: str) -> bool:

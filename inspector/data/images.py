@@ -24,8 +24,19 @@ from models.text import Text, compose
 
 # Only these decoders are ever run on user bytes. Pillow can open many more formats, some of them
 # by calling out to other programs (EPS runs Ghostscript); a short allowlist keeps the attack
-# surface to the formats photos come in. (Camera MPO files come through the JPEG decoder.)
-ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
+# surface to the formats photos come in. (Camera MPO files come through the JPEG decoder.) Each
+# format's file suffixes are what upload widgets offer; the decoder judges the bytes, not the name.
+PHOTO_FORMATS: dict[str, tuple[str, ...]] = {
+    "PNG": ("png",),
+    "JPEG": ("jpg", "jpeg", "jfif"),
+    "GIF": ("gif",),
+    "BMP": ("bmp",),
+    "TIFF": ("tif", "tiff"),
+    "WEBP": ("webp",),
+    "PPM": ("ppm", "pgm", "pbm", "pnm"),
+}
+ACCEPTED_FORMATS = tuple(PHOTO_FORMATS)
+PHOTO_TYPES = tuple(suffix for suffixes in PHOTO_FORMATS.values() for suffix in suffixes)
 
 MiB = 1024 * 1024
 

@@ -67,7 +67,8 @@ CHECKPOINT_FILE = "checkpoint.safetensors"
 EXPORT_FILE = "generator.safetensors"
 META_FILE = "checkpoint.json"
 MAX_CHECKPOINT_BYTES = 1 << 30  # 1 GiB: the full 256x256 model with Adam state is ~0.7 GiB
-TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
+TORCH_TYPES = ("pt", "pth", "bin", "ckpt")  # file suffixes of torch.save files
+CHECKPOINT_TYPES = ("safetensors", *TORCH_TYPES)  # what upload widgets offer; the bytes decide the format
 PARTS = ("generator", "discriminator")
 _Config = TypeVar("_Config", GeneratorConfig, DiscriminatorConfig)
 KIND_FULL, KIND_GENERATOR = "checkpoint", "generator"  # meta["kind"]: a full checkpoint or an export
@@ -305,7 +306,7 @@ def _read(data: bytes, name: str, max_bytes: int) -> tuple[dict[str, torch.Tenso
         return read_torch_zip(data, name, max_bytes), {}
     if is_pickle(data):
         raise refuse_pickle(name)
-    if name.lower().endswith(TORCH_SUFFIXES):
+    if name.lower().endswith(tuple(f".{t}" for t in TORCH_TYPES)):
         raise UserError(
             Text(
                 "{name} was refused: it is neither a safetensors file nor a PyTorch zip file of tensors",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib.resources
 import io
 import os
 import threading
@@ -26,10 +25,11 @@ from torch import nn
 from inspector.colour.lab_view import LabView, lab_view
 from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
 from inspector.conv.overlap import Checkerboard, checkerboard
-from inspector.conv.receptive_field import ReceptiveField, receptive_field, sample_photo
+from inspector.conv.receptive_field import ReceptiveField, receptive_field
 from inspector.conv.render import gif_bytes, png_bytes, render_frame
-from inspector.data.image_set import SAMPLE_FILES, lab_batch, sample_images
-from inspector.data.images import load_square
+from inspector.data.image_set import lab_batch, sample_images
+from inspector.data.images import image_to_tensor, load_square
+from inspector.data.samples import SAMPLE_FILES, sample_photo
 from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error
 from inspector.doctor.repr_parser import parse_model_repr
 from inspector.errors import UserError
@@ -292,7 +292,7 @@ def discriminator_field(cfg: DiscriminatorConfig) -> ReceptiveField:
 @st.cache_data(max_entries=4, show_spinner=False)
 def astronaut(size: int) -> np.ndarray:
     """scikit-image's astronaut photo, (size, size, 3) uint8."""
-    return sample_photo(size)
+    return np.asarray(sample_photo("astronaut", size))
 
 
 # --- Lab colour ----------------------------------------------------------------------------------
@@ -303,8 +303,7 @@ LAB_SIZE = 256  # the notebook's training size
 @st.cache_data(max_entries=len(SAMPLE_FILES), show_spinner=False)
 def lab_sample(name: str) -> np.ndarray:
     """A scikit-image sample photo, LAB_SIZE x LAB_SIZE, as a (3, S, S) uint8 array."""
-    photos = sample_images(LAB_SIZE)
-    return photos.images[photos.names.index(name)].numpy()
+    return image_to_tensor(sample_photo(name, LAB_SIZE)).numpy()
 
 
 @spinner(N_("Decoding the image..."))
@@ -358,9 +357,7 @@ def inside_photo(key: str, size: int, _data: bytes | None = None, name: str = "p
     """(3, size, size) uint8 of a sample (``key`` "sample:<name>") or of uploaded ``_data`` (``key``
     its hash). Raises UserError for a file that is not a usable image (not cached)."""
     if key.startswith("sample:"):
-        sample = key.removeprefix("sample:")
-        resource = importlib.resources.files("skimage") / "data" / SAMPLE_FILES[sample]
-        return load_square(resource.read_bytes(), sample, size).numpy()
+        return image_to_tensor(sample_photo(key.removeprefix("sample:"), size)).numpy()
     if _data is None:
         raise UserError("no photo was given")
     return load_square(_data, name, size).numpy()

@@ -15,18 +15,18 @@ import numpy as np
 import streamlit as st
 from torch import nn
 
-from inspector.data.image_set import SAMPLE_FILES
+from inspector.data.images import PHOTO_TYPES
+from inspector.data.samples import SAMPLE_FILES
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
+from inspector.training.checkpoint import CHECKPOINT_TYPES
+from inspector.training.upload_limits import MAX_PHOTO_MB
 from inspector.ui.cache import checkpoint_models, inside_photo, meta_model, shared_runner, untrained_model
 from inspector.ui.common import current_configs
 from inspector.ui.i18n import _, reason
 from inspector.ui.training import session_owner
 from models import DiscriminatorConfig, GeneratorConfig
 
-PHOTO_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"]
-CHECKPOINT_TYPES = ["safetensors", "pt", "pth", "bin", "ckpt"]
-MAX_PHOTO_MB = 20
 MAX_CHECKPOINT_MB = 64  # the server's upload cap (.streamlit/config.toml)
 SOURCES = {
     "untrained": N_("Untrained (N(0, 0.02), as training starts)"),
@@ -107,7 +107,7 @@ def networks_picker(prefix: str) -> Networks:
     else:
         up = st.file_uploader(
             _("A checkpoint (.safetensors from the Train page or the CLI, or a .pt of plain tensors)"),
-            type=CHECKPOINT_TYPES,
+            type=list(CHECKPOINT_TYPES),
             key=f"{prefix}.checkpoint",
             max_upload_size=MAX_CHECKPOINT_MB,
         )
@@ -154,7 +154,7 @@ def photo_picker(prefix: str, size: int) -> tuple[str, np.ndarray]:
         key, data, file_name = f"sample:{name}", None, str(name)
     else:
         up = st.file_uploader(
-            _("A photo"), type=PHOTO_TYPES, key=f"{prefix}.upload", max_upload_size=MAX_PHOTO_MB
+            _("A photo"), type=list(PHOTO_TYPES), key=f"{prefix}.upload", max_upload_size=MAX_PHOTO_MB
         )
         if up is None:
             st.info(_("Choose or upload a photo."))
