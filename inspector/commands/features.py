@@ -94,6 +94,7 @@ def _models(args: argparse.Namespace) -> tuple[nn.Module, nn.Module, int, str, l
     """(generator, discriminator, image size, what they are, input files) for the arguments."""
     from inspector.training.checkpoint import checkpoint_path
     from inspector.training.colorize import load_generator
+    from inspector.training.run_bounds import largest_side
     from models import build_discriminator, build_generator, init_weights, preset
 
     configs = _configs(args)
@@ -111,7 +112,7 @@ def _models(args: argparse.Namespace) -> tuple[nn.Module, nn.Module, int, str, l
         trained = "its discriminator"
     else:
         init_weights(d, seed=args.seed + 1)
-    size = ckpt.generator_config.input_size
+    size = largest_side(ckpt.generator_config)  # never the header's input_size alone (it may say 4096)
     return (
         generator,
         d,

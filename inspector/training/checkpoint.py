@@ -45,7 +45,6 @@ from inspector.training.checkpoint_checks import (
     FORMAT_VERSION,
     build_meta,
     check_finite,
-    check_geometry,
     check_optimizer,
     check_rng,
     check_state_dict,
@@ -60,6 +59,7 @@ from inspector.training.checkpoint_formats import (
     refuse_pickle,
     safetensors_problem,
 )
+from inspector.training.tensor_views import check_geometry
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
 from models.text import Text, message_of
 
@@ -274,7 +274,7 @@ def load_checkpoint(
     if len(data) > max_bytes:
         raise UserError(_too_big(name, len(data), max_bytes))
     try:
-        return _load(data, name, generator_config, discriminator_config, max_bytes)
+        return _load(data, name, generator_config, discriminator_config)
     except UserError:
         raise
     except Exception as exc:  # a crafted file can reach corners no check foresaw: still one clear message
@@ -297,13 +297,13 @@ def _too_big(name: str, size: int, max_bytes: int) -> Text:
     )
 
 
-def _read(data: bytes, name: str, max_bytes: int) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def _read(data: bytes, name: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Tensors and our JSON, by structure: safetensors if it parses as one, else a torch.save zip."""
     problem = safetensors_problem(data)
     if problem is None:
         return read_safetensors(data, name)
     if is_zip(data):
-        return read_torch_zip(data, name, max_bytes), {}
+        return read_torch_zip(data, name), {}
     if is_pickle(data):
         raise refuse_pickle(name)
     if name.lower().endswith(tuple(f".{t}" for t in TORCH_TYPES)):
@@ -321,9 +321,8 @@ def _load(
     name: str,
     generator_config: GeneratorConfig | None,
     discriminator_config: DiscriminatorConfig | None,
-    max_bytes: int = MAX_CHECKPOINT_BYTES,
 ) -> Checkpoint:
-    tensors, meta = _read(data, name, max_bytes)
+    tensors, meta = _read(data, name)
     check_geometry(tensors, name, len(data))  # before anything reads an element: views can claim any size
     check_finite(tensors, name)
     parts, optim, rng = _split(tensors)

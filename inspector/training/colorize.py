@@ -23,11 +23,11 @@ from inspector.errors import UserError
 from inspector.files import write_file
 from inspector.training.checkpoint import Checkpoint, load_checkpoint, restore_models
 from inspector.training.device import pick_device
+from inspector.training.run_bounds import check_run_memory, largest_side, model_side
 from models import DiscriminatorConfig, GeneratorConfig
 from models.text import Text
 
 MAX_SIDE = 2048  # larger photos are scaled down first: memory, and no colour detail is gained
-MAX_MODEL_SIDE = 512  # the generator never runs larger, whatever a checkpoint's header claims
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def load_generator(
                 channels_out=g.out_channels,
             )
         )
-    _smallest_side(g)  # refused now, before any weights are built
+    check_run_memory(g, largest_side(g))  # refused now, before any weights are built
     generator, _ = restore_models(ckpt, device or torch.device("cpu"))
     return generator.eval(), ckpt
 
@@ -99,36 +99,6 @@ def colorize(generator: nn.Module, image: Image.Image, max_side: int = MAX_SIDE)
     colour = lab_to_rgb(denormalize_lab(L, ab))
     grey = lab_to_rgb(denormalize_lab(L, torch.zeros_like(ab)))
     return Colorized(_to_array(grey), _to_array(colour), _to_array(rgb), size)
-
-
-def model_side(photo_size: tuple[int, int], cfg: GeneratorConfig) -> int:
-    """The square side the generator runs at: from the photo, never from the checkpoint alone.
-
-    The photo's longer side rounded up to a multiple of ``2**depth`` (the U-Net halves it
-    ``depth`` times), then capped by the training size and by :data:`MAX_MODEL_SIDE`: a header
-    that claims ``input_size`` 4096 cannot make an 80x80 photo run at 4096x4096.
-    """
-    unit = _smallest_side(cfg)
-    side = -(-max(photo_size) // unit) * unit  # rounded up
-    cap = min(cfg.input_size, MAX_MODEL_SIDE) // unit * unit
-    return max(unit, min(side, cap))
-
-
-def _smallest_side(cfg: GeneratorConfig) -> int:
-    """2**depth, the smallest input the U-Net takes, or a UserError when it is over MAX_MODEL_SIDE."""
-    unit = 2**cfg.depth
-    if unit > MAX_MODEL_SIDE:  # a depth-12 U-Net of 1-channel layers is a small file and a 4096x4096 run
-        raise UserError(
-            Text(
-                "this generator has depth {depth}, so it needs inputs of at least {unit}x{unit}; "
-                "colorize runs generators at most at {side}x{side} (depth up to {max_depth})",
-                depth=cfg.depth,
-                unit=unit,
-                side=MAX_MODEL_SIDE,
-                max_depth=MAX_MODEL_SIDE.bit_length() - 1,
-            )
-        )
-    return unit
 
 
 def writable_image_path(path: Path) -> tuple[Path, str]:

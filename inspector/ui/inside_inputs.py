@@ -20,6 +20,7 @@ from inspector.data.samples import SAMPLE_FILES
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.training.checkpoint import CHECKPOINT_TYPES
+from inspector.training.run_bounds import largest_side
 from inspector.training.upload_limits import MAX_PHOTO_MB
 from inspector.ui.cache import checkpoint_models, inside_photo, meta_model, shared_runner, untrained_model
 from inspector.ui.common import current_configs
@@ -53,7 +54,9 @@ class Networks:
 
     @property
     def size(self) -> int:
-        return self.g_cfg.input_size
+        """The side the photo is run at: a checkpoint's training size, but never over what its
+        header may ask (``largest_side``); the sidebar's size for untrained networks."""
+        return largest_side(self.g_cfg) if self.loaded is not None else self.g_cfg.input_size
 
     @property
     def generator(self) -> nn.Module:

@@ -329,12 +329,18 @@ def test_a_member_whose_header_lies_about_its_size_is_cut_off() -> None:
         archive.writestr("bomb.png", payload)
         archive.writestr("ok.png", png(1))
     data = bytearray(buffer.getvalue())
-    # Patch bomb.png's declared uncompressed size (its central directory entry, offset 24) to 10.
+    # Patch bomb.png's declared uncompressed size (its central directory entry, offset 24) to 10:
+    # its local header still says 50,000, and the two are compared before anything is inflated.
     central = data.find(b"PK\x01\x02")
     data[central + 24 : central + 28] = struct.pack("<I", 10)
     s = load_uploads([("bomb.zip", bytes(data))], SIZE, Limits(max_file_bytes=20_000))
     assert s.names == ["bomb.zip/ok.png"]
-    assert "cannot be read" in reasons(s)["bomb.zip/bomb.png"]  # zipfile stops at 10 bytes: bad CRC
+    assert "disagree on its size" in reasons(s)["bomb.zip/bomb.png"]
+    # The same lie in the local header too: only the 10 declared bytes are inflated (then a bad CRC).
+    data[22:26] = struct.pack("<I", 10)  # the first local header's uncompressed size
+    s = load_uploads([("bomb.zip", bytes(data))], SIZE, Limits(max_file_bytes=20_000))
+    assert s.names == ["bomb.zip/ok.png"]
+    assert "cannot be read" in reasons(s)["bomb.zip/bomb.png"]
 
 
 def test_total_size_cap_and_corrupt_zip() -> None:

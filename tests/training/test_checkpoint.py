@@ -321,7 +321,7 @@ def _rezip(data: bytes, compress: int) -> bytes:
     return out.getvalue()
 
 
-def test_a_pt_file_is_refused_by_what_it_expands_to_not_by_its_size() -> None:
+def test_a_pt_file_with_compressed_members_is_refused() -> None:
     import zipfile
 
     buf = io.BytesIO()
@@ -330,8 +330,6 @@ def test_a_pt_file_is_refused_by_what_it_expands_to_not_by_its_size() -> None:
     assert len(bomb) < 10_000
     with pytest.raises(UserError, match=r"compressed members, which torch\.save never writes"):
         load_checkpoint(bomb, name="bomb.pt")
-    with pytest.raises(UserError, match="expands to 1 MiB; checkpoints are capped at 0 MiB"):
-        load_checkpoint(bomb, name="bomb.pt", max_bytes=500_000)  # small on disk, large inside
 
 
 # --- the format is decided by structure ---------------------------------------------------------
@@ -496,12 +494,14 @@ def test_a_storage_record_smaller_or_larger_than_claimed_is_refused(record: byte
             dst.writestr(
                 info.filename, record if info.filename.endswith("/data/0") else src.read(info.filename)
             )
-    with pytest.raises(UserError, match="was refused"):
+    with pytest.raises(
+        UserError, match=f"its storage 0 declares 16 bytes, but the file holds {len(record)}$"
+    ):
         load_checkpoint(out.getvalue(), name="storage.pt")
 
 
 def test_a_meta_or_sparse_tensor_is_refused() -> None:
-    from inspector.training.checkpoint_checks import check_geometry
+    from inspector.training.tensor_views import check_geometry
 
     with pytest.raises(UserError, match="not a plain tensor"):
         check_geometry({"generator.x": torch.empty(10**9, device="meta")}, "m.pt", 100)
@@ -558,7 +558,8 @@ def test_a_header_claiming_a_huge_input_size_does_not_make_colorize_run_at_it(tm
     from PIL import Image
 
     from inspector.training.checkpoint import save_generator_export
-    from inspector.training.colorize import MAX_MODEL_SIDE, colorize, load_generator, model_side
+    from inspector.training.colorize import colorize, load_generator
+    from inspector.training.run_bounds import MAX_MODEL_SIDE, model_side
 
     g_cfg = preset("notebook")[0].replace(ngf=2, depth=5, input_size=4096)  # the header's claim
     path = save_generator_export(tmp_path, build_generator(g_cfg))
