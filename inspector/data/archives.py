@@ -25,7 +25,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes
+from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes, oversized
 from models.text import Text
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -221,10 +221,4 @@ def _refuse(info: zipfile.ZipInfo, limits: Limits) -> str | None:
         return Text("macOS metadata, not an image")
     if is_archive_name(path):
         return Text("nested archive, refused (upload it on its own)")
-    if info.file_size > limits.max_file_bytes:
-        return Text(
-            "{size}, over the limit of {limit} per file",
-            size=human_bytes(info.file_size),
-            limit=human_bytes(limits.max_file_bytes),
-        )
-    return None
+    return oversized(info.file_size, limits)

@@ -130,15 +130,9 @@ def load_image(
     """
     if not data:
         raise BadImage(name, Text("the file is empty"))
-    if len(data) > limits.max_file_bytes:
-        raise BadImage(
-            name,
-            Text(
-                "{size}, over the limit of {limit} per file",
-                size=human_bytes(len(data)),
-                limit=human_bytes(limits.max_file_bytes),
-            ),
-        )
+    too_big = oversized(len(data), limits)
+    if too_big is not None:
+        raise BadImage(name, too_big)
     with warnings.catch_warnings():
         # Pillow only warns between its own cap and twice that; a warning is as bad as the error.
         # (catch_warnings is process-wide, so a concurrent thread may merely print the warning:
@@ -191,6 +185,18 @@ def load_image(
     with contextlib.suppress(Exception):
         image = ImageOps.exif_transpose(image)  # type: ignore[assignment]  # an Image, not an ImageFile
     return to_rgb(image, name)
+
+
+def oversized(n_bytes: int, limits: Limits) -> Text | None:
+    """Why a file of ``n_bytes`` is refused before a byte is read (over the per-file limit), or None:
+    for a file, an upload and a zip member alike."""
+    if n_bytes <= limits.max_file_bytes:
+        return None
+    return Text(
+        "{size}, over the limit of {limit} per file",
+        size=human_bytes(n_bytes),
+        limit=human_bytes(limits.max_file_bytes),
+    )
 
 
 def _fit_pixels_to_file_size(image: Image.Image, n_bytes: int, name: str, limits: Limits) -> None:

@@ -55,18 +55,23 @@ def load_generator(
         source, name=name, generator_config=generator_config, discriminator_config=discriminator_config
     )
     g = ckpt.generator_config
-    if (g.in_channels, g.out_channels) != (1, 2):
-        raise UserError(
-            Text(
-                "this generator maps {channels_in} channel(s) to {channels_out}; colorizing needs L (1 channel) "
-                "in and ab (2 channels) out",
-                channels_in=g.in_channels,
-                channels_out=g.out_channels,
-            )
-        )
+    check_l_to_ab(g)
     check_run_memory(g, largest_side(g))  # refused now, before any weights are built
     generator, _ = restore_models(ckpt, device or torch.device("cpu"))
     return generator.eval(), ckpt
+
+
+def check_l_to_ab(g_cfg: GeneratorConfig) -> None:
+    """Refuse a generator that does not map L (1 channel) to ab (2 channels): it cannot colorize."""
+    if (g_cfg.in_channels, g_cfg.out_channels) != (1, 2):
+        raise UserError(
+            Text(
+                "colorization needs a generator from L (1 channel) to ab (2 channels); this one maps "
+                "{channels_in} -> {channels_out} channels",
+                channels_in=g_cfg.in_channels,
+                channels_out=g_cfg.out_channels,
+            )
+        )
 
 
 def _to_array(rgb: torch.Tensor) -> np.ndarray:
