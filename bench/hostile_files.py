@@ -38,23 +38,21 @@ CHILD = r"""
 import json, resource, sys
 from pathlib import Path
 
-def peak_kb():
+def status_kb(field):
     try:
         for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return None
+
+def peak_kb():
+    found = status_kb("VmHWM")
+    return found if found is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 def vm_peak_kb():
-    try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmPeak:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return status_kb("VmPeak") or 0
 
 def reset_peak():
     try:

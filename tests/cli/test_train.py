@@ -260,7 +260,10 @@ def test_colorize_refuses_a_generator_that_is_not_l_to_ab(tmp_path: Path, capsys
     photo = tmp_path / "photo.png"
     Image.new("RGB", (32, 32)).save(photo)
     assert main(["colorize", str(tmp_path / "rgb"), str(photo), "--out", str(tmp_path / "o.png")]) == 2
-    assert "needs a generator from L (1 channel) to ab (2 channels); this one maps 3 -> 2" in capsys.readouterr().err
+    assert (
+        "needs a generator from L (1 channel) to ab (2 channels); this one maps 3 -> 2"
+        in capsys.readouterr().err
+    )
 
 
 # ------------------------------------------------------------------------------ a good citizen (issue 11)
