@@ -16,7 +16,8 @@ import torch
 from timing import median_seconds  # bench/timing.py
 
 from inspector.colour.lab import normalize_lab, rgb_to_lab
-from inspector.data.image_set import sample_images
+from inspector.data.images import image_to_tensor
+from inspector.data.samples import sample_photo
 from inspector.inside.features import feature_maps
 from inspector.shapes.trace import trace
 from models import build_generator, init_weights, preset
@@ -28,7 +29,7 @@ def main() -> None:
     args = parser.parse_args()
 
     model = init_weights(build_generator(preset("notebook")[0]), seed=0).eval()
-    photo = sample_images(256).images[:1].float() / 255  # (1, 3, 256, 256)
+    photo = image_to_tensor(sample_photo("astronaut", 256))[None].float() / 255  # (1, 3, 256, 256)
     L, _ = normalize_lab(rgb_to_lab(photo))  # (1, 1, 256, 256)
 
     start = time.perf_counter()

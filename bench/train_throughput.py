@@ -37,7 +37,8 @@ from torchvision import transforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inspector.data.image_set import SAMPLE_FILES, sample_images, split_train_val
+from inspector.data.image_set import sample_images, split_train_val
+from inspector.data.samples import SAMPLE_FILES
 from inspector.training.config import TrainConfig
 from inspector.training.device import default_sizes, pick_device, synchronize
 from inspector.training.plan import load_size, log_every_for

@@ -15,6 +15,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po, write_po
 
+from inspector.files import write_file
 from inspector.i18n.catalog import load_catalog, po_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,8 +43,7 @@ def main() -> None:
         catalog: Catalog = read_po(f, locale="ko")
     for message in new:
         catalog.add(message, "")
-    with path.open("wb") as f:
-        write_po(f, catalog, width=0, omit_header=False)
+    write_file(path, lambda f: write_po(f, catalog, width=0, omit_header=False))
     print(f"{len(new)} new messages appended to {path.relative_to(ROOT)}")
 
 

@@ -72,14 +72,10 @@ def colorize_output(out: str | None, image: Path, checkpoint: Path) -> Path:
     the check, so that ``--out photo.xyz`` cannot turn into the input ``photo.png``. The photo and
     the checkpoint (a run directory's ``checkpoint.safetensors`` too) are never overwritten.
     """
-    from PIL import Image
-
     from inspector.training.checkpoint import CHECKPOINT_FILE
+    from inspector.training.colorize import writable_image_path
 
     default = f"{image.stem}-colorized.png"
-    path = output_file(out if out else default, default)
-    writable = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.SAVE}
-    if path.suffix.lower() not in writable:
-        path = path.with_name(path.name + ".png") if not path.suffix else path.with_suffix(".png")
+    path, _ = writable_image_path(output_file(out if out else default, default))
     inputs = [image, checkpoint, checkpoint / CHECKPOINT_FILE]
     return output_file(path, default, inputs=inputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from inspector.commands.common import output_file
 from inspector.commands.target import add_target_args
 from inspector.errors import UserError
 
@@ -70,16 +71,14 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def _out_path(args: argparse.Namespace, fmt: str) -> Path:
-    """Where to write: ``--out`` itself, or a file named after the model inside the folder ``--out``."""
+    """Where to write: ``--out`` itself, or a file named after the model inside the folder ``--out``;
+    never the model file itself, a device or a pipe (``output_file``)."""
     out: Path = args.out
-    if out.is_dir():
-        stem = Path(args.model.split(":")[0]).stem if args.model else f"{args.preset or 'notebook'}"
-        out = out / f"{stem}_{args.part}.{fmt}"
-    elif not out.suffix:
+    if not out.is_dir() and not out.suffix:
         out = out.with_suffix(f".{fmt}")
-    model_file = Path(args.model.rsplit(":", 1)[0]) if args.model else None
-    if model_file is not None and model_file.exists() and out.exists() and out.samefile(model_file):
-        raise UserError(f"--out {out} is the model file itself: choose another name")
+    stem = Path(args.model.split(":")[0]).stem if args.model else f"{args.preset or 'notebook'}"
+    model_file = [Path(args.model.rsplit(":", 1)[0])] if args.model else []
+    out = output_file(out, f"{stem}_{args.part}.{fmt}", inputs=model_file)
     if not out.parent.is_dir():
         raise UserError(f"the folder of --out does not exist: {out.parent}")
     return out
@@ -88,6 +87,7 @@ def _out_path(args: argparse.Namespace, fmt: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     from inspector.commands.target import resolve
     from inspector.doctor.diagnose import diagnose
+    from inspector.files import write_bytes
     from inspector.i18n.catalog import translator
     from inspector.i18n.fonts import graphviz_font
     from inspector.shapes.diagram import DiagramStyle, diagram_dot, render
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         print(source, end="" if source.endswith("\n") else "\n")
         return 0
     data = source.encode("utf-8") if fmt == "dot" else render(source, fmt)
-    out.write_bytes(data)
+    write_bytes(out, data)
     problems = f", {len(result.problems)} problem(s) in red" if result.problems else ""
     print(f"wrote {out} ({fmt}, {len(data):,} bytes, {target.label}{problems})")
     return 0

@@ -15,15 +15,22 @@ the checkpoint is refused before anything is written.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inspector.commands.common import add_preset_args, bounded_int, positive_int, seed_int
+from inspector.commands.common import (
+    add_preset_args,
+    bounded_int,
+    output_folder,
+    positive_int,
+    refuse_overwriting_inputs,
+    seed_int,
+)
 from inspector.errors import UserError
 
 if TYPE_CHECKING:  # the CLI starts fast: torch and the models load only when the command runs
     import torch
+    from PIL import Image
     from torch import nn
 
     from models import DiscriminatorConfig, GeneratorConfig
@@ -74,22 +81,21 @@ def _configs(args: argparse.Namespace) -> tuple[GeneratorConfig, DiscriminatorCo
     return g, d.replace(input_size=g.input_size)
 
 
-def _refuse_overwriting_inputs(out: Path, inputs: list[Path]) -> None:
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out must be a folder, and {out} is a file")
+def _check_out(out: Path, inputs: list[Path]) -> None:
+    """``--out`` must be a folder (or new), and none of the files written there an input."""
+    output_folder(out)
     targets = [out / name for name in OUTPUTS]
     if (out / FEATURES_DIR).is_dir():
         targets += list((out / FEATURES_DIR).iterdir())
     for target in targets:
-        for source in inputs:
-            if target.exists() and source.exists() and os.path.samefile(target, source):
-                raise UserError(f"--out {out} would overwrite the input {source}: choose another folder")
+        refuse_overwriting_inputs(target, inputs)
 
 
 def _models(args: argparse.Namespace) -> tuple[nn.Module, nn.Module, int, str, list[Path]]:
     """(generator, discriminator, image size, what they are, input files) for the arguments."""
     from inspector.training.checkpoint import checkpoint_path
     from inspector.training.colorize import load_generator
+    from inspector.training.run_bounds import largest_side
     from models import build_discriminator, build_generator, init_weights, preset
 
     configs = _configs(args)
@@ -107,7 +113,7 @@ def _models(args: argparse.Namespace) -> tuple[nn.Module, nn.Module, int, str, l
         trained = "its discriminator"
     else:
         init_weights(d, seed=args.seed + 1)
-    size = ckpt.generator_config.input_size
+    size = largest_side(ckpt.generator_config)  # never the header's input_size alone (it may say 4096)
     return (
         generator,
         d,
@@ -121,25 +127,24 @@ def _photo(args: argparse.Namespace, size: int) -> tuple[torch.Tensor, str]:
     """(1, 3, size, size) float RGB in [0, 1], and its name."""
     import torch
 
+    from inspector.data.images import fit_square, image_to_tensor, load_image
+    from inspector.data.samples import DEFAULT_SAMPLE, sample_photo
+
     if args.image:
-        from inspector.data.images import fit_square, image_to_tensor, load_image
         from inspector.training.colorize import read_image_file
 
         path = Path(args.image)
-        image = load_image(read_image_file(path), path.name, draft_size=size)
-        return image_to_tensor(fit_square(image, size))[None].to(torch.float32) / 255, path.name
-    import importlib.resources
+        image = fit_square(load_image(read_image_file(path), path.name, draft_size=size), size)
+        name = path.name
+    else:  # scikit-image's photo, read from the package (never downloaded)
+        image, name = sample_photo(DEFAULT_SAMPLE, size), DEFAULT_SAMPLE
+    return image_to_tensor(image)[None].to(torch.float32) / 255, name
 
-    from inspector.data.image_set import SAMPLE_FILES
-    from inspector.data.images import load_square
 
-    # The first of scikit-image's bundled colour photos, read from the package (never downloaded);
-    # only this one is decoded, not the whole sample set.
-    name = next(iter(SAMPLE_FILES))
-    resource = importlib.resources.files("skimage") / "data" / SAMPLE_FILES[name]
-    if not resource.is_file():
-        raise UserError(f"this scikit-image ships no {SAMPLE_FILES[name]}: give a photo with --image")
-    return load_square(resource.read_bytes(), name, size)[None].to(torch.float32) / 255, name
+def _save_png(path: Path, image: Image.Image) -> None:
+    from inspector.files import write_file
+
+    write_file(path, lambda f: image.save(f, format="PNG"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -154,10 +159,10 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     inputs = [Path(args.image)] if args.image else []
-    _refuse_overwriting_inputs(out, inputs)  # before the slow part: a bad --out fails at once
+    _check_out(out, inputs)  # before the slow part: a bad --out fails at once
     generator, discriminator, size, what, files = _models(args)
     inputs += files
-    _refuse_overwriting_inputs(out, inputs)
+    _check_out(out, inputs)
     rgb, name = _photo(args, size)
     L, ab = normalize_lab(rgb_to_lab(rgb))  # (1, 1, S, S), (1, 2, S, S)
 
@@ -171,18 +176,17 @@ def run(args: argparse.Namespace) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     (out / FEATURES_DIR).mkdir(exist_ok=True)
-    feature_grid(maps, args.channels).save(out / "features.png")
+    _save_png(out / "features.png", feature_grid(maps, args.channels))
     for k, fmap in enumerate(maps):
         safe = fmap.name.replace("#", "_")
-        feature_grid([fmap], args.channels, tile=96).save(out / FEATURES_DIR / f"{k:02d}_{safe}.png")
-    ablation_sheet(ablations).save(out / "skips.png")
+        _save_png(out / FEATURES_DIR / f"{k:02d}_{safe}.png", feature_grid([fmap], args.channels, tile=96))
+    _save_png(out / "skips.png", ablation_sheet(ablations))
     photo = (rgb[0].permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()  # (S, S, 3)
-    side_by_side(
-        [
-            verdict_overlay(photo, real, title=f"real photo ({name})"),
-            verdict_overlay(colorized.intact, fake, title="the generator's colorization"),
-        ]
-    ).save(out / "verdict.png")
+    verdicts = [
+        verdict_overlay(photo, real, title=f"real photo ({name})"),
+        verdict_overlay(colorized.intact, fake, title="the generator's colorization"),
+    ]
+    _save_png(out / "verdict.png", side_by_side(verdicts))
 
     label = args.preset or ("the checkpoint" if args.checkpoint else DEFAULT_PRESET)
     print(f"{label} generator, {what}, {args.mode} mode; photo {name} at {size}x{size}")

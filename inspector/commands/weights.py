@@ -66,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from inspector.files import write_file
     from inspector.init_study.weights import AS_BUILT, activation_comparison, init_comparison, probe_shape
 
     if not args.gain > 0:
@@ -96,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
 
         groups = [s.groups["all_conv"] for s in stats.values()]
         fig = histogram_figure(groups, [f"{k}: all conv weights" for k in stats])
-        fig.savefig(plot, dpi=110)
+        fig_format = plot.suffix.lstrip(".").lower()
+        write_file(plot, lambda f: fig.savefig(f, format=fig_format, dpi=110))
     if args.json:
         out: dict = {
             "preset": args.preset,

@@ -161,14 +161,6 @@ def gradient_field(
     return x.grad[0].abs().sum(0) > 0
 
 
-def sample_photo(size: int) -> np.ndarray:
-    """scikit-image's bundled astronaut photo (never downloaded), resized to (size, size, 3) uint8."""
-    from PIL import Image
-    from skimage import data
-
-    return np.asarray(Image.fromarray(data.astronaut()).resize((size, size), Image.Resampling.BICUBIC))
-
-
 def field_overlay(
     image: np.ndarray, rf: ReceptiveField, row: int, col: int, neighbour: bool = True, side_px: int = 512
 ) -> Image.Image:

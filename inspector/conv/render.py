@@ -16,7 +16,9 @@ since Pillow's own font has no Korean glyphs.
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -35,6 +37,7 @@ from inspector.conv.frame_text import (
     _font_for,
     _text,
 )
+from inspector.files import write_file
 from inspector.i18n.catalog import Translator, english
 
 INPUT = (158, 202, 225)  # blue
@@ -355,7 +358,7 @@ def render_frames(
     return images
 
 
-def _write_gif(frames: list[Image.Image], target: str | Path | io.BytesIO, duration_ms: int) -> None:
+def _write_gif(frames: list[Image.Image], target: IO[bytes], duration_ms: int) -> None:
     # One shared palette for all frames: the colours are few and fixed, and Pillow then needs no
     # per-frame quantization. disposal=1 keeps frames whole. Each frame differs from the last
     # (its frame counter at least), so Pillow merges none and the count stays len(frames).
@@ -386,9 +389,8 @@ def save_gif(
     cell: int | None = None,
 ) -> Path:
     """Write ``view``'s frames as an animated GIF at ``path`` (one GIF frame per frame); returns it."""
-    path = Path(path)
-    _write_gif(render_frames(anim, view, cell), path, duration_ms)
-    return path
+    frames = render_frames(anim, view, cell)
+    return write_file(path, lambda f: _write_gif(frames, f, duration_ms))
 
 
 def gif_bytes(
@@ -410,12 +412,10 @@ def save_pngs(
     """Write each frame as ``frame_000.png``, ... in ``directory`` (created); returns the paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, img in enumerate(render_frames(anim, view, cell)):
-        p = directory / f"frame_{i:03d}.png"
-        img.save(p)
-        paths.append(p)
-    return paths
+    return [
+        write_file(directory / f"frame_{i:03d}.png", partial(img.save, format="PNG"))
+        for i, img in enumerate(render_frames(anim, view, cell))
+    ]
 
 
 def png_bytes(image: Image.Image) -> bytes:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inspector.data.images import Limits, human_bytes
+from inspector.data.images import Limits, oversized
 from models.text import Text
 
 
@@ -116,10 +116,4 @@ def _unreadable(file: Path, real_root: Path, limits: Limits) -> str | None:
         return Text("cannot be read: {error}", error=str(error.strerror or error))
     if not stat.S_ISREG(info.st_mode):
         return Text("not a regular file")  # a FIFO or a device would block or never end
-    if info.st_size > limits.max_file_bytes:
-        return Text(
-            "{size}, over the limit of {limit} per file",
-            size=human_bytes(info.st_size),
-            limit=human_bytes(limits.max_file_bytes),
-        )
-    return None
+    return oversized(info.st_size, limits)

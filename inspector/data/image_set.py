@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.resources
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,24 +37,9 @@ from inspector.data.images import (
     image_to_tensor,
     load_image,
 )
+from inspector.data.samples import SAMPLE_FILES, sample_photo
 from inspector.errors import UserError
 from models.text import Text, compose, join
-
-# The colour photographs shipped inside the scikit-image wheel (skimage/data/), read straight
-# from the package so that nothing is ever downloaded: the skimage.data functions of the same
-# names would fetch a missing file with pooch. Left out: the grey ones, drawings and synthetic
-# charts (logo, color, chessboard), and motorcycle_right, the other half of a stereo pair with
-# motorcycle_left, which would put almost the same picture on both sides of a train/val split.
-SAMPLE_FILES: dict[str, str] = {
-    "astronaut": "astronaut.png",
-    "chelsea": "chelsea.png",
-    "coffee": "coffee.png",
-    "hubble_deep_field": "hubble_deep_field.jpg",
-    "immunohistochemistry": "ihc.png",
-    "motorcycle": "motorcycle_left.png",
-    "retina": "retina.jpg",
-    "rocket": "rocket.jpg",
-}
 
 
 @dataclass(frozen=True)
@@ -181,7 +165,10 @@ class _Collector:
         except BadImage as error:
             self.skip(name, error.reason)
             return
-        pixels = image_to_tensor(fit_square(image, self.size))  # (3, size, size) uint8
+        self.keep(name, image_to_tensor(fit_square(image, self.size)))
+
+    def keep(self, name: str, pixels: torch.Tensor) -> None:
+        """One decoded (3, size, size) uint8 image, unless the same pixels are already kept."""
         # The same photo saved twice (other metadata, PNG and BMP) is a duplicate too.
         pixel_digest = hashlib.sha256(pixels.numpy().tobytes()).hexdigest()
         if pixel_digest in self.seen_pixels:
@@ -239,13 +226,13 @@ def sample_images(size: int = 256) -> ImageSet:
 @functools.lru_cache(maxsize=4)
 def _sample_images(size: int) -> ImageSet:
     collector = _Collector(size, DEFAULT_LIMITS)
-    package = importlib.resources.files("skimage") / "data"
-    for name, filename in SAMPLE_FILES.items():
-        resource = package / filename
-        if not resource.is_file():
-            collector.skip(name, Text("{filename} is not shipped with this scikit-image", filename=filename))
-            continue
-        collector.add_image(name, resource.read_bytes())
+    for name in SAMPLE_FILES:
+        try:
+            collector.keep(name, image_to_tensor(sample_photo(name, size)))
+        except BadImage as error:
+            collector.skip(name, error.reason)
+        except UserError as error:  # a file this scikit-image does not ship
+            collector.skip(name, error.args[0])
     return collector.finish(Text("the scikit-image sample photos"))
 
 

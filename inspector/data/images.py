@@ -24,8 +24,19 @@ from models.text import Text, compose
 
 # Only these decoders are ever run on user bytes. Pillow can open many more formats, some of them
 # by calling out to other programs (EPS runs Ghostscript); a short allowlist keeps the attack
-# surface to the formats photos come in. (Camera MPO files come through the JPEG decoder.)
-ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
+# surface to the formats photos come in. (Camera MPO files come through the JPEG decoder.) Each
+# format's file suffixes are what upload widgets offer; the decoder judges the bytes, not the name.
+PHOTO_FORMATS: dict[str, tuple[str, ...]] = {
+    "PNG": ("png",),
+    "JPEG": ("jpg", "jpeg", "jfif"),
+    "GIF": ("gif",),
+    "BMP": ("bmp",),
+    "TIFF": ("tif", "tiff"),
+    "WEBP": ("webp",),
+    "PPM": ("ppm", "pgm", "pbm", "pnm"),
+}
+ACCEPTED_FORMATS = tuple(PHOTO_FORMATS)
+PHOTO_TYPES = tuple(suffix for suffixes in PHOTO_FORMATS.values() for suffix in suffixes)
 
 MiB = 1024 * 1024
 
@@ -119,15 +130,9 @@ def load_image(
     """
     if not data:
         raise BadImage(name, Text("the file is empty"))
-    if len(data) > limits.max_file_bytes:
-        raise BadImage(
-            name,
-            Text(
-                "{size}, over the limit of {limit} per file",
-                size=human_bytes(len(data)),
-                limit=human_bytes(limits.max_file_bytes),
-            ),
-        )
+    too_big = oversized(len(data), limits)
+    if too_big is not None:
+        raise BadImage(name, too_big)
     with warnings.catch_warnings():
         # Pillow only warns between its own cap and twice that; a warning is as bad as the error.
         # (catch_warnings is process-wide, so a concurrent thread may merely print the warning:
@@ -180,6 +185,18 @@ def load_image(
     with contextlib.suppress(Exception):
         image = ImageOps.exif_transpose(image)  # type: ignore[assignment]  # an Image, not an ImageFile
     return to_rgb(image, name)
+
+
+def oversized(n_bytes: int, limits: Limits) -> Text | None:
+    """Why a file of ``n_bytes`` is refused before a byte is read (over the per-file limit), or None:
+    for a file, an upload and a zip member alike."""
+    if n_bytes <= limits.max_file_bytes:
+        return None
+    return Text(
+        "{size}, over the limit of {limit} per file",
+        size=human_bytes(n_bytes),
+        limit=human_bytes(limits.max_file_bytes),
+    )
 
 
 def _fit_pixels_to_file_size(image: Image.Image, n_bytes: int, name: str, limits: Limits) -> None:

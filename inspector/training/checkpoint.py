@@ -13,8 +13,8 @@ the configs (``to_dict``), the step, the metrics, the train config, the optimize
 ``param_groups`` and the format version. The safetensors file is self-contained (one file to
 download and upload back); the JSON beside it is a convenience and never read back.
 
-Both files are written atomically: a temporary file in the same directory, then ``os.replace``,
-so a crash mid-write leaves the previous checkpoint intact.
+Both files are written atomically (``inspector.files``: a temporary file in the same folder,
+fsync, ``os.replace``), so a crash mid-write leaves the previous checkpoint intact.
 
 A generator-only export (:func:`save_generator_export`, what ``colorize`` needs, optionally in
 half precision) is the same format with only ``generator.*`` tensors and ``"kind": "generator"``.
@@ -29,9 +29,7 @@ their storage and the file (checked before any is read), be finite, and fit the 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,18 +39,17 @@ from safetensors.torch import save_file
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.files import write_file_at, write_text
 from inspector.training.checkpoint_checks import (
     FORMAT,
     FORMAT_VERSION,
-    MAX_STEP,
     build_meta,
     check_finite,
-    check_geometry,
     check_optimizer,
+    check_rng,
     check_state_dict,
     optimizer_states,
 )
-from inspector.training.checkpoint_checks import check_rng as _check_rng
 from inspector.training.checkpoint_formats import (
     META_KEY,
     is_pickle,
@@ -62,21 +59,17 @@ from inspector.training.checkpoint_formats import (
     refuse_pickle,
     safetensors_problem,
 )
+from inspector.training.tensor_views import check_geometry
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
 from models.config import PARTS
 from models.text import Text, message_of
-
-__all__ = [
-    "CHECKPOINT_FILE", "EXPORT_FILE", "FORMAT", "FORMAT_VERSION", "MAX_STEP", "META_FILE", "META_KEY",
-    "Checkpoint", "build_meta", "check_state_dict", "checkpoint_path", "load_checkpoint", "restore_models",
-    "save_checkpoint", "save_generator_export",
-]  # fmt: skip
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
 EXPORT_FILE = "generator.safetensors"
 META_FILE = "checkpoint.json"
 MAX_CHECKPOINT_BYTES = 1 << 30  # 1 GiB: the full 256x256 model with Adam state is ~0.7 GiB
-TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
+TORCH_TYPES = ("pt", "pth", "bin", "ckpt")  # file suffixes of torch.save files
+CHECKPOINT_TYPES = ("safetensors", *TORCH_TYPES)  # what upload widgets offer; the bytes decide the format
 _Config = TypeVar("_Config", GeneratorConfig, DiscriminatorConfig)
 KIND_FULL, KIND_GENERATOR = "checkpoint", "generator"  # meta["kind"]: a full checkpoint or an export
 
@@ -157,11 +150,10 @@ def save_checkpoint(
         "optimizers": optim_meta,
     }
     text = json.dumps(meta, sort_keys=True, default=_json_default)
-    path = run_dir / CHECKPOINT_FILE
-    _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: text}))
-    _atomic_write(
-        run_dir / META_FILE, lambda tmp: Path(tmp).write_text(json.dumps(json.loads(text), indent=2))
+    path = write_file_at(
+        run_dir / CHECKPOINT_FILE, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: text})
     )
+    write_text(run_dir / META_FILE, json.dumps(json.loads(text), indent=2))
     return path
 
 
@@ -186,20 +178,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot store {type(value).__name__} in a checkpoint's JSON")
-
-
-def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, fsync it, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_generator_export(
@@ -242,8 +220,7 @@ def save_generator_export(
         "metrics": dict(metrics or {}),
     }
     text = json.dumps(meta, sort_keys=True, default=_json_default)
-    _atomic_write(target, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: text}))
-    return target
+    return write_file_at(target, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: text}))
 
 
 # ---------------------------------------------------------------------------------- loading
@@ -297,7 +274,7 @@ def load_checkpoint(
     if len(data) > max_bytes:
         raise UserError(_too_big(name, len(data), max_bytes))
     try:
-        return _load(data, name, generator_config, discriminator_config, max_bytes)
+        return _load(data, name, generator_config, discriminator_config)
     except UserError:
         raise
     except Exception as exc:  # a crafted file can reach corners no check foresaw: still one clear message
@@ -320,16 +297,16 @@ def _too_big(name: str, size: int, max_bytes: int) -> Text:
     )
 
 
-def _read(data: bytes, name: str, max_bytes: int) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def _read(data: bytes, name: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Tensors and our JSON, by structure: safetensors if it parses as one, else a torch.save zip."""
     problem = safetensors_problem(data)
     if problem is None:
         return read_safetensors(data, name)
     if is_zip(data):
-        return read_torch_zip(data, name, max_bytes), {}
+        return read_torch_zip(data, name), {}
     if is_pickle(data):
         raise refuse_pickle(name)
-    if name.lower().endswith(TORCH_SUFFIXES):
+    if name.lower().endswith(tuple(f".{t}" for t in TORCH_TYPES)):
         raise UserError(
             Text(
                 "{name} was refused: it is neither a safetensors file nor a PyTorch zip file of tensors",
@@ -344,9 +321,8 @@ def _load(
     name: str,
     generator_config: GeneratorConfig | None,
     discriminator_config: DiscriminatorConfig | None,
-    max_bytes: int = MAX_CHECKPOINT_BYTES,
 ) -> Checkpoint:
-    tensors, meta = _read(data, name, max_bytes)
+    tensors, meta = _read(data, name)
     check_geometry(tensors, name, len(data))  # before anything reads an element: views can claim any size
     check_finite(tensors, name)
     parts, optim, rng = _split(tensors)
@@ -372,7 +348,7 @@ def _load(
         for which, model in (("G", g_meta), ("D", d_meta)):
             if model is not None and which in optimizers:
                 check_optimizer(optimizers[which], model, which, name)
-    _check_rng(rng, name)
+    check_rng(rng, name)
     return Checkpoint(
         generator_config=g_cfg,
         discriminator_config=d_cfg,

@@ -1,8 +1,8 @@
 """Validation of a parsed checkpoint: everything a crafted file could lie about, checked before use.
 
 :mod:`inspector.training.checkpoint_formats` turns bytes into tensors and a header JSON; this
-module decides whether they can be trusted: the tensors' geometry against their storage (before
-anything reads a tensor's elements), finiteness, the JSON's types, Adam's state against the
+module decides whether they can be trusted (the tensors' geometry is
+:mod:`inspector.training.tensor_views`'s): finiteness, the JSON's types, Adam's state against the
 parameters it belongs to, random generator states, and the state dicts against an architecture.
 Every refusal is a ``UserError`` that names the file and the offending key.
 """
@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.training.tensor_views import shape_text
 from models import DiscriminatorConfig, GeneratorConfig, build
 from models.text import Text, compose, join
 
@@ -30,95 +31,9 @@ _ADAM_MOMENTS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 # ------------------------------------------------------------------------------- the tensors
 
 
-def check_geometry(tensors: Mapping[str, torch.Tensor], name: str, file_bytes: int) -> None:
-    """Refuse tensors that claim more elements than their storage holds, before any is read.
-
-    A PyTorch file can describe a tensor as a view: a 4-byte storage with stride 0 and a billion
-    elements is a valid 1.6 KB file, and any elementwise check (``isfinite``) or ``copy_`` into a
-    parameter would then materialise 4 GB. Here every tensor must be a plain strided CPU tensor
-    whose elements do not overlap (no stride 0, no overlapping views) and fit its storage, and
-    all storages together must fit in the file. Then every later step costs at most the file's
-    size.
-    """
-    storages: dict[int, int] = {}  # data pointer -> bytes, each storage counted once
-    for key, t in tensors.items():
-        if type(t) not in (torch.Tensor, nn.Parameter) or t.layout != torch.strided or t.device.type != "cpu":
-            raise UserError(
-                Text(
-                    "{name}: {key} is not a plain tensor (a sparse, meta or other special tensor)",
-                    name=name,
-                    key=key,
-                )
-            )
-        if t.is_quantized or t.is_complex():
-            raise UserError(
-                Text(
-                    "{name}: {key} has dtype {dtype}, which no model of this tool uses",
-                    name=name,
-                    key=key,
-                    dtype=str(t.dtype),
-                )
-            )
-        if not _non_overlapping(t.shape, t.stride()):
-            raise UserError(
-                Text(
-                    "{name}: {key} is a view whose elements overlap (stride {stride} for shape "
-                    "{shape}): it claims more values than the file holds",
-                    name=name,
-                    key=key,
-                    stride=str(tuple(t.stride())),
-                    shape=shape_text(tuple(t.shape)),
-                )
-            )
-        storage = t.untyped_storage()
-        span = _span(t.shape, t.stride())
-        needed = (t.storage_offset() + span) * t.element_size()
-        if needed > storage.nbytes() or t.numel() * t.element_size() > storage.nbytes():
-            raise UserError(
-                Text(
-                    "{name}: {key} needs {needed} bytes but its storage holds {held}",
-                    name=name,
-                    key=key,
-                    needed=f"{needed:,}",
-                    held=f"{storage.nbytes():,}",
-                )
-            )
-        storages[storage.data_ptr()] = storage.nbytes()
-    total = sum(storages.values())
-    if total > file_bytes:
-        raise UserError(
-            Text(
-                "{name}: its tensors claim {total} bytes of storage; the file has {file_bytes}",
-                name=name,
-                total=f"{total:,}",
-                file_bytes=f"{file_bytes:,}",
-            )
-        )
-
-
-def _non_overlapping(shape: torch.Size, stride: tuple[int, ...]) -> bool:
-    """Whether no two indices of a strided tensor address the same element (gaps are allowed)."""
-    if any(s == 0 for s in shape):
-        return True  # an empty tensor addresses nothing
-    dims = sorted((st, sz) for st, sz in zip(stride, shape) if sz > 1)
-    reach = 1  # elements covered by the dims seen so far, from the smallest stride up
-    for st, sz in dims:
-        if st < reach:
-            return False
-        reach = st * sz
-    return True
-
-
-def _span(shape: torch.Size, stride: tuple[int, ...]) -> int:
-    """Elements from the first addressed one to the last, inclusive (0 for an empty tensor)."""
-    if any(s == 0 for s in shape):
-        return 0
-    return 1 + sum((sz - 1) * st for sz, st in zip(shape, stride))
-
-
 def check_finite(tensors: Mapping[str, torch.Tensor], name: str) -> None:
-    """Refuse NaN and inf in floating tensors. Call after :func:`check_geometry`: each check then
-    allocates at most one tensor's worth of booleans."""
+    """Refuse NaN and inf in floating tensors. Call after ``tensor_views.check_geometry``: each check
+    then allocates at most one tensor's worth of booleans."""
     bad = sorted(k for k, t in tensors.items() if t.is_floating_point() and not bool(torch.isfinite(t).all()))
     if bad:
         raise UserError(
@@ -411,11 +326,6 @@ def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module, part: 
 
 
 _PARTS = {"generator": Text("generator"), "discriminator": Text("discriminator")}
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """(64, 1, 4, 4) -> "64x1x4x4"; () -> "scalar"."""
-    return "x".join(map(str, shape)) or "scalar"
 
 
 def names(keys: Sequence[str]) -> Text:

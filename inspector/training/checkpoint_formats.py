@@ -29,6 +29,7 @@ from safetensors.torch import load as load_safetensors_bytes
 
 from inspector.errors import UserError
 from inspector.training.checkpoint_checks import check_meta, names
+from inspector.training.torch_zip import check_torch_zip, not_plain, refuse_global
 from models.text import Text
 
 META_KEY = "pix2pix_inspector"  # key of our JSON inside the safetensors header metadata
@@ -143,26 +144,11 @@ def refuse_pickle(name: str) -> UserError:
     )
 
 
-def read_torch_zip(data: bytes, name: str, max_bytes: int) -> dict[str, torch.Tensor]:
-    """The tensors of a ``torch.save`` zip, unpickled with ``weights_only=True`` after its members
-    were checked from the central directory (torch.save never compresses: a compressed member
-    could claim a small size and expand to any)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        entries = archive.infolist()
-    held = sum(info.file_size for info in entries)
-    if held > max_bytes:
-        raise UserError(
-            Text(
-                "{name} expands to {size} MiB; checkpoints are capped at {limit} MiB",
-                name=name,
-                size=f"{held / 2**20:.0f}",
-                limit=f"{max_bytes / 2**20:.0f}",
-            )
-        )
-    if any(info.compress_type != zipfile.ZIP_STORED for info in entries):
-        raise UserError(
-            Text("{name} has compressed members, which torch.save never writes: refused", name=name)
-        )
+def read_torch_zip(data: bytes, name: str) -> dict[str, torch.Tensor]:
+    """The tensors of a ``torch.save`` zip, unpickled with ``weights_only=True`` after its members,
+    its pickle's declared storages and its tensor views were checked without running or allocating
+    anything (``training.torch_zip.check_torch_zip``)."""
+    check_torch_zip(data, name)
     try:
         # weights_only: the unpickler builds tensors and plain containers only; any other global
         # (os.system, a class with __reduce__) is refused before it can run.
@@ -182,20 +168,7 @@ def _refusal(name: str, message: str) -> UserError:
     plain dotted identifier.
     """
     found = _GLOBAL.search(message)
-    if found:
-        return UserError(
-            Text(
-                "{name} was refused: it asks to build {target}, and a checkpoint may hold only tensors "
-                "and plain containers (anything else could run code, so it was not opened)",
-                name=name,
-                target=found.group(1),
-            )
-        )
-    return UserError(
-        Text(
-            "{name} was refused: it is not a PyTorch file of plain tensors that can be read safely", name=name
-        )
-    )
+    return refuse_global(name, found.group(1)) if found else not_plain(name)
 
 
 def flatten_torch(obj: Any, name: str) -> dict[str, torch.Tensor]:

@@ -20,13 +20,14 @@ from torch import nn
 from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
 from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes, load_image
 from inspector.errors import UserError
+from inspector.files import write_file
 from inspector.training.checkpoint import Checkpoint, load_checkpoint, restore_models
 from inspector.training.device import pick_device
+from inspector.training.run_bounds import check_run_memory, largest_side, model_side
 from models import DiscriminatorConfig, GeneratorConfig
 from models.text import Text
 
 MAX_SIDE = 2048  # larger photos are scaled down first: memory, and no colour detail is gained
-MAX_MODEL_SIDE = 512  # the generator never runs larger, whatever a checkpoint's header claims
 
 
 @dataclass(frozen=True)
@@ -67,18 +68,23 @@ def load_networks(
         source, name=name, generator_config=generator_config, discriminator_config=discriminator_config
     )
     g = ckpt.generator_config
-    if (g.in_channels, g.out_channels) != (1, 2):
-        raise UserError(
-            Text(
-                "this generator maps {channels_in} channel(s) to {channels_out}; colorizing needs L (1 channel) "
-                "in and ab (2 channels) out",
-                channels_in=g.in_channels,
-                channels_out=g.out_channels,
-            )
-        )
-    _smallest_side(g)  # refused now, before any weights are built
+    check_l_to_ab(g)
+    check_run_memory(g, largest_side(g))  # refused now, before any weights are built
     generator, discriminator = restore_models(ckpt, device or torch.device("cpu"))
     return generator.eval(), discriminator.eval() if discriminator is not None else None, ckpt
+
+
+def check_l_to_ab(g_cfg: GeneratorConfig) -> None:
+    """Refuse a generator that does not map L (1 channel) to ab (2 channels): it cannot colorize."""
+    if (g_cfg.in_channels, g_cfg.out_channels) != (1, 2):
+        raise UserError(
+            Text(
+                "colorization needs a generator from L (1 channel) to ab (2 channels); this one maps "
+                "{channels_in} -> {channels_out} channels",
+                channels_in=g_cfg.in_channels,
+                channels_out=g_cfg.out_channels,
+            )
+        )
 
 
 def _to_array(rgb: torch.Tensor) -> np.ndarray:
@@ -113,34 +119,13 @@ def colorize(generator: nn.Module, image: Image.Image, max_side: int = MAX_SIDE)
     return Colorized(_to_array(grey), _to_array(colour), _to_array(rgb), size)
 
 
-def model_side(photo_size: tuple[int, int], cfg: GeneratorConfig) -> int:
-    """The square side the generator runs at: from the photo, never from the checkpoint alone.
-
-    The photo's longer side rounded up to a multiple of ``2**depth`` (the U-Net halves it
-    ``depth`` times), then capped by the training size and by :data:`MAX_MODEL_SIDE`: a header
-    that claims ``input_size`` 4096 cannot make an 80x80 photo run at 4096x4096.
-    """
-    unit = _smallest_side(cfg)
-    side = -(-max(photo_size) // unit) * unit  # rounded up
-    cap = min(cfg.input_size, MAX_MODEL_SIDE) // unit * unit
-    return max(unit, min(side, cap))
-
-
-def _smallest_side(cfg: GeneratorConfig) -> int:
-    """2**depth, the smallest input the U-Net takes, or a UserError when it is over MAX_MODEL_SIDE."""
-    unit = 2**cfg.depth
-    if unit > MAX_MODEL_SIDE:  # a depth-12 U-Net of 1-channel layers is a small file and a 4096x4096 run
-        raise UserError(
-            Text(
-                "this generator has depth {depth}, so it needs inputs of at least {unit}x{unit}; "
-                "colorize runs generators at most at {side}x{side} (depth up to {max_depth})",
-                depth=cfg.depth,
-                unit=unit,
-                side=MAX_MODEL_SIDE,
-                max_depth=MAX_MODEL_SIDE.bit_length() - 1,
-            )
-        )
-    return unit
+def writable_image_path(path: Path) -> tuple[Path, str]:
+    """``path`` with a suffix Pillow can write, and that format: an unknown suffix or none becomes
+    ``.png`` (``photo.xyz`` -> ``photo.png``, ``photo`` -> ``photo.png``)."""
+    image_format = Image.registered_extensions().get(path.suffix.lower())
+    if image_format is None or image_format not in Image.SAVE:
+        return path.with_suffix(".png"), "PNG"
+    return path, image_format
 
 
 def read_image_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -184,12 +169,7 @@ def colorize_file(
     out = Path(out)
     if out.is_dir() or str(out).endswith(("/", "\\")):  # a folder: name the file after the photo
         out = out / f"{Path(image_path).stem}-colorized.png"
-    if out.parent and not out.parent.exists():
-        out.parent.mkdir(parents=True)
+    out, image_format = writable_image_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     picture = Image.fromarray(result.colour)
-    try:
-        picture.save(out)
-    except ValueError:  # unknown extension
-        out = out.with_suffix(".png")
-        picture.save(out)
-    return out, result
+    return write_file(out, lambda f: picture.save(f, format=image_format)), result

@@ -29,6 +29,7 @@ from inspector.data.image_set import (
 )
 from inspector.errors import UserError
 from inspector.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
+from inspector.training.colorize import check_l_to_ab
 from inspector.training.config import TrainConfig
 from inspector.training.device import default_sizes, pick_device
 from inspector.training.run_files import check_run_dir
@@ -130,15 +131,7 @@ def check_trainable(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig) -> None:
                 "preset (the same models with the typo fixed); the Mismatch doctor explains the error."
             )
         )
-    if (g_cfg.in_channels, g_cfg.out_channels) != (1, 2):
-        raise UserError(
-            Text(
-                "colorization needs a generator from L (1 channel) to ab (2 channels); this one maps "
-                "{channels_in} -> {channels_out} channels",
-                channels_in=g_cfg.in_channels,
-                channels_out=g_cfg.out_channels,
-            )
-        )
+    check_l_to_ab(g_cfg)
     if d_cfg.in_channels != 3:
         raise UserError(
             Text(

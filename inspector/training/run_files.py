@@ -12,12 +12,16 @@ size: no discriminator, no Adam moments), written with every checkpoint so that 
   a second trainer is refused instead of interleaving the log; the kernel drops the lock of a
   process that dies, so a stale lock file is simply taken over;
 - it removes the ``*.tmp`` files that an interrupted save left behind (only a lock holder can
-  have been writing them);
+  have been writing them; ``inspector.files.remove_leftover_temporaries``);
 - on resume it repairs ``metrics.jsonl``: unreadable rows (bad UTF-8, not an object, NaN or
   infinity, cut-off JSON, steps out of order) and rows past the checkpoint's step are dropped,
   with a warning, so that the log and the weights agree. A new run starts an empty log.
 
-Every file is replaced atomically (a temporary file, then a rename) or appended to.
+Every file is replaced atomically through ``inspector.files`` (a temporary file, fsync, rename)
+or, for ``metrics.jsonl``, appended to. The log's durability: each batch of rows is flushed (a
+reader sees whole lines), and the log is fsync-ed before each checkpoint is written, so after a
+crash it holds at least every row up to the last checkpoint's step; the rows after it, and a line
+cut off by the crash, are what the repair on resume drops anyway.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ import json
 import math
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -38,6 +41,7 @@ import torch
 from torch import nn
 
 from inspector.errors import UserError
+from inspector.files import open_append, remove_leftover_temporaries, sync, write_file, write_text
 from inspector.training.checkpoint import (
     CHECKPOINT_FILE,
     EXPORT_FILE,
@@ -50,7 +54,6 @@ from models.text import Text
 METRICS_FILE = "metrics.jsonl"
 SAMPLES_DIR = "samples"
 LOCK_FILE = ".trainer.lock"
-TMP_SUFFIX = ".tmp"
 RUN_FILES = (METRICS_FILE, CHECKPOINT_FILE, EXPORT_FILE, META_FILE, LOCK_FILE)  # regular files when present
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _SHOWN = 3  # bad metrics lines named in a warning before "and N more"
@@ -109,6 +112,12 @@ def check_run_dir(run_dir: Path) -> None:
         )
 
 
+def remove_run_leftovers(run_dir: Path) -> list[Path]:
+    """Remove the ``*.tmp`` files that killed saves left in ``run_dir`` and its ``samples``; returns
+    them. Only where no trainer holds the run (its lock): a trainer's own saves are in flight."""
+    return [p for folder in (run_dir, run_dir / SAMPLES_DIR) for p in remove_leftover_temporaries(folder)]
+
+
 class RunFiles:
     """The files of one run directory while one trainer writes it. Use :meth:`open` (or ``with
     RunFiles.open(...)``) and :meth:`close`; ``warnings`` says what opening repaired."""
@@ -139,7 +148,9 @@ class RunFiles:
         files._acquire_lock()
         try:
             check_run_dir(files.run_dir)  # again under the lock: nothing can have changed since
-            files._remove_stale_tmp()
+            # Only a lock holder writes temporary files, and we hold the lock: any left are from a
+            # save that was killed (kill -9, power loss) and can be up to the checkpoint's size.
+            remove_run_leftovers(files.run_dir)
             files._open_metrics(resume_step)
         except BaseException:
             files.close()
@@ -189,31 +200,21 @@ class RunFiles:
             return
         raise UserError(Text("cannot lock {path}: another trainer keeps replacing it", path=str(path)))
 
-    def _remove_stale_tmp(self) -> None:
-        # Only a lock holder writes temporary files, and we hold the lock: any left are from a
-        # save that was killed (kill -9, power loss) and can be up to the checkpoint's size.
-        for folder in (self.run_dir, self.run_dir / SAMPLES_DIR):
-            if not folder.is_dir() or folder.is_symlink():
-                continue
-            for entry in os.scandir(folder):
-                if entry.name.endswith(TMP_SUFFIX) and not entry.is_dir(follow_symlinks=False):
-                    Path(entry.path).unlink(missing_ok=True)  # a link is removed, its target untouched
-
     def _open_metrics(self, resume_step: int | None) -> None:
         path = self.run_dir / METRICS_FILE
         if resume_step is None:  # a new run: a log left by an earlier attempt starts afresh
-            _atomic_write_text(path, "")
+            write_text(path, "")
         else:
             kept, warning = repair_metrics(path, resume_step)
             if warning is not None:
                 self.warnings.append(warning)
-                _atomic_write_text(path, "".join(f"{line}\n" for line in kept))
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | os.O_CLOEXEC, 0o644)
-        self._metrics = os.fdopen(fd, "a", encoding="utf-8")
+                write_text(path, "".join(f"{line}\n" for line in kept))
+        self._metrics = open_append(path)
 
     # ------------------------------------------------------------------------------ writing
     def write_metrics(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Append one JSON line per row, then flush (a reader sees whole lines)."""
+        """Append one JSON line per row, then flush (a reader sees whole lines; the log is made
+        durable before each checkpoint, see the module's docstring)."""
         if self._metrics is None:
             raise RuntimeError("the run files are closed")
         for row in rows:
@@ -226,8 +227,7 @@ class RunFiles:
 
         path = self.run_dir / SAMPLES_DIR / f"step_{step:06d}.png"
         path.parent.mkdir(exist_ok=True)
-        _atomic_write(path, lambda f: Image.fromarray(grid).save(f, format="PNG"))
-        return path
+        return write_file(path, lambda f: Image.fromarray(grid).save(f, format="PNG"))
 
     def save_checkpoint(
         self,
@@ -240,7 +240,10 @@ class RunFiles:
         train_config: Mapping[str, Any],
     ) -> Path:
         """The checkpoint of ``step`` (``training.checkpoint.save_checkpoint``), then the generator-only
-        export of the same weights (``generator.safetensors``); returns the checkpoint's path."""
+        export of the same weights (``generator.safetensors``); returns the checkpoint's path.
+        The metrics log is made durable first: it then holds every row up to this step."""
+        if self._metrics is not None:
+            sync(self._metrics)
         path = save_checkpoint(
             self.run_dir,
             generator,
@@ -353,23 +356,3 @@ class _NonFinite(Exception):
 
 def _refuse_constant(name: str) -> Any:
     raise _NonFinite(name)
-
-
-# ---------------------------------------------------------------------------------- atomic writes
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """``write(binary file)`` into a fresh temporary file beside ``path``, then rename it over
-    ``path`` (a link there is replaced, never followed)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write(path, lambda f: f.write(text.encode("utf-8")))

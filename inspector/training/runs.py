@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from inspector.errors import UserError
+from inspector.files import write_json
 from inspector.training.checkpoint import CHECKPOINT_FILE, EXPORT_FILE, META_FILE
-from inspector.training.run_files import LOCK_FILE, SAMPLES_DIR, TMP_SUFFIX
+from inspector.training.run_files import LOCK_FILE, SAMPLES_DIR, remove_run_leftovers
 from models.text import Text
 
 RUNS_ENV = "PIX2PIX_RUNS_DIR"
@@ -161,7 +162,7 @@ class RunsFolder:
                 "owner": owner,
                 "settings": dict(settings or {}),
             }
-            _write_json(path / RUN_INFO, info)
+            write_json(path / RUN_INFO, info, indent=2, default=str)
             return path
         raise UserError(
             Text(
@@ -230,12 +231,7 @@ class RunsFolder:
                 shutil.rmtree(run.path, ignore_errors=True)
                 removed.append(run.path)
                 continue
-            for folder in (run.path, run.path / SAMPLES_DIR):
-                if folder.is_dir() and not folder.is_symlink():
-                    for entry in os.scandir(folder):
-                        if entry.name.endswith(TMP_SUFFIX) and entry.is_file(follow_symlinks=False):
-                            Path(entry.path).unlink(missing_ok=True)
-                            removed.append(Path(entry.path))
+            removed += remove_run_leftovers(run.path)
         return removed
 
 
@@ -254,12 +250,6 @@ def _read_json(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}{TMP_SUFFIX}")
-    tmp.write_text(json.dumps(dict(data), indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _number(value: Any, default: float = 0) -> float:

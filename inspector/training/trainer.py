@@ -52,9 +52,6 @@ from inspector.training.state import TrainState, build_state
 from models import DiscriminatorConfig, GeneratorConfig
 from models.text import Text
 
-# The trainer's vocabulary, importable from here as before the split into modules.
-__all__ = ["EVENTS", "LOSS_NAMES", "Sample", "Status", "StepMetrics", "TrainConfig", "TrainResult", "Trainer"]
-
 
 @dataclass
 class Progress:

@@ -18,9 +18,13 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from torch import nn
 
-from inspector.data.image_set import SAMPLE_FILES
+from inspector.data.images import PHOTO_TYPES
+from inspector.data.samples import SAMPLE_FILES
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
+from inspector.training.checkpoint import CHECKPOINT_TYPES
+from inspector.training.run_bounds import largest_side
+from inspector.training.upload_limits import MAX_PHOTO_MB
 from inspector.ui.caches.models import checkpoint_models, meta_model, untrained_model
 from inspector.ui.caches.photos import inside_photo
 from inspector.ui.common import current_configs
@@ -28,9 +32,6 @@ from inspector.ui.i18n import _, reason
 from inspector.ui.training import session_owner, shared_runner
 from models import DiscriminatorConfig, GeneratorConfig
 
-PHOTO_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"]
-CHECKPOINT_TYPES = ["safetensors", "pt", "pth", "bin", "ckpt"]
-MAX_PHOTO_MB = 20
 MAX_CHECKPOINT_MB = 64  # the server's upload cap (.streamlit/config.toml)
 T = TypeVar("T")
 SOURCES = {
@@ -58,7 +59,9 @@ class Networks:
 
     @property
     def size(self) -> int:
-        return self.g_cfg.input_size
+        """The side the photo is run at: a checkpoint's training size, but never over what its
+        header may ask (``largest_side``); the sidebar's size for untrained networks."""
+        return largest_side(self.g_cfg) if self.loaded is not None else self.g_cfg.input_size
 
     @property
     def generator(self) -> nn.Module:
@@ -112,7 +115,7 @@ def networks_picker(prefix: str) -> Networks:
     else:
         up = st.file_uploader(
             _("A checkpoint (.safetensors from the Train page or the CLI, or a .pt of plain tensors)"),
-            type=CHECKPOINT_TYPES,
+            type=list(CHECKPOINT_TYPES),
             key=f"{prefix}.checkpoint",
             max_upload_size=MAX_CHECKPOINT_MB,
         )
@@ -159,7 +162,7 @@ def photo_picker(prefix: str, size: int) -> tuple[str, np.ndarray]:
         key, data, file_name = f"sample:{name}", None, str(name)
     else:
         up = st.file_uploader(
-            _("A photo"), type=PHOTO_TYPES, key=f"{prefix}.upload", max_upload_size=MAX_PHOTO_MB
+            _("A photo"), type=list(PHOTO_TYPES), key=f"{prefix}.upload", max_upload_size=MAX_PHOTO_MB
         )
         if up is None:
             st.info(_("Choose or upload a photo."))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from inspector.data.image_set import SAMPLE_FILES
+from inspector.data.samples import SAMPLE_FILES
 from models import list_presets
 from models.config import MAX_INPUT_SIZE, PARTS
 

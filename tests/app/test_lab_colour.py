@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from inspector.data.image_set import SAMPLE_FILES
+from inspector.data.samples import SAMPLE_FILES
 from tests.app.apptest import open_page
 from tests.i18n.english import english_sentences
 

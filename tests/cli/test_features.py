@@ -60,10 +60,10 @@ def test_never_overwrites_an_input(tmp_path: Path, capsys) -> None:  # type: ign
     before = photo.read_bytes()
     assert main(["features", *SMALL, "--image", str(photo), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "would overwrite the input" in err and err.count("\n") == 1
+    assert "writing it would destroy the input" in err and err.count("\n") == 1
     assert photo.read_bytes() == before and _pngs(out) == ["features.png"]
     assert main(["features", *SMALL, "--image", str(photo), "--out", str(photo)]) == 2
-    assert "--out must be a folder" in capsys.readouterr().err
+    assert "exists and is not a folder" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -169,7 +169,7 @@ def _crafted_copy(run20: Path, tmp_path: Path, edit) -> Path:
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
-    from inspector.training.checkpoint import META_KEY
+    from inspector.training.checkpoint_formats import META_KEY
 
     src = run20 / "checkpoint.safetensors"
     with safe_open(str(src), "pt") as f:
@@ -260,7 +260,10 @@ def test_colorize_refuses_a_generator_that_is_not_l_to_ab(tmp_path: Path, capsys
     photo = tmp_path / "photo.png"
     Image.new("RGB", (32, 32)).save(photo)
     assert main(["colorize", str(tmp_path / "rgb"), str(photo), "--out", str(tmp_path / "o.png")]) == 2
-    assert "maps 3 channel(s) to 2; colorizing needs L (1 channel) in" in capsys.readouterr().err
+    assert (
+        "needs a generator from L (1 channel) to ab (2 channels); this one maps 3 -> 2"
+        in capsys.readouterr().err
+    )
 
 
 # ------------------------------------------------------------------------------ a good citizen (issue 11)

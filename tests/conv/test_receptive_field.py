@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from inspector.conv.receptive_field import field_overlay, gradient_field, receptive_field, sample_photo
+from inspector.conv.receptive_field import field_overlay, gradient_field, receptive_field
+from inspector.data.samples import sample_photo
 from models import DiscriminatorConfig, build_discriminator, build_generator, preset
 
 
@@ -88,7 +89,7 @@ def test_refusals() -> None:
 
 
 def test_field_drawn_over_the_sample_photo() -> None:
-    photo = sample_photo(256)
+    photo = np.asarray(sample_photo("astronaut", 256))
     assert photo.shape == (256, 256, 3) and photo.dtype == np.uint8
     rf = receptive_field(preset("notebook")[1])
     img = np.asarray(field_overlay(photo, rf, 4, 4, neighbour=False, side_px=256))
@@ -102,4 +103,4 @@ def test_field_drawn_over_the_sample_photo() -> None:
     assert np.abs(inside - photo[140, 140]).max() <= 3
     assert outside.sum() < photo[20, 140].astype(int).sum() * 0.6
     with pytest.raises(ValueError, match="computed for 256"):
-        field_overlay(sample_photo(128), rf, 0, 0)
+        field_overlay(np.asarray(sample_photo("astronaut", 128)), rf, 0, 0)

@@ -20,7 +20,6 @@ from PIL import Image
 from inspector import UserError
 from inspector.colour.lab import normalize_lab, rgb_to_lab
 from inspector.data.image_set import (
-    SAMPLE_FILES,
     ImageSet,
     _sample_images,
     lab_batch,
@@ -30,7 +29,17 @@ from inspector.data.image_set import (
     sample_images,
     split_train_val,
 )
-from inspector.data.images import BadImage, Limits, fit_square, image_to_tensor, load_image
+from inspector.data.images import (
+    ACCEPTED_FORMATS,
+    PHOTO_FORMATS,
+    PHOTO_TYPES,
+    BadImage,
+    Limits,
+    fit_square,
+    image_to_tensor,
+    load_image,
+)
+from inspector.data.samples import SAMPLE_FILES, sample_photo
 
 SIZE = 32
 
@@ -320,12 +329,18 @@ def test_a_member_whose_header_lies_about_its_size_is_cut_off() -> None:
         archive.writestr("bomb.png", payload)
         archive.writestr("ok.png", png(1))
     data = bytearray(buffer.getvalue())
-    # Patch bomb.png's declared uncompressed size (its central directory entry, offset 24) to 10.
+    # Patch bomb.png's declared uncompressed size (its central directory entry, offset 24) to 10:
+    # its local header still says 50,000, and the two are compared before anything is inflated.
     central = data.find(b"PK\x01\x02")
     data[central + 24 : central + 28] = struct.pack("<I", 10)
     s = load_uploads([("bomb.zip", bytes(data))], SIZE, Limits(max_file_bytes=20_000))
     assert s.names == ["bomb.zip/ok.png"]
-    assert "cannot be read" in reasons(s)["bomb.zip/bomb.png"]  # zipfile stops at 10 bytes: bad CRC
+    assert "disagree on its size" in reasons(s)["bomb.zip/bomb.png"]
+    # The same lie in the local header too: only the 10 declared bytes are inflated (then a bad CRC).
+    data[22:26] = struct.pack("<I", 10)  # the first local header's uncompressed size
+    s = load_uploads([("bomb.zip", bytes(data))], SIZE, Limits(max_file_bytes=20_000))
+    assert s.names == ["bomb.zip/ok.png"]
+    assert "cannot be read" in reasons(s)["bomb.zip/bomb.png"]
 
 
 def test_total_size_cap_and_corrupt_zip() -> None:
@@ -414,6 +429,27 @@ def test_sample_images_are_colour_and_need_no_network(monkeypatch: pytest.Monkey
     assert (colourfulness > 0.005).all(), dict(zip(s.names, colourfulness.tolist()))
     s.images.zero_()  # the cache hands out copies
     assert sample_images(64).images.any()
+
+
+def test_one_sample_photo_goes_through_the_bounded_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sample_photo decodes with load_image (its limits apply, as to a user's file) and cuts the
+    square as training does; every sample of the set is that photo, pixel for pixel."""
+    from inspector.data import samples
+
+    photo = sample_photo("astronaut")
+    assert photo.mode == "RGB" and photo.size == (512, 512)
+    square = sample_photo("chelsea", 64)
+    assert square.size == (64, 64)
+    s = sample_images(64)
+    assert torch.equal(s.images[s.names.index("chelsea")], image_to_tensor(square))
+    with pytest.raises(UserError, match="there is no sample photo 'moon'"):
+        sample_photo("moon")
+    seen = []
+    monkeypatch.setattr(
+        samples, "load_image", lambda data, name, **k: seen.append(name) or Image.new("RGB", (9, 9))
+    )
+    sample_photo("coffee")
+    assert seen == ["coffee"]
 
 
 # --- split and batches -------------------------------------------------------------------------------
@@ -511,3 +547,16 @@ def test_make_batch_on_cuda_matches_cpu_with_a_cpu_generator() -> None:
     assert gpu[0].device.type == "cuda"
     torch.testing.assert_close(gpu[0].cpu(), cpu[0], atol=1e-4, rtol=0)
     torch.testing.assert_close(gpu[1].cpu(), cpu[1], atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("fmt", ACCEPTED_FORMATS)
+def test_each_photo_type_names_its_decoder_and_such_a_file_decodes(fmt: str) -> None:
+    """The upload widgets offer PHOTO_TYPES: each suffix is Pillow's own for a format the decoder
+    runs, and a photo saved in that format is decoded."""
+    registered = Image.registered_extensions()
+    assert all(registered[f".{suffix}"] == fmt for suffix in PHOTO_FORMATS[fmt])
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 18), (200, 10, 10)).save(buffer, format=fmt)
+    image = load_image(buffer.getvalue(), f"photo.{PHOTO_FORMATS[fmt][0]}")
+    assert image.size == (20, 18) and image.mode == "RGB"
+    assert set(PHOTO_TYPES) == {s for suffixes in PHOTO_FORMATS.values() for s in suffixes}

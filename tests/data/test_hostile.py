@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tracemalloc
 import zipfile
 import zlib
 from pathlib import Path
@@ -68,7 +69,7 @@ def test_bzip2_and_lzma_members_are_refused_from_the_directory_unread(
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("bomb.png", b"\0" * 5_000_000, compress_type=method)  # 5 MB inside
+        archive.writestr("bomb.png", b"\0" * (16 << 20), compress_type=method)  # 16 MB inside
         archive.writestr("ok.png", png(1), compress_type=zipfile.ZIP_DEFLATED)
     data = buffer.getvalue()
     assert len(data) < 20_000
@@ -80,9 +81,81 @@ def test_bzip2_and_lzma_members_are_refused_from_the_directory_unread(
         return real_open(self, info, mode, *args, **kwargs)
 
     monkeypatch.setattr(archives.zipfile.ZipFile, "open", spying_open)
+    tracemalloc.start()
     s = load_uploads([("z.zip", data)], SIZE)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
     assert s.names == ["z.zip/ok.png"] and opened == ["ok.png"]  # the bomb was never opened
     assert f"compressed with {word}; only stored and deflate members are read" in reasons(s)["z.zip/bomb.png"]
+    assert peak < 3_000_000  # the 16 MB inside were never inflated
+
+
+def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytearray:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=method) as archive:
+        for name, payload in members.items():
+            archive.writestr(name, payload)
+    return bytearray(buffer.getvalue())
+
+
+def _central(data: bytearray, index: int = 0) -> int:
+    """Where the central directory record of member ``index`` starts."""
+    at = data.find(b"PK\x01\x02")
+    for _ in range(index):
+        at = data.find(b"PK\x01\x02", at + 4)
+    return at
+
+
+def test_every_header_is_judged_before_any_member_is_read(monkeypatch) -> None:
+    """A member whose local header says bzip2 while the central directory says deflate is refused
+    from the headers; and the headers of all members are read before the first member is."""
+    from inspector.data import archives
+
+    bomb = _zip({"bomb.png": b"\0" * (16 << 20)}, zipfile.ZIP_BZIP2)
+    bomb[_central(bomb) + 10 : _central(bomb) + 12] = struct.pack("<H", zipfile.ZIP_DEFLATED)
+    fine = bytes(_zip({"a.png": png(1), "b.png": png(2)}))
+    calls: list[str] = []
+    real_open, real_headers = zipfile.ZipFile.open, archives.header_problems
+    monkeypatch.setattr(
+        archives.zipfile.ZipFile,
+        "open",
+        lambda self, info, *a, **k: calls.append("open") or real_open(self, info, *a, **k),
+    )
+    monkeypatch.setattr(archives, "header_problems", lambda *a: calls.append("headers") or real_headers(*a))
+    s = load_uploads([("z.zip", bytes(bomb)), ("ok.zip", fine)], SIZE)
+    assert s.names == ["ok.zip/a.png", "ok.zip/b.png"]
+    assert "its local header says bzip2 and the central directory deflate" in reasons(s)["z.zip/bomb.png"]
+    assert calls == ["headers", "headers", "open", "open"]  # z.zip: no member opened at all
+
+
+def test_members_that_overlap_or_pass_the_end_or_are_encrypted_are_refused_unread() -> None:
+    data = _zip({"a.png": png(1)})
+    record = bytes(data[_central(data) : data.find(b"PK\x05\x06")])
+    # A second central directory record for the same local header: the shared-data bomb.
+    end = data.find(b"PK\x05\x06")
+    doubled = bytearray(data[:end] + record + data[end:])
+    eocd = doubled.find(b"PK\x05\x06")
+    count, size = struct.unpack_from("<HHI", doubled, eocd + 8)[1:]
+    struct.pack_into("<HHI", doubled, eocd + 8, count + 1, count + 1, size + len(record))
+    s = load_uploads([("twice.zip", bytes(doubled))], SIZE)
+    assert s.names == ["twice.zip/a.png"]
+    assert "overlaps another member" in next(k.reason for k in s.skipped)
+
+    past = _zip({"a.png": png(1)})
+    struct.pack_into("<I", past, _central(past) + 20, 10**9)  # compressed size, central directory
+    struct.pack_into("<I", past, 18, 10**9)  # and local header: consistent, and past the end
+    assert (
+        "past the end of the archive"
+        in reasons(load_uploads([("past.zip", bytes(past)), ("b.png", png(2))], SIZE))["past.zip/a.png"]
+    )
+
+    locked = _zip({"a.png": png(1)})
+    for at in (_central(locked) + 8, 6):  # the flag bits of both headers
+        struct.pack_into("<H", locked, at, 1)
+    assert (
+        "encrypted"
+        in reasons(load_uploads([("locked.zip", bytes(locked)), ("b.png", png(2))], SIZE))["locked.zip/a.png"]
+    )
 
 
 def test_an_unknown_compression_method_is_refused_by_number() -> None:

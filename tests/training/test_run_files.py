@@ -215,6 +215,24 @@ def test_samples_are_written_atomically_and_replace_a_link_instead_of_following_
     assert [p.name for p in (run / "samples").iterdir()] == ["step_000001.png"]
 
 
+def test_the_log_is_made_durable_before_each_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash after a checkpoint must leave every metrics row up to its step on the disk: the
+    log's fsync comes before the checkpoint's first byte."""
+    from inspector.training import run_files
+
+    order: list[str] = []
+    monkeypatch.setattr(run_files, "sync", lambda f: order.append("sync log"))
+    monkeypatch.setattr(run_files, "save_checkpoint", lambda *a, **k: order.append("checkpoint") or tmp_path)
+    monkeypatch.setattr(run_files, "save_generator_export", lambda *a, **k: order.append("export"))
+    with RunFiles.open(tmp_path) as files:
+        files.write_metrics([{"step": 1, "G_L1": 0.5}])
+        files.save_checkpoint(None, None, 1, {}, {}, {}, {})  # type: ignore[arg-type]
+    assert order == ["sync log", "checkpoint", "export"]
+    assert _steps(tmp_path) == [1]
+
+
 # ------------------------------------------------------------------------------------------- seeds
 
 

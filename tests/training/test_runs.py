@@ -78,6 +78,8 @@ def test_runs_get_unique_safe_names_and_never_replace_each_other(tmp_path: Path)
     assert (first.name, second.name) == ("my-run", "my-run-2")
     assert third.parent == tmp_path and third.name == "etc-passwd"
     assert (first / "keep.txt").read_text() == "mine"
+    assert json.loads((first / "run.json").read_text())["settings"] == {"steps": 5}  # written whole
+    assert sorted(p.name for p in first.iterdir()) == ["keep.txt", "run.json"]  # no temporary left
     assert safe_name("") == safe_name("...") == "run"
     info = folder.get("my-run")
     assert (

@@ -3,16 +3,13 @@ bounded decoder (``inspector.data.images``), and a photo's Lab view."""
 
 from __future__ import annotations
 
-import importlib.resources
-
 import numpy as np
 import streamlit as st
 import torch
 
 from inspector.colour.lab_view import LabView, lab_view
-from inspector.conv.receptive_field import sample_photo
-from inspector.data.image_set import SAMPLE_FILES, sample_images
-from inspector.data.images import load_square
+from inspector.data.images import image_to_tensor, load_square
+from inspector.data.samples import SAMPLE_FILES, sample_photo
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.ui.caches.spinner import spinner
@@ -24,14 +21,13 @@ LAB_SIZE = 256  # the notebook's training size
 @st.cache_data(max_entries=4, show_spinner=False)
 def astronaut(size: int) -> np.ndarray:
     """scikit-image's astronaut photo, (size, size, 3) uint8."""
-    return sample_photo(size)
+    return np.asarray(sample_photo("astronaut", size))
 
 
 @st.cache_data(max_entries=len(SAMPLE_FILES), show_spinner=False)
 def lab_sample(name: str) -> np.ndarray:
     """A scikit-image sample photo, LAB_SIZE x LAB_SIZE, as a (3, S, S) uint8 array."""
-    photos = sample_images(LAB_SIZE)
-    return photos.images[photos.names.index(name)].numpy()
+    return image_to_tensor(sample_photo(name, LAB_SIZE)).numpy()
 
 
 @spinner(N_("Decoding the image..."))
@@ -54,9 +50,7 @@ def inside_photo(key: str, size: int, _data: bytes | None = None, name: str = "p
     """(3, size, size) uint8 of a sample (``key`` "sample:<name>") or of uploaded ``_data`` (``key``
     its hash). Raises UserError for a file that is not a usable image (not cached)."""
     if key.startswith("sample:"):
-        sample = key.removeprefix("sample:")
-        resource = importlib.resources.files("skimage") / "data" / SAMPLE_FILES[sample]
-        return load_square(resource.read_bytes(), sample, size).numpy()
+        return image_to_tensor(sample_photo(key.removeprefix("sample:"), size)).numpy()
     if _data is None:
         raise UserError("no photo was given")
     return load_square(_data, name, size).numpy()

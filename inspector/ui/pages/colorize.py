@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
 import streamlit as st
 
-from inspector.data.image_set import SAMPLE_FILES
-from inspector.data.images import load_image
+from inspector.data.images import PHOTO_TYPES, load_image
+from inspector.data.samples import SAMPLE_FILES, sample_photo
 from inspector.errors import UserError
-from inspector.training.checkpoint import EXPORT_FILE
+from inspector.training.checkpoint import CHECKPOINT_TYPES, EXPORT_FILE
 from inspector.training.colorize import colorize, load_generator
 from inspector.training.upload_limits import (
     MAX_PHOTO_MB,
@@ -25,8 +24,6 @@ from inspector.ui.training import runs_folder, session_owner, shared_runner
 SOURCE_KEY = "colorize.source"
 RUN_KEY = "colorize.run"  # the Train page's "Colorize with" sets it
 MiB = 1024 * 1024
-CHECKPOINT_TYPES = ["safetensors", "pt", "pth", "bin", "ckpt"]
-PHOTO_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"]
 
 intro(
     _("Colorize"),
@@ -82,7 +79,7 @@ else:
         _("A checkpoint: the full checkpoint or the generator export from the Train page or the CLI "
           "(.safetensors), or a PyTorch .pt/.pth of plain tensors; up to {limit} MiB",
           limit=limit // MiB),
-        type=CHECKPOINT_TYPES, key="colorize.checkpoint", max_upload_size=server_upload_limit_mb(),
+        type=list(CHECKPOINT_TYPES), key="colorize.checkpoint", max_upload_size=server_upload_limit_mb(),
         help=_("Never unpickled: safetensors holds only tensors, and .pt files are read with weights_only=True, "
                "which refuses anything that would run code."),
     )  # fmt: skip
@@ -127,12 +124,11 @@ kind = st.radio(_("Photo"), ["sample", "upload"], key="colorize.photo_source", h
                 format_func=photo_labels.get)  # fmt: skip
 photo: bytes | None = None
 photo_name = "photo"
+sample: str | None = None
 if kind == "sample":
-    photo_name = str(st.selectbox(_("Sample photo"), list(SAMPLE_FILES), key="colorize.sample"))
-    resource = importlib.resources.files("skimage") / "data" / SAMPLE_FILES[photo_name]
-    photo = resource.read_bytes() if resource.is_file() else None
+    sample = str(st.selectbox(_("Sample photo"), list(SAMPLE_FILES), key="colorize.sample"))
 else:
-    up_photo = st.file_uploader(_("A photo, up to {limit} MiB", limit=MAX_PHOTO_MB), type=PHOTO_TYPES,
+    up_photo = st.file_uploader(_("A photo, up to {limit} MiB", limit=MAX_PHOTO_MB), type=list(PHOTO_TYPES),
                                 key="colorize.upload", max_upload_size=2 * MAX_PHOTO_MB)  # fmt: skip
     if up_photo is not None:
         if up_photo.size > MAX_PHOTO_MB * MiB:
@@ -140,11 +136,11 @@ else:
                        size=f"{up_photo.size / MiB:.1f}", limit=MAX_PHOTO_MB))  # fmt: skip
             st.stop()
         photo, photo_name = up_photo.getvalue(), up_photo.name
-if photo is None:
+if sample is None and photo is None:
     st.info(_("Choose or upload a photo."))
     st.stop()
 try:
-    image = load_image(photo, photo_name)
+    image = sample_photo(sample) if sample is not None else load_image(photo or b"", photo_name)
 except UserError as exc:
     st.error(reason(exc))
     st.stop()

@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from inspector.colour.lab_view import SHOW_LIGHTNESS
-from inspector.data.image_set import SAMPLE_FILES
-from inspector.data.images import ACCEPTED_FORMATS
+from inspector.data.images import ACCEPTED_FORMATS, PHOTO_TYPES
+from inspector.data.samples import SAMPLE_FILES
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.training.upload_limits import MAX_PHOTO_MB
@@ -20,7 +20,6 @@ from inspector.ui.i18n import _, reason
 from inspector.ui.notebook_code import DATASET
 
 SIZE = LAB_SIZE  # the notebook's training size
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "ppm", "pgm"]
 # The radio's values stay English (links and tests set them); the labels are translated.
 LIGHTNESS = format(SHOW_LIGHTNESS, ".0f")  # the L at which a and b are shown alone
 SOURCES = {"Sample photo": N_("Sample photo"), "Upload": N_("Upload")}
@@ -50,7 +49,7 @@ if kind == "Sample photo":
 else:
     upload = choice.file_uploader(
         _("A photo"),
-        type=UPLOAD_TYPES,
+        type=list(PHOTO_TYPES),
         key="lab.upload",
         max_upload_size=MAX_PHOTO_MB,  # the server allows checkpoints of 700 MB; a photo needs far less
         help=_("Accepted formats: {formats}.", formats=", ".join(ACCEPTED_FORMATS)),

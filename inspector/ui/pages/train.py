@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from inspector.data.images import DEFAULT_LIMITS
+from inspector.data.archives import ARCHIVE_TYPE
+from inspector.data.images import DEFAULT_LIMITS, PHOTO_TYPES
 from inspector.errors import UserError
 from inspector.training.checkpoint_size import max_checkpoint_bytes
 from inspector.training.config import MAX_SEED
@@ -33,7 +34,7 @@ from inspector.ui.i18n import _, reason, say
 from inspector.ui.runs_list import download_buttons, runs_section
 from inspector.ui.training import runs_folder, session_label, session_owner, shared_runner
 
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp", "zip"]
+UPLOAD_TYPES = [*PHOTO_TYPES, ARCHIVE_TYPE]  # the decoder's photo types and the archive it reads
 POLL_S = 1.5  # seconds between redraws of the live view while training
 MAX_POINTS = 600  # points per curve: long runs are thinned so that a redraw stays cheap
 MiB = 1024 * 1024
