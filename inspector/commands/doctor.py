@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from inspector.doctor.diagnose import diagnose
     from inspector.doctor.proof import fix_text
     from inspector.shapes.input_sizes import SEARCH_BUDGET_S, valid_input_sizes
-    from inspector.shapes.trace import fmt_shape
+    from inspector.shapes.labels import fmt_shape
 
     target = resolve(args)
     result = diagnose(target.model, target.input_shape)

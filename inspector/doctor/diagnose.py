@@ -28,7 +28,6 @@ from inspector.doctor.combine_rule import check_combine
 from inspector.doctor.exam import Exam, NormCarry
 from inspector.doctor.notes import notes, output_size_note
 from inspector.doctor.problems import size_candidates, to_problems
-from inspector.doctor.pytorch_run import pytorch_error
 from inspector.doctor.report import Diagnosis, Problem
 from inspector.doctor.rules import check_leaf, is_norm, judged_by_running
 from inspector.shapes.engine import TracedRun, traced_run
@@ -36,8 +35,6 @@ from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.recorder import CombineCall, LeafCall
 from inspector.shapes.records import Shape, check_shape
 from models.text import Text
-
-__all__ = ["Diagnosis", "Problem", "diagnose", "pytorch_error"]  # the public API, as before the split
 
 
 class _Examiner:

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 from inspector.i18n.catalog import N_, Translator, english
 from inspector.shapes.dot_graph import DEFAULT_STYLE, FORMATS, DiagramStyle, DotGraph, render, render_svg
 from inspector.shapes.labels import fmt_chw, fmt_value
-from inspector.shapes.trace import INPUT, BlockRecord, LayerRecord, Trace
+from inspector.shapes.records import INPUT, BlockRecord, LayerRecord, Trace
 from models.text import Text
 
 if TYPE_CHECKING:  # the doctor's problems are only read here: shapes never imports the doctor
-    from inspector.doctor.diagnose import Problem
+    from inspector.doctor.report import Problem
 
 RED = "#d62728"
 RED_FILL = "#fde0dd"

@@ -30,20 +30,15 @@ from inspector.conv.receptive_field import ReceptiveField, receptive_field, samp
 from inspector.conv.render import gif_bytes, png_bytes, render_frame
 from inspector.data.image_set import SAMPLE_FILES, lab_batch, sample_images
 from inspector.data.images import load_square
-from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error
+from inspector.doctor.diagnose import diagnose
+from inspector.doctor.pytorch_run import pytorch_error
+from inspector.doctor.report import Diagnosis
 from inspector.doctor.repr_parser import parse_model_repr
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_, translator
-from inspector.init_study.weights import (
-    AS_BUILT,
-    ActivationStats,
-    TensorStats,
-    WeightStats,
-    activation_stats,
-    probe_shape,
-    tensor_stats,
-    weight_stats,
-)
+from inspector.init_study.activations import ActivationStats, activation_stats, probe_shape
+from inspector.init_study.theory import AS_BUILT
+from inspector.init_study.weights import TensorStats, WeightStats, tensor_stats, weight_stats
 from inspector.inside.features import FeatureMaps, feature_maps
 from inspector.inside.lens import (
     BatchNormLens,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from inspector.doctor.diagnose import Diagnosis, Problem
+from inspector.doctor.report import Diagnosis, Problem
 from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import DiagramStyle, diagram_dot
 from inspector.shapes.labels import fmt_value

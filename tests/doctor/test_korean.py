@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from torch import nn
 
-from inspector.doctor.diagnose import Diagnosis, diagnose
+from inspector.doctor.diagnose import diagnose
 from inspector.doctor.proof import fix_text
+from inspector.doctor.report import Diagnosis
 from inspector.i18n.catalog import translator
 from models import build, generator_plan, preset
 from models.text import render

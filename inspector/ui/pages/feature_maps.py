@@ -11,7 +11,7 @@ from inspector.errors import UserError
 from inspector.inside.features import FeatureMaps
 from inspector.inside.pictures import heatmap, verdict_overlay
 from inspector.inside.skips import ALL
-from inspector.shapes.trace import fmt_shape
+from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.cache import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
 from inspector.ui.common import intro, notebook_code, notice
