@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from inspector.doctor import report
-from inspector.doctor.changes import Change
+from inspector.doctor.changes import layer_change
 from inspector.doctor.exam import Exam
 from inspector.shapes.meta import _from_torch, is_meta_limit
 from inspector.shapes.recorder import LeafCall, Source
@@ -110,7 +110,6 @@ def judge_by_running(
     if d is None:
         return None
     got = int(x.shape[d])
-    kind = type(call.module).__name__
     words = report.layer_width(call.name, call.module, field_name, want, got, d, exam.origin(src, d, got))
     value: Any = (got,) if field_name == "normalized_shape" else got
     old: Any = (want,) if field_name == "normalized_shape" else want
@@ -120,7 +119,7 @@ def judge_by_running(
         want,
         got,
         words,
-        options=((Change(call.name, kind, field_name, old, value),),),
+        options=((layer_change(call.name, call.module, field_name, old, value),),),
     )
     shape = list(x.shape)
     shape[d] = want

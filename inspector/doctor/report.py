@@ -53,7 +53,7 @@ class Problem:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["options"]
-        data["changes"] = [{**asdict(c), "text": c.text()} for c in self.changes]
+        data["changes"] = [c.to_dict() for c in self.changes]
         return data
 
 

@@ -27,8 +27,9 @@ import torch
 from torch import Tensor, nn
 
 from inspector.doctor import probe, report
-from inspector.doctor.changes import Change, input_change
+from inspector.doctor.changes import input_change, layer_change
 from inspector.doctor.exam import Exam
+from inspector.shapes.edit_layers import set_field
 from inspector.shapes.recorder import LeafCall, Source
 from inspector.shapes.records import INPUT
 from models.text import compose
@@ -131,8 +132,7 @@ def conv(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> 
             exam.composition(src, cdim, got),
             pix2pix=exam.pix2pix,
         )
-        kind = type(m).__name__
-        options = [(Change(name, kind, "in_channels", expected, got),)]
+        options = [(layer_change(name, m, "in_channels", expected, got),)]
         if from_input:  # feeding the input the layer was built for comes first
             options.insert(0, (input_change(exam.input_shape, _with(exam.input_shape, cdim, expected)),))
         exam.add(name, "channels", expected, got, words, options=tuple(options))
@@ -234,7 +234,7 @@ def linear(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -
         m.in_features,
         got,
         words,
-        options=((Change(name, "Linear", "in_features", m.in_features, got),),),
+        options=((layer_change(name, m, "in_features", m.in_features, got),),),
     )
     return torch.zeros((*x.shape[:-1], m.in_features), device=x.device, dtype=x.dtype)
 
@@ -296,7 +296,7 @@ def layer_norm(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | Non
     words = report.layer_norm_shape(
         name, want, got, tuple(x.shape), exam.origin(src, x.dim() - 1), exam.fix_target(name)
     )
-    change = Change(name, type(m).__name__, "normalized_shape", want, got)
+    change = layer_change(name, m, "normalized_shape", want, got)
     exam.add(name, "features", want, got, words, options=((change,),))
     return torch.zeros((*x.shape[: x.dim() - len(want)], *want), device=x.device, dtype=x.dtype)
 
@@ -345,13 +345,13 @@ def _channels(
         conv_fix,
         conv_first=exam.norm_carry != "mend",
     )
-    norm_change = (Change(name, type(m).__name__, field_name, expected, got),)
+    norm_change = (layer_change(name, m, field_name, expected, got),)
     options = [norm_change]
     if conv_fix is not None and isinstance(producer, nn.modules.conv._ConvNd) and src is not None:
-        conv_change = (Change(src.layer, type(producer).__name__, "out_channels", got, expected),)
+        conv_change = (layer_change(src.layer, producer, "out_channels", got, expected),)
         options.insert(0 if exam.norm_carry != "mend" else 1, conv_change)
     exam.add(name, "channels", expected, got, words, options=tuple(options))
-    if exam.norm_carry == "mend" and _resize_norm(m, got, x.device):
+    if exam.norm_carry == "mend" and _resized(m, field_name, got):
         return x  # the doctor's copy of the norm now takes `got` channels: they flow on
     shape = list(x.shape)
     shape[cdim] = expected
@@ -374,20 +374,12 @@ def _unbatched_instance_norm(m: nn.Module, x: Tensor) -> bool:
     return isinstance(m, nn.modules.instancenorm._InstanceNorm) and x.dim() == m._get_no_batch_dim()
 
 
-def _resize_norm(m: nn.Module, channels: int, device: torch.device) -> bool:
-    """Give the doctor's copy of a norm ``channels`` features (its fix applied); False if it cannot."""
-    if isinstance(m, nn.modules.batchnorm._NormBase):
-        m.num_features = channels
-    elif isinstance(m, nn.GroupNorm) and channels % m.num_groups == 0:
-        m.num_channels = channels
-    else:
+def _resized(m: nn.Module, field_name: str, value: int | tuple[int, ...]) -> bool:
+    """Give the doctor's copy of a norm its fix (``field_name`` = ``value``); False if it cannot take it."""
+    try:
+        set_field(m, field_name, value)
+    except ValueError:
         return False
-    for attr in ("weight", "bias"):
-        if getattr(m, attr, None) is not None:
-            setattr(m, attr, nn.Parameter(torch.empty(channels, device=device)))
-    for attr in ("running_mean", "running_var"):
-        if getattr(m, attr, None) is not None:
-            setattr(m, attr, torch.empty(channels, device=device))
     return True
 
 
