@@ -38,7 +38,15 @@ class Change:
             old = self.old if isinstance(self.old, int) else fmt_shape(self.old)
             new = self.new if isinstance(self.new, int) else fmt_shape(self.new)
             return Text("input {old} -> {new}", old=old, new=new)
-        said = f"{self.module} {self.kind} {self.field} {self.old} -> {self.new}"
+        return self._said(f"{self.module} {self.kind}")
+
+    def fix(self, target: str = "") -> str:
+        """The change as a fix writes it: ``"body.5: Conv2d in_channels 64 -> 128"``; ``target`` names
+        the layer another way (its block, "decoder_4", when that says which layer)."""
+        return self._said(f"{target or self.module}: {self.kind}")
+
+    def _said(self, layer: str) -> str:
+        said = f"{layer} {self.field} {self.old} -> {self.new}"
         if self.follow:
             return Text("{change} ({fields} follow)", change=said, fields=" and ".join(self.follow))
         return said
@@ -49,6 +57,15 @@ class Change:
         if not self.follow:
             del data["follow"]
         return data
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way out of a problem: its changes, and the words of the fix that offer it (``said``;
+    "" for a way the proof tries but the fix does not offer, e.g. the nearest input sizes)."""
+
+    changes: tuple[Change, ...]
+    said: str = ""
 
 
 def layer_change(

@@ -10,7 +10,7 @@ run it again) edit layers here, so that a rule is written once:
   ``Conv2d(64, 64, groups=64)``). Other grouped convs keep their groups, which must divide both.
 * ``Linear``: ``in_features`` / ``out_features``.
 * batch and instance norms: ``num_features``; ``GroupNorm``: ``num_channels`` (a multiple of
-  ``num_groups``); ``LayerNorm``: ``normalized_shape``.
+  ``num_groups``); ``LayerNorm`` and ``RMSNorm``: ``normalized_shape``.
 
 The layer is edited in place (its class, and with it a subclass's own ``forward``, is kept: timm's
 ``BatchNormAct2d``, ``LayerNorm2d``), its parameters and buffers made anew on their device and
@@ -32,6 +32,12 @@ from models.text import Text, compose
 Conv = nn.modules.conv._ConvNd
 ChannelNorm = nn.modules.batchnorm._NormBase  # batch and instance norms: num_features
 Value = int | tuple[int, ...]
+# Norms over the last dims of their input: normalized_shape (RMSNorm from PyTorch 2.4)
+LAST_DIMS_NORMS: tuple[type[nn.Module], ...] = (
+    nn.LayerNorm,
+    *([nn.RMSNorm] if hasattr(nn, "RMSNorm") else []),
+)
+NORMS = (ChannelNorm, nn.GroupNorm, *LAST_DIMS_NORMS)  # they keep their input's shape
 
 # The field of each editable kind that holds its width (a norm has one, the others two).
 FIELDS: tuple[tuple[type[nn.Module], tuple[str, ...]], ...] = (
@@ -39,7 +45,7 @@ FIELDS: tuple[tuple[type[nn.Module], tuple[str, ...]], ...] = (
     (nn.Linear, ("in_features", "out_features")),
     (ChannelNorm, ("num_features",)),
     (nn.GroupNorm, ("num_channels",)),
-    (nn.LayerNorm, ("normalized_shape",)),
+    *((norm, ("normalized_shape",)) for norm in LAST_DIMS_NORMS),
 )
 
 
@@ -72,8 +78,8 @@ def set_field(m: nn.Module, field: str, value: Value) -> None:
     elif isinstance(m, nn.Linear):
         setattr(m, field, shape[0])
         _remake(m, weight=(m.out_features, m.in_features), bias=(m.out_features,))
-    elif isinstance(m, nn.LayerNorm):
-        m.normalized_shape = shape
+    elif isinstance(m, LAST_DIMS_NORMS):
+        setattr(m, "normalized_shape", shape)  # noqa: B010  # LayerNorm or RMSNorm, not narrowed by the tuple
         _remake(m, weight=shape, bias=shape)
     else:
         _channel_norm(m, shape[0])

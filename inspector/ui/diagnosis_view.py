@@ -34,7 +34,7 @@ def show_problems(problems: tuple[Problem, ...]) -> None:
                 "**Fix:** {fix}",
                 number=i,
                 module=p.module,
-                kind=p.kind,
+                kind=say(p.kind.label),
                 expected=fmt_value(p.expected),
                 actual=fmt_value(p.actual),
                 message=say(p.message),

@@ -15,7 +15,7 @@ from torch import nn
 
 from inspector.doctor.diagnose import diagnose
 from inspector.doctor.proof import fix_text
-from inspector.doctor.report import Diagnosis
+from inspector.doctor.report import Diagnosis, ProblemKind
 from inspector.i18n.catalog import translator
 from models import build, generator_plan, preset
 from models.text import render
@@ -29,7 +29,7 @@ def _words(d: Diagnosis) -> list[str]:
     """Everything the doctor says about ``d``, as the CLI and the app show it (Text, English as str)."""
     said: list[str] = []
     for p in d.problems:
-        said += [p.message, p.fix, fix_text(p), *(c.text() for c in p.changes)]
+        said += [p.kind.label, p.message, p.fix, fix_text(p), *(c.text() for c in p.changes)]
     return [*said, *d.notes]
 
 
@@ -137,3 +137,12 @@ def test_a_cached_diagnosis_keeps_its_templates(as_written: Diagnosis) -> None:
     copy = pickle.loads(pickle.dumps(as_written))
     assert [render(t, KO) for t in _words(copy)] == [render(t, KO) for t in _words(as_written)]
     assert [render(t, EN) for t in _words(copy)] == _words(as_written)
+
+
+def test_a_kind_is_an_identifier_with_a_title_in_each_language() -> None:
+    import json
+
+    for kind in ProblemKind:
+        assert f"[{kind}]" == f"[{kind.value}]" and json.dumps(kind) == f'"{kind.value}"'  # the CLI, the JSON
+        korean = render(kind.label, KO)
+        assert korean != kind.label and any("\uac00" <= ch <= "\ud7a3" for ch in korean), kind

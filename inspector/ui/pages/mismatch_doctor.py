@@ -11,8 +11,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from inspector.doctor.problems import SIZE_KINDS
-from inspector.doctor.report import Diagnosis
+from inspector.doctor.report import SIZE_KINDS, Diagnosis
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.shapes.edit_layers import layer_channels
