@@ -29,7 +29,7 @@ from torch import Tensor, nn
 from inspector.doctor import layer_words, proof, size_words
 from inspector.doctor.combine_rule import check_combine
 from inspector.doctor.exam import Exam, NormCarry
-from inspector.doctor.notes import notes, output_size_note
+from inspector.doctor.notes import notes, output_size_note, unbatched_input_note
 from inspector.doctor.problems import size_candidates, to_problems
 from inspector.doctor.report import WIDTH_KINDS, Diagnosis, Problem, ProblemKind
 from inspector.doctor.rules import check_leaf, is_norm, judged_by_running
@@ -144,5 +144,5 @@ def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -
         input_shape=shape,
         sizes=sizes,
         device=run.device,
-        notes=notes(run.trace, nearest),
+        notes=(*filter(None, [unbatched_input_note(model, shape)]), *notes(run.trace, nearest)),
     )
