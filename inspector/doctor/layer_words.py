@@ -21,6 +21,12 @@ from inspector.shapes.records import Shape
 from models.text import Text, compose, join
 
 
+def _about(name: str, m: nn.Module, came_from: str, **values: object) -> dict[str, object]:
+    """The values of a sentence about layer ``name``: its name, the layer as written ("Conv2d(3, 64)")
+    and where its input came from, with the sentence's own."""
+    return dict(name=name, layer=describe(m), came_from=came_from, **values)
+
+
 def _spatial_names(n: int) -> str:
     return ", ".join("HWD"[:n])
 
@@ -30,12 +36,7 @@ def conv_dims(name: str, m: nn.modules.conv._ConvNd, shape: Shape, came_from: st
     return Words(
         Text(
             "{name} ({layer}) needs a {rank}-d input (B, C, {spatial}) but gets {shape}, {came_from}.",
-            name=name,
-            layer=describe(m),
-            rank=n + 2,
-            spatial=_spatial_names(n),
-            shape=fmt_shape(shape),
-            came_from=came_from,
+            **_about(name, m, came_from, rank=n + 2, spatial=_spatial_names(n), shape=fmt_shape(shape)),
         ),
         Text(
             "reshape the input of {name} to (B, {channels}, {spatial})",
@@ -65,11 +66,7 @@ def conv_channels(
     lab: str = ""
     message = Text(
         "{name} ({layer}) expects {expected} input channels but gets {got}, {came_from}.",
-        name=name,
-        layer=describe(m),
-        expected=expected,
-        got=got,
-        came_from=came_from,
+        **_about(name, m, came_from, expected=expected, got=got),
     )
     if feed is None:
         fix = compose("{change}{parts}", change=change.fix(target), parts=parts)
@@ -110,12 +107,7 @@ def linear_features(
     size (the input sizes that fix it are added after the pass, ``problems.to_problems``)."""
     message = Text(
         "{name} ({layer}) expects {expected} input features but gets {got} (input {shape}), {came_from}.",
-        name=name,
-        layer=describe(m),
-        expected=m.in_features,
-        got=got,
-        shape=fmt_shape(shape),
-        came_from=came_from,
+        **_about(name, m, came_from, expected=m.in_features, got=got, shape=fmt_shape(shape)),
     )
     fix = change.fix(target)
     options = (Option((change,), fix),)
@@ -134,11 +126,7 @@ def norm_dims(
     want = join([Text("{rank}-d", rank=d) for d in dims], OR)
     message = Text(
         "{name} ({layer}) needs a {want} input but gets {shape}, {came_from}.",
-        name=name,
-        layer=describe(m),
-        want=want,
-        shape=fmt_shape(shape),
-        came_from=came_from,
+        **_about(name, m, came_from, want=want, shape=fmt_shape(shape)),
     )
     if len(shape) + 1 not in dims:  # not a missing batch dim
         return Words(message, Text("reshape the input of {name} to {want}", name=name, want=want))
@@ -173,11 +161,7 @@ def norm_channels(
     64 -> 128"), offered first when ``made_first``."""
     message = Text(
         "{name} ({layer}) normalizes {expected} channels but gets {got}, {came_from}.",
-        name=name,
-        layer=describe(m),
-        expected=expected,
-        got=got,
-        came_from=came_from,
+        **_about(name, m, came_from, expected=expected, got=got),
     )
     return Words(message, *_norm_or_maker(change, target, made, made_first))
 
@@ -221,12 +205,14 @@ def layer_norm_shape(
     return Words(
         Text(
             "{name} ({layer}) normalizes the last dims {want} but gets {got} (input {shape}), {came_from}.",
-            name=name,
-            layer=describe(m),
-            want=fmt_shape(getattr(m, "normalized_shape", ())),
-            got=fmt_shape(got),
-            shape=fmt_shape(shape),
-            came_from=came_from,
+            **_about(
+                name,
+                m,
+                came_from,
+                want=fmt_shape(getattr(m, "normalized_shape", ())),
+                got=fmt_shape(got),
+                shape=fmt_shape(shape),
+            ),
         ),
         *_norm_or_maker(change, target, made, made_first),
     )
@@ -237,7 +223,7 @@ def layer_width(
 ) -> Words:
     """A layer judged by running it (a fused norm, a channels-first LayerNorm, a conv wrapper):
     it runs once dim ``dim`` of its input has its own ``field_name``, ``want``."""
-    values = dict(name=name, layer=describe(m), want=want, field=field_name, got=got, came_from=came_from)
+    values = _about(name, m, came_from, want=want, field=field_name, got=got)
     message = (
         Text("{name} ({layer}) is built for {want} channels ({field}) but gets {got}, {came_from}.", **values)
         if dim == 1

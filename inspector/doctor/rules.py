@@ -33,6 +33,7 @@ from inspector.doctor.report import ProblemKind
 from inspector.shapes.edit_layers import LAST_DIMS_NORMS, NORMS
 from inspector.shapes.recorder import LeafCall, Source
 from inspector.shapes.records import INPUT
+from models.layers import CONV_LAYERS
 from models.text import compose
 
 # (exam, layer name, layer, its first input (B, C, ...), who made that input) -> a stand-in input or None
@@ -101,15 +102,7 @@ def check_leaf(exam: Exam, call: LeafCall) -> tuple[Any, ...] | None:
 
 
 # --- convolutions and pools ---
-@rule(
-    nn.modules.conv._ConvNd,
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-)
+@rule(nn.modules.conv._ConvNd, *CONV_LAYERS)
 def conv(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
     """``in_channels`` of a conv or transposed conv, its input rank, and a kernel that fits (B, C, *spatial)."""
     assert isinstance(m, nn.modules.conv._ConvNd)  # the table sends only convs here

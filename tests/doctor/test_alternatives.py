@@ -16,15 +16,7 @@ from inspector.doctor.diagnose import diagnose
 from inspector.doctor.proof import fix_text
 from inspector.shapes.meta import meta_copy
 from models import build_discriminator, preset
-
-
-def _runs(model: nn.Module, shape: tuple[int, ...]) -> bool:
-    try:
-        with torch.no_grad():
-            model(torch.zeros(shape))
-    except (RuntimeError, ValueError):
-        return False
-    return True
+from tests.doctor.test_trust import _pytorch_runs
 
 
 def _fixed(
@@ -113,14 +105,14 @@ CHAINED: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
 def test_every_way_out_offered_runs_in_pytorch(name: str) -> None:
     make, shape = CHAINED[name]
     model = make()
-    assert not _runs(model, shape)
+    assert not _pytorch_runs(model, shape)
     d = diagnose(model, shape)
     assert d.problems and all(p.verified and p.offered for p in d.problems)
     for p in d.problems:
         others = [c for q in d.problems if q is not p for c in q.changes]
         for way in p.offered:
             fixed, at = _fixed(model, shape, [*way, *others])
-            assert _runs(fixed, at), (
+            assert _pytorch_runs(fixed, at), (
                 f"{p.module}: {[c.text() for c in way]} with {[c.text() for c in others]}"
             )
         # each way the fix names, and nothing else: one "or" fewer than there are ways
@@ -169,4 +161,4 @@ def test_a_depthwise_conv_fed_more_channels_stays_depthwise() -> None:
         "3 Conv2d in_channels 32 -> 64",
     ]
     fixed, shape = _fixed(model, (1, 3, 8, 8), p.changes)
-    assert fixed[1].groups == 64 and _runs(fixed, shape)
+    assert fixed[1].groups == 64 and _pytorch_runs(fixed, shape)
