@@ -151,26 +151,23 @@ def norm_channels(
     expected: int,
     got: int,
     came_from: str,
-    change: Change,
-    target: str,
-    made: Change | None,
-    made_first: bool,
+    fix: NormFix,
 ) -> Words:
-    """A norm built for ``expected`` channels fed ``got``: ``change`` sets its count; ``made``, the
-    other way out, sets the width of the layer that made the tensor ("body.0: Conv2d out_channels
-    64 -> 128"), offered first when ``made_first``."""
+    """A norm built for ``expected`` channels fed ``got``; ``fix`` is ``norm_fix``'s."""
     message = Text(
         "{name} ({layer}) normalizes {expected} channels but gets {got}, {came_from}.",
         **_about(name, m, came_from, expected=expected, got=got),
     )
-    return Words(message, *_norm_or_maker(change, target, made, made_first))
+    return Words(message, *fix)
 
 
-def _norm_or_maker(
-    change: Change, target: str, made: Change | None, made_first: bool
-) -> tuple[str, tuple[Option, ...]]:
-    """A norm's fix: its own ``change``, or the layer that made its input (``made``), in that order
-    or the other."""
+NormFix = tuple[str, tuple[Option, ...]]  # a norm's fix and its ways out
+
+
+def norm_fix(change: Change, target: str, made: Change | None, made_first: bool) -> NormFix:
+    """A norm's fix: its own ``change`` (its layer named ``target``), or ``made``, which sets the width
+    of the layer that made its input ("body.0: Conv2d out_channels 64 -> 128"), offered first when
+    ``made_first``."""
     if made is None:
         return change.fix(target), (Option((change,), change.fix(target)),)
     options = (Option((made,), made.fix()), Option((change,), change.fix()))
@@ -195,13 +192,10 @@ def layer_norm_shape(
     got: Shape,
     shape: Shape,
     came_from: str,
-    change: Change,
-    target: str,
-    made: Change | None,
-    made_first: bool,
+    fix: NormFix,
 ) -> Words:
     """A LayerNorm whose ``normalized_shape`` is not the last dims of its input (..., *normalized_shape);
-    ``made``: the Linear before it made to give its width instead."""
+    ``fix`` is ``norm_fix``'s (the Linear before it may give its width instead)."""
     return Words(
         Text(
             "{name} ({layer}) normalizes the last dims {want} but gets {got} (input {shape}), {came_from}.",
@@ -214,7 +208,7 @@ def layer_norm_shape(
                 shape=fmt_shape(shape),
             ),
         ),
-        *_norm_or_maker(change, target, made, made_first),
+        *fix,
     )
 
 

@@ -290,17 +290,8 @@ def layer_norm(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | Non
     change = layer_change(name, m, "normalized_shape", want, got)
     made = exam.maker_change(src, x.dim() - 1, x.dim(), got[0], want[0]) if len(want) == 1 else None
     came_from = exam.origin(src, x.dim() - 1)
-    words = layer_words.layer_norm_shape(
-        name,
-        m,
-        got,
-        tuple(x.shape),
-        came_from,
-        change,
-        exam.fix_target(name),
-        made,
-        exam.norm_carry != "mend",
-    )
+    fix = layer_words.norm_fix(change, exam.fix_target(name), made, made_first=exam.norm_carry != "mend")
+    words = layer_words.layer_norm_shape(name, m, got, tuple(x.shape), came_from, fix)
     exam.add(name, ProblemKind.FEATURES, want, got, words)
     if exam.norm_carry == "mend" and len(got) == len(want) and exam.mend(m, "normalized_shape", got):
         return x
@@ -343,17 +334,9 @@ def _channels(
             ):
                 should_be = layer_words.conv_should_be(name, src.layer, producer, earlier.actual, expected)
                 earlier.fix = compose("{fix}{should_be}", fix=earlier.fix, should_be=should_be)
-    words = layer_words.norm_channels(
-        name,
-        m,
-        expected,
-        got,
-        exam.origin(src, cdim, got),
-        layer_change(name, m, field_name, expected, got),
-        exam.fix_target(name),
-        made,
-        made_first=exam.norm_carry != "mend",
-    )
+    change = layer_change(name, m, field_name, expected, got)
+    fix = layer_words.norm_fix(change, exam.fix_target(name), made, made_first=exam.norm_carry != "mend")
+    words = layer_words.norm_channels(name, m, expected, got, exam.origin(src, cdim, got), fix)
     exam.add(name, ProblemKind.CHANNELS, expected, got, words)
     if exam.norm_carry == "mend" and exam.mend(m, field_name, got):
         return x  # the doctor's copy of the norm now takes `got` channels: they flow on
