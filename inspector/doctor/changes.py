@@ -15,7 +15,7 @@ from torch import nn
 
 from inspector.shapes.edit_layers import edit, follows
 from inspector.shapes.labels import fmt_shape
-from models.text import Text
+from models.text import Text, join
 
 INPUT_CHANGE = "input"  # Change.module of a change to the input shape
 
@@ -48,7 +48,7 @@ class Change:
     def _said(self, layer: str) -> str:
         said = f"{layer} {self.field} {self.old} -> {self.new}"
         if self.follow:
-            return Text("{change} ({fields} follow)", change=said, fields=" and ".join(self.follow))
+            return Text("{change} ({fields} follow)", change=said, fields=join(self.follow, Text(" and ")))
         return said
 
     def to_dict(self) -> dict[str, Any]:

@@ -118,6 +118,19 @@ MODELS = {
     "LayerNorm": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3), nn.LayerNorm(5)), (1, 3, 16, 16)),
     "GroupNorm": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3), nn.GroupNorm(2, 16)), (1, 3, 16, 16)),
     "residual": (_Residual, (1, 3, 16, 16)),
+    "a way out that needs more": (  # "(and then ...)", a depthwise conv whose groups follow
+        lambda: nn.Sequential(
+            nn.Conv2d(3, 64, 1),
+            nn.BatchNorm2d(32),
+            nn.Conv2d(32, 32, 3, padding=1, groups=32),
+            nn.BatchNorm2d(32),
+        ).eval(),
+        (1, 3, 8, 8),
+    ),
+    "a Linear flattened at another size": (  # its in_features, or the input size it was built for
+        lambda: nn.Sequential(nn.Conv2d(3, 4, 3, 2, 1), nn.Flatten(), nn.Linear(4 * 8 * 8, 10)),
+        (1, 3, 32, 32),
+    ),
     "runtime": (_Reshape, (1, 3, 4, 4)),
 }
 
