@@ -19,7 +19,7 @@ $(VENV)/.stamp-app: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev,test]'
+	$(PY) -m pip install --quiet -e '.[dev,test,cluster]'
 	touch $@ $(VENV)/.stamp-app
 
 app: $(VENV)/.stamp-app

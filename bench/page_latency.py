@@ -1,7 +1,8 @@
 """How long does each page take? ``python bench/page_latency.py``
 
-Streamlit's AppTest opens every page of ``streamlit_app.py`` in order, in one process (so the
-caches behave as on one server, shared by the sessions), with the notebook preset at 256:
+Streamlit's AppTest opens every page of the app (``inspector/ui/page_registry.py``) in order, in
+one process (so the caches behave as on one server, shared by the sessions), with the notebook
+preset at 256:
 
 - **first**: the page's first run in a fresh session (its caches cold unless an earlier page
   filled them);
@@ -21,7 +22,6 @@ machine, whatever else runs on it: run it on a quiet machine for numbers to comp
 from __future__ import annotations
 
 import argparse
-import re
 import threading
 import time
 from pathlib import Path
@@ -29,16 +29,16 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest  # noqa: TID251 (a bench of the app itself, like tests/app)
 
+from inspector.ui.page_registry import PAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "streamlit_app.py"
 FIRST_S, WARM_S = 2.0, 0.5
 
 
 def pages() -> list[tuple[str, str]]:
-    """(title, path) of every st.Page that streamlit_app.py declares, in its order."""
-    # titles are written title=_("...") (translated at run time): the English msgid is the title here
-    found = re.findall(r'st\.Page\(\s*"([^"]+)"[^)]*?title=(?:_\()?"([^"]+)"', APP.read_text())
-    return [(title, path) for path, title in found]
+    """(English title, file) of every page of the app, in the navigation's order (the page registry)."""
+    return [(page.title, page.file) for page in PAGES]
 
 
 def _timed(at: AppTest) -> float:

@@ -16,6 +16,9 @@ from models.text import Text
 
 Norm = Literal["batch", "instance", "none"]
 Dropout = Literal["none", "reference", "all"]
+Part = Literal["generator", "discriminator"]
+
+PARTS: tuple[Part, ...] = ("generator", "discriminator")  # the two networks, in this order everywhere
 
 NORMS: tuple[str, ...] = ("batch", "instance", "none")
 DROPOUTS: tuple[str, ...] = ("none", "reference", "all")

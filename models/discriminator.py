@@ -59,3 +59,10 @@ class PatchDiscriminator(nn.Module):
 def build_discriminator(cfg: DiscriminatorConfig) -> PatchDiscriminator:
     """Build the discriminator of ``cfg`` with PyTorch's default init."""
     return PatchDiscriminator(cfg)
+
+
+def conditional_pair(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+    """What the conditional discriminator judges: the condition L (B, 1, H, W) beside the colours ab
+    (B, 2, H, W), real or generated, as one (B, 3, H, W) input (the reference's ``cat(real_A, B)``).
+    ab takes L's dtype (a half-precision G output beside a float32 L)."""
+    return torch.cat((L, ab.to(L.dtype)), dim=1)

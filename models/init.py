@@ -18,6 +18,7 @@ from models.text import Text
 
 Scheme = Literal["normal", "xavier", "kaiming", "default"]
 SCHEMES: tuple[str, ...] = ("normal", "xavier", "kaiming", "default")
+DRAWN_SCHEMES: tuple[str, ...] = SCHEMES[:3]  # the inits that draw new weights; "default" is PyTorch's own
 MAX_GAIN = 10.0  # a std or gain beyond this is a typo: weights that large blow every activation up
 
 _CONV_LIKE: tuple[type[nn.modules.conv._ConvNd] | type[nn.Linear], ...] = (*CONV_LAYERS, nn.Linear)

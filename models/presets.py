@@ -21,6 +21,7 @@ class Preset:
 
 
 _PRESETS: dict[str, Preset] = {}
+DEFAULT_PRESET = "notebook"  # what the app opens with and the CLI uses without --preset
 
 
 def register_preset(

@@ -98,3 +98,33 @@ def message_of(error: BaseException) -> str:
     the template: ``ValueError(Text(...))`` keeps it in ``args[0]``)."""
     first = error.args[0] if len(error.args) == 1 else None
     return first if isinstance(first, Text) else str(error)
+
+
+def to_data(text: object) -> object:
+    """``text`` as JSON data that keeps it translatable: a ``Text`` becomes ``{"template", "values",
+    "looked_up"}`` (nested ``Text`` values too); any other value is kept if JSON has it, else its str.
+    Run files (a run's status, written by a worker) keep their sentences this way."""
+    if isinstance(text, Text):
+        return {
+            "template": text.template,
+            "values": {k: to_data(v) for k, v in text.values.items()},
+            "looked_up": text.looked_up,
+        }
+    if text is None or isinstance(text, (bool, int, float)):
+        return text
+    return str(text)
+
+
+def from_data(data: object) -> object:
+    """The inverse of :func:`to_data`: a ``Text`` again from its data; anything malformed is read as
+    plain text (a run file may have been edited or cut short: reading it must not fail)."""
+    if isinstance(data, dict):
+        template, values = data.get("template"), data.get("values")
+        if isinstance(template, str) and isinstance(values, dict):
+            kept = {str(k): from_data(v) for k, v in values.items()}
+            try:
+                return Text._make(template, kept, looked_up=data.get("looked_up") is not False)
+            except (KeyError, IndexError, ValueError):  # a template whose values do not fit
+                return template
+        return str(data)
+    return data

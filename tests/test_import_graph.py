@@ -1,6 +1,9 @@
 """The import graph of models/ and inspector/: no cycle between modules or between packages, and
-streamlit only inside inspector/ui. Imports are read from the source (ast), so nothing is run;
-an import under ``if TYPE_CHECKING:`` is for the type checker only and does not count."""
+streamlit only inside inspector/ui. Imports are read from the source (ast), so nothing is run.
+
+Every import counts: at the top, inside a function (an import deferred to break a cycle hides
+it, it does not break it) and under ``if TYPE_CHECKING:`` (two modules that name each other's
+types are one unit all the same; ``conv.animation`` <-> ``conv.render`` hid that way)."""
 
 from __future__ import annotations
 
@@ -16,19 +19,10 @@ def _module(path: Path) -> str:
 
 
 def _imported(path: Path) -> set[str]:
-    """Every module ``path`` imports, at the top or inside a function, except type-only imports."""
+    """Every module ``path`` imports: at the top, inside a function, or for the types only."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    type_only = {
-        id(n)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-        for sub in node.body
-        for n in ast.walk(sub)
-    }
     found: set[str] = set()
     for node in ast.walk(tree):
-        if id(node) in type_only:
-            continue
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -118,3 +112,15 @@ def test_models_stand_alone() -> None:
         if t.split(".")[0] == "inspector"
     )
     assert offenders == []
+
+
+def test_a_deferred_or_type_only_import_back_is_a_cycle(tmp_path: Path) -> None:
+    """The reader sees an import inside a method and one under TYPE_CHECKING: the two ways a cycle
+    hides from a test that reads only the top of a module."""
+    (tmp_path / "a.py").write_text("def f():\n    from pkg.b import g\n    return g\n")
+    (tmp_path / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.a import f\n"
+    )
+    graph = {f"pkg.{p.stem}": _imported(p) for p in (tmp_path / "a.py", tmp_path / "b.py")}
+    edges = {m: {t for t in ts if t in graph} for m, ts in graph.items()}
+    assert _cycles(edges) == [["pkg.a", "pkg.b"]]

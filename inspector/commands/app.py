@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from inspector.commands.common import output_folder, port_number
@@ -36,16 +37,53 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="list the model files of DIR on the Mismatch doctor page (off by default: importing a "
         "file runs its code, so only you, starting the app, can name the folder)",
     )
+    limits = p.add_argument_group(
+        "a class on one server",
+        "what a teacher allows the Train page of every student (also read from PIX2PIX_MAX_STEPS, "
+        "PIX2PIX_MAX_SIZE, PIX2PIX_MAX_RUNS, PIX2PIX_THREADS_PER_RUN and PIX2PIX_RAY)",
+    )
+    limits.add_argument(
+        "--max-steps", type=int, metavar="N", help="the most steps a run may ask for (default 20000)"
+    )
+    limits.add_argument(
+        "--max-size", type=int, metavar="PX", help="the largest image side a run may use (default 512)"
+    )
+    limits.add_argument(
+        "--max-runs",
+        type=int,
+        metavar="N",
+        help="runs that train at once (default: what the device has room for)",
+    )
+    limits.add_argument(
+        "--threads-per-run", type=int, metavar="N", help="CPU threads of each run (default 1)"
+    )
+    limits.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="train the runs on a Ray cluster: auto (this machine's, after `ray start --head`), "
+        "ray://HOST:10001, or local (a Ray instance inside the app); needs the cluster extra",
+    )
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to `streamlit run`")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from inspector.errors import UserError
+    from inspector.runqueue.budget import ClassLimits
     from inspector.shapes.loader import MODELS_ENV
 
     env = dict(os.environ)
     env.pop(MODELS_ENV, None)  # only --models turns the folder on
+    limits = ClassLimits.from_env(env)  # the environment's, with the flags on top (checked here)
+    flags = {
+        "max_steps": args.max_steps,
+        "max_size": args.max_size,
+        "max_runs": args.max_runs,
+        "threads_per_run": args.threads_per_run,
+        "ray_address": args.ray,
+    }
+    limits = replace(limits, **{k: v for k, v in flags.items() if v is not None})
+    env.update(limits.to_env())
     if args.runs is not None:  # the app reads it through inspector.training.runs.default_runs_dir
         env["PIX2PIX_RUNS_DIR"] = str(output_folder(args.runs).resolve())
     if args.models:

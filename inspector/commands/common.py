@@ -12,8 +12,8 @@ from torch import nn
 
 from inspector.errors import UserError
 from models import DiscriminatorConfig, GeneratorConfig, build, list_presets, preset
-
-PARTS = ("generator", "discriminator")
+from models.config import PARTS
+from models.presets import DEFAULT_PRESET
 
 
 def _int_in(text: str, low: int, high: int | None, expected: str) -> int:
@@ -65,7 +65,7 @@ def positive_float(text: str) -> float:
 
 
 def add_preset_args(
-    parser: argparse.ArgumentParser, part: bool = True, default: str | None = "notebook"
+    parser: argparse.ArgumentParser, part: bool = True, default: str | None = DEFAULT_PRESET
 ) -> None:
     parser.add_argument(
         "--preset",
@@ -73,7 +73,7 @@ def add_preset_args(
         choices=list_presets(),
         metavar="NAME",
         # default None lets a command tell "not given" from the preset (train's --resume refuses it)
-        help=f"model preset: {', '.join(list_presets())} (default: {default or 'notebook'})",
+        help=f"model preset: {', '.join(list_presets())} (default: {default or DEFAULT_PRESET})",
     )
     if part:
         parser.add_argument(

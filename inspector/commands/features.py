@@ -62,13 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _configs(args: argparse.Namespace) -> tuple[GeneratorConfig, DiscriminatorConfig] | None:
     """The (generator, discriminator) configs asked for, or None when the checkpoint decides."""
     from models import preset
+    from models.presets import DEFAULT_PRESET
 
     changes = {k: v for k, v in (("ngf", args.ngf), ("depth", args.depth), ("input_size", args.size)) if v}
     if args.checkpoint and not args.preset:
         if changes:
             raise UserError("--ngf, --depth and --size describe the architecture and need --preset")
         return None
-    g, d = preset(args.preset or "notebook")
+    g, d = preset(args.preset or DEFAULT_PRESET)
     g = g.replace(**changes)
     return g, d.replace(input_size=g.input_size)
 
@@ -149,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     from inspector.inside.pictures import ablation_sheet, feature_grid, side_by_side, verdict_overlay
     from inspector.inside.skips import ablate_skips
     from inspector.inside.verdict import patch_verdict
+    from models.presets import DEFAULT_PRESET
 
     out = Path(args.out)
     inputs = [Path(args.image)] if args.image else []
@@ -182,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         ]
     ).save(out / "verdict.png")
 
-    label = args.preset or ("the checkpoint" if args.checkpoint else "notebook")
+    label = args.preset or ("the checkpoint" if args.checkpoint else DEFAULT_PRESET)
     print(f"{label} generator, {what}, {args.mode} mode; photo {name} at {size}x{size}")
     print(f"feature maps: {len(maps)} ({sum(m.kind == 'cat' for m in maps)} concatenations)")
     print(f"skips zeroed one by one: {', '.join(skips) or 'none (this generator has no skip)'}")

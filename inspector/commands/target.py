@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from inspector.commands.common import PARTS, build_part
+from inspector.commands.common import build_part
 from inspector.errors import UserError
 from models import list_presets, preset
+from models.config import PARTS
+from models.presets import DEFAULT_PRESET
 
 
 def input_shape(text: str) -> tuple[int, ...]:
@@ -65,7 +67,7 @@ def resolve(args: argparse.Namespace) -> Target:
         model = load_model(args.model)
         shape = args.input or _guess_input(model)
         return Target(model, shape, args.model)
-    name = args.preset or "notebook"
+    name = args.preset or DEFAULT_PRESET
     g, d = preset(name)
     model, (channels, size) = build_part(g, d, args.part)
     if args.input is not None and len(args.input) != 4:  # a preset is 2-d: no reading 3 numbers as C,H,W

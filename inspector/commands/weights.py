@@ -15,7 +15,7 @@ from inspector.commands.common import (
     preset_configs,
     seed_int,
 )
-from models import SCHEMES
+from models.init import DRAWN_SCHEMES
 
 PLOT_FILE = "weights.png"  # the figure's name inside a folder given to --plot
 
@@ -32,10 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--scheme",
         action="append",
-        choices=[s for s in SCHEMES if s != "default"],
+        choices=DRAWN_SCHEMES,
         default=None,
         help="init scheme to compare with the model as built; repeat for several "
-        "(default: normal, xavier, kaiming)",
+        f"(default: {', '.join(DRAWN_SCHEMES)})",
     )
     p.add_argument(
         "--gain", type=positive_float, default=0.02, help="std of normal, gain of xavier (default: 0.02)"
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         plot = output_file(args.plot, PLOT_FILE)
         if not plot.suffix:  # matplotlib would add ".png" itself; name the file we write
             plot = output_file(plot.with_name(plot.name + ".png"), PLOT_FILE)
-    schemes = args.scheme or ["normal", "xavier", "kaiming"]
+    schemes = args.scheme or list(DRAWN_SCHEMES)
     g, d = preset_configs(args.preset)
     model, _ = build_part(g, d, args.part)
     stats = init_comparison(model, schemes, gain=args.gain, seed=args.seed, bins=args.bins)

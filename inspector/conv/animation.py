@@ -23,7 +23,6 @@ enough to draw and to play: at most 1024 frames.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -263,12 +262,6 @@ class ConvAnimation:
             if v.name == name:
                 return v
         raise ValueError(f"view must be one of {', '.join(v.name for v in self.views)}; got {name!r}")
-
-    def save_gif(self, path: str | Path, view: str | None = None, duration_ms: int = 600) -> Path:
-        """Write the animated GIF of ``view`` (default: the main one); one GIF frame per frame."""
-        from inspector.conv.render import save_gif
-
-        return save_gif(self, path, view=view, duration_ms=duration_ms)
 
 
 def conv_animation(

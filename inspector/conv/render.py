@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from inspector.conv.animation import ConvAnimation, Frame, View
 from inspector.conv.frame_text import (
     CANVAS_WORD,
     GATHER_CAPTION,
@@ -36,9 +36,6 @@ from inspector.conv.frame_text import (
     _text,
 )
 from inspector.i18n.catalog import Translator, english
-
-if TYPE_CHECKING:  # for the types only: animation.py calls this module (save_gif), never the reverse
-    from inspector.conv.animation import ConvAnimation, Frame, View
 
 INPUT = (158, 202, 225)  # blue
 INPUT_ACTIVE = (49, 130, 189)

@@ -23,7 +23,7 @@ from inspector.doctor import layer_words
 from inspector.doctor.changes import layer_change
 from inspector.doctor.exam import Exam
 from inspector.doctor.report import ProblemKind
-from inspector.shapes.edit_layers import NORMS
+from inspector.shapes.edit_layers import NORM_LAYERS
 from inspector.shapes.meta import _from_torch, is_meta_limit
 from inspector.shapes.recorder import LeafCall, Source
 
@@ -122,7 +122,7 @@ def judge_by_running(
     # A norm keeps its input's shape: in the "mend" pass its input's width flows on, as with a rule.
     if (
         exam.norm_carry == "mend"
-        and isinstance(call.module, NORMS)
+        and isinstance(call.module, NORM_LAYERS)
         and exam.mend(call.module, field_name, value)
     ):
         if run_error(call.module, call.args) is None:

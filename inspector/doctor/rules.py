@@ -30,7 +30,7 @@ from inspector.doctor import layer_words, probe, size_words
 from inspector.doctor.changes import input_change, layer_change
 from inspector.doctor.exam import Exam
 from inspector.doctor.report import ProblemKind
-from inspector.shapes.edit_layers import LAST_DIMS_NORMS, NORMS
+from inspector.shapes.edit_layers import LAST_DIMS_NORMS, NORM_LAYERS
 from inspector.shapes.recorder import LeafCall, Source
 from inspector.shapes.records import INPUT
 from models.layers import CONV_LAYERS
@@ -364,4 +364,4 @@ def _unbatched_instance_norm(m: nn.Module, x: Tensor) -> bool:
 def is_norm(m: nn.Module | None) -> bool:
     """A norm: it keeps its input's shape, so a mismatch may be its own fault or the layer's before it
     (batch, instance and group norms, LayerNorm and RMSNorm, and their subclasses)."""
-    return isinstance(m, NORMS)
+    return isinstance(m, NORM_LAYERS)

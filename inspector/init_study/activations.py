@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from inspector.init_study.theory import AS_BUILT
-from models.init import init_weights
+from models.init import DRAWN_SCHEMES, init_weights
 
 # ----------------------------------------------------------------------------------------------
 # Activation statistics at init
@@ -100,7 +100,7 @@ def activation_stats(
 def activation_comparison(
     model: nn.Module,
     input_shape: tuple[int, int, int, int],
-    schemes: Sequence[str] = ("normal", "xavier", "kaiming"),
+    schemes: Sequence[str] = DRAWN_SCHEMES,
     mode: Literal["eval", "train"] = "eval",
     gain: float = 0.02,
     seed: int = 0,

@@ -33,7 +33,7 @@ from inspector.init_study.theory import (
     _fans,
     theory_for,
 )
-from models.init import check_scheme, init_weights
+from models.init import DRAWN_SCHEMES, check_scheme, init_weights
 
 
 @dataclass(frozen=True)
@@ -364,7 +364,7 @@ def _group(name: str, members: list[TensorStats], hist: Histogram) -> TensorStat
 
 def init_comparison(
     model: nn.Module,
-    schemes: Sequence[str] = ("normal", "xavier", "kaiming"),
+    schemes: Sequence[str] = DRAWN_SCHEMES,
     gain: float = 0.02,
     seed: int = 0,
     bins: int = 60,

@@ -27,6 +27,7 @@ from torch import Tensor, nn
 
 from inspector.errors import UserError
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, init_weights
+from models.discriminator import conditional_pair
 from models.text import Text, message_of
 
 Move = Literal["D", "G"]
@@ -144,9 +145,9 @@ class GanGame:
             torch.set_rng_state(self._dropout_rng.get_state())
             fake = self.G(L)  # (B, 2, S, S)
             self._dropout_rng.set_state(torch.get_rng_state())
-        real_logits = self.D(torch.cat([L, ab], dim=1))  # (B, 1, h, w)
+        real_logits = self.D(conditional_pair(L, ab))  # (B, 1, h, w)
         fake_in = fake.detach() if move == "D" else fake  # a D move must not reach G
-        fake_logits = self.D(torch.cat([L, fake_in], dim=1))
+        fake_logits = self.D(conditional_pair(L, fake_in))
         if real_logits.dim() != 4 or real_logits.shape[1] != 1:
             raise UserError(
                 Text(

@@ -17,7 +17,8 @@ from torch import Tensor, nn
 
 from inspector.conv.receptive_field import receptive_field
 from inspector.errors import UserError
-from inspector.inside.tap import Mode, as_batch, checked_forward, model_device, run_mode
+from inspector.inside.tap import Mode, as_batch, checked_forward, lab_rgb, model_device, run_mode
+from models.discriminator import conditional_pair
 from models.text import Text, message_of
 
 
@@ -68,7 +69,7 @@ def patch_verdict(discriminator: nn.Module, L: Tensor, ab: Tensor, mode: Mode = 
             )
         )
     device = model_device(discriminator)
-    x = torch.cat((L, ab.to(L.dtype)), dim=1).to(device)  # (B, 3, S, S): what D sees
+    x = conditional_pair(L, ab).to(device)  # (B, 3, S, S): what D sees
     with run_mode(discriminator, mode, seed=None):
         logits = checked_forward(discriminator, x)
     if logits.dim() != 4 or logits.shape[1] != 1:
@@ -105,3 +106,15 @@ def patch_verdict(discriminator: nn.Module, L: Tensor, ab: Tensor, mode: Mode = 
         jump=rf.jump,
         input_size=int(height),
     )
+
+
+def real_and_fake_verdicts(
+    generator: nn.Module, discriminator: nn.Module, L: Tensor, ab: Tensor
+) -> tuple[PatchVerdict, PatchVerdict, np.ndarray]:
+    """D's verdict on the real pair (L, ab) and on the generator's colorization (L, G(L)), and that
+    colorization as (S, S, 3) uint8. G runs in eval mode (no Dropout: one answer per photo); every
+    module's mode is put back afterwards, so a model shared by several views is left as it was."""
+    L = as_batch(L, channels=1, what="L")
+    with run_mode(generator, "eval", seed=None):
+        fake = checked_forward(generator, L.to(model_device(generator)))  # (B, 2, S, S)
+    return patch_verdict(discriminator, L, ab), patch_verdict(discriminator, L, fake), lab_rgb(L, fake)

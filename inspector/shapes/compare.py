@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from inspector.shapes.labels import fmt_shape
 from models import DiscriminatorConfig, GeneratorConfig, build, generator_plan, preset
+from models.config import Part
 from models.text import Text
 
 NONE, YES = Text("none"), Text("yes")
@@ -17,7 +18,7 @@ NONE, YES = Text("none"), Text("yes")
 
 @dataclass(frozen=True)
 class Difference:
-    network: str  # "generator" or "discriminator" (a key: the app translates it)
+    network: Part  # a key: the app translates it
     point: str
     chosen: str
     reference: str
@@ -54,7 +55,7 @@ def compare_to_reference(g: GeneratorConfig, d: DiscriminatorConfig) -> list[Dif
     rg = rg.replace(input_size=g.input_size) if g.input_size % 2**rg.depth == 0 else rg
     rows: list[Difference] = []
 
-    def add(net: str, point: str, chosen: object, ref: object, note: str = "") -> None:
+    def add(net: Part, point: str, chosen: object, ref: object, note: str = "") -> None:
         # a Text stays one (its words translatable); a number or a setting becomes its str
         rows.append(Difference(net, point, _text(chosen), _text(ref), note))
 

@@ -21,7 +21,7 @@ Returns DOT source text: Streamlit renders it in the browser (``st.graphviz_char
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from inspector.i18n.catalog import N_, Translator, english
 from inspector.shapes.dot_graph import DEFAULT_STYLE, FORMATS, DiagramStyle, DotGraph, render, render_svg
@@ -29,8 +29,23 @@ from inspector.shapes.labels import fmt_chw, fmt_value
 from inspector.shapes.records import INPUT, BlockRecord, LayerRecord, Trace
 from models.text import Text
 
-if TYPE_CHECKING:  # the doctor's problems are only read here: shapes never imports the doctor
-    from inspector.doctor.report import Problem
+
+class Problem(Protocol):
+    """What a diagram reads of one of the doctor's problems (``inspector.doctor.report.Problem``):
+    which node to paint red and what to write on it. A protocol, so that shapes never imports
+    the doctor, not even for a type: the doctor is built on shapes."""
+
+    @property
+    def module(self) -> str: ...
+    @property
+    def block(self) -> str: ...
+    @property
+    def concat(self) -> int | None: ...
+    @property
+    def expected(self) -> object: ...
+    @property
+    def actual(self) -> object: ...
+
 
 RED = "#d62728"
 RED_FILL = "#fde0dd"

@@ -37,7 +37,7 @@ LAST_DIMS_NORMS: tuple[type[nn.Module], ...] = (
     nn.LayerNorm,
     *([nn.RMSNorm] if hasattr(nn, "RMSNorm") else []),
 )
-NORMS = (ChannelNorm, nn.GroupNorm, *LAST_DIMS_NORMS)  # they keep their input's shape
+NORM_LAYERS = (ChannelNorm, nn.GroupNorm, *LAST_DIMS_NORMS)  # they keep their input's shape
 
 # The field of each editable kind that holds its width (a norm has one, the others two).
 FIELDS: tuple[tuple[type[nn.Module], tuple[str, ...]], ...] = (

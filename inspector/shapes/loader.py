@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Literal
 
 from torch import nn
 
@@ -61,8 +63,28 @@ def _candidates(module: ModuleType) -> list[str]:
     return names
 
 
-def load_model(spec: str) -> nn.Module:
-    """The model named by ``path/to/file.py:NAME``; ``UserError`` with one clear line otherwise."""
+def load_model(spec: str, mode: Literal["train", "eval"] | None = None) -> nn.Module:
+    """The model named by ``path/to/file.py:NAME``; ``UserError`` with one clear line otherwise.
+
+    ``mode`` puts every layer in train or eval mode (Dropout, BatchNorm); None leaves the model as
+    its file built it."""
+    model = _build(spec)
+    if mode is not None:
+        model.train(mode == "train")
+    return model
+
+
+FileStamp = tuple[int, int]  # (mtime in ns, size in bytes) of a model file
+
+
+def file_stamp(path: str | Path) -> FileStamp:
+    """What tells an edited model file from the one loaded before: its mtime (in ns) and its size.
+    Raises ``OSError`` for a file that cannot be read."""
+    info = os.stat(path)
+    return info.st_mtime_ns, info.st_size
+
+
+def _build(spec: str) -> nn.Module:
     path_text, sep, name = spec.rpartition(":")
     if not sep or not path_text or not name.isidentifier():
         raise UserError(

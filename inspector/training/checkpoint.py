@@ -63,6 +63,7 @@ from inspector.training.checkpoint_formats import (
     safetensors_problem,
 )
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
+from models.config import PARTS
 from models.text import Text, message_of
 
 __all__ = [
@@ -76,7 +77,6 @@ EXPORT_FILE = "generator.safetensors"
 META_FILE = "checkpoint.json"
 MAX_CHECKPOINT_BYTES = 1 << 30  # 1 GiB: the full 256x256 model with Adam state is ~0.7 GiB
 TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
-PARTS = ("generator", "discriminator")
 _Config = TypeVar("_Config", GeneratorConfig, DiscriminatorConfig)
 KIND_FULL, KIND_GENERATOR = "checkpoint", "generator"  # meta["kind"]: a full checkpoint or an export
 

@@ -50,6 +50,19 @@ def load_generator(
 
     Raises ``UserError`` for a file that is unsafe, non-finite or of another architecture.
     """
+    generator, _, ckpt = load_networks(source, name, generator_config, discriminator_config, device)
+    return generator, ckpt
+
+
+def load_networks(
+    source: str | Path | bytes,
+    name: str | None = None,
+    generator_config: GeneratorConfig | None = None,
+    discriminator_config: DiscriminatorConfig | None = None,
+    device: torch.device | None = None,
+) -> tuple[nn.Module, nn.Module | None, Checkpoint]:
+    """A checkpoint's generator and discriminator (None in a generator-only export), both in eval
+    mode, and the checkpoint; checked as ``load_generator`` checks it."""
     ckpt = load_checkpoint(
         source, name=name, generator_config=generator_config, discriminator_config=discriminator_config
     )
@@ -64,8 +77,8 @@ def load_generator(
             )
         )
     _smallest_side(g)  # refused now, before any weights are built
-    generator, _ = restore_models(ckpt, device or torch.device("cpu"))
-    return generator.eval(), ckpt
+    generator, discriminator = restore_models(ckpt, device or torch.device("cpu"))
+    return generator.eval(), discriminator.eval() if discriminator is not None else None, ckpt
 
 
 def _to_array(rgb: torch.Tensor) -> np.ndarray:

@@ -18,6 +18,7 @@ from inspector.data.image_set import make_batch
 from inspector.training.config import TrainConfig
 from inspector.training.device import autocast
 from inspector.training.state import TrainState
+from models.discriminator import conditional_pair
 
 
 def _set_requires_grad(model: nn.Module, flag: bool) -> None:
@@ -42,13 +43,13 @@ def train_step(s: TrainState, cfg: TrainConfig, size: int, step: int) -> torch.T
     no_sync = s.D_train.no_sync() if isinstance(s.D_train, DDP) else contextlib.nullcontext()
     with no_sync:
         with autocast(s.device):
-            real_logits = s.D_train(torch.cat([L, ab], dim=1))  # (B, 1, h, w)
+            real_logits = s.D_train(conditional_pair(L, ab))  # (B, 1, h, w)
         d_real = F.binary_cross_entropy_with_logits(
             real_logits.float(), torch.full_like(real_logits, 1.0 - cfg.label_smoothing, dtype=torch.float32)
         )
         (0.5 * d_real).backward()
     with autocast(s.device):
-        fake_logits = s.D_train(torch.cat([L, fake.detach()], dim=1))
+        fake_logits = s.D_train(conditional_pair(L, fake.detach()))
     d_fake = F.binary_cross_entropy_with_logits(fake_logits.float(), torch.zeros_like(fake_logits.float()))
     (0.5 * d_fake).backward()
     s.opt_D.step()
@@ -59,7 +60,7 @@ def train_step(s: TrainState, cfg: TrainConfig, size: int, step: int) -> torch.T
     s.opt_G.zero_grad(set_to_none=True)
     warmup = step <= cfg.l1_warmup_steps
     with autocast(s.device), torch.set_grad_enabled(not warmup):
-        g_logits = s.D(torch.cat([L, fake], dim=1))
+        g_logits = s.D(conditional_pair(L, fake))
     g_gan = F.binary_cross_entropy_with_logits(g_logits.float(), torch.ones_like(g_logits.float()))
     g_l1 = F.l1_loss(fake.float(), ab.float())
     g_loss = cfg.lambda_l1 * g_l1 if warmup else g_gan + cfg.lambda_l1 * g_l1

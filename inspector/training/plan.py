@@ -33,9 +33,9 @@ from inspector.training.config import TrainConfig
 from inspector.training.device import default_sizes, pick_device
 from inspector.training.run_files import check_run_dir
 from models import DiscriminatorConfig, GeneratorConfig, preset
+from models.presets import DEFAULT_PRESET
 from models.text import Text, join, message_of
 
-DEFAULT_PRESET = "notebook"
 RUNS_DIR = Path("runs")  # where the CLI puts a new run without --out: runs/<preset>-<time>
 SAMPLES = "samples"  # TrainConfig.data of scikit-image's sample photos
 UPLOAD = "upload"  # TrainConfig.data of images uploaded to the app

@@ -155,7 +155,7 @@ class TrainingRunner:
             abandoned = time.monotonic() - self._last_seen > self.heartbeat_timeout_s
         return self._stop.is_set() or abandoned
 
-    def _update(self, run_id: int, **changes: object) -> None:
+    def _update(self, run_id: int, **changes: Any) -> None:
         with self._lock:
             if self._snap.run_id == run_id:
                 self._snap = replace(self._snap, **changes)

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from models import DiscriminatorConfig, GeneratorConfig
+from models.config import Part
+from models.presets import DEFAULT_PRESET
 from models.text import message_of
 
-Part = Literal["generator", "discriminator"]
-PARTS: tuple[Part, ...] = ("generator", "discriminator")
-DEFAULT_PRESET = "notebook"
 C = TypeVar("C", GeneratorConfig, DiscriminatorConfig)
 
 

@@ -6,25 +6,38 @@ Callers pass text already translated (``_("...")``); the helpers' own words go t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from inspector.i18n.catalog import N_
-from inspector.ui.choice import Choice, Part
+from inspector.ui.choice import Choice
 from inspector.ui.i18n import _, say
 from inspector.ui.sidebar import current_choice
 from models import DiscriminatorConfig, GeneratorConfig
+from models.config import PARTS, Part
 
 WHAT_TO_NOTICE = N_("What to notice")
-PART_NAMES = {"generator": N_("generator"), "discriminator": N_("discriminator")}
+PART_NAMES: dict[Part, str] = {"generator": N_("generator"), "discriminator": N_("discriminator")}
+K = TypeVar("K", bound=str)
 
 
 def column_labels(columns: Iterable[str]) -> dict[str, Any]:
     """A ``column_config`` that shows each column's (English, ``N_``-marked) name in the session's
     language; the data keeps its keys, so code and tests read ``table["skip from"]`` as before."""
     return {name: st.column_config.Column(_(name)) for name in columns}
+
+
+def labelled_radio(
+    label: str, labels: Mapping[K, str], key: str, where: DeltaGenerator | None = None, **options: Any
+) -> K:
+    """A radio whose values are the keys of ``labels``, each shown as its (``N_``-marked) label in the
+    session's language; drawn in ``where`` (a column) or in the current container. ``options`` go
+    to ``st.radio`` (``horizontal``, ``help``)."""
+    radio = where.radio if where is not None else st.radio
+    return radio(label, tuple(labels), format_func=lambda k: _(labels[k]), key=key, **options)
 
 
 def intro(title: str, text: str) -> None:
@@ -57,10 +70,15 @@ def _require(choice: Choice, parts: tuple[Part, ...]) -> None:
         st.stop()
 
 
+def current_config(part: Part, choice: Choice | None = None) -> GeneratorConfig | DiscriminatorConfig:
+    """The config of the network ``part`` names; the page stops with the reason if it is invalid."""
+    return current_generator(choice) if part == "generator" else current_discriminator(choice)
+
+
 def current_configs(choice: Choice | None = None) -> tuple[GeneratorConfig, DiscriminatorConfig]:
     """Both networks' configs (pages that show or train both); the page stops if one is invalid."""
     choice = choice or current_choice()
-    _require(choice, ("generator", "discriminator"))
+    _require(choice, PARTS)
     assert choice.generator is not None and choice.discriminator is not None
     return choice.generator, choice.discriminator
 

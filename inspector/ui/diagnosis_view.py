@@ -1,7 +1,7 @@
 """Widgets of the Skip connections and Mismatch doctor pages: the U diagram, the problems, the proofs
 of their fixes, the valid input sizes and the notes.
 
-The traces and diagnoses they draw are computed (and cached) in ``inspector.ui.cache``.
+The traces and diagnoses they draw are computed (and cached) in ``inspector.ui.caches.doctor``.
 """
 
 from __future__ import annotations

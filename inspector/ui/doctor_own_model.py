@@ -10,8 +10,8 @@ from typing import Literal
 import streamlit as st
 
 from inspector.errors import UserError
-from inspector.shapes.loader import MODELS_ENV, model_files, parse_input_shape
-from inspector.ui.cache import file_diagnosis, file_stamp, pasted_diagnosis
+from inspector.shapes.loader import MODELS_ENV, file_stamp, model_files, parse_input_shape
+from inspector.ui.caches.doctor import file_diagnosis, pasted_diagnosis
 from inspector.ui.diagnosis_view import show_verdict
 from inspector.ui.i18n import _, reason, say
 from models.text import message_of

@@ -16,7 +16,7 @@ from inspector.errors import UserError
 from inspector.inside.gan_game import WIN_MOVES, GanGame, Move, MoveRecord, tiny_configs
 from inspector.inside.pictures import heatmap
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import game_batch
+from inspector.ui.caches.inside import game_batch
 from inspector.ui.common import current_configs, notebook_code
 from inspector.ui.i18n import _, reason, say
 from models.text import message_of

@@ -2,32 +2,37 @@
 (untrained from the sidebar's settings, the last training run of this session, or a checkpoint).
 
 Every picker returns a hashable key next to its value, so that the pages' cached functions
-(``inspector.ui.cache``) are keyed on the photo and the model, never on the widgets.
+(``inspector.ui.caches``) are keyed on the photo and the model, never on the widgets.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from torch import nn
 
 from inspector.data.image_set import SAMPLE_FILES
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
-from inspector.ui.cache import checkpoint_models, inside_photo, meta_model, shared_runner, untrained_model
+from inspector.ui.caches.models import checkpoint_models, meta_model, untrained_model
+from inspector.ui.caches.photos import inside_photo
 from inspector.ui.common import current_configs
 from inspector.ui.i18n import _, reason
-from inspector.ui.training import session_owner
+from inspector.ui.training import session_owner, shared_runner
 from models import DiscriminatorConfig, GeneratorConfig
 
 PHOTO_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"]
 CHECKPOINT_TYPES = ["safetensors", "pt", "pth", "bin", "ckpt"]
 MAX_PHOTO_MB = 20
 MAX_CHECKPOINT_MB = 64  # the server's upload cap (.streamlit/config.toml)
+T = TypeVar("T")
 SOURCES = {
     "untrained": N_("Untrained (N(0, 0.02), as training starts)"),
     "run": N_("My last training run"),
@@ -100,8 +105,8 @@ def networks_picker(prefix: str) -> Networks:
         help=_("Train a model on the Train page and its checkpoint appears here."),
     )
     if source == "untrained":
-        g_cfg, d_cfg = current_configs()
-        return untrained(g_cfg, d_cfg)
+        return untrained(*current_configs())
+    data: bytes | str
     if source == "run" and last is not None:
         key, data, name = f"{last}:{last.stat().st_mtime_ns}", str(last), last.name
     else:
@@ -115,7 +120,7 @@ def networks_picker(prefix: str) -> Networks:
             st.info(_("Upload a checkpoint, or look at the untrained networks."))
             st.stop()
         raw = up.getvalue()
-        key, data, name = hashlib.sha256(raw).hexdigest(), raw, up.name  # type: ignore[assignment]
+        key, data, name = hashlib.sha256(raw).hexdigest(), raw, up.name
     try:
         generator, discriminator, step = checkpoint_models(key, data, name)
     except UserError as exc:
@@ -166,3 +171,45 @@ def photo_picker(prefix: str, size: int) -> tuple[str, np.ndarray]:
     except UserError as exc:
         st.error(_("This photo cannot be used: {reason}", reason=reason(exc)))
         st.stop()
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs(Generic[T]):
+    """What a see-inside page looks at, and the value of the page's own controls."""
+
+    networks: Networks
+    controls: T
+    photo_key: str
+    rgb: np.ndarray  # (3, S, S) uint8
+    photo_column: DeltaGenerator  # where the photo was picked: a page may show it there
+
+
+def pick_inputs(prefix: str, controls: Callable[[], T]) -> Inputs[T]:
+    """The networks and the page's own ``controls`` on the left, the photo on the right. The controls
+    are drawn before the photo is picked: a page waiting for an upload still shows them."""
+    setup, photo_column = st.columns([3, 2])
+    with setup:
+        networks = networks_picker(prefix)
+        values = controls()
+    with photo_column:
+        photo_key, rgb = photo_picker(prefix, networks.size)
+    return Inputs(networks, values, photo_key, rgb, photo_column)
+
+
+AUTO_RUN_PARAMS = 5_000_000  # a smaller generator answers in well under a second: no button
+
+
+def run_on_request(
+    prefix: str, networks: Networks, run_key: tuple[object, ...], label: str, wait: str
+) -> bool:
+    """Whether the page may run the generator now: a small one at once; a large one (the notebook's
+    at 256 takes seconds on a CPU) once the button ``label`` was clicked for ``run_key``, and from
+    then on for the session (its answer is cached). Until the click, ``wait`` says what it costs."""
+    ran: set[tuple[object, ...]] = st.session_state.get(f"{prefix}.ran", set())
+    if networks.parameters <= AUTO_RUN_PARAMS or run_key in ran:
+        return True
+    if st.button(label, type="primary", key=f"{prefix}.run"):
+        st.session_state[f"{prefix}.ran"] = ran | {run_key}
+        return True
+    st.info(wait)
+    return False

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from inspector.data.image_set import SAMPLE_FILES
 from inspector.ui import doctor_examples
 from models import list_presets
-from models.config import MAX_INPUT_SIZE
+from models.config import MAX_INPUT_SIZE, PARTS
 
 PRESET, PART, SIZE, EXAMPLE = "preset", "part", "size", "example"
 LINK_KEYS = (PRESET, PART, SIZE, EXAMPLE)  # the query parameters a link may carry (``lang`` stays)
-PARTS = ("generator", "discriminator")
 
 WEIGHTS_PART_KEY = "wi.part"
 LAB_SOURCE_KEY, LAB_SAMPLE_KEY, LAB_SAMPLE = "lab.source", "lab.sample", "Sample photo"

@@ -14,13 +14,12 @@ from inspector.i18n.catalog import N_
 from inspector.ui import doctor_examples
 from inspector.ui import notebook_code as nb
 from inspector.ui.links import link_params
-
-PAGES = "inspector/ui/pages/"
+from inspector.ui.page_registry import page_file
 
 
 @dataclass(frozen=True)
 class Link:
-    page: str  # the page's file, as streamlit_app.py declares it
+    page: str  # the page's id in the page registry
     label: str  # an English message
     params: tuple[tuple[str, str], ...] = ()  # the state the page opens in (links.arrival reads it)
 
@@ -42,9 +41,10 @@ def _cell(code: str, first: str, last: str | None = None) -> str:
     return "\n".join(lines[start : end + 1 if last is not None else end])
 
 
-def _link(page: str, label: str, **state: str | int) -> Link:
+def _link(page_id: str, label: str, **state: str | int) -> Link:
     params = link_params(**state)  # type: ignore[arg-type]
-    return Link(PAGES + page, label, tuple(params.items()))
+    page_file(page_id)  # an unknown page fails here, at import
+    return Link(page_id, label, tuple(params.items()))
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -57,7 +57,7 @@ SECTIONS: tuple[Section, ...] = (
             N_("The generator reads L scaled to [-1, 1] (L/50 - 1) and must predict ab/110."),
             N_("Look at how little colour most pixels have: that is why early results look grey."),
         ),
-        (_link("lab_colour.py", N_("Open Lab colour with the astronaut photo"), example="astronaut"),),
+        (_link("lab_colour", N_("Open Lab colour with the astronaut photo"), example="astronaut"),),
     ),
     Section(
         "dataloader",
@@ -70,7 +70,7 @@ SECTIONS: tuple[Section, ...] = (
             ),
             N_("Every shape in the app is written B x C x H x W in the same order."),
         ),
-        (_link("lab_colour.py", N_("See the tensor shapes of one photo"), example="coffee"),),
+        (_link("lab_colour", N_("See the tensor shapes of one photo"), example="coffee"),),
     ),
     Section(
         "module",
@@ -83,7 +83,7 @@ SECTIONS: tuple[Section, ...] = (
             ),
             N_("The summary shows each block's output shape and its parameters, block by block."),
         ),
-        (_link("architecture.py", N_("Open Architecture with the notebook's models"), preset="notebook"),),
+        (_link("architecture", N_("Open Architecture with the notebook's models"), preset="notebook"),),
     ),
     Section(
         "generator",
@@ -94,11 +94,7 @@ SECTIONS: tuple[Section, ...] = (
             N_("That is why decoder_5 takes 1024 channels, not 512."),
             N_("Try an input of 300 on the page: the skip connections no longer fit."),
         ),
-        (
-            _link(
-                "skip_connections.py", N_("Open Skip connections at 256 x 256"), preset="notebook", size=256
-            ),
-        ),
+        (_link("skip_connections", N_("Open Skip connections at 256 x 256"), preset="notebook", size=256),),
     ),
     Section(
         "transpose",
@@ -113,7 +109,7 @@ SECTIONS: tuple[Section, ...] = (
                 "A convolution gathers a window into one value; a transposed convolution scatters one value into a window."
             ),
         ),
-        (_link("conv_vs_transpose.py", N_("Open Conv vs ConvTranspose with k=4, s=2, p=1")),),
+        (_link("conv_vs_transpose", N_("Open Conv vs ConvTranspose with k=4, s=2, p=1")),),
     ),
     Section(
         "dropout",
@@ -126,7 +122,7 @@ SECTIONS: tuple[Section, ...] = (
             ),
             N_("The comparison with the reference lists this difference."),
         ),
-        (_link("architecture.py", N_("Compare the notebook with the pix2pix reference"), preset="notebook"),),
+        (_link("architecture", N_("Compare the notebook with the pix2pix reference"), preset="notebook"),),
     ),
     Section(
         "discriminator",
@@ -141,13 +137,13 @@ SECTIONS: tuple[Section, ...] = (
         ),
         (
             _link(
-                "mismatch_doctor.py",
+                "mismatch_doctor",
                 N_("Open the typo in the Mismatch doctor"),
                 preset="notebook-as-written",
                 part="discriminator",
                 example=doctor_examples.AS_WRITTEN,
             ),
-            _link("receptive_field.py", N_("See the patch each output cell judges"), preset="notebook"),
+            _link("receptive_field", N_("See the patch each output cell judges"), preset="notebook"),
         ),
     ),
     Section(
@@ -159,10 +155,6 @@ SECTIONS: tuple[Section, ...] = (
             N_("BatchNorm weights start near 1 and their biases at 0."),
             N_("model.apply(ini_weight) calls the function once for every layer of the network."),
         ),
-        (
-            _link(
-                "weight_init.py", N_("Open Weight init on the generator"), preset="notebook", part="generator"
-            ),
-        ),
+        (_link("weight_init", N_("Open Weight init on the generator"), preset="notebook", part="generator"),),
     ),
 )

@@ -14,11 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from inspector.errors import UserError
+from inspector.i18n.catalog import N_
 from inspector.training.runs import KEEP_RUNS, MAX_AGE_DAYS, RunInfo, RunsFolder
 from inspector.ui.background import RunSnapshot
 from inspector.ui.i18n import _, reason
+from inspector.ui.page_registry import page_file
 
-COLORIZE_PAGE = "inspector/ui/pages/colorize.py"
+COLORIZE_PAGE = page_file("colorize")
 RUN_KEY = "train.run"  # the run chosen in the list
 COLORIZE_RUN_KEY = "colorize.run"  # the Colorize page's run box: "Colorize with" sets it
 COLORIZE_SOURCE_KEY = "colorize.source"
@@ -32,24 +34,24 @@ def _reader(path: Path) -> Callable[[], bytes]:
 
 def download_buttons(checkpoint: Path | None, export: Path | None, step: int, key: str) -> None:
     """Two downloads: the full checkpoint (to resume) and the generator-only export (to colorize)."""
-    left, right = st.columns(2)
-    if checkpoint is not None:
-        left.download_button(
-            _("Download the checkpoint (step {step}, {size} MiB)", step=step,
-              size=f"{checkpoint.stat().st_size / MiB:.1f}"),
-            data=_reader(checkpoint), file_name=f"pix2pix-step{step}.safetensors",
-            mime="application/octet-stream", on_click="ignore", key=f"{key}.checkpoint",
-            help=_("Weights of both networks, Adam's state and the settings: enough to resume training."),
-        )  # fmt: skip
-    if export is not None:
-        right.download_button(
-            _("Download the generator only (step {step}, {size} MiB)", step=step,
-              size=f"{export.stat().st_size / MiB:.1f}"),
-            data=_reader(export), file_name=f"pix2pix-generator-step{step}.safetensors",
-            mime="application/octet-stream", on_click="ignore", key=f"{key}.export",
-            help=_("Only what colorizing needs: the generator's weights and settings. The Colorize page "
-                   "accepts both files."),
-        )  # fmt: skip
+    files = (
+        (checkpoint, "checkpoint", "pix2pix", N_("Download the checkpoint (step {step}, {size} MiB)"),
+         N_("Weights of both networks, Adam's state and the settings: enough to resume training.")),
+        (export, "export", "pix2pix-generator", N_("Download the generator only (step {step}, {size} MiB)"),
+         N_("Only what colorizing needs: the generator's weights and settings. The Colorize page "
+            "accepts both files.")),
+    )  # fmt: skip
+    for column, (path, kind, stem, label, help_text) in zip(st.columns(2), files):
+        if path is not None:
+            column.download_button(
+                _(label, step=step, size=f"{path.stat().st_size / MiB:.1f}"),
+                data=_reader(path),
+                file_name=f"{stem}-step{step}.safetensors",
+                mime="application/octet-stream",
+                on_click="ignore",
+                key=f"{key}.{kind}",
+                help=_(help_text),
+            )
 
 
 def _colorize_with(name: str) -> None:

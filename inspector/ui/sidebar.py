@@ -12,11 +12,12 @@ import streamlit as st
 
 from inspector.i18n.catalog import N_
 from inspector.i18n.glossary import GLOSSARY
-from inspector.ui.choice import DEFAULT_PRESET, Choice
+from inspector.ui.choice import Choice
 from inspector.ui.i18n import _, current_language, language_switch
 from inspector.ui.links import LINK_KEYS, arrival
 from models import DROPOUTS, NORMS, get_preset, list_presets
 from models.config import MAX_CHANNELS, MAX_DISC_LAYERS, MAX_GEN_DEPTH, MAX_INPUT_SIZE
+from models.presets import DEFAULT_PRESET
 
 PRESET_KEY = "cfg.preset"
 G_PREFIX, D_PREFIX = "cfg.g.", "cfg.d."

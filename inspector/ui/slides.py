@@ -14,13 +14,15 @@ from inspector.errors import UserError
 from inspector.i18n.catalog import LANGUAGES, N_, translator
 from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import FORMATS, DiagramStyle, diagram_dot
+from inspector.shapes.dot_graph import Direction, NormAct
 from inspector.shapes.records import Trace
-from inspector.ui.cache import diagram_file, discriminator_diagnosis
+from inspector.ui.caches.doctor import diagram_file, discriminator_diagnosis
+from inspector.ui.common import PART_NAMES, labelled_radio
 from inspector.ui.i18n import _, current_language, reason
 from inspector.ui.sidebar import current_choice
 
-DIRECTIONS = {"TB": N_("top to bottom"), "LR": N_("left to right")}
-NORM_ACT = {
+DIRECTIONS: dict[Direction, str] = {"TB": N_("top to bottom"), "LR": N_("left to right")}
+NORM_ACT: dict[NormAct, str] = {
     "auto": N_("as on screen"),
     "show": N_("show every layer"),
     "hide": N_("hide norm and activation"),
@@ -33,26 +35,9 @@ def export_for_slides(generator: Trace) -> None:
     discriminator with the slide options, shows it, and offers the three files."""
     with st.expander(_("Export for slides")):
         c1, c2, c3 = st.columns(3)
-        part = c1.radio(
-            _("Network"),
-            ("generator", "discriminator"),
-            format_func=lambda p: _("generator") if p == "generator" else _("discriminator"),
-            horizontal=True,
-            key="slides.part",
-        )
-        direction = c1.radio(
-            _("Direction"),
-            tuple(DIRECTIONS),
-            format_func=lambda d: _(DIRECTIONS[d]),
-            horizontal=True,
-            key="slides.dir",
-        )
-        norm_act = c2.radio(
-            _("Norm and activation layers"),
-            tuple(NORM_ACT),
-            format_func=lambda n: _(NORM_ACT[n]),
-            key="slides.norm_act",
-        )
+        part = labelled_radio(_("Network"), PART_NAMES, "slides.part", c1, horizontal=True)
+        direction = labelled_radio(_("Direction"), DIRECTIONS, "slides.dir", c1, horizontal=True)
+        norm_act = labelled_radio(_("Norm and activation layers"), NORM_ACT, "slides.norm_act", c2)
         collapse = c2.checkbox(
             _("Fold repeated blocks into one (×n)"),
             value=True,

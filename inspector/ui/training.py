@@ -19,7 +19,6 @@ import streamlit as st
 
 from inspector.training.runs import RunsFolder, default_runs_dir
 from inspector.ui.background import RunSnapshot, TrainingRunner, get_runner, stop_at_exit
-from inspector.ui.cache import shared_runner
 from inspector.ui.i18n import _
 
 OWNER_KEY = "train.owner"
@@ -27,6 +26,13 @@ LINE_KEY = "run_line.watching"  # the run id the progress line saw going, to red
 HEARTBEAT_S = 2.0  # the progress line's poll: well inside background.HEARTBEAT_TIMEOUT_S
 _CLEANED: set[Path] = set()  # runs folders this server used: their leftovers are removed at exit
 _CLEANED_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def shared_runner() -> TrainingRunner:
+    """The server's training slot. Held by Streamlit's resource cache as well, so that it survives the
+    module reloads Streamlit does when a source file changes (a reload would otherwise lose a run)."""
+    return get_runner()
 
 
 def runs_folder() -> RunsFolder:

@@ -7,18 +7,20 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from inspector.ui.page_registry import page_file
+
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 def open_page(
-    page: str,
+    page_id: str,
     *,
     timeout: float = 120,
     query: Mapping[str, str] | None = None,
     state: Mapping[str, object] | None = None,
     default_first: bool = True,
 ) -> AppTest:
-    """Run the app, then ``page``; fail on any exception box.
+    """Run the app, then the page ``page_id`` (its id in the page registry); fail on any exception box.
 
     ``query`` is the URL's ``?key=value`` (``{"lang": "ko"}``), set before the first run as a link
     would; ``state`` is written to ``st.session_state`` before the page runs (small models keep
@@ -32,7 +34,7 @@ def open_page(
         app.run()
     for key, value in (state or {}).items():
         app.session_state[key] = value
-    app.switch_page(page)
+    app.switch_page(page_file(page_id))
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app

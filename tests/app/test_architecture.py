@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from torch import nn
 
-from tests.app.apptest import APP, open_page
+from tests.app.apptest import open_page
 
-PAGE = "inspector/ui/pages/architecture.py"
+PAGE = "architecture"
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_user_settings_change_the_model(at: AppTest) -> None:
 def test_a_rerun_with_the_same_settings_rebuilds_nothing(
     at: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import inspector.ui.cache as cache
+    import inspector.ui.caches.models as cache
     from models import GeneratorConfig, NetworkConfig
 
     calls: list[str] = []
@@ -95,11 +95,7 @@ def test_a_rerun_with_the_same_settings_rebuilds_nothing(
 
 
 def test_the_page_in_korean() -> None:
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.query_params["lang"] = "ko"
-    app.switch_page(PAGE)
-    app.run()
-    assert not app.exception
+    app = open_page(PAGE, query={"lang": "ko"}, default_first=False)
     assert app.title[0].value == "모델 구조"
     assert _metrics(app) == ["54,407,810", "2,765,568"]  # numbers stay as they are
     assert [m.label for m in app.metric] == ["생성기 파라미터 수", "판별기 파라미터 수"]

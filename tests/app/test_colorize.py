@@ -18,7 +18,7 @@ from models import preset
 from tests.app.apptest import open_page
 from tests.i18n.english import english_sentences
 
-COLORIZE = "inspector/ui/pages/colorize.py"
+COLORIZE = "colorize"
 
 
 @pytest.fixture(scope="module")

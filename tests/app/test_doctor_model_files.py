@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import inspector.ui.cache as cache
+import inspector.ui.caches.doctor as cache
 from inspector.shapes.loader import MODELS_ENV, load_model
 from tests.app.apptest import open_page
 from tests.doctor.test_size_fixes import SIDES_FILE
 
-DOCTOR = "inspector/ui/pages/mismatch_doctor.py"
+DOCTOR = "mismatch_doctor"
 NETS = """
 from torch import nn
 
@@ -37,8 +37,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
     imported: set[int] = set()
     real_diagnose, real_load = cache.diagnose, cache.load_model
 
-    def loading(spec):  # type: ignore[no-untyped-def]
-        model = real_load(spec)
+    def loading(spec, mode=None):  # type: ignore[no-untyped-def]
+        model = real_load(spec, mode)
         imported.add(id(model))
         return model
 

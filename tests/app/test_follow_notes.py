@@ -6,23 +6,21 @@ pages the way a followed link does (query parameters on the first run) in both l
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from inspector.ui.doctor_examples import AS_WRITTEN, EXAMPLES
 from inspector.ui.links import LINK_KEYS, arrival, link_params
 from inspector.ui.notes_walk import SECTIONS
+from inspector.ui.page_registry import PAGES
 from tests.app.apptest import open_page
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = "inspector/ui/pages/follow_notes.py"
+PAGE = "follow_notes"
 
 
-def _open(page: str, lang: str = "en", **params: str) -> AppTest:
-    """The app as a link opens it: ``?lang=...&...`` on the first run, straight on ``page``."""
-    return open_page(page, query={"lang": lang, **params}, default_first=False)
+def _open(page_id: str, lang: str = "en", **params: str) -> AppTest:
+    """The app as a link opens it: ``?lang=...&...`` on the first run, straight on the page."""
+    return open_page(page_id, query={"lang": lang, **params}, default_first=False)
 
 
 def test_arrival_reads_what_a_link_carries() -> None:
@@ -64,15 +62,15 @@ def test_link_params_is_the_inverse_of_arrival() -> None:
     assert arrival(params).preset == "pix2pix" and not arrival(params).ignored
 
 
-def test_sections_follow_the_notes_and_link_to_declared_pages() -> None:
+def test_sections_follow_the_notes_and_link_to_registered_pages() -> None:
     assert [s.key for s in SECTIONS] == [
         "data", "dataloader", "module", "generator", "transpose", "dropout", "discriminator", "init",
     ]  # fmt: skip
-    declared = (ROOT / "streamlit_app.py").read_text()
+    registered = {page.id for page in PAGES}
     for section in SECTIONS:
         assert section.code.strip() and 2 <= len(section.look) <= 3 and section.links
         for link in section.links:
-            assert f'"{link.page}"' in declared, link.page
+            assert link.page in registered, link.page
             assert not arrival(dict(link.params)).ignored, link
     typo = next(s for s in SECTIONS if s.key == "discriminator")
     assert (
@@ -109,11 +107,11 @@ def test_the_typo_link_opens_the_doctor_on_the_discriminator_as_written() -> Non
 
 
 def test_links_to_the_lab_and_weight_pages_set_their_widgets() -> None:
-    at = _open("inspector/ui/pages/lab_colour.py", "ko", example="coffee")
+    at = _open("lab_colour", "ko", example="coffee")
     assert at.radio(key="lab.source").value == "Sample photo"
     assert at.selectbox(key="lab.sample").value == "coffee"
     assert at.title[0].value == "Lab 색 공간"
-    at = _open("inspector/ui/pages/weight_init.py", "en", preset="pix2pix", part="discriminator")
+    at = _open("weight_init", "en", preset="pix2pix", part="discriminator")
     assert at.radio(key="wi.part").value == "discriminator"
     assert at.selectbox(key="cfg.preset").value == "pix2pix"
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from inspector.inside.gan_game import WIN_MOVES
 from tests.app.apptest import open_page
 
-TRAIN = "inspector/ui/pages/train.py"
+TRAIN = "train"
 
 
 def _train_page() -> AppTest:

@@ -11,14 +11,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from inspector.ui.page_registry import page_file
 from tests.app.apptest import APP, open_page
 
-PAGES = "inspector/ui/pages/"
 SMALL = {"cfg.g.ngf": 8, "cfg.g.depth": 5, "cfg.g.input_size": 64, "cfg.d.ndf": 8}
 
 
 def _open(page: str, **state: object) -> AppTest:
-    return open_page(PAGES + page, timeout=180, state={**SMALL, **state})
+    return open_page(page, timeout=180, state={**SMALL, **state})
 
 
 class _Upload:
@@ -32,7 +32,7 @@ class _Upload:
 
 
 def test_feature_maps_page_shows_every_block_the_skip_ablation_and_the_verdict() -> None:
-    at = _open("feature_maps.py")
+    at = _open("feature_maps")
     assert at.title[0].value == "Feature maps"
     assert [s.value for s in at.subheader] == [
         "Every block, in U order",
@@ -68,39 +68,47 @@ def _fake_uploader(files: dict[str, _Upload]):  # type: ignore[no-untyped-def]
     return file_uploader
 
 
-def test_feature_maps_page_says_a_bad_upload_is_not_a_photo(monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _open("feature_maps.py", **{"fm.photo_source": "upload"})
-    assert any("Choose or upload a photo" in i.value for i in at.info)
-    monkeypatch.setattr(
-        st, "file_uploader", _fake_uploader({"fm.upload": _Upload("photo.png", b"not an image")})
-    )
+@pytest.mark.parametrize(
+    ("source", "asks", "upload", "refusal"),
+    [
+        (
+            "fm.photo_source",
+            "Choose or upload a photo",
+            ("fm.upload", "photo.png"),
+            "This photo cannot be used",
+        ),
+        (
+            "fm.source",
+            "Upload a checkpoint",
+            ("fm.checkpoint", "g.safetensors"),
+            "This checkpoint cannot be used",
+        ),
+    ],
+)
+def test_feature_maps_page_refuses_a_bad_upload(
+    monkeypatch: pytest.MonkeyPatch, source: str, asks: str, upload: tuple[str, str], refusal: str
+) -> None:
+    """A photo that is not an image, a checkpoint that is junk: a message each, never a traceback."""
+    at = _open("feature_maps", **{source: "upload"})
+    assert any(asks in i.value for i in at.info)
+    key, name = upload
+    monkeypatch.setattr(st, "file_uploader", _fake_uploader({key: _Upload(name, b"not an image, junk")}))
     at.run()
     assert not at.exception
-    assert any("This photo cannot be used" in e.value for e in at.error)
-
-
-def test_feature_maps_page_says_a_bad_checkpoint_cannot_be_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _open("feature_maps.py", **{"fm.source": "upload"})
-    assert any("Upload a checkpoint" in i.value for i in at.info)
-    monkeypatch.setattr(
-        st, "file_uploader", _fake_uploader({"fm.checkpoint": _Upload("g.safetensors", b"junk")})
-    )
-    at.run()
-    assert not at.exception
-    assert any("This checkpoint cannot be used" in e.value for e in at.error)
+    assert any(refusal in e.value for e in at.error)
 
 
 def test_feature_maps_page_waits_for_the_button_on_the_notebooks_generator() -> None:
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
-    at.switch_page(PAGES + "feature_maps.py").run()
+    at.switch_page(page_file("feature_maps")).run()
     assert not at.exception
     assert at.button(key="fm.run") is not None and not at.dataframe  # nothing heavy before the click
     assert any("Pix2Pix_Generator.forward" in e.label for e in at.expander)
 
 
 def test_dropout_batchnorm_page() -> None:
-    at = _open("dropout_batchnorm.py")
+    at = _open("dropout_batchnorm")
     assert at.title[0].value == "Dropout & BatchNorm"
     assert "self.decoder_6 = nn.Sequential(" in at.code[0].value and "nn.Dropout(0.5)" in at.code[0].value
     assert len(at.get("image")) == 4 + 1 + 1 + 2  # 4 runs, eval, spread; D's logits in both modes
@@ -114,6 +122,6 @@ def test_dropout_batchnorm_page() -> None:
 
 
 def test_dropout_batchnorm_page_with_the_typo_and_no_dropout() -> None:
-    at = _open("dropout_batchnorm.py", **{"cfg.d.notebook_bug": True, "cfg.g.dropout": "none"})
+    at = _open("dropout_batchnorm", **{"cfg.d.notebook_bug": True, "cfg.g.dropout": "none"})
     assert any("no Dropout layer" in i.value for i in at.info)
     assert any("cannot run" in e.value for e in at.error)  # the typo: a message, not a traceback

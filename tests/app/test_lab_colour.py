@@ -9,10 +9,10 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from inspector.data.image_set import SAMPLE_FILES
-from tests.app.apptest import APP, open_page
+from tests.app.apptest import open_page
 from tests.i18n.english import english_sentences
 
-PAGE = "inspector/ui/pages/lab_colour.py"
+PAGE = "lab_colour"
 
 
 @pytest.fixture
@@ -80,11 +80,7 @@ def test_upload_good_and_bad(at: AppTest) -> None:
 
 
 def test_the_page_in_korean() -> None:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.query_params["lang"] = "ko"
-    app.switch_page(PAGE)
-    app.run()
-    assert not app.exception
+    app = open_page(PAGE, timeout=60, query={"lang": "ko"}, default_first=False)
     assert app.title[0].value == "Lab 색 공간"
     assert "텐서" in app.dataframe[0].value.columns
     assert list(app.dataframe[0].value["모양"]) == ["(1, 1, 256, 256)"] * 4 + ["(1, 2, 256, 256)"]

@@ -7,8 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.apptest import open_page
 
-SKIPS = "inspector/ui/pages/skip_connections.py"
-DOCTOR = "inspector/ui/pages/mismatch_doctor.py"
+SKIPS, DOCTOR = "skip_connections", "mismatch_doctor"
 
 
 def _open(page: str) -> AppTest:

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.apptest import open_page
 
-PAGE = "inspector/ui/pages/skip_connections.py"
+PAGE = "skip_connections"
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot binary is not installed")
 
 

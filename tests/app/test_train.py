@@ -13,11 +13,10 @@ from streamlit.testing.v1 import AppTest
 from inspector.errors import UserError
 from inspector.training.runs import RUNS_ENV, RunsFolder
 from inspector.ui.background import get_runner
+from inspector.ui.page_registry import page_file
+from tests.app.apptest import open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
-TRAIN = "inspector/ui/pages/train.py"
-COLORIZE = "inspector/ui/pages/colorize.py"
-ARCHITECTURE = "inspector/ui/pages/architecture.py"
+TRAIN, COLORIZE, ARCHITECTURE = "train", "colorize", "architecture"
 
 
 @pytest.fixture
@@ -40,13 +39,8 @@ def runner(runs: Path):
     r.heartbeat_timeout_s = timeout
 
 
-def _open(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception
-    return at
+def _open(page_id: str) -> AppTest:
+    return open_page(page_id)
 
 
 def _start(at: AppTest, steps: int) -> None:
@@ -95,7 +89,7 @@ def test_a_tiny_run_from_start_to_download_then_colorize(runner) -> None:
     assert len(at.get("vega_lite_chart")) == 3  # losses, L1, D(real)/D(fake)
     assert [m.label for m in at.metric] == ["Images / s", "Memory (MiB)", "D(real)", "D(fake)"]
 
-    at.switch_page(COLORIZE)
+    at.switch_page(page_file(COLORIZE))
     at.run()
     assert not at.exception
     assert at.radio(key="colorize.source").value == "last"
@@ -133,7 +127,7 @@ def test_navigating_away_and_back_finds_the_run_still_going(runner) -> None:
     at = _open(TRAIN)
     _start(at, steps=100_000)
     _wait_for_steps(runner, 1)
-    at.switch_page(ARCHITECTURE)
+    at.switch_page(page_file(ARCHITECTURE))
     at.run()
     assert not at.exception
     assert runner.snapshot().active
@@ -143,7 +137,7 @@ def test_navigating_away_and_back_finds_the_run_still_going(runner) -> None:
     at.selectbox(key="cfg.preset").set_value("pix2pix").run()  # the sidebar changes: the run does not care
     assert runner.snapshot().active
     step = runner.snapshot().step
-    at.switch_page(TRAIN)
+    at.switch_page(page_file(TRAIN))
     at.run()
     assert not at.exception
     snap = runner.snapshot()
@@ -284,7 +278,7 @@ def test_the_runs_list_resumes_colorizes_with_and_deletes(runner, runs: Path) ->
     assert at.selectbox(key="colorize.run").value == second.run_name
     assert len(at.get("image")) == 3
 
-    at.switch_page(TRAIN)
+    at.switch_page(page_file(TRAIN))
     at.run()
     at.selectbox(key="train.run").set_value(second.run_name).run()
     # Delete asks again, in a popover (the runs folder is shared by every session)

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
-PAGES = "inspector/ui/pages/"
+from tests.app.apptest import open_page
 
 
-def _open(page: str, **state: object) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    for key, value in state.items():  # widget values set before the page first draws them
-        at.session_state[key] = value
-    at.switch_page(PAGES + page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def _open(page_id: str, **state: object) -> AppTest:
+    return open_page(page_id, state=state)  # widget values set before the page first draws them
 
 
 def _texts(at: AppTest) -> str:
@@ -29,7 +19,7 @@ def _texts(at: AppTest) -> str:
 
 
 def test_weight_init_default_is_the_notebooks_generator() -> None:
-    at = _open("weight_init.py")  # the 54M generator: the one slow test here (about 5 s)
+    at = _open("weight_init")  # the 54M generator: the one slow test here (about 5 s)
     assert at.title[0].value == "Weight init"
     assert "def ini_weight(m)" in _texts(at)
     table = at.dataframe[0].value
@@ -48,7 +38,7 @@ def test_weight_init_default_is_the_notebooks_generator() -> None:
 
 
 def test_weight_init_interactions_on_the_discriminator() -> None:
-    at = _open("weight_init.py", **{"wi.part": "discriminator"})
+    at = _open("weight_init", **{"wi.part": "discriminator"})
     table = at.dataframe[0].value
     assert table["std"][0] == pytest.approx(0.01077, rel=0.02)  # the default's mixture, as built
     at.selectbox(key="wi.scheme").set_value("kaiming").run()
@@ -68,7 +58,7 @@ def test_weight_init_interactions_on_the_discriminator() -> None:
 
 
 def test_weight_init_explains_a_model_that_cannot_run() -> None:
-    at = _open("weight_init.py", **{"wi.part": "discriminator"})
+    at = _open("weight_init", **{"wi.part": "discriminator"})
     at.selectbox(key="cfg.preset").set_value("notebook-as-written").run()
     assert not at.exception
     assert any("notebook's typo" in w.value and "Mismatch doctor" in w.value for w in at.warning)
@@ -76,7 +66,7 @@ def test_weight_init_explains_a_model_that_cannot_run() -> None:
 
 
 def test_conv_vs_transpose_defaults_and_frames() -> None:
-    at = _open("conv_vs_transpose.py")
+    at = _open("conv_vs_transpose")
     text = _texts(at)
     assert "floor((4 + 2·1 - 1·(4 - 1) - 1) / 2) + 1 = 2" in text
     assert "(4 - 1)·2 - 2·1 + 1·(4 - 1) + 0 + 1 = 8" in text
@@ -105,7 +95,7 @@ def test_conv_vs_transpose_defaults_and_frames() -> None:
     ],
 )
 def test_conv_vs_transpose_bad_settings_are_errors(changes: dict[str, int], errors: list[str]) -> None:
-    at = _open("conv_vs_transpose.py")
+    at = _open("conv_vs_transpose")
     for key, value in changes.items():
         at.number_input(key=key).set_value(value)
     at.run()
@@ -118,7 +108,7 @@ def test_conv_vs_transpose_bad_settings_are_errors(changes: dict[str, int], erro
 
 
 def test_receptive_field_page() -> None:
-    at = _open("receptive_field.py")
+    at = _open("receptive_field")
     assert [m.value for m in at.metric] == ["94 x 94 px", "8 x 8", "32 px"]
     at.selectbox(key="cfg.preset").set_value("pix2pix").run()
     assert [m.value for m in at.metric] == ["70 x 70 px", "30 x 30", "8 px"]
@@ -135,9 +125,7 @@ def test_receptive_field_page() -> None:
 
 
 def test_conv_vs_transpose_long_gif_on_request() -> None:
-    at = _open(
-        "conv_vs_transpose.py", **{"cvt.in_size": 12, "cvt.kernel": 3, "cvt.stride": 1, "cvt.padding": 0}
-    )
+    at = _open("conv_vs_transpose", **{"cvt.in_size": 12, "cvt.kernel": 3, "cvt.stride": 1, "cvt.padding": 0})
     # Conv2d: 10x10 output, 100 frames, GIF offered at once; ConvTranspose2d scatter: 144 frames, on request.
     assert len(at.get("download_button")) == 1
     make = at.button(key="cvt.make_gif.scatter")
@@ -147,43 +135,38 @@ def test_conv_vs_transpose_long_gif_on_request() -> None:
 
 
 def test_receptive_field_page_with_a_sidebar_size_too_small_for_the_presets() -> None:
-    at = _open("receptive_field.py", **{"cfg.g.depth": 2, "cfg.g.input_size": 16, "cfg.d.n_layers": 1})
+    at = _open("receptive_field", **{"cfg.g.depth": 2, "cfg.g.input_size": 16, "cfg.d.n_layers": 1})
     assert not at.exception
     presets = at.dataframe[-1].value
     assert all("too small" in str(m) for m in presets["patch map"])
 
 
 def test_weight_init_refuses_a_model_too_big_to_build_for_real() -> None:
-    at = _open("weight_init.py", **{"cfg.d.ndf": 512, "cfg.d.n_layers": 4, "wi.part": "discriminator"})
+    at = _open("weight_init", **{"cfg.d.ndf": 512, "cfg.d.n_layers": 4, "wi.part": "discriminator"})
     assert not at.exception
     assert "GiB of float32 weights" in at.error[0].value and "up to 200,000,000" in at.error[0].value
 
 
 def test_weight_init_skips_the_activation_pass_when_it_would_be_huge() -> None:
-    at = _open("weight_init.py", **{"cfg.g.ngf": 8, "cfg.g.depth": 12, "cfg.g.input_size": 4096})
+    at = _open("weight_init", **{"cfg.g.ngf": 8, "cfg.g.depth": 12, "cfg.g.input_size": 4096})
     assert not at.exception
     assert any("forward pass at 4096x4096" in i.value and "not drawn" in i.value for i in at.info)
     assert at.dataframe[0].value["init"][0] == "as built"  # the weights are still shown
 
 
 def test_weight_init_shows_the_code_that_ran() -> None:
-    at = _open("weight_init.py", **{"wi.part": "discriminator", "wi.scheme": "kaiming"})
+    at = _open("weight_init", **{"wi.part": "discriminator", "wi.scheme": "kaiming"})
     codes = [c.value for c in at.code]
     assert any("kaiming_normal_" in c for c in codes) and any("kaiming_uniform_" in c for c in codes)
     assert "a different shape" in _texts(at)
 
 
-def _open_korean(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = "ko"
-    at.switch_page(PAGES + page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def _open_korean(page_id: str) -> AppTest:
+    return open_page(page_id, query={"lang": "ko"}, default_first=False)
 
 
 def test_weight_init_in_korean() -> None:
-    at = _open_korean("weight_init.py")
+    at = _open_korean("weight_init")
     assert at.title[0].value == "가중치 초기화"
     assert at.radio(key="wi.part").options == ["생성기", "판별기"]  # the values stay generator, discriminator
     table = at.dataframe[0].value
@@ -193,7 +176,7 @@ def test_weight_init_in_korean() -> None:
 
 
 def test_conv_vs_transpose_in_korean() -> None:
-    at = _open_korean("conv_vs_transpose.py")
+    at = _open_korean("conv_vs_transpose")
     assert at.title[0].value == "합성곱 vs 전치 합성곱"
     assert any("일반 합성곱으로 보면" in c.value for c in at.caption)
     assert at.radio(key="cvt.view").value == "scatter"

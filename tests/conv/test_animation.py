@@ -182,9 +182,9 @@ def test_gif_has_one_frame_per_step(tmp_path, kwargs, view) -> None:
     assert gif_bytes(a, view).startswith(b"GIF8")
 
 
-def test_method_and_png_frames(tmp_path) -> None:
+def test_gif_file_and_png_frames(tmp_path) -> None:
     a = conv_animation(3, 2, 1, 0, 2, 1, transposed=True)
-    assert a.save_gif(tmp_path / "m.gif").exists()
+    assert save_gif(a, tmp_path / "m.gif").exists()
     paths = save_pngs(a, tmp_path / "frames", view="equivalent")
     assert len(paths) == len(a.view("equivalent").frames)
     first, last = Image.open(paths[0]), Image.open(paths[-1])

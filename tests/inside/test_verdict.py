@@ -8,8 +8,9 @@ import torch
 
 from inspector.conv.receptive_field import gradient_field, receptive_field
 from inspector.errors import UserError
-from inspector.inside.verdict import patch_verdict
-from models import build_discriminator, init_weights, preset
+from inspector.inside.tap import lab_rgb
+from inspector.inside.verdict import patch_verdict, real_and_fake_verdicts
+from models import build_discriminator, build_generator, init_weights, preset
 
 
 def _inputs(size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -54,3 +55,25 @@ def test_bad_inputs() -> None:
         patch_verdict(d, L[:1], ab)
     with pytest.raises(UserError, match="must be square"):
         patch_verdict(d, L[..., :32], ab[..., :32])
+
+
+def test_real_and_fake_verdicts_judge_the_photo_and_the_eval_colorization() -> None:
+    g_cfg, d_cfg = preset("notebook")
+    g = init_weights(build_generator(g_cfg.replace(ngf=4, depth=3, input_size=64)), seed=0).train()
+    d = init_weights(build_discriminator(d_cfg.replace(ndf=4, input_size=64)), seed=1).eval()
+    L, ab = _inputs(64)
+    real, fake, fake_rgb = real_and_fake_verdicts(g, d, L, ab)
+    assert g.training and all(m.training for m in g.modules())  # its modes are put back
+    with torch.no_grad():
+        colorized = g.eval()(L)  # eval: no Dropout, the same answer every time
+    np.testing.assert_allclose(real.probability, patch_verdict(d, L, ab).probability, rtol=1e-6)
+    np.testing.assert_allclose(fake.probability, patch_verdict(d, L, colorized).probability, rtol=1e-6)
+    np.testing.assert_array_equal(fake_rgb, lab_rgb(L, colorized))
+    assert fake_rgb.shape == (64, 64, 3) and fake_rgb.dtype == np.uint8
+
+
+def test_a_generator_that_cannot_run_is_a_user_error() -> None:
+    d = build_discriminator(preset("notebook")[1].replace(ndf=4, input_size=64))
+    L, ab = _inputs(64)
+    with pytest.raises(UserError, match="cannot run on an input of shape"):
+        real_and_fake_verdicts(torch.nn.Conv2d(3, 2, 1), d, L, ab)

@@ -10,7 +10,7 @@ from inspector.shapes.compare import compare_to_reference
 from inspector.shapes.labels import fmt_shape
 from inspector.shapes.summary import Summary
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import meta_model, model_blocks, model_summary
+from inspector.ui.caches.models import meta_model, model_blocks, model_summary
 from inspector.ui.common import PART_NAMES, current_configs, intro, notebook_code, notice
 from inspector.ui.i18n import _, say
 from models import DiscriminatorConfig, GeneratorConfig
@@ -183,7 +183,7 @@ with diff_tab:
         st.dataframe(
             pd.DataFrame(
                 {
-                    _("network"): [_(PART_NAMES.get(r.network, r.network)) for r in rows],
+                    _("network"): [_(PART_NAMES[r.network]) for r in rows],
                     _("point"): [say(r.point) for r in rows],
                     _("this configuration"): [say(r.chosen) for r in rows],
                     _("pix2pix reference"): [say(r.reference) for r in rows],

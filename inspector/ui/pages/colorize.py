@@ -18,10 +18,9 @@ from inspector.training.upload_limits import (
     server_upload_limit_mb,
 )
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import shared_runner
 from inspector.ui.common import current_generator, intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
-from inspector.ui.training import runs_folder, session_owner
+from inspector.ui.training import runs_folder, session_owner, shared_runner
 
 SOURCE_KEY = "colorize.source"
 RUN_KEY = "colorize.run"  # the Train page's "Colorize with" sets it

@@ -16,12 +16,12 @@ from inspector.conv.animation import (
     ConvAnimation,
     ConvSettings,
 )
-from inspector.conv.overlap import interior_counts, is_even, overlap_map
+from inspector.conv.overlap import Checkerboard, interior_counts, is_even, overlap_map
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import animation, animation_gif, flat_response, frame_png
-from inspector.ui.common import intro, notebook_code, notice
+from inspector.ui.caches.conv import animation, animation_gif, flat_response, frame_png
+from inspector.ui.common import intro, labelled_radio, notebook_code, notice
 from inspector.ui.i18n import _, current_language, reason, say
 from inspector.ui.sidebar import current_choice
 
@@ -64,49 +64,31 @@ def _notebook_line(start: str) -> str:
 
 def _equivalent_steps(s: ConvSettings) -> list[str]:
     """``ConvSettings.equivalent_text`` in the session's language, as its three steps with the same numbers."""
-    d, p, op, k1 = s.dilation, s.padding, s.output_padding, s.kernel - 1
+    d, op = s.dilation, s.output_padding
     stuffed = (s.in_size - 1) * s.stride + 1
-    pad = d * (s.kernel - 1) - p
+    pad = d * (s.kernel - 1) - s.padding
     grid = stuffed + 2 * pad + op
+    # The same numbers fill each of the four sentences (a sentence uses those it names).
+    numbers = {"pad": pad, "crop": -pad, "d": d, "k1": s.kernel - 1, "p": s.padding, "op": op, "grid": grid}
     if pad >= 0 and op:
         border = _(
             "pad {pad} on each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}) and {op} more at the "
             "bottom and right (output_padding): {grid}",
-            pad=pad,
-            d=d,
-            k1=k1,
-            p=p,
-            op=op,
-            grid=grid,
+            **numbers,
         )
     elif pad >= 0:
         border = _(
-            "pad {pad} on each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}): {grid}",
-            pad=pad,
-            d=d,
-            k1=k1,
-            p=p,
-            grid=grid,
+            "pad {pad} on each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}): {grid}", **numbers
         )
     elif op:
         border = _(
             "crop {crop} from each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}) and {op} more at "
             "the bottom and right (output_padding): {grid}",
-            crop=-pad,
-            d=d,
-            k1=k1,
-            p=p,
-            op=op,
-            grid=grid,
+            **numbers,
         )
     else:
         border = _(
-            "crop {crop} from each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}): {grid}",
-            crop=-pad,
-            d=d,
-            k1=k1,
-            p=p,
-            grid=grid,
+            "crop {crop} from each side (dilation·(kernel - 1) - padding = {d}·{k1} - {p}): {grid}", **numbers
         )
     return [
         _(
@@ -199,13 +181,7 @@ with left:
 with right:
     st.subheader(_("ConvTranspose2d: scatter"))
     tconv = _build(tconv_s)
-    view = st.radio(
-        _("Draw it as"),
-        tuple(VIEW_LABELS),
-        horizontal=True,
-        key="cvt.view",
-        format_func=lambda v: _(VIEW_LABELS[v]),
-    )
+    view = labelled_radio(_("Draw it as"), VIEW_LABELS, "cvt.view", horizontal=True)
 
 play = st.toggle(
     _("Play"), key="cvt.play", help=_("steps both animations; stop it to pick a frame with the sliders")
@@ -305,11 +281,11 @@ def _grid_spec(
 
 st.subheader(_("The checkerboard: how many kernel taps land on each output cell"))
 k_, s_, p_, n_ = int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]), int(ss["cvt.in_size"])
+counts: np.ndarray | None = None
 try:
     counts = overlap_map(k_, s_, p_, n_, op)
 except UserError as exc:
     st.warning(_("No overlap map for these settings: {reason}", reason=reason(exc)))
-    counts = None
 if counts is not None:
     o_left, o_right = st.columns([2, 3])
     with o_left:
@@ -364,11 +340,11 @@ st.markdown(
 )
 
 st.markdown(_("**An untrained decoder's answer to a flat input**"))
+board: Checkerboard | None = None
 try:
     board = flat_response(k_, s_, p_, 8)
 except UserError as exc:
     st.info(_("No flat-input test for these settings: {reason}", reason=reason(exc)))
-    board = None
 if board is not None:
     f1, f2 = st.columns(2)
     for col, response, label in (

@@ -7,14 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from inspector.errors import UserError
+from inspector.inside.lens import BatchNormLens
 from inspector.inside.pictures import heatmap
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import inside_batchnorm, inside_dropout, norm_equivalence
+from inspector.ui.caches.inside import inside_batchnorm, inside_dropout, norm_equivalence
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
-from inspector.ui.inside_inputs import networks_picker, photo_picker
+from inspector.ui.inside_inputs import pick_inputs, run_on_request
 
-AUTO_RUN_PARAMS = 5_000_000  # below this, n forwards take well under a second: no button
 BN_BATCH = 2  # sample photos whose batch statistics BatchNorm uses in train mode: a batch, and cheap
 
 
@@ -35,13 +35,8 @@ intro(
     ),
 )
 
-ss = st.session_state
-setup, photo_col = st.columns([3, 2])
-with setup:
-    nets = networks_picker("db")
-    runs = st.slider(_("Runs with Dropout on"), 2, 8, 4, key="db.runs")
-with photo_col:
-    photo_key, rgb = photo_picker("db", nets.size)
+inputs = pick_inputs("db", lambda: st.slider(_("Runs with Dropout on"), 2, 8, 4, key="db.runs"))
+nets, runs, photo_key, rgb = inputs.networks, inputs.controls, inputs.photo_key, inputs.rgb
 
 
 def _dropout_view(runs: int) -> None:
@@ -73,19 +68,13 @@ with code_col:
     st.markdown(_("The notebook's Dropout cell (decoder_6):"))
     st.code(_dropout_cell(), language="python")
 with view_col:
-    heavy = nets.parameters > AUTO_RUN_PARAMS
-    run_key = (nets.key, photo_key, runs)
-    if heavy and run_key not in ss.get("db.ran", set()):
-        if st.button(_("Colorize it {n} times with Dropout on", n=runs), type="primary", key="db.run"):
-            ss["db.ran"] = ss.get("db.ran", set()) | {run_key}
-        else:
-            st.info(
-                _(
-                    "{n} forward passes of this generator: a few seconds each for the notebook's model.",
-                    n=runs + 1,
-                )
-            )
-    if not heavy or run_key in ss.get("db.ran", set()):
+    if run_on_request(
+        "db",
+        nets,
+        (nets.key, photo_key, runs),
+        _("Colorize it {n} times with Dropout on", n=runs),
+        _("{n} forward passes of this generator: a few seconds each for the notebook's model.", n=runs + 1),
+    ):
         _dropout_view(runs)
 
 st.markdown(
@@ -102,10 +91,10 @@ st.subheader(_("BatchNorm: the batch's statistics against the running ones"))
 if nets.discriminator is None:
     st.info(_("This checkpoint holds no discriminator; the BatchNorm view uses it."))
 else:
+    bn: BatchNormLens | None = None
     try:
         bn = inside_batchnorm(nets.key, nets.discriminator, nets.size, BN_BATCH)
     except UserError as exc:
-        bn = None
         st.error(_("The discriminator cannot run: {reason}", reason=reason(exc)))
     if bn is None:
         pass

@@ -13,10 +13,10 @@ from inspector.inside.pictures import heatmap, verdict_overlay
 from inspector.inside.skips import ALL
 from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
+from inspector.ui.caches.inside import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, current_translator, reason
-from inspector.ui.inside_inputs import Networks, networks_picker, photo_picker, untrained
+from inspector.ui.inside_inputs import Networks, pick_inputs, run_on_request, untrained
 
 intro(
     _("Feature maps"),
@@ -28,14 +28,14 @@ intro(
     ),
 )
 
-ss = st.session_state
-setup, photo_col = st.columns([3, 2])
-with setup:
-    nets = networks_picker("fm")
-    n_channels = st.slider(_("Channels per row"), 2, 16, 8, key="fm.n", help=_("the strongest first"))
-with photo_col:
-    photo_key, rgb = photo_picker("fm", nets.size)
-    st.image(rgb.transpose(1, 2, 0), caption=_("The photo at {size} x {size}", size=nets.size), width=220)
+FORWARD = nb.GENERATOR[nb.GENERATOR.index("    def forward") :]
+inputs = pick_inputs(
+    "fm", lambda: st.slider(_("Channels per row"), 2, 16, 8, key="fm.n", help=_("the strongest first"))
+)
+nets, n_channels, photo_key, rgb = inputs.networks, inputs.controls, inputs.photo_key, inputs.rgb
+inputs.photo_column.image(
+    rgb.transpose(1, 2, 0), caption=_("The photo at {size} x {size}", size=nets.size), width=220
+)
 if nets.trained:
     st.caption(
         _(
@@ -47,21 +47,17 @@ if nets.trained:
         )
     )
 
-# The notebook's generator at 256 takes a few seconds on a CPU: run it once per photo and model,
-# on request, and keep the answer (cached), so every later rerun is immediate.
-AUTO_RUN_PARAMS = 5_000_000  # a smaller generator answers in well under a second: no button
-run_key = (nets.key, photo_key)
-asked = ss.get("fm.ran", set())
-if run_key not in asked and nets.parameters > AUTO_RUN_PARAMS:
-    if not st.button(_("Run the photo through the generator"), type="primary", key="fm.run"):
-        st.info(
-            _(
-                "One forward pass of this generator on the CPU: a few seconds for the notebook's 256 x 256 model."
-            )
-        )
-        notebook_code(nb.GENERATOR[nb.GENERATOR.index("    def forward") :], "Pix2Pix_Generator.forward")
-        st.stop()
-    ss["fm.ran"] = asked | {run_key}
+# The notebook's generator at 256 takes a few seconds on a CPU: run once per photo and model, on
+# request, and keep the answer (cached), so every later rerun is immediate.
+if not run_on_request(
+    "fm",
+    nets,
+    (nets.key, photo_key),
+    _("Run the photo through the generator"),
+    _("One forward pass of this generator on the CPU: a few seconds for the notebook's 256 x 256 model."),
+):
+    notebook_code(FORWARD, "Pix2Pix_Generator.forward")
+    st.stop()
 
 
 def _maps(networks: Networks) -> FeatureMaps | None:
@@ -92,8 +88,8 @@ if nets.trained:  # the same architecture untrained, beside the run
     if fresh_maps is not None:
         grids = [(fresh, fresh_maps), (nets, maps)]
 columns = st.columns(len(grids))
-for col, (networks, fmaps) in zip(columns, grids):
-    with col:
+for column, (networks, fmaps) in zip(columns, grids):
+    with column:
         if len(grids) > 1:
             st.markdown(
                 f"**{_('Trained ({step} steps)', step=networks.step) if networks.trained else _('Untrained')}**"
@@ -198,4 +194,4 @@ notice(
         ),
     ]
 )
-notebook_code(nb.GENERATOR[nb.GENERATOR.index("    def forward") :], "Pix2Pix_Generator.forward")
+notebook_code(FORWARD, "Pix2Pix_Generator.forward")

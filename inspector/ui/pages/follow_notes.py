@@ -8,6 +8,7 @@ from inspector.ui.common import intro
 from inspector.ui.i18n import _, current_language
 from inspector.ui.links import LINK_KEYS
 from inspector.ui.notes_walk import SECTIONS
+from inspector.ui.page_registry import page_file
 
 intro(
     _("Follow the notes"),
@@ -29,4 +30,9 @@ for number, section in enumerate(SECTIONS, 1):
             # The language travels with the link, so that the page opens in the language shown here.
             params = {**dict(link.params), "lang": lang}
             assert set(params) <= {*LINK_KEYS, "lang"}
-            st.page_link(link.page, label=_(link.label), icon=":material/arrow_forward:", query_params=params)
+            st.page_link(
+                page_file(link.page),
+                label=_(link.label),
+                icon=":material/arrow_forward:",
+                query_params=params,
+            )

@@ -14,7 +14,7 @@ from inspector.data.images import ACCEPTED_FORMATS
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.training.upload_limits import MAX_PHOTO_MB
-from inspector.ui.cache import LAB_SIZE, lab_sample, lab_upload, photo_lab_view
+from inspector.ui.caches.photos import LAB_SIZE, lab_sample, lab_upload, photo_lab_view
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
 from inspector.ui.notebook_code import DATASET

@@ -12,13 +12,13 @@ from inspector.shapes.edit_layers import layer_channels
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.labels import fmt_chw, fmt_shape
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import (
+from inspector.ui.caches.doctor import (
     Changes,
     discriminator_diagnosis,
     generator_diagnosis,
-    meta_model,
     pytorch_message,
 )
+from inspector.ui.caches.models import meta_model
 from inspector.ui.common import (
     column_labels,
     current_discriminator,

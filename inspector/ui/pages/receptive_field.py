@@ -7,7 +7,8 @@ import streamlit as st
 
 from inspector.conv.receptive_field import field_overlay
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import astronaut, discriminator_field
+from inspector.ui.caches.conv import discriminator_field
+from inspector.ui.caches.photos import astronaut
 from inspector.ui.common import current_discriminator, intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
 from models import list_presets, preset

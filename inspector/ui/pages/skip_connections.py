@@ -9,7 +9,7 @@ from inspector.shapes.diagram import BLOCK_COLUMNS, CONCAT_COLUMNS, block_rows, 
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import generator_diagnosis
+from inspector.ui.caches.doctor import generator_diagnosis
 from inspector.ui.common import column_labels, current_generator, intro, notebook_code, notice
 from inspector.ui.diagnosis_view import show_diagram, show_problems
 from inspector.ui.i18n import _, current_translator, reason, say

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -12,24 +14,12 @@ from inspector.init_study.theory import AS_BUILT, Theory
 from inspector.init_study.weights import TensorStats, WeightStats
 from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
-from inspector.ui.cache import (
-    init_activations,
-    init_weight_stats,
-    layer_weight_stats,
-    meta_model,
-    probe_bytes,
-)
-from inspector.ui.common import (
-    PART_NAMES,
-    current_discriminator,
-    current_generator,
-    intro,
-    notebook_code,
-    notice,
-)
+from inspector.ui.caches.models import meta_model
+from inspector.ui.caches.weights import init_activations, init_weight_stats, layer_weight_stats, probe_bytes
+from inspector.ui.common import PART_NAMES, current_config, intro, labelled_radio, notebook_code, notice
 from inspector.ui.i18n import _, reason, say
 from inspector.ui.init_code import INIT_CODE
-from models import DiscriminatorConfig, GeneratorConfig
+from models.init import DRAWN_SCHEMES, MAX_GAIN
 
 intro(
     _("Weight init"),
@@ -66,20 +56,14 @@ GROUP_LABELS = {
     "bias": N_("conv biases"),
     "other": N_("other parameters"),
 }
-MODE_LABELS = {
+MODE_LABELS: dict[Literal["eval", "train"], str] = {
     "eval": N_("its running stats (eval): the init alone"),
     "train": N_("the batch's stats (train): the first training step"),
 }
 LAYERS_LABELS = {"conv outputs": N_("conv outputs"), "every layer": N_("every layer")}
 
 c = st.columns([1.2, 1.2, 1, 1])
-part = c[0].radio(
-    _("Network"),
-    ("generator", "discriminator"),
-    horizontal=True,
-    key="wi.part",
-    format_func=lambda p: _(PART_NAMES[p]),
-)
+part = labelled_radio(_("Network"), PART_NAMES, "wi.part", c[0], horizontal=True)
 part_name = _(PART_NAMES[part])
 scheme = c[1].selectbox(
     _("Init to compare"),
@@ -90,7 +74,7 @@ scheme = c[1].selectbox(
 gain = c[2].number_input(
     _("gain"),
     min_value=1e-4,
-    max_value=10.0,
+    max_value=MAX_GAIN,  # init_weights refuses more
     value=0.02,
     step=0.01,
     format="%.4f",
@@ -98,9 +82,7 @@ gain = c[2].number_input(
     help=_("std of `normal`, gain of `xavier`; BatchNorm γ ~ N(1, gain)"),
 )
 seed = c[3].number_input(_("seed"), min_value=0, max_value=10_000, value=0, key="wi.seed")
-cfg: GeneratorConfig | DiscriminatorConfig = (
-    current_generator() if part == "generator" else current_discriminator()
-)
+cfg = current_config(part)
 
 
 n_params = sum(p.numel() for p in meta_model(cfg).parameters())
@@ -293,20 +275,8 @@ with st.expander(_("Every conv layer: std as built, after, and in theory")):
 
 st.subheader(_("The signal through depth at init"))
 a1, a2 = st.columns([1, 1])
-mode = a1.radio(
-    _("BatchNorm uses"),
-    ("eval", "train"),
-    horizontal=True,
-    key="wi.mode",
-    format_func=lambda m: _(MODE_LABELS[m]),
-)
-layers_shown = a2.radio(
-    _("Show"),
-    tuple(LAYERS_LABELS),
-    horizontal=True,
-    key="wi.layers",
-    format_func=lambda v: _(LAYERS_LABELS[v]),
-)
+mode = labelled_radio(_("BatchNorm uses"), MODE_LABELS, "wi.mode", a1, horizontal=True)
+layers_shown = labelled_radio(_("Show"), LAYERS_LABELS, "wi.layers", a2, horizontal=True)
 acts = None
 probe = probe_shape(cfg, batch=1)
 if getattr(cfg, "notebook_bug", False):
@@ -332,34 +302,32 @@ elif n_params > AUTO_PROBE_PARAMS and not st.session_state.get(PROBE_ON, False):
         st.session_state[PROBE_ON] = True  # kept for the session: later changes redraw it at once
         st.rerun()
 else:
-    need = probe_bytes(cfg, probe)
-    if need > MAX_PROBE_BYTES:
-        st.info(
-            _(
-                "The activations need a forward pass at {size}x{size}, the smallest size this {part} takes, "
-                "about {gib:.1f} GiB of memory for each init: not drawn. Lower the depth in the sidebar to see them.",
-                size=probe[-1],
-                part=part_name,
-                gib=need / 2**30,
-            )
-        )
-    else:
-        try:
-            acts = init_activations(cfg, mode, float(gain), int(seed))
-        except (RuntimeError, ValueError, MemoryError) as exc:  # a model that cannot run
-            st.warning(
+    try:  # the memory is measured up to the first error: the forward pass itself reports that one
+        need = probe_bytes(cfg, probe)
+        if need > MAX_PROBE_BYTES:
+            st.info(
                 _(
-                    "This {part} cannot run a forward pass, so there are no activations to show: {reason}",
+                    "The activations need a forward pass at {size}x{size}, the smallest size this {part} takes, "
+                    "about {gib:.1f} GiB of memory for each init: not drawn. Lower the depth in the sidebar to see them.",
+                    size=probe[-1],
                     part=part_name,
-                    reason=reason(exc).splitlines()[0],
+                    gib=need / 2**30,
                 )
             )
+        else:
+            acts = init_activations(cfg, mode, float(gain), int(seed))
+    except (RuntimeError, ValueError, MemoryError) as exc:  # a model that cannot run (UserError included)
+        st.warning(
+            _(
+                "This {part} cannot run a forward pass, so there are no activations to show: {reason}",
+                part=part_name,
+                reason=reason(exc).splitlines()[0],
+            )
+        )
 if acts is not None:
     types = ("Conv2d", "ConvTranspose2d") if layers_shown == "conv outputs" else None
     frames = []
-    shown = {
-        key: _("as built") if key == AS_BUILT else key for key in (AS_BUILT, "normal", "xavier", "kaiming")
-    }
+    shown = {key: _("as built") if key == AS_BUILT else key for key in (AS_BUILT, *DRAWN_SCHEMES)}
     for key, a in acts.items():
         rows = a.of_type(*types) if types else list(a.rows)
         frames.append(

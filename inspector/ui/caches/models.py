@@ -1,0 +1,59 @@
+"""Cached networks: built from a config (real weights, or on the meta device), as the notebook
+starts training them, or loaded from a checkpoint; and the summaries of a config's network."""
+
+from __future__ import annotations
+
+import streamlit as st
+from torch import nn
+
+from inspector.i18n.catalog import N_
+from inspector.shapes.summary import BlockParams, Summary, block_params, summary
+from inspector.training.colorize import load_networks
+from inspector.ui.caches.spinner import spinner
+from models import GeneratorConfig, NetworkConfig, build, init_weights
+
+
+@spinner(N_("Building the model..."))
+@st.cache_resource(max_entries=6, show_spinner=False)
+def real_model(cfg: NetworkConfig) -> nn.Module:
+    """The network with real weights (PyTorch's default init). Shared by all sessions: never
+    modify it in place; copy it first (``copy.deepcopy``)."""
+    return build(cfg)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def meta_model(cfg: NetworkConfig) -> nn.Module:
+    """The network on the ``meta`` device: shapes and parameter counts, no memory."""
+    return build(cfg, device="meta")
+
+
+@spinner(N_("Building the untrained networks (N(0, 0.02))..."))
+@st.cache_resource(max_entries=4, show_spinner=False)
+def untrained_model(cfg: NetworkConfig) -> nn.Module:
+    """The network as the notebook starts training it: ``init_weights`` N(0, 0.02), seed 0, eval mode.
+    Shared by all sessions: the see-inside functions leave its modes and buffers as they found them."""
+    return init_weights(build(cfg), seed=0).eval()
+
+
+@spinner(N_("Loading the checkpoint..."))
+@st.cache_resource(max_entries=2, show_spinner=False)
+def checkpoint_models(
+    key: str, _source: bytes | str, name: str, g_cfg: GeneratorConfig | None = None
+) -> tuple[nn.Module, nn.Module | None, int]:
+    """(generator, discriminator or None, step) of a checkpoint (``load_networks``); ``key`` names it
+    (a path and its mtime, or an upload's SHA-256). Raises UserError (not cached) for a file that
+    cannot be used."""
+    generator, discriminator, ckpt = load_networks(_source, name=name, generator_config=g_cfg)
+    return generator, discriminator, int(ckpt.step)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def model_summary(cfg: NetworkConfig, batch: int = 1, depth: int = 4) -> Summary:
+    """torchinfo summary at (batch, in_channels, size, size). Raises RuntimeError if the model cannot run."""
+    size = cfg.input_size
+    return summary(meta_model(cfg), (batch, cfg.in_channels, size, size), depth=depth)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def model_blocks(cfg: NetworkConfig) -> list[BlockParams]:
+    return block_params(meta_model(cfg))
