@@ -14,7 +14,8 @@ import argparse
 import torch
 from timing import median_seconds  # bench/timing.py
 
-from inspector.init_study.weights import activation_comparison, init_comparison, probe_shape, weight_stats
+from inspector.init_study.activations import activation_comparison, probe_shape
+from inspector.init_study.weights import init_comparison, weight_stats
 from models import build_generator, preset
 
 

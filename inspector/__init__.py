@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS: dict[str, str] = {
     # shapes
     "meta_copy": "inspector.shapes.meta",
-    "BlockRecord": "inspector.shapes.trace",
-    "ConcatRecord": "inspector.shapes.trace",
-    "LayerRecord": "inspector.shapes.trace",
-    "TensorRef": "inspector.shapes.trace",
-    "Trace": "inspector.shapes.trace",
+    "BlockRecord": "inspector.shapes.records",
+    "ConcatRecord": "inspector.shapes.records",
+    "LayerRecord": "inspector.shapes.records",
+    "TensorRef": "inspector.shapes.records",
+    "Trace": "inspector.shapes.records",
     "trace": "inspector.shapes.trace",
     "describe_layer": "inspector.shapes.labels",
     "fmt_shape": "inspector.shapes.labels",
@@ -41,8 +41,8 @@ _EXPORTS: dict[str, str] = {
     # text in two languages
     "translator": "inspector.i18n.catalog",
     # doctor
-    "Diagnosis": "inspector.doctor.diagnose",
-    "Problem": "inspector.doctor.diagnose",
+    "Diagnosis": "inspector.doctor.report",
+    "Problem": "inspector.doctor.report",
     "diagnose": "inspector.doctor.diagnose",
     "Change": "inspector.doctor.changes",
     "parse_model_repr": "inspector.doctor.repr_parser",
@@ -151,19 +151,14 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.conv.render import save_gif
     from inspector.data.image_set import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
     from inspector.doctor.changes import Change
-    from inspector.doctor.diagnose import Diagnosis, Problem, diagnose
+    from inspector.doctor.diagnose import diagnose
+    from inspector.doctor.report import Diagnosis, Problem
     from inspector.doctor.repr_parser import parse_model_repr
     from inspector.errors import UserError
     from inspector.i18n.catalog import translator
-    from inspector.init_study.weights import (
-        ActivationStats,
-        Theory,
-        WeightStats,
-        activation_comparison,
-        activation_stats,
-        init_comparison,
-        weight_stats,
-    )
+    from inspector.init_study.activations import ActivationStats, activation_comparison, activation_stats
+    from inspector.init_study.theory import Theory
+    from inspector.init_study.weights import WeightStats, init_comparison, weight_stats
     from inspector.inside.features import FeatureMap, FeatureMaps, feature_maps
     from inspector.inside.gan_game import GanGame, MoveRecord, tiny_configs
     from inspector.inside.lens import (
@@ -185,8 +180,9 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.shapes.input_sizes import InputSizes, SideSizes, valid_input_sizes
     from inspector.shapes.labels import describe_layer, fmt_shape
     from inspector.shapes.meta import meta_copy
+    from inspector.shapes.records import BlockRecord, ConcatRecord, LayerRecord, TensorRef, Trace
     from inspector.shapes.summary import BlockParams, Summary, SummaryRow, block_params, summary
-    from inspector.shapes.trace import BlockRecord, ConcatRecord, LayerRecord, TensorRef, Trace, trace
+    from inspector.shapes.trace import trace
     from inspector.training.checkpoint import (
         Checkpoint,
         load_checkpoint,

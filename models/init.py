@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from models.config import check_choice
+from models.layers import CONV_LAYERS
 from models.text import Text
 
 Scheme = Literal["normal", "xavier", "kaiming", "default"]
@@ -20,15 +21,7 @@ SCHEMES: tuple[str, ...] = ("normal", "xavier", "kaiming", "default")
 DRAWN_SCHEMES: tuple[str, ...] = SCHEMES[:3]  # the inits that draw new weights; "default" is PyTorch's own
 MAX_GAIN = 10.0  # a std or gain beyond this is a typo: weights that large blow every activation up
 
-_CONV_LIKE = (
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-    nn.Linear,
-)
+_CONV_LIKE: tuple[type[nn.modules.conv._ConvNd] | type[nn.Linear], ...] = (*CONV_LAYERS, nn.Linear)
 _BATCH_NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
 

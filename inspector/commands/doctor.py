@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from inspector.doctor.diagnose import diagnose
     from inspector.doctor.proof import fix_text
     from inspector.shapes.input_sizes import SEARCH_BUDGET_S, valid_input_sizes
-    from inspector.shapes.trace import fmt_shape
+    from inspector.shapes.labels import fmt_shape, fmt_value
 
     target = resolve(args)
     result = diagnose(target.model, target.input_shape)
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     n = len(result.problems)
     print(f"{head}: {n} problem{'s' if n > 1 else ''}")
     for i, p in enumerate(result.problems, 1):
-        print(f"\n{i}. {p.module} [{p.kind}] expected {_value(p.expected)}, got {_value(p.actual)}")
+        print(f"\n{i}. {p.module} [{p.kind}] expected {fmt_value(p.expected)}, got {fmt_value(p.actual)}")
         print(f"   {p.message}")
         print(f"   fix: {p.fix}")
         print(f"   {fix_text(p)}")
@@ -66,9 +66,3 @@ def _print_notes(notes: tuple[str, ...]) -> None:
         print("\nnotes (not problems):")
         for note in notes:
             print(f"  - {note}")
-
-
-def _value(v: object) -> str:
-    if isinstance(v, tuple):
-        return "x".join(map(str, v))
-    return "--" if v is None else str(v)

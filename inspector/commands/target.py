@@ -70,6 +70,11 @@ def resolve(args: argparse.Namespace) -> Target:
     name = args.preset or DEFAULT_PRESET
     g, d = preset(name)
     model, (channels, size) = build_part(g, d, args.part)
+    if args.input is not None and len(args.input) != 4:  # a preset is 2-d: no reading 3 numbers as C,H,W
+        raise UserError(
+            f"--input: the {name} {args.part} takes 4 numbers B,C,H,W (e.g. 1,{channels},{size},{size}), "
+            f"got {len(args.input)}: {','.join(map(str, args.input))}"
+        )
     return Target(model, args.input or (1, channels, size, size), f"{name} {args.part}")
 
 

@@ -23,18 +23,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.doctor.diagnose import diagnose
+    from inspector.doctor.notes import unbatched_input_note
     from inspector.doctor.proof import fix_text
-    from inspector.shapes.trace import fmt_shape
+    from inspector.shapes.labels import fmt_shape
 
     target = resolve(args)
     result = diagnose(target.model, target.input_shape)
     t = result.trace
+    unbatched = unbatched_input_note(target.model, t.input_shape)
     if args.json:
         data = {"model": target.label, "ok": result.ok, **t.to_dict()}
         if not result.ok:
             data["problems"] = result.to_dict()["problems"]
+        if unbatched:
+            data["notes"] = [unbatched]
         print(json.dumps(data, indent=2))
         return 0 if result.ok else 1
+    if unbatched:
+        print(f"note: {unbatched}")
     head = f"{target.label}: input {fmt_shape(t.input_shape)}"
     if not result.ok:
         print(f"{head}: the model does not run at this shape ({len(result.problems)} problem(s)):")

@@ -67,7 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.files import write_file
-    from inspector.init_study.weights import AS_BUILT, activation_comparison, init_comparison, probe_shape
+    from inspector.init_study.activations import activation_comparison, probe_shape
+    from inspector.init_study.theory import AS_BUILT
+    from inspector.init_study.weights import init_comparison
 
     if not args.gain > 0:
         raise ValueError(f"--gain must be positive, got {args.gain}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from inspector.doctor import report
+from inspector.doctor import size_words
 from inspector.doctor.exam import Exam
-from inspector.doctor.report import Finding
+from inspector.doctor.report import Finding, ProblemKind
 from inspector.shapes.recorder import CombineCall
 
 
@@ -46,15 +46,16 @@ def check_combine(exam: Exam, call: CombineCall) -> list[Tensor] | None:
             return None
     a, b = first, tensors[bad]
     pa, pb = (s.producer if s else "?" for s in (sources[0], sources[bad]))
-    words = report.combine_mismatch(op, tuple(a.shape), pa, tuple(b.shape), pb, exam.input_shape)
-    # The block is the one the result feeds, known after the pass (report.to_problems).
+    words = size_words.combine_mismatch(op, tuple(a.shape), pa, tuple(b.shape), pb, exam.input_shape)
+    # The block is the one the result feeds, known after the pass (problems.to_problems).
     exam.found.append(
         Finding(
             call.module,
-            "concat",
+            ProblemKind.CONCAT,
             tuple(a.shape),
             tuple(b.shape),
-            *words,
+            words.message,
+            words.fix,
             concat=index,
             # An add whose operands differ only in their spatial sizes (same batch and channels) may be
             # an input the model's halvings round differently: the doctor looks for sizes that work,

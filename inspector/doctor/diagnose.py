@@ -8,8 +8,11 @@ channels, but got 64 channels instead``). The doctor runs a copy of the model un
 records the problem, then hands the layer a well-formed input (the channels it expects, a size
 its kernel fits) so that the pass carries on and the next problem is found too.
 
-Covered: conv / conv-transpose ``in_channels``, norm ``num_features`` (batch, instance, group,
-layer), ``Linear.in_features``, kernels larger than their padded input (convs and pools),
+Covered: conv / conv-transpose ``in_channels``, the width of a norm (batch and instance
+``num_features``, group ``num_channels``, LayerNorm and RMSNorm ``normalized_shape``; a norm keeps
+its input's shape, so the doctor also carries on as if the norm were the wrong one, and keeps the
+pass that explains the model with fewer problems), ``Linear.in_features``, kernels larger than
+their padded input (convs and pools),
 batch norm with one value per channel, ``torch.cat`` / ``torch.stack`` / ``+`` of tensors whose
 sizes differ (a U-Net input that is not a multiple of ``2**depth``), and a discriminator fed 2
 channels where L + ab makes 3. Anything else the model raises ends the pass as a ``runtime``
@@ -23,21 +26,18 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from inspector.doctor import proof, report
+from inspector.doctor import layer_words, proof, size_words
 from inspector.doctor.combine_rule import check_combine
 from inspector.doctor.exam import Exam, NormCarry
-from inspector.doctor.notes import notes, output_size_note
+from inspector.doctor.notes import notes, output_size_note, unbatched_input_note
 from inspector.doctor.problems import size_candidates, to_problems
-from inspector.doctor.pytorch_run import pytorch_error
-from inspector.doctor.report import Diagnosis, Problem
+from inspector.doctor.report import WIDTH_KINDS, Diagnosis, Problem, ProblemKind
 from inspector.doctor.rules import check_leaf, is_norm, judged_by_running
 from inspector.shapes.engine import TracedRun, traced_run
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.recorder import CombineCall, LeafCall
 from inspector.shapes.records import Shape, check_shape
 from models.text import Text
-
-__all__ = ["Diagnosis", "Problem", "diagnose", "pytorch_error"]  # the public API, as before the split
 
 
 class _Examiner:
@@ -74,7 +74,7 @@ def _examine(model: nn.Module, shape: Shape) -> tuple[TracedRun[_Examiner], Exam
     """The doctor's passes over copies of ``model``: the one that explains it with fewer problems."""
     run = _pass(model, shape, "expect")
     exam = _exam(run)
-    if any(f.kind == "channels" and is_norm(exam.modules.get(f.module)) for f in exam.found):
+    if any(is_norm(exam.modules.get(f.module)) for f in exam.found if f.kind in WIDTH_KINDS):
         # Which side of a norm mismatch is wrong shows downstream: keep the shorter explanation.
         # The second pass runs on its own copy ("mend" changes the copy's norms), on the same device.
         other = _pass(model, shape, "mend", device=run.device)
@@ -83,10 +83,12 @@ def _examine(model: nn.Module, shape: Shape) -> tuple[TracedRun[_Examiner], Exam
     if run.error is not None:
         where = run.failed_in or "the model"
         said = run.failed_in or Text("the model")  # in a sentence: "the model raised ..."
-        if any(key in str(run.error) for key in report.TOO_FEW_VALUES):
-            exam.add(where, "batch-stats", 2, 1, report.too_few_values(said, run.error), needs_sizes=True)
+        if any(key in str(run.error) for key in size_words.TOO_FEW_VALUES):
+            words = size_words.too_few_values(said, run.error)
+            exam.add(where, ProblemKind.BATCH_STATS, 2, 1, words, needs_sizes=True)
         else:  # the sizes that work may still say what to do (a ViT built for 224, fed 300)
-            exam.add(where, "runtime", None, None, report.runtime(said, run.error), needs_sizes=True)
+            words = layer_words.runtime(said, run.error)
+            exam.add(where, ProblemKind.RUNTIME, None, None, words, needs_sizes=True)
     return run, exam
 
 
@@ -142,5 +144,5 @@ def diagnose(model: nn.Module, input_shape: Sequence[int], prove: bool = True) -
         input_shape=shape,
         sizes=sizes,
         device=run.device,
-        notes=notes(run.trace, nearest),
+        notes=(*filter(None, [unbatched_input_note(model, shape)]), *notes(run.trace, nearest)),
     )

@@ -2,21 +2,22 @@
 
 An ``Exam`` holds the findings so far, the combinations the tracer has recorded, when each leaf
 first ran, and the names a fix uses. The rules (``inspector.doctor.rules``) get it with every
-layer they judge; the wording of what they find is ``inspector.doctor.report``'s.
+layer they judge; the wording of what they find is ``inspector.doctor.layer_words``' and ``size_words``'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from torch import nn
+from torch import Tensor, nn
 
 from inspector.doctor import provenance
-from inspector.doctor.changes import Change
-from inspector.doctor.report import Finding, Value, Words
+from inspector.doctor.changes import Change, layer_change
+from inspector.doctor.report import Finding, ProblemKind, Value, Words
 from inspector.shapes.blocks import top_level_blocks
+from inspector.shapes.edit_layers import set_field
 from inspector.shapes.recorder import Source
 from inspector.shapes.records import ConcatRecord, Shape
 from models import PatchDiscriminator, UNetGenerator
@@ -57,6 +58,8 @@ class Exam:
     order: dict[str, int] = field(default_factory=dict)  # leaf name -> when it first ran
     combined_at: dict[int, int] = field(default_factory=dict)  # combination index -> when it ran (same clock)
     pix2pix: bool = False  # our preset or a PatchGAN: Lab advice (L + ab) fits; else generic words
+    # The norms of the copy given their fix in the "mend" pass: (layer, field, old value, old tensors)
+    mended: list[tuple[nn.Module, str, Any, dict[str, Tensor]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.modules = dict(self.model.named_modules())
@@ -104,19 +107,53 @@ class Exam:
         """The leaf that made the tensor, if the tracer saw it."""
         return self.modules.get(src.layer) if src is not None else None
 
+    def maker_change(self, src: Source | None, dim: int, ndim: int, got: int, want: int) -> Change | None:
+        """The other way out of a norm's mismatch along ``dim`` (of a tensor of ``ndim`` dims): the layer
+        that made the tensor, giving ``want`` instead of ``got`` (a conv's out_channels along the
+        channels, a Linear's out_features along the last dim); None when another layer made it."""
+        made_by = self.producer(src)
+        if src is None or src.concat is not None:
+            return None
+        if isinstance(made_by, nn.modules.conv._ConvNd) and dim == ndim - len(made_by.kernel_size) - 1:
+            return layer_change(src.layer, made_by, "out_channels", got, want)
+        if isinstance(made_by, nn.Linear) and dim == ndim - 1:
+            return layer_change(src.layer, made_by, "out_features", got, want)
+        return None
+
+    # --- the "mend" pass ---
+    def mend(self, m: nn.Module, field_name: str, value: int | tuple[int, ...]) -> bool:
+        """Give the copy's norm ``m`` its own fix (``field_name`` = ``value``) so that its input's width
+        flows on; False when it cannot take it. ``undo_mends`` takes it back."""
+        tensors = dict([*m.named_parameters(recurse=False), *m.named_buffers(recurse=False)])
+        old = getattr(m, field_name)
+        try:
+            set_field(m, field_name, value)
+        except ValueError:
+            return False
+        self.mended.append((m, field_name, old, tensors))
+        return True
+
+    def undo_mends(self, since: int) -> None:
+        """Take back the mends after the first ``since`` (a layer judged by running whose parent's rule
+        read the wrong dims): the layer gets its own field and tensors again."""
+        while len(self.mended) > since:
+            m, field_name, old, tensors = self.mended.pop()
+            setattr(m, field_name, old)
+            for name, t in tensors.items():
+                setattr(m, name, t)
+
     # --- findings ---
     def add(
         self,
         name: str,
-        kind: str,
+        kind: ProblemKind,
         expected: Value,
         actual: Value,
         words: Words,
         concat: int | None = None,
         needs_sizes: bool = False,
-        options: tuple[tuple[Change, ...], ...] = (),
     ) -> None:
-        """Record a problem at layer (or combination) ``name``."""
+        """Record a problem at layer (or combination) ``name``, with the ways out its ``words`` offer."""
         self.found.append(
             Finding(
                 name,
@@ -128,6 +165,6 @@ class Exam:
                 block=self.block_of(name),
                 concat=concat,
                 needs_sizes=needs_sizes,
-                options=options,
+                options=words.options,
             )
         )

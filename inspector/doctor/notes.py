@@ -5,11 +5,15 @@
   the activated tensor, not the output of the layer that made it.
 * An image-to-image model whose output size differs from its input's (the notebook's generator
   at 257 gives 256x256): a colorizer's ab could then not be joined with its L.
+* An input one dim short of the model's first conv (three numbers for a 2-d model): PyTorch reads
+  it as one unbatched sample, C x H x W, not as B, C, H, W.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from torch import nn
 
 from inspector.doctor.report import OR
 from inspector.shapes.labels import fmt_shape
@@ -62,6 +66,23 @@ def output_size_note(trace: Trace, nearest: Sequence[Shape] = ()) -> Text | None
         "The output {output} does not have the input's size {input}: an image-to-image model (a colorizer's "
         "ab joined with its L) needs both the same; use an input size that comes back unchanged.",
         **values,
+    )
+
+
+def unbatched_input_note(model: nn.Module, input_shape: Shape) -> Text | None:
+    """A note when ``input_shape`` has one dim fewer than the model's first conv takes with a batch
+    (C, H, W for a ``Conv2d``): PyTorch runs it as one sample without a batch dimension."""
+    conv = next((m for m in model.modules() if isinstance(m, nn.modules.conv._ConvNd)), None)
+    if conv is None or len(input_shape) != len(conv.kernel_size) + 1:
+        return None
+    dims = ",".join(["C", *"DHW"[3 - len(conv.kernel_size) :]] if len(conv.kernel_size) > 1 else ["C", "L"])
+    return Text(
+        "The {count} numbers of the input {shape} were read as an unbatched {dims} (one sample, no batch "
+        "dimension); for a batch give B,{dims}, e.g. {batched}.",
+        count=len(input_shape),
+        shape=fmt_shape(input_shape),
+        dims=dims,
+        batched=",".join(map(str, (1, *input_shape))),
     )
 
 

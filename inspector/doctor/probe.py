@@ -19,9 +19,11 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from inspector.doctor import report
-from inspector.doctor.changes import Change
+from inspector.doctor import layer_words
+from inspector.doctor.changes import layer_change
 from inspector.doctor.exam import Exam
+from inspector.doctor.report import ProblemKind
+from inspector.shapes.edit_layers import NORM_LAYERS
 from inspector.shapes.meta import _from_torch, is_meta_limit
 from inspector.shapes.recorder import LeafCall, Source
 
@@ -96,12 +98,13 @@ def judge_by_running(
     if explain is None or run_error(call.module, call.args) is None:
         return None
     rest = call.args[1:]
-    before = len(exam.found)
+    before, mends = len(exam.found), len(exam.mended)
     new = explain(exam, call.name, call.module, x, src)
     stand_in = x if new is None else new
     if len(exam.found) > before and run_error(call.module, (stand_in, *rest)) is None:
         return None if new is None else (new, *rest)
     del exam.found[before:]  # the parent's rule read the wrong dims: its words would mislead
+    exam.undo_mends(mends)  # and its mend of the layer too
     width = expected_width(call.module)
     if width is None:
         return None
@@ -110,18 +113,21 @@ def judge_by_running(
     if d is None:
         return None
     got = int(x.shape[d])
-    kind = type(call.module).__name__
-    words = report.layer_width(call.name, call.module, field_name, want, got, d, exam.origin(src, d, got))
     value: Any = (got,) if field_name == "normalized_shape" else got
     old: Any = (want,) if field_name == "normalized_shape" else want
-    exam.add(
-        call.name,
-        "channels" if d == 1 else "features",
-        want,
-        got,
-        words,
-        options=((Change(call.name, kind, field_name, old, value),),),
-    )
+    change = layer_change(call.name, call.module, field_name, old, value)
+    came_from = exam.origin(src, d, got)
+    words = layer_words.layer_width(call.name, call.module, field_name, want, got, d, came_from, change)
+    exam.add(call.name, ProblemKind.CHANNELS if d == 1 else ProblemKind.FEATURES, want, got, words)
+    # A norm keeps its input's shape: in the "mend" pass its input's width flows on, as with a rule.
+    if (
+        exam.norm_carry == "mend"
+        and isinstance(call.module, NORM_LAYERS)
+        and exam.mend(call.module, field_name, value)
+    ):
+        if run_error(call.module, call.args) is None:
+            return None
+        exam.undo_mends(len(exam.mended) - 1)
     shape = list(x.shape)
     shape[d] = want
     return (torch.zeros(shape, device=x.device, dtype=x.dtype), *rest)

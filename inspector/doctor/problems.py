@@ -1,7 +1,8 @@
 """After the pass: the findings become problems.
 
 A bad combination is named after the block it feeds; size problems get their fix, and their
-changes to prove, from the valid input sizes; a cascade of size problems is folded into its first.
+changes to prove, from the valid input sizes (so does a layer whose width follows the input size:
+the sizes that run are its other way out); a cascade of size problems is folded into its first.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from inspector.doctor.changes import input_change
+from inspector.doctor.changes import Option, input_change
 from inspector.doctor.provenance import AND
-from inspector.doctor.report import OR, Finding, Problem, dim_name
+from inspector.doctor.report import OR, SIZE_KINDS, WIDTH_KINDS, Finding, Problem, ProblemKind, alternatives
+from inspector.doctor.size_words import dim_name
 from inspector.shapes.input_sizes import InputSizes
+from inspector.shapes.labels import fmt_shape
 from inspector.shapes.records import Shape, Trace
 from models.text import Text, join
 
-SIZE_KINDS = ("kernel", "batch-stats", "concat")
 MIN_USEFUL_SIZE = 8  # valid sizes that all lie below this are an accident of rounding, not a fix
 
 
@@ -29,7 +31,7 @@ def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape, shapes: Sequ
     """The fix of a size problem: the nearest sizes that work (``shapes``, proven when the doctor
     proves), per side when the sides differ, or else the rule's own words."""
     degenerate = sizes is not None and _degenerate(sizes)
-    if degenerate and f.kind == "concat" and sizes is not None:
+    if degenerate and f.kind == ProblemKind.CONCAT and sizes is not None:
         # e.g. a stride-2 branch joined to a stride-1 one; an add has advice of its own (the shortcut)
         if f.fix:
             return Text(
@@ -43,17 +45,36 @@ def _size_fix(f: Finding, sizes: InputSizes | None, spatial: Shape, shapes: Sequ
             sizes=sizes.describe(),
         )
     if sizes is not None and not degenerate and shapes:
-        text = Text(
-            "use {sizes} (valid: {valid})", sizes=_sizes_text(spatial, shapes), valid=sizes.describe()
+        text = _use_sizes(sizes, spatial, shapes)
+        return (
+            Text("{size_fix}; or {fix}", size_fix=text, fix=f.fix)
+            if f.kind == ProblemKind.BATCH_STATS
+            else text
         )
-        return Text("{size_fix}; or {fix}", size_fix=text, fix=f.fix) if f.kind == "batch-stats" else text
-    if f.kind in ("batch-stats", "runtime"):  # no size helps: the rule's own words
+    if f.kind in (ProblemKind.BATCH_STATS, ProblemKind.RUNTIME):  # no size helps: the rule's own words
         return f.fix
-    if f.kind == "kernel":
+    if f.kind == ProblemKind.KERNEL:
         return Text("use a larger input, or a smaller kernel or more padding at {module}", module=f.module)
     if f.fix:  # an add's own advice (a shortcut with the wrong stride), when no input size helps
         return f.fix
     return Text("make the sizes match: resize or pad the input, or crop or pad a tensor before the call")
+
+
+def _use_sizes(sizes: InputSizes, spatial: Shape, shapes: Sequence[Shape]) -> Text:
+    """``use an input size of 256 or 512 instead of 300 (valid: multiples of 256 ...)``."""
+    return Text("use {sizes} (valid: {valid})", sizes=_sizes_text(spatial, shapes), valid=sizes.describe())
+
+
+def _or_sizes(
+    f: Finding, sizes: InputSizes | None, spatial: Shape, candidates: Sequence[Shape], input_shape: Shape
+) -> tuple[str, tuple[Option, ...]]:
+    """A layer whose width follows the input size (a Linear after a flatten): its own fix, or the
+    nearest input sizes that run (proven: ``works``); the rule's fix alone when none does."""
+    if sizes is None or _degenerate(sizes) or not candidates:
+        return f.fix, f.options
+    said = _use_sizes(sizes, spatial, [c[2:] for c in candidates])
+    options = (*f.options, Option((input_change(input_shape, candidates[0]),), said))
+    return alternatives(options), options
 
 
 def _sizes_text(spatial: Shape, shapes: Sequence[Shape]) -> Text:
@@ -85,13 +106,9 @@ def _sizes_text(spatial: Shape, shapes: Sequence[Shape]) -> Text:
         text = Text("{sizes} ({working} work)", sizes=text, working=join(works, AND))
     if len(clauses) > 1:  # which sizes go together
         text = Text(
-            "{sizes}: an input of {shapes}", sizes=text, shapes=join((_fmt_spatial(s) for s in shapes), OR)
+            "{sizes}: an input of {shapes}", sizes=text, shapes=join((fmt_shape(s) for s in shapes), OR)
         )
     return text
-
-
-def _fmt_spatial(spatial: Shape) -> str:
-    return "x".join(map(str, spatial))
 
 
 def size_candidates(
@@ -137,8 +154,11 @@ def to_problems(
         if f.needs_sizes:
             if candidates is None:
                 candidates = size_candidates(sizes, input_shape, works)
-            fix = _size_fix(f, sizes, spatial, [c[2:] for c in candidates])
-            options = options or tuple((input_change(input_shape, c),) for c in candidates)
+            if f.kind in WIDTH_KINDS:
+                fix, options = _or_sizes(f, sizes, spatial, candidates, input_shape)
+            else:
+                fix = _size_fix(f, sizes, spatial, [c[2:] for c in candidates])
+                options = options or tuple(Option((input_change(input_shape, c),)) for c in candidates)
         out.append(
             Problem(
                 module,
@@ -149,7 +169,7 @@ def to_problems(
                 fix,
                 block,
                 f.concat,
-                changes=options[0] if options else (),
+                changes=options[0].changes if options else (),
                 options=options,
             )
         )
@@ -159,7 +179,7 @@ def to_problems(
 def fold_size_cascade(problems: list[Problem]) -> tuple[Problem, ...]:
     """After a kernel that does not fit, the pass carries on with a made-up size, so every later
     size problem is an echo of the first: fold them into it (channel problems stay separate)."""
-    first = next((i for i, p in enumerate(problems) if p.kind == "kernel"), None)
+    first = next((i for i, p in enumerate(problems) if p.kind == ProblemKind.KERNEL), None)
     if first is None:
         return tuple(problems)
     echoes = [p for p in problems[first + 1 :] if p.kind in SIZE_KINDS]

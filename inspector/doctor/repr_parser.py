@@ -23,18 +23,14 @@ from typing import Any
 from torch import Tensor, nn
 
 from inspector.errors import UserError
+from models.layers import CONV_LAYERS
 from models.text import Text, message_of
 
 # Standard layers whose repr is their constructor's arguments.
 LAYERS: dict[str, type[nn.Module]] = {
     cls.__name__: cls
     for cls in (
-        nn.Conv1d,
-        nn.Conv2d,
-        nn.Conv3d,
-        nn.ConvTranspose1d,
-        nn.ConvTranspose2d,
-        nn.ConvTranspose3d,
+        *CONV_LAYERS,
         nn.Linear,
         nn.BatchNorm1d,
         nn.BatchNorm2d,

@@ -1,7 +1,7 @@
 """The doctor's rules: one function per layer type, looked up in a table keyed by the layer's class.
 
 A rule gets the layer's input *before* the layer runs. On a mismatch it records a finding on the
-``Exam`` (the wording comes from ``inspector.doctor.report``) and returns a well-formed stand-in
+``Exam`` (the wording comes from ``inspector.doctor.layer_words`` and ``size_words``) and returns a well-formed stand-in
 input (the channels the layer expects, a size its kernel fits), so that the pass carries on with
 the shape the layer would have produced and the next problem is found too. It returns None when
 the input is fine.
@@ -26,11 +26,14 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from inspector.doctor import probe, report
-from inspector.doctor.changes import Change, input_change
+from inspector.doctor import layer_words, probe, size_words
+from inspector.doctor.changes import input_change, layer_change
 from inspector.doctor.exam import Exam
+from inspector.doctor.report import ProblemKind
+from inspector.shapes.edit_layers import LAST_DIMS_NORMS, NORM_LAYERS
 from inspector.shapes.recorder import LeafCall, Source
 from inspector.shapes.records import INPUT
+from models.layers import CONV_LAYERS
 from models.text import compose
 
 # (exam, layer name, layer, its first input (B, C, ...), who made that input) -> a stand-in input or None
@@ -99,43 +102,35 @@ def check_leaf(exam: Exam, call: LeafCall) -> tuple[Any, ...] | None:
 
 
 # --- convolutions and pools ---
-@rule(
-    nn.modules.conv._ConvNd,
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-)
+@rule(nn.modules.conv._ConvNd, *CONV_LAYERS)
 def conv(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
     """``in_channels`` of a conv or transposed conv, its input rank, and a kernel that fits (B, C, *spatial)."""
     assert isinstance(m, nn.modules.conv._ConvNd)  # the table sends only convs here
     n = len(m.kernel_size)
     if x.dim() not in (n + 1, n + 2):
-        exam.add(name, "dims", n + 2, x.dim(), report.conv_dims(name, m, tuple(x.shape), exam.origin(src, 1)))
+        words = layer_words.conv_dims(name, m, tuple(x.shape), exam.origin(src, 1))
+        exam.add(name, ProblemKind.DIMS, n + 2, x.dim(), words)
         return torch.zeros((1, m.in_channels, *m.kernel_size), device=x.device, dtype=x.dtype)
     cdim = x.dim() - n - 1  # 1 when batched, 0 when not
     shape = list(x.shape)
     expected, got = m.in_channels, shape[cdim]
     if got != expected:
         shape[cdim] = expected
-        from_input = src is not None and src.producer == INPUT
-        words = report.conv_channels(
+        feed = None
+        if src is not None and src.producer == INPUT:  # or feed the input the layer was built for
+            feed = input_change(exam.input_shape, _with(exam.input_shape, cdim, expected))
+        words = layer_words.conv_channels(
             name,
             m,
             got,
-            from_input,
+            layer_change(name, m, "in_channels", expected, got),
+            feed,
             exam.fix_target(name),
             exam.origin(src, cdim, got),
             exam.composition(src, cdim, got),
             pix2pix=exam.pix2pix,
         )
-        kind = type(m).__name__
-        options = [(Change(name, kind, "in_channels", expected, got),)]
-        if from_input:  # feeding the input the layer was built for comes first
-            options.insert(0, (input_change(exam.input_shape, _with(exam.input_shape, cdim, expected)),))
-        exam.add(name, "channels", expected, got, words, options=tuple(options))
+        exam.add(name, ProblemKind.CHANNELS, expected, got, words)
     if not m.transposed and not (isinstance(m.padding, str) and m.padding == "same"):
         pads = (0,) * n if isinstance(m.padding, str) else tuple(m.padding)
         need = [m.dilation[i] * (m.kernel_size[i] - 1) + 1 - 2 * pads[i] for i in range(n)]
@@ -164,8 +159,10 @@ def _kernel_fits(
     spatial = shape[first:]
     if all(s >= k for s, k in zip(spatial, need)):
         return
-    words = report.kernel_too_large(name, m, need, pads, spatial, exam.origin(src, 1))
-    exam.add(name, "kernel", tuple(max(k, 1) for k in need), tuple(spatial), words, needs_sizes=True)
+    words = size_words.kernel_too_large(name, m, need, pads, spatial, exam.origin(src, 1))
+    exam.add(
+        name, ProblemKind.KERNEL, tuple(max(k, 1) for k in need), tuple(spatial), words, needs_sizes=True
+    )
     shape[first:] = [max(s, k, 1) for s, k in zip(spatial, need)]
 
 
@@ -225,17 +222,13 @@ def linear(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -
         exam.producer(src),
         (nn.Linear, nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd),
     )
-    words = report.linear_features(
-        name, m, got, tuple(x.shape), exam.origin(src, x.dim() - 1), exam.fix_target(name), size_bound
+    change = layer_change(name, m, "in_features", m.in_features, got)
+    came_from = exam.origin(src, x.dim() - 1)
+    words = layer_words.linear_features(
+        name, m, got, tuple(x.shape), came_from, change, exam.fix_target(name), size_bound
     )
-    exam.add(
-        name,
-        "features",
-        m.in_features,
-        got,
-        words,
-        options=((Change(name, "Linear", "in_features", m.in_features, got),),),
-    )
+    # Size-bound features: the input sizes that make the model run are the other way out.
+    exam.add(name, ProblemKind.FEATURES, m.in_features, got, words, needs_sizes=size_bound)
     return torch.zeros((*x.shape[:-1], m.in_features), device=x.device, dtype=x.dtype)
 
 
@@ -270,8 +263,8 @@ def batch_or_instance_norm(
     if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and x.dim() >= 2:
         per_channel = x.numel() // x.shape[1]
         if per_channel == 1:
-            words = report.one_value_per_channel(name, m, tuple(x.shape))
-            exam.add(name, "batch-stats", 2, 1, words, needs_sizes=True)
+            words = size_words.one_value_per_channel(name, m, tuple(x.shape))
+            exam.add(name, ProblemKind.BATCH_STATS, 2, 1, words, needs_sizes=True)
             # Carry on: in eval mode the layer uses running stats and keeps the shape. The
             # module belongs to the doctor's copy, so changing its mode is harmless.
             m.eval()
@@ -285,19 +278,23 @@ def group_norm(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | Non
     return _channels(exam, name, m, x, src, m.num_channels, "num_channels")
 
 
-@rule(nn.LayerNorm)
+@rule(*LAST_DIMS_NORMS)
 def layer_norm(exam: Exam, name: str, m: nn.Module, x: Tensor, src: Source | None) -> Tensor | None:
-    """``normalized_shape`` against the last dims of the input (..., *normalized_shape)."""
-    assert isinstance(m, nn.LayerNorm)
-    want = tuple(m.normalized_shape)
+    """``normalized_shape`` of a LayerNorm (or RMSNorm) against the last dims of its input
+    (..., *normalized_shape). A norm keeps its input's shape: in the "mend" pass the input's
+    width flows on (the norm is the wrong one), in the "expect" pass the norm's own."""
+    want = tuple(getattr(m, "normalized_shape", ()))
     got = tuple(x.shape[-len(want) :]) if x.dim() >= len(want) else tuple(x.shape)
     if got == want:
         return None
-    words = report.layer_norm_shape(
-        name, want, got, tuple(x.shape), exam.origin(src, x.dim() - 1), exam.fix_target(name)
-    )
-    change = Change(name, type(m).__name__, "normalized_shape", want, got)
-    exam.add(name, "features", want, got, words, options=((change,),))
+    change = layer_change(name, m, "normalized_shape", want, got)
+    made = exam.maker_change(src, x.dim() - 1, x.dim(), got[0], want[0]) if len(want) == 1 else None
+    came_from = exam.origin(src, x.dim() - 1)
+    fix = layer_words.norm_fix(change, exam.fix_target(name), made, made_first=exam.norm_carry != "mend")
+    words = layer_words.layer_norm_shape(name, m, got, tuple(x.shape), came_from, fix)
+    exam.add(name, ProblemKind.FEATURES, want, got, words)
+    if exam.norm_carry == "mend" and len(got) == len(want) and exam.mend(m, "normalized_shape", got):
+        return x
     return torch.zeros((*x.shape[: x.dim() - len(want)], *want), device=x.device, dtype=x.dtype)
 
 
@@ -306,8 +303,8 @@ def _norm_dims(
 ) -> Tensor:
     """A norm fed a tensor with the wrong number of dims (an unbatched input, most often)."""
     target = min((d for d in dims if d >= x.dim()), default=dims[-1])
-    words = report.norm_dims(name, m, tuple(x.shape), exam.origin(src, 0), dims, exam.input_shape)
-    exam.add(name, "dims", target, x.dim(), words)
+    words = layer_words.norm_dims(name, m, tuple(x.shape), exam.origin(src, 0), dims, exam.input_shape)
+    exam.add(name, ProblemKind.DIMS, target, x.dim(), words)
     # Carry on with a batch dim added (too few dims) or the extra inner dims dropped (too many).
     shape = list(x.shape)
     if len(shape) < target:
@@ -325,33 +322,23 @@ def _channels(
     if x.dim() < 2 or x.shape[cdim] == expected:
         return None
     got = int(x.shape[cdim])
+    made = exam.maker_change(src, cdim, x.dim(), got, expected)
     producer = exam.producer(src)
-    conv_fix = None
-    if isinstance(producer, nn.modules.conv._ConvNd) and src is not None and src.concat is None:
-        conv_fix = report.conv_out_channels(src.layer, producer, got, expected)
+    if made is not None and src is not None and isinstance(producer, nn.modules.conv._ConvNd):
         # The notebook's typo in one line: the conv before got both its counts wrong.
         for earlier in exam.found:
-            if earlier.module == src.layer and earlier.kind == "channels" and isinstance(earlier.actual, int):
-                should_be = report.conv_should_be(name, src.layer, producer, earlier.actual, expected)
+            if (
+                earlier.module == src.layer
+                and earlier.kind == ProblemKind.CHANNELS
+                and isinstance(earlier.actual, int)
+            ):
+                should_be = layer_words.conv_should_be(name, src.layer, producer, earlier.actual, expected)
                 earlier.fix = compose("{fix}{should_be}", fix=earlier.fix, should_be=should_be)
-    words = report.norm_channels(
-        name,
-        m,
-        field_name,
-        expected,
-        got,
-        exam.origin(src, cdim, got),
-        exam.fix_target(name),
-        conv_fix,
-        conv_first=exam.norm_carry != "mend",
-    )
-    norm_change = (Change(name, type(m).__name__, field_name, expected, got),)
-    options = [norm_change]
-    if conv_fix is not None and isinstance(producer, nn.modules.conv._ConvNd) and src is not None:
-        conv_change = (Change(src.layer, type(producer).__name__, "out_channels", got, expected),)
-        options.insert(0 if exam.norm_carry != "mend" else 1, conv_change)
-    exam.add(name, "channels", expected, got, words, options=tuple(options))
-    if exam.norm_carry == "mend" and _resize_norm(m, got, x.device):
+    change = layer_change(name, m, field_name, expected, got)
+    fix = layer_words.norm_fix(change, exam.fix_target(name), made, made_first=exam.norm_carry != "mend")
+    words = layer_words.norm_channels(name, m, expected, got, exam.origin(src, cdim, got), fix)
+    exam.add(name, ProblemKind.CHANNELS, expected, got, words)
+    if exam.norm_carry == "mend" and exam.mend(m, field_name, got):
         return x  # the doctor's copy of the norm now takes `got` channels: they flow on
     shape = list(x.shape)
     shape[cdim] = expected
@@ -374,23 +361,7 @@ def _unbatched_instance_norm(m: nn.Module, x: Tensor) -> bool:
     return isinstance(m, nn.modules.instancenorm._InstanceNorm) and x.dim() == m._get_no_batch_dim()
 
 
-def _resize_norm(m: nn.Module, channels: int, device: torch.device) -> bool:
-    """Give the doctor's copy of a norm ``channels`` features (its fix applied); False if it cannot."""
-    if isinstance(m, nn.modules.batchnorm._NormBase):
-        m.num_features = channels
-    elif isinstance(m, nn.GroupNorm) and channels % m.num_groups == 0:
-        m.num_channels = channels
-    else:
-        return False
-    for attr in ("weight", "bias"):
-        if getattr(m, attr, None) is not None:
-            setattr(m, attr, nn.Parameter(torch.empty(channels, device=device)))
-    for attr in ("running_mean", "running_var"):
-        if getattr(m, attr, None) is not None:
-            setattr(m, attr, torch.empty(channels, device=device))
-    return True
-
-
 def is_norm(m: nn.Module | None) -> bool:
-    """A layer whose channel mismatch may be the norm's fault or the layer's before it."""
-    return isinstance(m, (nn.modules.batchnorm._NormBase, nn.GroupNorm))
+    """A norm: it keeps its input's shape, so a mismatch may be its own fault or the layer's before it
+    (batch, instance and group norms, LayerNorm and RMSNorm, and their subclasses)."""
+    return isinstance(m, NORM_LAYERS)

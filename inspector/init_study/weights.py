@@ -6,7 +6,7 @@
 - ``init_comparison(model, schemes)``: the same for the model as built (PyTorch's default
   init) and for a copy re-initialized with each scheme. The model given is never modified.
 
-Activation statistics live in ``activations.py``; both are re-exported here for old imports.
+Activation statistics live in ``activations.py``, the theory in ``theory.py``.
 """
 
 from __future__ import annotations
@@ -23,35 +23,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from inspector.init_study.activations import (
-    ActivationRow as ActivationRow,
-)
-from inspector.init_study.activations import (
-    ActivationStats as ActivationStats,
-)
-from inspector.init_study.activations import (
-    activation_comparison as activation_comparison,
-)
-from inspector.init_study.activations import (
-    activation_stats as activation_stats,
-)
-from inspector.init_study.activations import (
-    probe_shape as probe_shape,
-)
 from inspector.init_study.theory import (
     _CONV,
     _CONV_T,
     _NORM,
     AS_BUILT,
+    GROUPS,
     Theory,
     _fans,
     theory_for,
-)
-from inspector.init_study.theory import (
-    GROUPS as GROUPS,
-)
-from inspector.init_study.theory import (
-    Dist as Dist,
 )
 from models.init import DRAWN_SCHEMES, check_scheme, init_weights
 

@@ -32,7 +32,8 @@ from inspector.inside.tap import (
     model_device,
     run_mode,
 )
-from inspector.shapes.trace import Shape, top_level_blocks
+from inspector.shapes.blocks import top_level_blocks
+from inspector.shapes.records import Shape
 
 Kind = Literal["block", "cat"]
 

@@ -22,7 +22,7 @@ from inspector.i18n.fonts import pil_font
 from inspector.inside.features import FeatureMap, FeatureMaps
 from inspector.inside.skips import SkipAblation
 from inspector.inside.verdict import PatchVerdict
-from inspector.shapes.trace import fmt_shape
+from inspector.shapes.labels import fmt_shape
 
 BACKGROUND = (250, 250, 250)
 TEXT = (20, 20, 20)

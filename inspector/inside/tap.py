@@ -24,7 +24,8 @@ from torch.overrides import TorchFunctionMode
 
 from inspector.colour.lab import denormalize_lab, lab_to_rgb, rgb_to_uint8
 from inspector.errors import UserError
-from inspector.shapes.trace import Trace, trace
+from inspector.shapes.records import Trace
+from inspector.shapes.trace import trace
 from models.text import Text, message_of
 
 Mode = Literal["eval", "train", "dropout", "batch-stats"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inspector.shapes.labels import fmt_shape
 from models import DiscriminatorConfig, GeneratorConfig, build, generator_plan, preset
 from models.config import Part
 from models.text import Text
@@ -103,8 +104,8 @@ def compare_to_reference(g: GeneratorConfig, d: DiscriminatorConfig) -> list[Dif
     add(
         "discriminator",
         Text("patch map at {size}x{size}", size=size),
-        f"{d.output_size}x{d.output_size}",
-        f"{rsize}x{rsize}",
+        fmt_shape((d.output_size, d.output_size)),
+        fmt_shape((rsize, rsize)) if isinstance(rsize, int) else rsize,
     )
     add(
         "discriminator",

@@ -26,7 +26,7 @@ from typing import Protocol
 from inspector.i18n.catalog import N_, Translator, english
 from inspector.shapes.dot_graph import DEFAULT_STYLE, FORMATS, DiagramStyle, DotGraph, render, render_svg
 from inspector.shapes.labels import fmt_chw, fmt_value
-from inspector.shapes.trace import INPUT, BlockRecord, LayerRecord, Trace
+from inspector.shapes.records import INPUT, BlockRecord, LayerRecord, Trace
 from models.text import Text
 
 

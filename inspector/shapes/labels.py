@@ -33,7 +33,8 @@ def fmt_value(value: object) -> str:
 
 
 def describe_layer(module: nn.Module | None) -> str:
-    """``Conv2d(3, 64)``, ``BatchNorm2d(128)``, ``GroupNorm(32, 256)``, ``Linear(512, 10)`` or the class name."""
+    """``Conv2d(3, 64)``, ``BatchNorm2d(128)``, ``GroupNorm(32, 256)``, ``Linear(512, 10)``, ``LayerNorm(768)``
+    or the class name."""
     if module is None:
         return "?"
     kind = type(module).__name__
@@ -45,4 +46,7 @@ def describe_layer(module: nn.Module | None) -> str:
         return f"{kind}({module.num_groups}, {module.num_channels})"
     if isinstance(module, nn.Linear):
         return f"{kind}({module.in_features}, {module.out_features})"
+    shape = getattr(module, "normalized_shape", None)  # LayerNorm, RMSNorm: as the constructor takes it
+    if isinstance(shape, tuple) and shape:
+        return f"{kind}({shape[0] if len(shape) == 1 else shape})"
     return kind

@@ -36,6 +36,7 @@ from torch import nn
 
 from inspector.i18n.catalog import N_
 from inspector.shapes.engine import run_traced
+from inspector.shapes.labels import fmt_shape
 from inspector.shapes.meta import meta_copy
 from inspector.shapes.size_rules import InputSizes, SideSizes
 from models.config import MAX_INPUT_SIZE
@@ -178,7 +179,7 @@ def search_sizes(
             found = _same(square, dims, trials, complete=False, budget=budget_s)
             return InputSizes(found.sides, found.reason, found.values, square_only=dims > 1, complete=False)
         only = tuple(SideSizes(b, b, b) for b in base)
-        return InputSizes(only, BUILT_FOR, (("size", _fmt(base)), ("budget", budget_s)), complete=False)
+        return InputSizes(only, BUILT_FOR, (("size", fmt_shape(base)), ("budget", budget_s)), complete=False)
 
 
 def _seeds(hints: Sequence[int | Sequence[int]], dims: int) -> tuple[list[int], list[Spatial]]:
@@ -274,10 +275,12 @@ def _apart(trials: _Trials, base: Spatial, square: SideSizes | None, limit: int,
         bad = next((m for m in _mixes(sides) if not trials(m)), None)
     if bad is not None:
         if square is None:  # only the size that was found is known
-            return InputSizes(tuple(SideSizes(b, b, b) for b in base), BUILT_FOR, (("size", _fmt(base)),))
+            return InputSizes(
+                tuple(SideSizes(b, b, b) for b in base), BUILT_FOR, (("size", fmt_shape(base)),)
+            )
         return _square_only(square, bad, trials, budget)
     if all(r.minimum == r.maximum for r in sides):
-        return InputSizes(sides, BUILT_FOR, (("size", _fmt(tuple(r.minimum for r in sides))),))
+        return InputSizes(sides, BUILT_FOR, (("size", fmt_shape(tuple(r.minimum for r in sides))),))
     return InputSizes(sides, FOUND_APART, (("trials", len(trials.seen)), ("budget", budget)))
 
 
@@ -305,7 +308,7 @@ def _same(square: SideSizes, dims: int, trials: _Trials, complete: bool, budget:
 
 
 def _square_only(square: SideSizes, shape: Spatial, trials: _Trials, budget: float) -> InputSizes:
-    values = (("trials", len(trials.seen)), ("shape", _fmt(shape)), ("budget", budget))
+    values = (("trials", len(trials.seen)), ("shape", fmt_shape(shape)), ("budget", budget))
     return InputSizes((square,) * len(shape), SIDES_DEPEND, values, square_only=True)
 
 
@@ -318,10 +321,6 @@ def _last(rules: Iterator[SideSizes]) -> tuple[SideSizes, bool]:
     except _OutOfTime:
         return best, False
     return best, True
-
-
-def _fmt(spatial: Spatial) -> str:
-    return "x".join(map(str, spatial))
 
 
 def _divisors(n: int) -> list[int]:

@@ -8,8 +8,8 @@ arithmetic, so batch 64 at 1024x1024 takes milliseconds.
 
 ``trace`` is the entry point; the pieces live by concept: the records (``records``), the
 recorder that fills them (``recorder``), the pass and its single meta -> CPU fallback
-(``engine``), shape text (``text``) and the top-level-block rule (``blocks``). Their public
-names are re-exported here.
+(``engine``), shape text (``labels``) and the top-level-block rule (``blocks``): import their
+names from there.
 
 Who produced a tensor, in the words a learner uses:
 
@@ -28,19 +28,9 @@ from collections.abc import Sequence
 
 from torch import nn
 
-# Re-exported ("as") so that `from inspector.shapes.trace import Trace, fmt_shape, ...` keeps working.
-from inspector.shapes.blocks import top_level_blocks as top_level_blocks
 from inspector.shapes.engine import TracedRun, traced_run
-from inspector.shapes.labels import fmt_shape as fmt_shape
 from inspector.shapes.recorder import Observer
-from inspector.shapes.records import INPUT as INPUT
-from inspector.shapes.records import BlockRecord as BlockRecord
-from inspector.shapes.records import ConcatRecord as ConcatRecord
-from inspector.shapes.records import LayerRecord as LayerRecord
-from inspector.shapes.records import Shape as Shape
-from inspector.shapes.records import TensorRef as TensorRef
-from inspector.shapes.records import Trace as Trace
-from inspector.shapes.records import check_shape as check_shape
+from inspector.shapes.records import Trace
 
 
 def trace(model: nn.Module, input_shape: Sequence[int]) -> Trace:

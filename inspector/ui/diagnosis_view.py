@@ -1,4 +1,5 @@
-"""Widgets of the Skip connections and Mismatch doctor pages: the U diagram and the problems.
+"""Widgets of the Skip connections and Mismatch doctor pages: the U diagram, the problems, the proofs
+of their fixes, the valid input sizes and the notes.
 
 The traces and diagnoses they draw are computed (and cached) in ``inspector.ui.caches.doctor``.
 """
@@ -7,10 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from inspector.doctor.diagnose import Diagnosis, Problem
+from inspector.doctor.report import SIZE_KINDS, Diagnosis, Problem
 from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import DiagramStyle, diagram_dot
-from inspector.shapes.labels import fmt_value
+from inspector.shapes.input_sizes import SEARCH_BUDGET_S
+from inspector.shapes.labels import fmt_shape, fmt_value
 from inspector.ui.i18n import _, current_language, current_translator, say
 
 
@@ -34,10 +36,70 @@ def show_problems(problems: tuple[Problem, ...]) -> None:
                 "**Fix:** {fix}",
                 number=i,
                 module=p.module,
-                kind=p.kind,
+                kind=say(p.kind.label),
                 expected=fmt_value(p.expected),
                 actual=fmt_value(p.actual),
                 message=say(p.message),
                 fix=say(p.fix),
             )
         )
+
+
+def show_proofs(d: Diagnosis) -> None:
+    """Under the problems: which fixes the doctor proved (applied to a meta copy and run again)."""
+    for i, p in enumerate(d.problems, 1):
+        if p.verified:
+            chain = ", ".join(say(c.text()) for c in p.changes)
+            st.caption(
+                _(
+                    "Fix {number} is verified: with {changes} applied to a meta copy, the model gets past this point.",
+                    number=i,
+                    changes=chain,
+                )
+            )
+        else:
+            st.caption(
+                _("Fix {number} is a suggestion: the doctor could not prove it on a meta copy.", number=i)
+            )
+    show_notes(d)
+
+
+def show_notes(d: Diagnosis) -> None:
+    """What is worth knowing and is no problem (a skip rewritten in place, an unbatched input)."""
+    for note in d.notes:
+        st.caption(_("Note (not a problem): {note}", note=say(note)))
+
+
+def show_sizes(d: Diagnosis) -> None:
+    """The sizes that work, one rule per side when the sides differ, and where the rule comes from."""
+    if d.sizes is None:
+        if any(p.kind in SIZE_KINDS for p in d.problems):
+            st.info(
+                _(
+                    "The doctor found no input size that works: it tries sizes on the meta device "
+                    "for {budget} s at most.",
+                    budget=f"{SEARCH_BUDGET_S:g}",
+                )
+            )
+        return
+    why = d.sizes.explain(current_translator())
+    st.info(
+        _(
+            "Valid input sizes: {sizes}. {why}.",
+            sizes=d.sizes.describe(current_translator()),
+            why=why[0].upper() + why[1:],
+        )
+    )
+
+
+def show_verdict(d: Diagnosis) -> None:
+    """The whole verdict on a model of one's own: healthy, or every problem, its proof and the sizes."""
+    if d.ok:
+        st.success(_("Healthy: the output is {shape}.", shape=fmt_shape(d.trace.output_shape)))
+        show_notes(d)
+        return
+    st.markdown(_("**The doctor found {count} problem(s)**", count=len(d.problems)))
+    show_problems(d.problems)
+    show_proofs(d)
+    if d.sizes is None or not d.sizes.is_valid(d.input_shape[2:]):
+        show_sizes(d)

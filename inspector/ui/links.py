@@ -13,21 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from inspector.data.samples import SAMPLE_FILES
+from inspector.ui import doctor_examples
 from models import list_presets
 from models.config import MAX_INPUT_SIZE, PARTS
 
 PRESET, PART, SIZE, EXAMPLE = "preset", "part", "size", "example"
 LINK_KEYS = (PRESET, PART, SIZE, EXAMPLE)  # the query parameters a link may carry (``lang`` stays)
 
-# The Mismatch doctor's examples, by the short name a link uses, as its selectbox lists them.
-# tests/app/test_follow_notes.py opens the doctor through a link, so a renamed title fails there.
-DOCTOR_EXAMPLES = {
-    "as-written": "The notebook's discriminator, as written",
-    "forgot-skip": "A decoder that forgot the skip doubling",
-    "bad-size": "An input size that is not a multiple of 2^depth",
-    "ab-only": "A discriminator fed only ab",
-}
-DOCTOR_KEY, WEIGHTS_PART_KEY = "doctor.example", "wi.part"
+WEIGHTS_PART_KEY = "wi.part"
 LAB_SOURCE_KEY, LAB_SAMPLE_KEY, LAB_SAMPLE = "lab.source", "lab.sample", "Sample photo"
 INPUT_SIZE_KEY = "cfg.g.input_size"
 
@@ -70,8 +63,8 @@ def arrival(params: Mapping[str, str]) -> Arrival:
             ignored.append((SIZE, value))
     if EXAMPLE in params:
         value = params[EXAMPLE]
-        if value in DOCTOR_EXAMPLES:
-            state[DOCTOR_KEY] = DOCTOR_EXAMPLES[value]
+        if value in doctor_examples.BY_ID:  # the Mismatch doctor's picker holds the example's id
+            state[doctor_examples.PICKER_KEY] = value
         elif value in SAMPLE_FILES:
             state[LAB_SOURCE_KEY] = LAB_SAMPLE
             state[LAB_SAMPLE_KEY] = value

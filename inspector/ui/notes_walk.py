@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inspector.i18n.catalog import N_
+from inspector.ui import doctor_examples
 from inspector.ui import notebook_code as nb
 from inspector.ui.links import link_params
 from inspector.ui.page_registry import page_file
@@ -140,7 +141,7 @@ SECTIONS: tuple[Section, ...] = (
                 N_("Open the typo in the Mismatch doctor"),
                 preset="notebook-as-written",
                 part="discriminator",
-                example="as-written",
+                example=doctor_examples.AS_WRITTEN,
             ),
             _link("receptive_field", N_("See the patch each output cell judges"), preset="notebook"),
         ),

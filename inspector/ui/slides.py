@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from inspector.doctor.diagnose import Problem
+from inspector.doctor.report import Problem
 from inspector.errors import UserError
 from inspector.i18n.catalog import LANGUAGES, N_, translator
 from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import FORMATS, DiagramStyle, diagram_dot
 from inspector.shapes.dot_graph import Direction, NormAct
-from inspector.shapes.trace import Trace
+from inspector.shapes.records import Trace
 from inspector.ui.caches.doctor import diagram_file, discriminator_diagnosis
 from inspector.ui.common import PART_NAMES, labelled_radio
 from inspector.ui.i18n import _, current_language, reason

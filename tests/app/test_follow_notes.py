@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from inspector.ui.links import DOCTOR_EXAMPLES, LINK_KEYS, arrival, link_params
+from inspector.ui.doctor_examples import AS_WRITTEN, EXAMPLES
+from inspector.ui.links import LINK_KEYS, arrival, link_params
 from inspector.ui.notes_walk import SECTIONS
 from inspector.ui.page_registry import PAGES
 from tests.app.apptest import open_page
@@ -25,7 +26,7 @@ def _open(page_id: str, lang: str = "en", **params: str) -> AppTest:
 def test_arrival_reads_what_a_link_carries() -> None:
     wanted = arrival({"preset": "notebook-as-written", "part": "discriminator", "example": "as-written"})
     assert wanted.preset == "notebook-as-written"
-    assert wanted.state == {"wi.part": "discriminator", "doctor.example": DOCTOR_EXAMPLES["as-written"]}
+    assert wanted.state == {"wi.part": "discriminator", "doctor.example": AS_WRITTEN}
     assert not wanted.ignored
     photo = arrival({"example": "coffee", "size": "128"})
     assert photo.state == {"lab.source": "Sample photo", "lab.sample": "coffee", "cfg.g.input_size": 128}
@@ -47,6 +48,12 @@ def test_arrival_reads_what_a_link_carries() -> None:
 def test_a_bad_link_value_is_left_out_not_raised(params: dict[str, str], ignored: tuple[str, str]) -> None:
     wanted = arrival(params)
     assert wanted.ignored == (ignored,) and wanted.preset is None and not wanted.state
+
+
+def test_a_link_names_a_doctor_example_by_its_id() -> None:
+    for example in EXAMPLES:  # the picker holds the id; its title is only what the reader sees
+        assert arrival({"example": example.id}).state == {"doctor.example": example.id}
+    assert arrival({"example": EXAMPLES[0].title}).ignored == (("example", EXAMPLES[0].title),)
 
 
 def test_link_params_is_the_inverse_of_arrival() -> None:
@@ -88,7 +95,7 @@ def test_the_typo_link_opens_the_doctor_on_the_discriminator_as_written() -> Non
     typo = next(s for s in SECTIONS if s.key == "discriminator").links[0]
     at = _open(typo.page, "en", **dict(typo.params))
     assert at.selectbox(key="cfg.preset").value == "notebook-as-written"
-    assert at.selectbox(key="doctor.example").value == DOCTOR_EXAMPLES["as-written"]
+    assert at.selectbox(key="doctor.example").value == AS_WRITTEN
     assert at.session_state["cfg.d.notebook_bug"] is True
     assert any("nn.Conv2d(3, 64" in m.value for m in at.markdown)  # the example's story
     # Applied once: the parameters left the URL, so a later change in the sidebar wins.
@@ -96,7 +103,7 @@ def test_the_typo_link_opens_the_doctor_on_the_discriminator_as_written() -> Non
     at.selectbox(key="cfg.preset").set_value("pix2pix").run()
     assert not at.exception
     assert at.selectbox(key="cfg.preset").value == "pix2pix"
-    assert at.selectbox(key="doctor.example").value == DOCTOR_EXAMPLES["as-written"]
+    assert at.selectbox(key="doctor.example").value == AS_WRITTEN
 
 
 def test_links_to_the_lab_and_weight_pages_set_their_widgets() -> None:

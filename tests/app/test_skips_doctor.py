@@ -74,7 +74,7 @@ def test_the_pix2pix_preset_has_seven_concats(skips: AppTest) -> None:
 
 
 def test_doctor_starts_with_the_notebook_as_written(doctor: AppTest) -> None:
-    assert doctor.selectbox(key="doctor.example").value == "The notebook's discriminator, as written"
+    assert doctor.selectbox(key="doctor.example").value == "as-written"
     errors = _texts(doctor.error)
     assert "`model.2`** (channels: expected 3, got 64)" in errors
     assert "model.2: Conv2d in_channels 3 -> 64" in errors
@@ -83,18 +83,18 @@ def test_doctor_starts_with_the_notebook_as_written(doctor: AppTest) -> None:
 
 
 @pytest.mark.parametrize(
-    ("title", "expected"),
+    ("example", "expected"),
     [
         (
-            "A decoder that forgot the skip doubling",
+            "forgot-skip",
             "decoder_4: ConvTranspose2d in_channels 512 -> 1024 (512 from decoder_5 + 512 skip from encoder_4)",
         ),
-        ("An input size that is not a multiple of 2^depth", "use an input size of 256 or 512 instead of 300"),
-        ("A discriminator fed only ab", "torch.cat([L, ab], dim=1)"),
+        ("bad-size", "use an input size of 256 or 512 instead of 300"),
+        ("ab-only", "torch.cat([L, ab], dim=1)"),
     ],
 )
-def test_each_broken_example_shows_its_fix(doctor: AppTest, title: str, expected: str) -> None:
-    doctor.selectbox(key="doctor.example").set_value(title).run()
+def test_each_broken_example_shows_its_fix(doctor: AppTest, example: str, expected: str) -> None:
+    doctor.selectbox(key="doctor.example").set_value(example).run()
     assert not doctor.exception
     assert expected in _texts(doctor.error)
     assert "#d62728" in _graphviz(doctor)  # the offending node in red
@@ -113,7 +113,7 @@ def test_mending_the_notebook_discriminator_in_the_table(doctor: AppTest) -> Non
 
 
 def test_mending_the_decoder_and_breaking_the_sidebar_generator(doctor: AppTest) -> None:
-    doctor.selectbox(key="doctor.example").set_value("A decoder that forgot the skip doubling").run()
+    doctor.selectbox(key="doctor.example").set_value("forgot-skip").run()
     row = list(doctor.data_editor[0].value["block"]).index("decoder_4")
     doctor.session_state["doctor.table.forgot-skip"] = {
         "edited_rows": {row: {"in_channels": 1024}},
@@ -123,7 +123,7 @@ def test_mending_the_decoder_and_breaking_the_sidebar_generator(doctor: AppTest)
     doctor.run()
     assert not doctor.exception and not doctor.error and doctor.success
 
-    doctor.selectbox(key="doctor.example").set_value("The sidebar's generator (break it yourself)").run()
+    doctor.selectbox(key="doctor.example").set_value("sidebar-g").run()
     assert doctor.success  # the notebook preset is healthy
     row = list(doctor.data_editor[0].value["block"]).index("encoder_3")
     doctor.session_state["doctor.table.sidebar-g"] = {
@@ -139,14 +139,14 @@ def test_mending_the_decoder_and_breaking_the_sidebar_generator(doctor: AppTest)
 
 
 def test_bad_settings_never_show_a_traceback(doctor: AppTest) -> None:
-    doctor.selectbox(key="doctor.example").set_value("The sidebar's discriminator (break it yourself)").run()
+    doctor.selectbox(key="doctor.example").set_value("sidebar-d").run()
     doctor.number_input(key="doctor.size.sidebar-d.256").set_value(8).run()
     assert not doctor.exception
     assert "kernel" in _texts(doctor.error)
     doctor.number_input(key="cfg.g.input_size").set_value(100).run()  # impossible for the U-Net only
     assert not doctor.exception
     assert "cannot build" not in _texts(doctor.error)  # the discriminator example still works at 100
-    doctor.selectbox(key="doctor.example").set_value("The sidebar's generator (break it yourself)").run()
+    doctor.selectbox(key="doctor.example").set_value("sidebar-g").run()
     assert not doctor.exception
     assert "These settings cannot build the generator: input_size must be a multiple of" in _texts(
         doctor.error
@@ -162,7 +162,7 @@ def test_a_generator_only_page_is_not_blocked_by_the_discriminator(skips: AppTes
 
 
 def test_the_channels_box_follows_the_sidebar(doctor: AppTest) -> None:
-    doctor.selectbox(key="doctor.example").set_value("The sidebar's discriminator (break it yourself)").run()
+    doctor.selectbox(key="doctor.example").set_value("sidebar-d").run()
     doctor.number_input(key="cfg.d.in_channels").set_value(2).run()
     assert not doctor.exception and not doctor.error
     assert doctor.number_input(key="doctor.channels.sidebar-d.2").value == 2
@@ -212,16 +212,16 @@ def test_the_doctor_speaks_korean_on_a_korean_page() -> None:
     ("state", "said"),
     [
         (
-            {"doctor.example": "A decoder that forgot the skip doubling"},
+            {"doctor.example": "forgot-skip"},
             "decoder_5의 512 + encoder_4의 스킵 512",
         ),
         (
-            {"doctor.example": "An input size that is not a multiple of 2^depth"},
+            {"doctor.example": "bad-size"},
             "입력 크기 300 대신 256 또는 512",
         ),
-        ({"doctor.example": "A discriminator fed only ab"}, "L과 ab를 함께 넣으세요"),
+        ({"doctor.example": "ab-only"}, "L과 ab를 함께 넣으세요"),
         (  # a sidebar setting the U-Net cannot be built with: the config's own error, in Korean
-            {"doctor.example": "The sidebar's generator (break it yourself)", "cfg.g.input_size": 100},
+            {"doctor.example": "sidebar-g", "cfg.g.input_size": 100},
             "input_size는 2**depth = 256의 배수여야 합니다",
         ),
     ],

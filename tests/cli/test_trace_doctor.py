@@ -259,3 +259,41 @@ def test_app_models_folder_goes_to_streamlit_through_the_environment(
     assert seen["env"][MODELS_ENV] == str(tmp_path.resolve())  # type: ignore[index]
     code, _, err = _run(["app", "--models", str(tmp_path / "nope")], capsys)
     assert code == 2 and "no such folder" in err
+
+
+def test_three_numbers_on_a_preset_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """A preset is 2-d: 1,1,256 would be traced as one unbatched 1x1x256 image, into nonsense shapes."""
+    for command in ("doctor", "trace", "diagram"):
+        code, out, err = _run([command, "--preset", "notebook", "--input", "1,1,256"], capsys)
+        assert code == 2 and not out, (command, out)
+        assert "takes 4 numbers B,C,H,W (e.g. 1,1,256,256), got 3: 1,1,256" in err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    code, _, err = _run(
+        ["doctor", "--preset", "notebook", "--part", "discriminator", "--input", "1,3,8,8,8"], capsys
+    )
+    assert code == 2 and "the notebook discriminator takes 4 numbers B,C,H,W (e.g. 1,3,256,256), got 5" in err
+
+
+def test_three_numbers_for_a_2d_file_are_said_to_be_unbatched(
+    user_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    note = (
+        "The 3 numbers of the input 3x8x8 were read as an unbatched C,H,W (one sample, no batch dimension); "
+        "for a batch give B,C,H,W, e.g. 1,3,8,8."
+    )
+    # Unbatched, Tiny's torch.cat(dim=1) joins heights, not channels: the note says why.
+    code, out, _ = _run(["doctor", f"{user_file}:Tiny", "--input", "3,8,8"], capsys)
+    assert code == 1 and "made by torch.cat#0" in out and note in out
+    code, out, _ = _run(["doctor", f"{user_file}:Tiny", "--input", "3,8,8", "--json"], capsys)
+    assert code == 1 and json.loads(out)["notes"][0] == note
+    code, out, _ = _run(["trace", f"{user_file}:Tiny", "--input", "3,8,8"], capsys)
+    assert code == 1 and out.startswith(f"note: {note}")
+    code, out, _ = _run(["trace", f"{user_file}:Tiny", "--input", "3,8,8", "--json"], capsys)
+    assert json.loads(out)["notes"] == [note]
+    # A batched input, and three numbers for a 1-d model (B,C,L), are no such note.
+    code, out, _ = _run(["doctor", f"{user_file}:Tiny", "--input", "1,3,8,8", "--json"], capsys)
+    assert json.loads(out)["notes"] == []
+    signal = user_file.parent / "signal.py"
+    signal.write_text("from torch import nn\n\ndef net():\n    return nn.Conv1d(2, 4, 3)\n")
+    code, out, _ = _run(["trace", f"{signal}:net", "--input", "1,2,16", "--json"], capsys)
+    assert code == 0 and "notes" not in json.loads(out)

@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from inspector.doctor.diagnose import diagnose, pytorch_error
+from inspector.doctor.diagnose import diagnose
+from inspector.doctor.pytorch_run import pytorch_error
 from inspector.shapes.input_sizes import SideSizes, search_sizes, valid_input_sizes
 from inspector.shapes.trace import trace
 from models import GeneratorConfig, build_discriminator, build_generator, generator_plan, preset

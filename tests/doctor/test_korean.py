@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from torch import nn
 
-from inspector.doctor.diagnose import Diagnosis, diagnose
+from inspector.doctor.diagnose import diagnose
 from inspector.doctor.proof import fix_text
+from inspector.doctor.report import Diagnosis, ProblemKind
 from inspector.i18n.catalog import translator
 from models import build, generator_plan, preset
 from models.text import render
@@ -28,7 +29,7 @@ def _words(d: Diagnosis) -> list[str]:
     """Everything the doctor says about ``d``, as the CLI and the app show it (Text, English as str)."""
     said: list[str] = []
     for p in d.problems:
-        said += [p.message, p.fix, fix_text(p), *(c.text() for c in p.changes)]
+        said += [p.kind.label, p.message, p.fix, fix_text(p), *(c.text() for c in p.changes)]
     return [*said, *d.notes]
 
 
@@ -117,6 +118,19 @@ MODELS = {
     "LayerNorm": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3), nn.LayerNorm(5)), (1, 3, 16, 16)),
     "GroupNorm": (lambda: nn.Sequential(nn.Conv2d(3, 8, 3), nn.GroupNorm(2, 16)), (1, 3, 16, 16)),
     "residual": (_Residual, (1, 3, 16, 16)),
+    "a way out that needs more": (  # "(and then ...)", a depthwise conv whose groups follow
+        lambda: nn.Sequential(
+            nn.Conv2d(3, 64, 1),
+            nn.BatchNorm2d(32),
+            nn.Conv2d(32, 32, 3, padding=1, groups=32),
+            nn.BatchNorm2d(32),
+        ).eval(),
+        (1, 3, 8, 8),
+    ),
+    "a Linear flattened at another size": (  # its in_features, or the input size it was built for
+        lambda: nn.Sequential(nn.Conv2d(3, 4, 3, 2, 1), nn.Flatten(), nn.Linear(4 * 8 * 8, 10)),
+        (1, 3, 32, 32),
+    ),
     "runtime": (_Reshape, (1, 3, 4, 4)),
 }
 
@@ -136,3 +150,12 @@ def test_a_cached_diagnosis_keeps_its_templates(as_written: Diagnosis) -> None:
     copy = pickle.loads(pickle.dumps(as_written))
     assert [render(t, KO) for t in _words(copy)] == [render(t, KO) for t in _words(as_written)]
     assert [render(t, EN) for t in _words(copy)] == _words(as_written)
+
+
+def test_a_kind_is_an_identifier_with_a_title_in_each_language() -> None:
+    import json
+
+    for kind in ProblemKind:
+        assert f"[{kind}]" == f"[{kind.value}]" and json.dumps(kind) == f'"{kind.value}"'  # the CLI, the JSON
+        korean = render(kind.label, KO)
+        assert korean != kind.label and any("\uac00" <= ch <= "\ud7a3" for ch in korean), kind

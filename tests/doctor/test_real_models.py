@@ -9,6 +9,7 @@ the tool.
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass
 
 import pytest
@@ -16,6 +17,7 @@ import torch
 from torch import nn
 
 import inspector
+from inspector.doctor.changes import apply
 
 pytestmark = pytest.mark.slow
 
@@ -169,3 +171,106 @@ def test_healthy_model_is_reported_healthy(case: Case, mode: str) -> None:
         model(torch.randn(case.shape))  # the oracle: PyTorch runs it
     dx = inspector.diagnose(model, case.shape)
     assert dx.ok, [p.message for p in dx.problems]
+
+
+# --- a wrong norm in a real model: the norm is blamed, not the layers after it (issue 22) ---
+@dataclass(frozen=True)
+class BrokenNorm:
+    """``layer`` of ``case``'s model replaced by ``wrong()``: the doctor must name that layer alone,
+    with its own fix proven; ``right()`` is the norm that was there (the oracle runs with it)."""
+
+    case: Case
+    layer: str
+    wrong: Callable[[], nn.Module]
+    right: Callable[[], nn.Module]
+    change: str  # the one change the doctor proves
+
+    @property
+    def id(self) -> str:
+        return f"{self.case.id}:{self.layer}"
+
+
+def _layer_norm_2d(width: int) -> nn.Module:
+    from torchvision.models.convnext import LayerNorm2d
+
+    return LayerNorm2d(width, eps=1e-6)
+
+
+def _timm_layer_norm_2d(width: int) -> nn.Module:
+    from timm.layers import LayerNorm2d
+
+    return LayerNorm2d(width)
+
+
+BY_ID = {c.id: c for c in CASES}
+BROKEN_NORMS = [
+    BrokenNorm(
+        BY_ID["torchvision:vit_b_16"],
+        "encoder.ln",
+        lambda: nn.LayerNorm(1024, eps=1e-6),  # on 768-wide tokens
+        lambda: nn.LayerNorm(768, eps=1e-6),
+        "encoder.ln LayerNorm normalized_shape (1024,) -> (768,)",
+    ),
+    BrokenNorm(
+        BY_ID["torchvision:swin_t"],
+        "features.0.2",  # the patch embedding's norm, channels last (B, H, W, C)
+        lambda: nn.LayerNorm(128),
+        lambda: nn.LayerNorm(96),
+        "features.0.2 LayerNorm normalized_shape (128,) -> (96,)",
+    ),
+    BrokenNorm(
+        BY_ID["torchvision:convnext_tiny"],
+        "classifier.0",  # a LayerNorm2d: judged by running it
+        lambda: _layer_norm_2d(1024),
+        lambda: _layer_norm_2d(768),
+        "classifier.0 LayerNorm2d normalized_shape (1024,) -> (768,)",
+    ),
+    BrokenNorm(
+        BY_ID["timm:convnext_atto"],
+        "stem.1",
+        lambda: _timm_layer_norm_2d(64),
+        lambda: _timm_layer_norm_2d(40),
+        "stem.1 LayerNorm2d normalized_shape (64,) -> (40,)",
+    ),
+    BrokenNorm(
+        BY_ID["torchvision:resnet18"],
+        "bn1",
+        lambda: nn.GroupNorm(32, 128),  # after conv1's 64 channels
+        lambda: nn.GroupNorm(32, 64),
+        "bn1 GroupNorm num_channels 128 -> 64",
+    ),
+    BrokenNorm(
+        BY_ID["monai:SegResNet-2d"],
+        "down_layers.1.1.norm1",
+        lambda: nn.GroupNorm(8, 32),
+        lambda: nn.GroupNorm(8, 16),
+        "down_layers.1.1.norm1 GroupNorm num_channels 32 -> 16",
+    ),
+]
+
+
+def _with_layer(model: nn.Module, name: str, layer: nn.Module) -> nn.Module:
+    parent, _, attr = name.rpartition(".")
+    setattr(model.get_submodule(parent) if parent else model, attr, layer)
+    return model
+
+
+@pytest.mark.parametrize("broken", BROKEN_NORMS, ids=[b.id for b in BROKEN_NORMS])
+def test_a_wrong_norm_is_blamed_and_its_fix_proven(broken: BrokenNorm) -> None:
+    torch.manual_seed(0)
+    case = broken.case
+    model = _with_layer(case.build().eval(), broken.layer, broken.wrong())
+    with pytest.raises(RuntimeError), torch.no_grad():
+        model(torch.randn(case.shape))  # PyTorch stops, in its own words
+    d = inspector.diagnose(model, case.shape)
+    assert [p.module for p in d.problems] == [broken.layer]  # not the layers after it
+    (p,) = d.problems
+    assert p.verified and [c.text() for c in p.changes] == [broken.change]
+    # The oracle: the proven change, made by the editor on a real copy as a user would, runs...
+    copy = deepcopy(model)
+    assert all(apply(copy, c) for c in p.changes)
+    with torch.no_grad():
+        copy(torch.randn(case.shape))
+    # ... and so does the model with the norm it had
+    with torch.no_grad():
+        _with_layer(model, broken.layer, broken.right().eval())(torch.randn(case.shape))

@@ -62,7 +62,7 @@ def test_a_size_problem_names_the_nearest_sizes_per_side(
     assert p.verified and [c.text() for c in p.changes] == [first_change]
     # Every size the fix names runs in PyTorch, on the CPU.
     for option in p.options:
-        (change,) = option
+        (change,) = option.changes
         assert isinstance(change.new, tuple) and pytorch_works(model, change.new, keeps, device="cpu")
 
 

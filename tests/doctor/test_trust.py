@@ -111,10 +111,9 @@ def test_the_smallest_proven_set_of_changes_wins() -> None:
     (p,) = d.problems
     assert p.verified and [c.text() for c in p.changes] == ["0 Conv2d out_channels 64 -> 128"]
     norm_first = (Change("1", "BatchNorm2d", "num_features", 128, 64),)
-    changes, verified, runs = proof._prove_option(
-        model, (1, 3, 4, 4), p, norm_first, {("1", "channels")}, _quick
-    )
-    assert verified and runs
+    proven = proof.prove_option(model, (1, 3, 4, 4), p, norm_first, {("1", "channels")}, _quick)
+    assert proven.verified and proven.runs
+    changes = proven.changes
     assert [c.text() for c in changes] == [
         "1 BatchNorm2d num_features 128 -> 64",
         "2 Conv2d in_channels 128 -> 64",

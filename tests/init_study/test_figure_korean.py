@@ -9,7 +9,8 @@ import pytest
 
 from inspector.i18n import catalog, fonts
 from inspector.init_study import figure
-from inspector.init_study.weights import AS_BUILT, init_comparison
+from inspector.init_study.theory import AS_BUILT
+from inspector.init_study.weights import init_comparison
 from models import DiscriminatorConfig, build
 
 matplotlib.use("Agg")

@@ -10,19 +10,10 @@ import pytest
 import torch
 from torch import nn
 
+from inspector.init_study.activations import activation_comparison, activation_stats, probe_shape
 from inspector.init_study.figure import histogram_figure
-from inspector.init_study.weights import (
-    AS_BUILT,
-    Dist,
-    Theory,
-    activation_comparison,
-    activation_stats,
-    init_comparison,
-    probe_shape,
-    tensor_stats,
-    theory_for,
-    weight_stats,
-)
+from inspector.init_study.theory import AS_BUILT, Dist, Theory, theory_for
+from inspector.init_study.weights import init_comparison, tensor_stats, weight_stats
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, preset
 
 SMALL_G = GeneratorConfig(ngf=16, depth=5, input_size=32, outer_skip=False, dropout="all")

@@ -11,8 +11,9 @@ import torchinfo
 from torch import nn
 
 from inspector.shapes.recorder import CombineCall, LeafCall
+from inspector.shapes.records import INPUT, Trace
 from inspector.shapes.summary import summary
-from inspector.shapes.trace import INPUT, Trace, trace
+from inspector.shapes.trace import trace
 from models import build_discriminator, build_generator, preset
 from tests.models.reference_nets import reference_patchgan, reference_unet
 

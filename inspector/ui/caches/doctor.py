@@ -14,7 +14,9 @@ from typing import Literal
 import streamlit as st
 from torch import nn
 
-from inspector.doctor.diagnose import Diagnosis, diagnose, pytorch_error
+from inspector.doctor.diagnose import diagnose
+from inspector.doctor.pytorch_run import pytorch_error
+from inspector.doctor.report import Diagnosis
 from inspector.doctor.repr_parser import parse_model_repr
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_

@@ -16,16 +16,9 @@ import streamlit as st
 from torch import nn
 
 from inspector.i18n.catalog import N_
-from inspector.init_study.weights import (
-    AS_BUILT,
-    ActivationStats,
-    TensorStats,
-    WeightStats,
-    activation_stats,
-    probe_shape,
-    tensor_stats,
-    weight_stats,
-)
+from inspector.init_study.activations import ActivationStats, activation_stats, probe_shape
+from inspector.init_study.theory import AS_BUILT
+from inspector.init_study.weights import TensorStats, WeightStats, tensor_stats, weight_stats
 from inspector.shapes.memory import real_run_bytes
 from inspector.ui.caches.models import meta_model, real_model
 from inspector.ui.caches.spinner import spinner

@@ -73,11 +73,10 @@ def _network(cfg: GeneratorConfig | DiscriminatorConfig) -> int | None:
     except RuntimeError:
         if isinstance(cfg, DiscriminatorConfig) and cfg.notebook_bug:
             message = _(
-                "The discriminator cannot run on a {c}x{size}x{size} input, so torchinfo cannot trace it. This "
+                "The discriminator cannot run on a {shape} input, so torchinfo cannot trace it. This "
                 "is the notebook's discriminator as written: its second conv is `Conv2d(3, 64)` but receives "
                 "the 64 channels of the first conv. The **Mismatch doctor** page explains it and shows the fix.",
-                c=cfg.in_channels,
-                size=cfg.input_size,
+                shape=fmt_shape((cfg.in_channels, cfg.input_size, cfg.input_size)),
             )
         elif is_generator:
             message = _("The generator cannot run at this input size. See the **Mismatch doctor** page.")

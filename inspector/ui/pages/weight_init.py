@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from inspector.i18n.catalog import N_
-from inspector.init_study.weights import AS_BUILT, TensorStats, Theory, WeightStats, probe_shape
+from inspector.init_study.activations import probe_shape
+from inspector.init_study.theory import AS_BUILT, Theory
+from inspector.init_study.weights import TensorStats, WeightStats
 from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.models import meta_model
