@@ -82,6 +82,7 @@ class RunStatus:
     not_before: float = 0.0  # a queued run waits until then (it found too little GPU memory)
     outcome: str | None = None  # the trainer's end: completed, stopped, diverged, out_of_memory
     reason: object = None  # why it stopped or failed, or a note (resumed after a restart)
+    notes: tuple[object, ...] = ()  # what the worker said on the way: the files it skipped and why
 
     @property
     def active(self) -> bool:
@@ -90,6 +91,7 @@ class RunStatus:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["reason"] = to_data(self.reason)
+        data["notes"] = [to_data(n) for n in self.notes]
         return data
 
     @classmethod
@@ -104,6 +106,8 @@ class RunStatus:
             value, wanted = data[f.name], getattr(default, f.name)
             if f.name == "reason":
                 kept["reason"] = from_data(value)
+            elif f.name == "notes":
+                kept["notes"] = tuple(from_data(v) for v in value) if isinstance(value, list) else ()
             elif f.name in ("started", "ended", "pid", "outcome"):
                 kept[f.name] = (
                     value if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None

@@ -159,8 +159,11 @@ def _train(run_dir: Path, status: RunStatus, watch: StopWatch) -> Change:
         return lambda s: replace(
             s, state="queued", pid=None, reason=short, not_before=time.time() + MEMORY_RETRY_S
         )
+    notes = tuple(plan.notes())  # the files it skipped, and why
     update_status(
-        run_dir, lambda s: replace(s, steps=plan.config.steps, start_step=plan.start_step), run_dir.parent
+        run_dir,
+        lambda s: replace(s, steps=plan.config.steps, start_step=plan.start_step, notes=notes),
+        run_dir.parent,
     )
     trainer = Trainer.from_plan(plan, should_stop=watch)
     result = trainer.fit()

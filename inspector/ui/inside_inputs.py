@@ -29,7 +29,7 @@ from inspector.ui.caches.models import checkpoint_models, meta_model, untrained_
 from inspector.ui.caches.photos import inside_photo
 from inspector.ui.common import current_configs
 from inspector.ui.i18n import _, reason
-from inspector.ui.training import session_owner, shared_runner
+from inspector.ui.training import my_last_checkpoint
 from models import DiscriminatorConfig, GeneratorConfig
 
 MAX_CHECKPOINT_MB = 64  # the server's upload cap (.streamlit/config.toml)
@@ -87,12 +87,8 @@ def untrained(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig | None) -> Netw
 
 
 def _last_run() -> Path | None:
-    snap = shared_runner().snapshot()
-    result = snap.result
-    if snap.owner != session_owner() or result is None or result.checkpoint is None:
-        return None
-    path = Path(result.checkpoint)
-    return path if path.exists() else None
+    last = my_last_checkpoint()
+    return last[0] if last is not None else None
 
 
 def networks_picker(prefix: str) -> Networks:

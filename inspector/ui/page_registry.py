@@ -43,6 +43,7 @@ PAGES: tuple[Page, ...] = (
     Page("feature_maps", N_("Feature maps"), ":material/layers:"),
     Page("dropout_batchnorm", N_("Dropout & BatchNorm"), ":material/shuffle:"),
     Page("train", N_("Train"), ":material/model_training:"),
+    Page("class_runs", N_("Class runs"), ":material/groups:"),
     Page("colorize", N_("Colorize"), ":material/brush:"),
 )
 _BY_ID = {p.id: p for p in PAGES}

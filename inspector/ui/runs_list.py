@@ -7,7 +7,7 @@ calls back into the page to resume one (the page knows the step count and the up
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -15,10 +15,12 @@ import streamlit as st
 
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
+from inspector.runqueue.queue import QueuedRun
+from inspector.runqueue.status import ACTIVE
 from inspector.training.runs import KEEP_RUNS, MAX_AGE_DAYS, RunInfo, RunsFolder
-from inspector.ui.background import RunSnapshot
 from inspector.ui.i18n import _, reason
 from inspector.ui.page_registry import page_file
+from inspector.ui.run_views import STATE_WORDS
 
 COLORIZE_PAGE = page_file("colorize")
 RUN_KEY = "train.run"  # the run chosen in the list
@@ -71,15 +73,16 @@ def _delete(folder: RunsFolder, name: str, protect: list[Path]) -> None:
 
 def runs_section(
     folder: RunsFolder,
-    snap: RunSnapshot,
+    queued: Sequence[QueuedRun],
     owner_label: str,
     resume: Callable[[RunInfo], None] | None,
 ) -> None:
-    """The runs table and the actions on the chosen run. ``resume`` is None while the slot is busy."""
+    """The runs table and the actions on the chosen run. ``queued`` are the queue's runs (their
+    state); ``resume`` is None while this session has a run waiting or training."""
     st.subheader(_("Past runs"))
     st.caption(
         _("Runs are kept in {folder}. The newest {keep} are kept, none older than {days} days, and never "
-          "the one training; starting a run never deletes another.", folder=f"`{folder.root}`",
+          "one that waits or trains; starting a run never deletes another.", folder=f"`{folder.root}`",
           keep=KEEP_RUNS, days=f"{MAX_AGE_DAYS:.0f}")
     )  # fmt: skip
     if message := st.session_state.pop("train.runs_notice", None):
@@ -88,14 +91,16 @@ def runs_section(
     if not runs:
         st.info(_("No runs yet: start one above."))
         return
+    states = {r.name: r.status.state for r in queued}
+    active = [r.path for r in queued if r.status.state in ACTIVE]
     table = pd.DataFrame(
         {
             _("Run"): [r.name for r in runs],
             _("Started by"): [_("you") if r.owner == owner_label else r.owner for r in runs],
             _("Started"): [time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created)) for r in runs],
+            _("State"): [_(STATE_WORDS[states[r.name]]) if r.name in states else "-" for r in runs],
             _("Step"): [f"{r.step} / {r.total_steps}" if r.checkpoint else "-" for r in runs],
             _("Size (MiB)"): [round(r.size_bytes / MiB, 1) for r in runs],
-            _("Training now"): [r.training for r in runs],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
@@ -104,7 +109,7 @@ def runs_section(
         st.session_state[RUN_KEY] = names[0]
     name = str(st.selectbox(_("Run"), names, key=RUN_KEY))
     run = runs[names.index(name)]
-    active = snap.active and snap.run_dir is not None and snap.run_dir.name == run.name
+    busy = run.training or run.path in active
     if run.checkpoint is None:
         st.caption(_("This run has no checkpoint yet."))
     download_buttons(run.checkpoint, run.export, run.step, key="train.runs")
@@ -112,9 +117,9 @@ def runs_section(
     if b1.button(
         _("Resume"),
         key="train.resume_btn",
-        disabled=resume is None or run.checkpoint is None or run.training or active,
-        help=_("Continues from its checkpoint with its own models and settings: up to its planned steps, "
-               "or the Steps above more when it is complete."),
+        disabled=resume is None or run.checkpoint is None or busy,
+        help=_("Continues from its checkpoint with its own models, settings and images: up to its planned "
+               "steps, or the Steps above more when it is complete. It waits in the queue like a new run."),
     ) and resume is not None:  # fmt: skip
         resume(run)
     if b2.button(
@@ -127,7 +132,7 @@ def runs_section(
         st.switch_page(COLORIZE_PAGE)
     # One click never deletes: the runs folder is shared by every session of the server, so the
     # popover says whose run it is and asks again.
-    with b3.popover(_("Delete"), disabled=run.training or active, icon=":material/delete:"):
+    with b3.popover(_("Delete"), disabled=busy, icon=":material/delete:"):
         st.markdown(_("Delete **{name}** and its checkpoint? This cannot be undone.", name=run.name))
         if run.owner != owner_label:
             st.warning(_("This run was started by {owner}, not by you.", owner=run.owner or "?"))
@@ -136,5 +141,5 @@ def runs_section(
             key="train.delete_btn",
             type="primary",
             on_click=_delete,
-            args=(folder, run.name, [snap.run_dir] if snap.active and snap.run_dir else []),
+            args=(folder, run.name, active),
         )

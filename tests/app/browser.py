@@ -59,13 +59,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(log: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """``streamlit run streamlit_app.py`` on a free port, its output in ``log``; yields its URL once
-    it answers, and stops it with SIGTERM (as systemd or a container runtime does) on the way out."""
+def streamlit_server(
+    log: Path, env: Mapping[str, str] | None = None, port: int | None = None
+) -> Iterator[str]:
+    """``streamlit run streamlit_app.py`` on ``port`` (default: a free one), its output in ``log``;
+    yields its URL once it answers, and stops it with SIGTERM (as systemd or a container runtime
+    does) on the way out."""
     require_browser()
-    port = free_port()
+    port = port or free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
+    with open(log, "a") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],

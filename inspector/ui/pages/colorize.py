@@ -19,7 +19,7 @@ from inspector.training.upload_limits import (
 from inspector.ui import notebook_code as nb
 from inspector.ui.common import current_generator, intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
-from inspector.ui.training import runs_folder, session_owner, shared_runner
+from inspector.ui.training import my_last_checkpoint, runs_folder
 
 SOURCE_KEY = "colorize.source"
 RUN_KEY = "colorize.run"  # the Train page's "Colorize with" sets it
@@ -31,7 +31,6 @@ intro(
       "the two colour channels a and b at its training size, and those are scaled up and joined with the photo's "
       "own full-resolution L. Use a run of the **Train** page, or upload a checkpoint."),
 )  # fmt: skip
-owner = session_owner()
 ss = st.session_state
 notice(
     [
@@ -45,17 +44,14 @@ notice(
 notebook_code(nb.DATASET, _("ColorizationDataset: the L / ab normalization that colorizing undoes"))
 
 # --------------------------------------------------------------------------------- checkpoint
-snap = shared_runner().snapshot()
-mine = snap.owner == owner and snap.result is not None and snap.result.checkpoint is not None
-last = Path(snap.result.checkpoint) if mine and snap.result and snap.result.checkpoint else None
+mine = my_last_checkpoint()
+last, last_step = mine if mine is not None else (None, 0)
 runs = [r for r in runs_folder().list_runs() if r.export is not None or r.checkpoint is not None]
 options = (["last"] if last is not None and last.exists() else []) + (["run"] if runs else []) + ["upload"]
 if ss.get(SOURCE_KEY) not in options:
     ss.pop(SOURCE_KEY, None)
 source_labels = {
-    "last": _(
-        "My last training run (step {step})", step=snap.result.checkpoint_step if mine and snap.result else 0
-    ),
+    "last": _("My last training run (step {step})", step=last_step),
     "run": _("A run from the runs folder"),
     "upload": _("Upload a checkpoint"),
 }
