@@ -13,11 +13,13 @@ warm_up_in_background()  # once per server: the first meta trace's one-off impor
 
 # The pages are listed in inspector/ui/page_registry.py. Titles go through the catalog (the
 # language is known before the sidebar is drawn: see ui/i18n.py).
-NAVIGATION = [
-    st.Page(entry.file, title=_(entry.title), icon=entry.icon, default=entry is PAGES[0]) for entry in PAGES
-]
+NAVIGATION: dict[str, list[st.Page]] = {}
+for entry in PAGES:
+    NAVIGATION.setdefault(_(entry.section), []).append(
+        st.Page(entry.file, title=_(entry.title), icon=entry.icon, default=entry is PAGES[0])
+    )
 
-page = st.navigation(NAVIGATION)
+page = st.navigation(NAVIGATION, expanded=True)  # every page in sight: a student should not hunt for one
 choice = model_sidebar()  # the user's Choice: every page reads it with current_choice()
 run_progress_line()  # this session's training run, if one is going: its step and a Stop button
 page.run()

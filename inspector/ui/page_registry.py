@@ -23,6 +23,7 @@ class Page:
     id: str
     title: str  # an English message (N_): the navigation shows it in the session's language
     icon: str  # a Material icon, ":material/name:"
+    section: str  # the navigation's heading above it (an English message, N_)
 
     @property
     def file(self) -> str:
@@ -31,20 +32,21 @@ class Page:
 
 
 # The first page is the default: the root URL opens it.
+BUILD, INSIDE, TRAIN = N_("Build the networks"), N_("Look inside"), N_("Train and use")
 PAGES: tuple[Page, ...] = (
-    Page("follow_notes", N_("Follow the notes"), ":material/menu_book:"),
-    Page("architecture", N_("Architecture"), ":material/architecture:"),
-    Page("skip_connections", N_("Skip connections"), ":material/merge:"),
-    Page("mismatch_doctor", N_("Mismatch doctor"), ":material/healing:"),
-    Page("weight_init", N_("Weight init"), ":material/bar_chart:"),
-    Page("conv_vs_transpose", N_("Conv vs ConvTranspose"), ":material/grid_on:"),
-    Page("receptive_field", N_("Receptive field"), ":material/center_focus_strong:"),
-    Page("lab_colour", N_("Lab colour"), ":material/palette:"),
-    Page("feature_maps", N_("Feature maps"), ":material/layers:"),
-    Page("dropout_batchnorm", N_("Dropout & BatchNorm"), ":material/shuffle:"),
-    Page("train", N_("Train"), ":material/model_training:"),
-    Page("class_runs", N_("Class runs"), ":material/groups:"),
-    Page("colorize", N_("Colorize"), ":material/brush:"),
+    Page("follow_notes", N_("Follow the notes"), ":material/menu_book:", BUILD),
+    Page("architecture", N_("Architecture"), ":material/architecture:", BUILD),
+    Page("skip_connections", N_("Skip connections"), ":material/merge:", BUILD),
+    Page("mismatch_doctor", N_("Mismatch doctor"), ":material/healing:", BUILD),
+    Page("weight_init", N_("Weight init"), ":material/bar_chart:", BUILD),
+    Page("conv_vs_transpose", N_("Conv vs ConvTranspose"), ":material/grid_on:", BUILD),
+    Page("receptive_field", N_("Receptive field"), ":material/center_focus_strong:", BUILD),
+    Page("lab_colour", N_("Lab colour"), ":material/palette:", INSIDE),
+    Page("feature_maps", N_("Feature maps"), ":material/layers:", INSIDE),
+    Page("dropout_batchnorm", N_("Dropout & BatchNorm"), ":material/shuffle:", INSIDE),
+    Page("train", N_("Train"), ":material/model_training:", TRAIN),
+    Page("class_runs", N_("Class runs"), ":material/groups:", TRAIN),
+    Page("colorize", N_("Colorize"), ":material/brush:", TRAIN),
 )
 _BY_ID = {p.id: p for p in PAGES}
 
