@@ -27,6 +27,9 @@ APPS_DIR = ".apps"
 BEAT_S = 2.0  # how often a worker and an app touch their files
 STALE_S = 30.0  # a worker whose file is older than this (and whose lock is free) is gone
 APP_STALE_S = 6.0  # an app file older than this belongs to an app that is gone
+# After a server (re)starts, the browsers reconnect on their own, with a back-off that reached
+# 15-20 s in tests: until an app has been up this long, a quiet page is not taken for a closed tab.
+RECONNECT_GRACE_S = 45.0
 
 
 def boot_id() -> str:
@@ -130,6 +133,13 @@ class AppBeacon:
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def tabs_had_time(root: Path, quiet_s: float, now: float) -> bool:
+    """True when an app has been up long enough (``quiet_s`` and the reconnect grace) that a page
+    quiet for ``quiet_s`` seconds was closed, rather than still reconnecting after a restart."""
+    up = apps_up_since(root, now)
+    return up is not None and now - up >= max(quiet_s, RECONNECT_GRACE_S)
 
 
 def apps_up_since(root: Path, now: float | None = None) -> float | None:

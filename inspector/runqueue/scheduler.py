@@ -28,7 +28,7 @@ from typing import Protocol
 
 from inspector.errors import UserError
 from inspector.runqueue.budget import Budget, fits, run_device_bytes
-from inspector.runqueue.liveness import AppBeacon, apps_up_since
+from inspector.runqueue.liveness import AppBeacon, tabs_had_time
 from inspector.runqueue.queue import RunQueue
 from inspector.runqueue.request import load_request, resume_request, save_request
 from inspector.runqueue.status import (
@@ -117,10 +117,9 @@ class Scheduler:
         if asked is not None:
             write_status(path, ended(status, "stopped", asked))
             return
-        up = apps_up_since(self.queue.root, now)
         beat = last_heartbeat(path)
         timeout = self.heartbeat_timeout_s
-        if up is not None and now - up >= timeout and (beat is None or now - beat > timeout):
+        if tabs_had_time(self.queue.root, timeout, now) and (beat is None or now - beat > timeout):
             why = Text("its page was closed before it started: no word from it for {seconds} s",
                        seconds=int(timeout))  # fmt: skip
             write_status(path, ended(status, "stopped", why))

@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from inspector.errors import UserError
-from inspector.runqueue.liveness import WorkerLock, apps_up_since, boot_id, host
+from inspector.runqueue.liveness import WorkerLock, boot_id, host, tabs_had_time
 from inspector.runqueue.request import load_request, resume_request, save_request
 from inspector.runqueue.status import (
     RunStatus,
@@ -79,10 +79,9 @@ class StopWatch:
         return self.reason is not None
 
     def tab_closed(self, now: float) -> bool:
-        """No heartbeat for ``timeout_s`` while an app has been up at least that long (after a
-        server restart the tabs get that long to come back)."""
-        up = apps_up_since(self.root, now)
-        if up is None or now - up < self.timeout_s:
+        """No heartbeat for ``timeout_s`` while an app has been up long enough for the tabs to have
+        come back (``liveness.tabs_had_time``)."""
+        if not tabs_had_time(self.root, self.timeout_s, now):
             return False
         beat = last_heartbeat(self.run_dir)
         return beat is None or now - beat > self.timeout_s

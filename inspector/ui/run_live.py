@@ -48,7 +48,7 @@ def _training(run: QueuedRun) -> None:
         k2.metric(_("Memory (MiB)"), f"{last.get('memory_mb', 0):.0f}")
         k3.metric("D(real)", f"{last.get('D(real)', 0):.2f}")
         k4.metric("D(fake)", f"{last.get('D(fake)', 0):.2f}")
-        balance = d_balance(run)
+        balance = d_balance(last)
         if balance:
             st.caption(balance)
         _charts(rows)

@@ -7,7 +7,9 @@ with :func:`state_sentence`, so a run reads the same wherever a student meets it
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -69,9 +71,10 @@ def fraction(run: QueuedRun) -> float:
     return min(max((run.step - s.start_step) / max(s.steps - s.start_step, 1), 0.0), 1.0)
 
 
-def d_balance(run: QueuedRun) -> str | None:
-    """D(real) / D(fake) in a line, with the alarm when D wins outright; None before the first step."""
-    row = run.metrics or {}
+def d_balance(row: Mapping[str, Any] | None) -> str | None:
+    """D(real) / D(fake) of a metrics row in a line, with the alarm when D wins outright; None
+    before the first step."""
+    row = row or {}
     real, fake = row.get("D(real)"), row.get("D(fake)")
     if not isinstance(real, (int, float)) or not isinstance(fake, (int, float)):
         return None
@@ -108,7 +111,7 @@ def run_card(run: QueuedRun, mine: bool) -> None:
         st.markdown(f"{STATE_ICONS[s.state]} {state_sentence(run)}")
         if s.state in ("running", "stopping"):
             st.progress(fraction(run))
-        balance = d_balance(run)
+        balance = d_balance(run.metrics)
         if balance:
             st.caption(balance)
         grid = sample_of(run)

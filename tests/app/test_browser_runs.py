@@ -144,9 +144,13 @@ def test_a_second_start_waits_in_line_and_a_closed_tab_stops_its_run(
         second_context.close()
 
 
-def test_a_server_restart_loses_no_run(browser, runs_dir: Path, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_restart_loses_no_run(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A runs folder of its own: no other app process is up while this one restarts (with another
+    # one up, a tab would have to come back within the closed-tab timeout, through that one).
+    runs_dir = tmp_path / "runs"
+    env = {RUNS_ENV: str(runs_dir)}
     port = free_port()
-    log = runs_dir.parent / "restart.log"
+    log = tmp_path / "restart.log"
     with streamlit_server(log, env=env, port=port) as url:
         context, page = _open_train(browser, url)
         _start(page, 20_000)
@@ -160,9 +164,9 @@ def test_a_server_restart_loses_no_run(browser, runs_dir: Path, env: dict[str, s
         # The tab reconnects by itself: the same session token (in its URL), so still the owner.
         try:
             _wait_for(lambda: _step_of(page) > 2, timeout_s=90, what="the tab to follow its run again")
-            time.sleep(12)  # longer than the closed-tab timeout: its heartbeats keep it
+            time.sleep(50)  # past the reconnect grace and the closed-tab timeout: its heartbeats keep it
             assert read_status(runs_dir / name).state == "running"  # type: ignore[union-attr]
-            page.get_by_role("button", name="Stop").first.click()
+            page.locator(".st-key-run_line-stop button:visible").click()  # ours, not Streamlit's own "Stop"
             _wait_for(lambda: _runs(runs_dir)[name] == "stopped", timeout_s=60, what="the run to stop")
         finally:
             context.close()
