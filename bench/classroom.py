@@ -270,6 +270,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--train", type=int, default=0, help="students who press Start first")
     ap.add_argument("--url", help="an app already running (default: start one)")
     ap.add_argument("--pid", type=int, help="that app's process id, to measure its CPU and memory")
+    ap.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment variable for the server it starts (e.g. STREAMLIT_RUNNER_POST_SCRIPT_GC=true "
+        "to measure a setting of .streamlit/config.toml; PIX2PIX_MAX_RUNS=2)",
+    )
     args = ap.parse_args(argv)
     pages = args.pages or [p.id for p in PAGES]
 
@@ -288,7 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp) / "runs"
         runs.mkdir()
-        with serve(runs) as (url, pid):
+        extra = dict(item.split("=", 1) for item in args.server_env)
+        with serve(runs, extra) as (url, pid):
             return run(url, pid)
 
 

@@ -19,7 +19,7 @@ from inspector.runqueue.queue import Planned, QueuedRun, RunQueue
 from inspector.runqueue.scheduler import Backend, Scheduler
 from inspector.runqueue.status import ACTIVE, heartbeat
 from inspector.training.plan import RunChoices
-from inspector.training.runs import RunsFolder
+from inspector.training.runs import RunInfo, RunsFolder
 from models.text import Text
 
 FRESH_S = 0.5  # how old a reading of the runs folder may be when a page asks
@@ -55,6 +55,7 @@ class RunService:
         self._lock = threading.Lock()
         self._read_at = 0.0
         self._runs: list[QueuedRun] = []
+        self._listed: list[RunInfo] = []
 
     @property
     def limits(self) -> ClassLimits:
@@ -71,11 +72,19 @@ class RunService:
     # ------------------------------------------------------------------------------ reading
     def runs(self) -> list[QueuedRun]:
         """Every run of the queue (``RunQueue.runs``), read at most every :data:`FRESH_S` s."""
+        return self._read()[0]
+
+    def listed(self) -> list[RunInfo]:
+        """Every run of the runs folder, the CLI's too (``RunsFolder.list_runs``), read as :meth:`runs`."""
+        return self._read()[1]
+
+    def _read(self) -> tuple[list[QueuedRun], list[RunInfo]]:
         with self._lock:
             if time.monotonic() - self._read_at > FRESH_S:
                 self._runs = self.queue.runs(slots=self.budget().slots)
+                self._listed = self.queue.folder.list_runs()
                 self._read_at = time.monotonic()
-            return self._runs
+            return self._runs, self._listed
 
     def of(self, owner: str) -> QueuedRun | None:
         """The session's run: the one queued or training, else the one it asked for last."""
@@ -111,6 +120,12 @@ class RunService:
         if run is None or run.status.owner != owner:
             return
         self.queue.stop(run_dir, Text("stopped by its session"))
+        self._changed()
+
+    def delete(self, name: str) -> None:
+        """Delete the run ``name`` (``UserError`` while it waits or trains, or for a name that is none)."""
+        active = [r.path for r in self.runs() if r.status.state in ACTIVE]
+        self.queue.folder.delete(name, protect=active)
         self._changed()
 
     def heartbeat(self, owner: str) -> None:
