@@ -232,7 +232,8 @@ async def press_start(students: list[Student]) -> list[View]:
 async def classroom(
     url: str, pid: int | None, n: int, lang: str, pages: Sequence[str], rounds: int, train: int = 0
 ) -> list[PageFigures]:
-    students = [Student(url, f"lang={lang}") for _ in range(n)]
+    langs = lang.split(",")  # "ko,en": the students alternate
+    students = [Student(url, f"lang={langs[i % len(langs)]}") for i in range(n)]
     await asyncio.gather(*(s.connect() for s in students))
     try:
         if train:
@@ -287,7 +288,7 @@ def run_states(runs: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--students", type=int, default=30)
-    ap.add_argument("--lang", choices=("en", "ko"), default="ko")
+    ap.add_argument("--lang", default="ko", help="ko, en, or ko,en (the students alternate)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--pages", nargs="*", help="url paths (default: every page of the registry)")
     ap.add_argument("--train", type=int, default=0, help="students who press Start first")
