@@ -62,7 +62,7 @@ class RunService:
         return self.queue.limits
 
     def budget(self) -> Budget:
-        return self.backend.budget()
+        return self.scheduler.budget()
 
     def start(self) -> RunService:
         """Start the scheduler's thread (once)."""
@@ -103,15 +103,13 @@ class RunService:
         self, choices: RunChoices, owner: str, name: str, planned: Planned, settings: dict[str, object]
     ) -> Path:
         run = self.queue.submit(choices, owner, label_of(owner), name, planned, settings)
-        self._changed()
-        self.scheduler.tick()  # start it now if there is room, not a tick later
+        self.scheduler.poke()  # start it now if there is room, not a tick later
         self._changed()
         return run
 
     def resubmit(self, run_dir: Path, planned: Planned, owner: str) -> None:
         self.queue.resubmit(run_dir, planned, owner, label_of(owner))
-        self._changed()
-        self.scheduler.tick()
+        self.scheduler.poke()
         self._changed()
 
     def stop(self, run_dir: Path, owner: str) -> None:
@@ -120,6 +118,7 @@ class RunService:
         if run is None or run.status.owner != owner:
             return
         self.queue.stop(run_dir, Text("stopped by its session"))
+        self.scheduler.poke()
         self._changed()
 
     def delete(self, name: str) -> None:
