@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from torch import Tensor, nn
 
+from inspector.display import RichDisplay
 from inspector.inside.tap import (
     CatPart,
     CatTap,
@@ -69,7 +70,7 @@ class FeatureMap:
 
 
 @dataclass(frozen=True, eq=False)
-class FeatureMaps:
+class FeatureMaps(RichDisplay):
     """Every map of one forward pass, in call order (for a U-Net: down the U, then up)."""
 
     maps: tuple[FeatureMap, ...]
