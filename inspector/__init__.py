@@ -128,6 +128,7 @@ _EXPORTS: dict[str, str] = {
     "colorize": "inspector.training.colorize",
     "load_generator": "inspector.training.colorize",
     "pick_device": "inspector.training.device",
+    "train": "inspector.notebook.training",
     # errors
     "UserError": "inspector.errors",
 }
@@ -185,6 +186,7 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.inside.skips import SkipAblation, ablate_skip, ablate_skips, available_skips
     from inspector.inside.tap import CatPart
     from inspector.inside.verdict import PatchVerdict, patch_verdict
+    from inspector.notebook.training import train
     from inspector.shapes.blocks import top_level_blocks
     from inspector.shapes.compare import Comparison, Difference, compare_to_reference
     from inspector.shapes.diagram import diagram_dot

@@ -89,7 +89,7 @@ class OverlapMap(np.ndarray, RichDisplay):
     def __array_finalize__(self, obj: object) -> None:
         self.settings = getattr(obj, "settings", None)
 
-    def __array_wrap__(
+    def __array_wrap__(  # type: ignore[override]  # a scalar for a full reduction, as numpy's own
         self, array: np.ndarray, context: object = None, return_scalar: bool = False
     ) -> object:
         # a result computed from the map (m + 1, m.max(axis=0)) is a plain array, not a map of taps

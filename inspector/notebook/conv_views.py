@@ -20,7 +20,8 @@ from inspector.i18n.catalog import N_, Translator
 from inspector.inside.pictures import heatmap
 from inspector.notebook import html as h
 
-GIF_SHARE = 0.45  # of the budget per GIF: a transposed conv shows two
+GIF_SHARE = 0.85  # of the display's budget, for its GIFs together (a transposed conv shows two)
+MIN_CELL = 10  # px: below this the numbers in the cells cannot be read
 VIEW_LABELS = {
     "gather": N_("Conv2d: gather"),
     "scatter": N_("each input cell scatters the kernel"),
@@ -71,9 +72,9 @@ BOARD_KINDS = {
 
 def _gif(anim: ConvAnimation, view: View, tr: Translator) -> str:
     """The view's animated GIF, with cells small enough to stay within its share of the budget."""
-    budget = int(h.MAX_BYTES * GIF_SHARE)
+    budget = int(h.MAX_BYTES * GIF_SHARE / len(anim.views))
     cell = auto_cell(anim, view)
-    while cell >= 12:
+    while cell >= MIN_CELL:
         data = gif_bytes(anim, view.name, cell=cell, tr=tr)
         if len(data) <= budget:
             return h.img(data, "image/gif", view.title) + h.para(tr(FRAMES, n=len(view.frames)))
@@ -93,14 +94,14 @@ def animation_html(anim: ConvAnimation, lang: str, tr: Translator) -> str:
     """Every view of the conv as an animated GIF, the output-size formula with its numbers, and the
     numbers themselves (input, kernel, PyTorch's output)."""
     same = np.array_equal(anim.views[0].frames[-1].accumulated, anim.output)
-    parts = [h.para(f"<code>{h.esc(anim.formula_filled)}</code>")]
+    parts = [h.para(f"`{anim.formula_filled}`")]
     for view in anim.views:
         parts.append(h.heading(tr(VIEW_LABELS[view.name]), 4))
         parts.append(_gif(anim, view, tr))
     numbers = h.row(
-        h.para(f"<b>{h.esc(tr(INPUT_WORD))}</b>") + _matrix(anim.input),
-        h.para(f"<b>{h.esc(tr(KERNEL_WORD))}</b>") + _matrix(anim.kernel),
-        h.para(f"<b>{h.esc(tr(SAME_AS_TORCH))}</b>") + _matrix(anim.output),
+        h.para(f"**{tr(INPUT_WORD)}**") + _matrix(anim.input),
+        h.para(f"**{tr(KERNEL_WORD)}**") + _matrix(anim.kernel),
+        h.para(f"**{tr(SAME_AS_TORCH)}**") + _matrix(anim.output),
     )
     parts += [numbers, h.para(tr(MATCHES, same=tr(YES) if same else tr(NO)))]
     return h.page(*parts)
@@ -110,7 +111,7 @@ def receptive_field_html(rf: ReceptiveField, lang: str, tr: Translator) -> str:
     """The field's numbers, one cell's field over a photo (when the input size is known), and the
     field layer by layer."""
     grid = rf.grid if rf.grid is not None else "?"
-    parts = [h.para("<b>" + h.esc(tr(FIELD_LINE, field=rf.size, grid=grid, jump=rf.jump)) + "</b>")]
+    parts = [h.para("**" + tr(FIELD_LINE, field=rf.size, grid=grid, jump=rf.jump) + "**")]
     if rf.input_size is not None and rf.grid is not None:
         row = col = rf.grid // 2
         photo = np.asarray(sample_photo(size=rf.input_size))
@@ -168,7 +169,7 @@ def checkerboard_html(board: Checkerboard, lang: str, tr: Translator) -> str:
         side = max(160, min(320, 8 * out.shape[0]))
         label = tr(BOARD_KINDS.get(response.kind, response.kind))
         cells.append(
-            h.para(f"<b>{h.esc(label)}</b>")
+            h.para(f"**{label}**")
             + h.picture(
                 np.repeat(np.repeat(grey, max(1, side // out.shape[0]), 0), max(1, side // out.shape[1]), 1),
                 label,

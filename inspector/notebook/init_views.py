@@ -97,7 +97,7 @@ def weights_html(ws: WeightStats, lang: str, tr: Translator) -> str:
                for t in ws.tensors]  # fmt: skip
     heads = [tr(LAYER), tr(SHAPE), "fan_in", tr(N_("mean")), tr(N_("std")), tr(N_("theory"))]
     return h.page(
-        h.para(f"<b>{h.esc(label)}</b>"),
+        h.para(f"**{label}**"),
         h.row(*panels),
         h.para(tr(RED_CAPTION)),
         h.table([tr(c) for c in STATS_COLUMNS], groups),
