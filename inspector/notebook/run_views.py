@@ -85,17 +85,21 @@ def run_pictures(run_dir: Path, lang: str, tr: Translator) -> str:
     return "".join(parts)
 
 
-def result_html(result: TrainResult, lang: str, tr: Translator) -> str:
-    """How the run ended, its checkpoint, its curves and newest samples."""
+def ending_html(result: TrainResult, tr: Translator) -> str:
+    """How the run ended, where its checkpoint is and what opens its folder."""
     word, kind = ENDINGS.get(result.status, (result.status, "info"))
-    parts = [
-        h.box(tr(RESULT_LINE, state=tr(word), step=result.step, message=render(result.message, tr)), kind)
-    ]
+    line = tr(RESULT_LINE, state=tr(word), step=result.step, message=render(result.message, tr))
+    parts = [h.box(line, kind)]
     if result.checkpoint is not None:
         parts.append(h.para(tr(CHECKPOINT_LINE, step=result.checkpoint_step, path=str(result.checkpoint))))
-        run_dir = result.checkpoint.parent
-        parts += [run_pictures(run_dir, lang, tr), h.para(tr(RUN_FOLDER, path=str(run_dir)))]
-    return h.page(*parts)
+        parts.append(h.para(tr(RUN_FOLDER, path=str(result.checkpoint.parent))))
+    return "".join(parts)
+
+
+def result_html(result: TrainResult, lang: str, tr: Translator) -> str:
+    """How the run ended, then its curves and newest samples."""
+    pictures = run_pictures(result.checkpoint.parent, lang, tr) if result.checkpoint is not None else ""
+    return h.page(ending_html(result, tr), pictures)
 
 
 def colorized_html(c: Colorized, lang: str, tr: Translator) -> str:

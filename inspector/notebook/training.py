@@ -7,8 +7,8 @@ and Class runs pages list it and follow it live, its Colorize page and the check
 The device is the planner's ``auto`` (a Colab GPU, else the CPU with small default sizes).
 
 The view in the cell is three outputs updated in place (``IPython.display`` handles, no widgets):
-the progress line, the Train page's loss curves and the newest sample grid; at the end, the result
-(``TrainResult``'s own view). Outside IPython it is the CLI's progress bar on stderr.
+the progress line, the Train page's loss curves and the newest sample grid; at the end, how the run ended
+(what ``TrainResult``'s own view says first). Outside IPython it is the CLI's progress bar on stderr.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import torch
 from inspector.i18n.catalog import N_, Translator
 from inspector.i18n.reader import get_language, reader_translator
 from inspector.notebook import html as h
-from inspector.notebook.run_views import CHARTS, SAMPLE_CAPTION, curves_png, plain, result_html
+from inspector.notebook.run_views import CHARTS, SAMPLE_CAPTION, curves_png, ending_html, plain
 from inspector.runqueue.in_process import LABEL, track_run
 from inspector.runqueue.progress import metrics_rows
 from inspector.training.plan import RunChoices, plan_run
@@ -78,9 +78,9 @@ class LiveView:
         self.samples.update(self._html(h.page(h.picture(s.grid, caption, width=576), h.para(caption))))
 
     def close(self, result: TrainResult) -> None:
-        self.progress.update(self._html(""))
-        self.curves.update(self._html(""))
-        self.samples.update(self._html(result_html(result, self.lang, self.tr)))
+        """The progress line becomes how the run ended; the curves and samples stay, as last drawn."""
+        self.draw_curves()
+        self.progress.update(self._html(h.page(ending_html(result, self.tr))))
 
 
 def _in_ipython() -> bool:
@@ -148,6 +148,5 @@ def train(
         result = trainer.fit()
         tracked.finish(result)
     if view is not None:
-        view.draw_curves()
         view.close(result)
     return result
