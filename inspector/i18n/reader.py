@@ -31,9 +31,9 @@ def locale_language() -> str:
     return normalize_language(code)
 
 
-def set_language(lang: str) -> str:
-    """Speak ``lang`` ("en" or "ko", or a locale such as "ko_KR") in every display from now on;
-    returns the code chosen. ``ValueError`` for a language the app does not speak."""
+def set_language(lang: str) -> None:
+    """Speak ``lang`` ("en" or "ko", or a locale such as "ko_KR") in every display from now on
+    (``get_language()`` says which). ``ValueError`` for a language the app does not speak."""
     code = str(lang).replace("_", "-").split("-")[0].lower()
     if code not in LANGUAGES:
         raise ValueError(
@@ -45,7 +45,6 @@ def set_language(lang: str) -> str:
         )
     global _chosen
     _chosen = code
-    return code
 
 
 def get_language() -> str:

@@ -144,15 +144,20 @@ def picture(image: Image.Image | np.ndarray, alt: str, width: int | None = None,
     return img(encode(image, fmt), "image/jpeg" if photo else "image/png", alt, width)
 
 
-def figure_png(fig: object, dpi: int = 100) -> bytes:
-    """A matplotlib ``Figure`` as PNG bytes (drawn without pyplot: nothing global changes)."""
+def figure_png(fig: object, lang: str, dpi: int = 100) -> bytes:
+    """A matplotlib ``Figure`` as PNG bytes, drawn in ``lang``'s fonts (tick labels are made when it
+    is drawn, so the rc of ``matplotlib_rc`` must hold then too); without pyplot: nothing global changes."""
+    import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from inspector.i18n.fonts import matplotlib_rc
 
     assert isinstance(fig, Figure)
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    with mpl.rc_context(matplotlib_rc(lang)):  # type: ignore[arg-type]  # rc keys are typed as literals
+        fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 

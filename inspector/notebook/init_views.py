@@ -66,7 +66,7 @@ CONVS = ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "Co
 
 def _panel(t: TensorStats, title: str, lang: str, tr: Translator) -> str:
     fig = histogram_figure([t], [title], lang=lang, tr=tr)
-    return h.img(h.figure_png(fig), "image/png", title, width=PANEL_PX)
+    return h.img(h.figure_png(fig, lang), "image/png", title, width=PANEL_PX)
 
 
 def _stats_row(label: str, t: TensorStats, tr: Translator) -> list[object]:
@@ -150,7 +150,7 @@ def _depth_chart(series: Sequence[tuple[str, ActivationStats]], lang: str, tr: T
         ax.set_ylabel(tr(STD_AXIS))
         ax.legend(title=tr(INIT_WORD), fontsize=9)
         ax.grid(alpha=0.3)
-    return h.img(h.figure_png(fig), "image/png", tr(SIGNAL), width=800)
+    return h.img(h.figure_png(fig, lang), "image/png", tr(SIGNAL), width=800)
 
 
 def _activation_table(stats: ActivationStats, tr: Translator) -> str:

@@ -20,7 +20,9 @@ from inspector.i18n.catalog import N_, Translator
 from inspector.i18n.fonts import matplotlib_rc
 from inspector.notebook import html as h
 from inspector.runqueue.progress import latest_sample, metrics_rows
+from inspector.training.checkpoint import Checkpoint
 from inspector.training.colorize import Colorized
+from inspector.training.plan import RunPlan
 from inspector.training.reports import TrainResult
 from models.text import render
 
@@ -68,7 +70,7 @@ def curves_png(rows: list[dict[str, Any]], lang: str, tr: Translator) -> bytes:
             ax.set_xlabel(tr(STEP_WORD))
             ax.legend(fontsize=9)
             ax.grid(alpha=0.3)
-    return h.figure_png(fig)
+    return h.figure_png(fig, lang)
 
 
 def run_pictures(run_dir: Path, lang: str, tr: Translator) -> str:
@@ -122,3 +124,51 @@ def image_set_html(images: ImageSet, lang: str, tr: Translator) -> str:
         lines = [f"{s.name}: {render(s.reason, tr)}" for s in images.skipped]
         parts.append(h.details(tr(SKIPPED, n=len(images.skipped)), h.bullets(lines)))
     return h.page(*parts)
+
+
+SETTING, VALUE = N_("setting"), N_("value")
+CHECKPOINT_HEAD = N_("Checkpoint at step {step}: generator {g_params} parameters, discriminator {d_params}")
+EXPORT_HEAD = N_("Generator-only export at step {step}: {g_params} parameters (for colorizing)")
+PLAN_HEAD = N_("{train} training and {val} held-out images on {device}, into {run_dir}")
+
+
+def _settings(rows: dict[str, object], tr: Translator) -> str:
+    return h.table(
+        [tr(SETTING), tr(VALUE)], [[k, v if isinstance(v, (int, float)) else str(v)] for k, v in rows.items()]
+    )
+
+
+def checkpoint_html(ckpt: Checkpoint, lang: str, tr: Translator) -> str:
+    """What a checkpoint holds: its step, both networks' settings and sizes, its training settings."""
+    g_params = sum(t.numel() for t in ckpt.generator.values() if t.is_floating_point())
+    d_params = sum(t.numel() for t in ckpt.discriminator.values() if t.is_floating_point())
+    if ckpt.is_export:
+        head = tr(EXPORT_HEAD, step=ckpt.step, g_params=f"{g_params:,}")
+    else:
+        head = tr(CHECKPOINT_HEAD, step=ckpt.step, g_params=f"{g_params:,}", d_params=f"{d_params:,}")
+    parts = [h.para(f"**{head}**"), h.para("generator") + _settings(ckpt.generator_config.to_dict(), tr)]
+    if ckpt.discriminator_config is not None:
+        parts.append(h.para("discriminator") + _settings(ckpt.discriminator_config.to_dict(), tr))
+    if ckpt.train_config:
+        parts.append(h.details("TrainConfig", _settings(ckpt.train_config, tr)))
+    return h.page(*parts)
+
+
+def plan_html(plan: RunPlan, lang: str, tr: Translator) -> str:
+    """A planned run: the images, the device, the folder, and the settings it will train with."""
+    head = tr(
+        PLAN_HEAD,
+        train=len(plan.train),
+        val=len(plan.val),
+        device=str(plan.device),
+        run_dir=str(plan.run_dir),
+    )
+    return h.page(
+        h.para(head),
+        h.row(
+            h.para("generator") + _settings(plan.generator_config.to_dict(), tr),
+            h.para("discriminator") + _settings(plan.discriminator_config.to_dict(), tr),
+            h.para("TrainConfig") + _settings(plan.config.to_dict(), tr),
+        ),
+        "".join(h.para(render(n, tr)) for n in plan.notes()),
+    )

@@ -21,16 +21,19 @@ from inspector.i18n.reader import get_language, reader_translator
 from inspector.init_study.activations import ActivationComparison, ActivationStats
 from inspector.init_study.weights import InitComparison, WeightStats
 from inspector.inside.features import FeatureMaps
+from inspector.inside.gan_game import GanGame, MoveRecord
 from inspector.inside.lens import BatchNormLens, DropoutLens, NormEquivalence
 from inspector.inside.skips import SkipAblation
 from inspector.inside.verdict import PatchVerdict
-from inspector.notebook import conv_views, init_views, inside_views, run_views, shape_views
+from inspector.notebook import conv_views, game_views, init_views, inside_views, run_views, shape_views
 from inspector.notebook import html as h
 from inspector.shapes.compare import Comparison
 from inspector.shapes.records import Trace
 from inspector.shapes.size_rules import InputSizes
 from inspector.shapes.summary import Summary
+from inspector.training.checkpoint import Checkpoint
 from inspector.training.colorize import Colorized
+from inspector.training.plan import RunPlan
 from inspector.training.reports import TrainResult
 from models.text import message_of, render
 
@@ -59,6 +62,10 @@ VIEWS: dict[type, View] = {
     TrainResult: run_views.result_html,
     Colorized: run_views.colorized_html,
     ImageSet: run_views.image_set_html,
+    Checkpoint: run_views.checkpoint_html,
+    RunPlan: run_views.plan_html,
+    GanGame: game_views.game_html,
+    MoveRecord: game_views.move_html,
 }
 NOT_DRAWN = N_("This result could not be drawn: {reason}")
 

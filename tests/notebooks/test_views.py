@@ -76,8 +76,20 @@ def _results(small: dict[str, object]) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def results(small: dict[str, object]) -> dict[str, object]:
-    return _results(small)
+def results(small: dict[str, object], tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    found = _results(small)
+    G, D, L = small["G"], small["D"], small["L"]
+    game = inspector.GanGame(small["g_cfg"], small["d_cfg"], L.repeat(2, 1, 1, 1), torch.zeros(2, 2, 64, 64))  # type: ignore[arg-type]
+    found["empty game"] = inspector.GanGame(small["g_cfg"], small["d_cfg"], L, torch.zeros(1, 2, 64, 64))  # type: ignore[arg-type]
+    game.play("D")
+    found["move"] = game.play("G")
+    found["game"] = game
+    run_dir = tmp_path_factory.mktemp("run")
+    inspector.save_checkpoint(run_dir, G, D, step=7)  # type: ignore[arg-type]
+    found["checkpoint"] = inspector.load_checkpoint(run_dir)
+    choices = inspector.RunChoices(ngf=8, depth=5, size=32, steps=2, batch=2, device="cpu", out=run_dir / "new")
+    found["plan"] = inspector.plan_run(choices)
+    return found
 
 
 def _images(html: str) -> list[tuple[str, bytes]]:
@@ -179,7 +191,8 @@ def test_overlap_map_stays_an_array() -> None:
 def test_set_language_and_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="must be one of en, ko"):
         inspector.set_language("fr")
-    assert inspector.set_language("ko_KR") == "ko" and inspector.get_language() == "ko"
+    inspector.set_language("ko_KR")
+    assert inspector.get_language() == "ko"
     monkeypatch.setattr(reader, "_chosen", None)
     for name in reader.LOCALE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
