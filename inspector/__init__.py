@@ -3,7 +3,8 @@
 Packages by concept: ``shapes`` (trace, summary, input sizes, U diagram), ``doctor`` (mismatch
 diagnosis), ``init_study`` (weight and activation statistics), ``conv`` (conv arithmetic, receptive
 field), ``colour`` (Lab), ``data`` (images, archives, image sets), ``training`` (trainer, run files,
-checkpoints, colorize), ``commands`` (the CLI) and ``ui`` (the Streamlit app).
+checkpoints, colorize), ``commands`` (the CLI), ``ui`` (the Streamlit app) and ``notebook`` (every result's
+view in Jupyter, through ``display.RichDisplay``, and training in a cell: ``train``).
 
 The public API below is loaded lazily: ``import inspector`` costs nothing until a name is used.
 """

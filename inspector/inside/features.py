@@ -40,7 +40,7 @@ Kind = Literal["block", "cat"]
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare to one bool
-class FeatureMap:
+class FeatureMap(RichDisplay):
     """One block's output, or one concatenation's result, for the first image of the batch."""
 
     name: str  # block name ("encoder_3") or the cat's label ("torch.cat#0")

@@ -10,6 +10,7 @@ over scikit-image's astronaut, as on the Receptive field page.
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 
 from inspector.conv.animation import ConvAnimation, View
 from inspector.conv.overlap import Checkerboard, OverlapMap, interior_counts, is_even
@@ -166,14 +167,12 @@ def checkerboard_html(board: Checkerboard, lang: str, tr: Translator) -> str:
         out = response.output
         span = float(out.max() - out.min())
         grey = heatmap((out - out.min()) / span if span > 0 else np.zeros_like(out), 1.0, cmap="Greys_r")
-        side = max(160, min(320, 8 * out.shape[0]))
+        side = max(160, min(320, 8 * out.shape[0]))  # cells stay square blocks: nearest, not smoothed
+        picture = Image.fromarray(grey).resize((side, side), Image.Resampling.NEAREST)
         label = tr(BOARD_KINDS.get(response.kind, response.kind))
         cells.append(
             h.para(f"**{label}**")
-            + h.picture(
-                np.repeat(np.repeat(grey, max(1, side // out.shape[0]), 0), max(1, side // out.shape[1]), 1),
-                label,
-            )
+            + h.picture(picture, label)
             + h.para(f"{tr(RELATIVE_STD)}: {response.relative_std:.3f}")
         )
     return h.page(h.para(tr(FLAT_INPUT)), h.row(*cells))

@@ -12,9 +12,16 @@ import numpy as np
 from PIL import Image
 
 from inspector.i18n.catalog import N_, Translator
-from inspector.inside.features import FeatureMaps
+from inspector.inside.features import FeatureMap, FeatureMaps
 from inspector.inside.lens import BatchNormLens, DropoutLens, NormEquivalence
-from inspector.inside.pictures import ablation_sheet, channel_image, feature_grid, heatmap, verdict_overlay
+from inspector.inside.pictures import (
+    ablation_sheet,
+    channel_image,
+    feature_grid,
+    feature_row,
+    heatmap,
+    verdict_overlay,
+)
 from inspector.inside.skips import SkipAblation
 from inspector.inside.verdict import PatchVerdict
 from inspector.notebook import html as h
@@ -71,6 +78,12 @@ def _photo(rgb: np.ndarray, caption: str, side: int = PHOTO_PX) -> str:
     return h.picture(picture, caption, photo=True) + h.para(caption)
 
 
+def _map(rgb: np.ndarray, caption: str, side: int = PHOTO_PX) -> str:
+    """A coloured map (logits, a spread) as PNG: each cell a sharp square, nothing smoothed."""
+    picture = Image.fromarray(rgb).resize((side, side), Image.Resampling.NEAREST)
+    return h.picture(picture, caption) + h.para(caption)
+
+
 def features_html(maps: FeatureMaps, lang: str, tr: Translator) -> str:
     """The strongest channels of every map in call order, then the maps' table."""
     grid = feature_grid(maps, n=8, tile=48)
@@ -90,6 +103,13 @@ def features_html(maps: FeatureMaps, lang: str, tr: Translator) -> str:
         h.para(tr(RED_NUMBERS)),
         h.table([tr(c) for c in MAP_COLUMNS], rows),
     )
+
+
+def feature_map_html(m: FeatureMap, lang: str, tr: Translator) -> str:
+    """One map: its 16 strongest channels (a cat's decoder and skip halves framed blue and orange)."""
+    rows = [[m.name, fmt_shape(m.shape), ", ".join(map(str, m.strongest(5))), int((m.energy == 0).sum())]]
+    heads = [tr(MAP_COLUMNS[0]), tr(MAP_COLUMNS[1]), tr(MAP_COLUMNS[2]), tr(MAP_COLUMNS[4])]
+    return h.page(h.picture(feature_row(m, 16, 64), m.name), h.para(tr(RED_NUMBERS)), h.table(heads, rows))
 
 
 def ablation_html(a: SkipAblation, lang: str, tr: Translator) -> str:
@@ -127,7 +147,7 @@ def dropout_html(lens: DropoutLens, lang: str, tr: Translator) -> str:
         h.row(*runs),
         h.row(
             _photo(lens.eval_rgb, tr(EVAL_OFF)),
-            _photo(heatmap(lens.spread), tr(SPREAD, mean=lens.mean_spread)),
+            _map(heatmap(lens.spread), tr(SPREAD, mean=lens.mean_spread)),
         ),
         h.para(tr(DROPOUT_ON, layers=", ".join(lens.dropout_layers) or "-")),
     ]
@@ -145,8 +165,8 @@ def batchnorm_html(bn: BatchNormLens, lang: str, tr: Translator) -> str:
     return h.page(
         h.table([tr(c) for c in BN_COLUMNS], rows),
         h.row(
-            _photo(heatmap(np.abs(bn.batch_stats_output[0]), top), tr(BATCH_LOGITS), 200),
-            _photo(heatmap(np.abs(bn.running_stats_output[0]), top), tr(RUNNING_LOGITS), 200),
+            _map(heatmap(np.abs(bn.batch_stats_output[0]), top), tr(BATCH_LOGITS), 200),
+            _map(heatmap(np.abs(bn.running_stats_output[0]), top), tr(RUNNING_LOGITS), 200),
         ),
         h.para(tr(BN_CAPTION, batch=bn.batch_size, diff=bn.max_difference)),
     )

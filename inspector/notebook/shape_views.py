@@ -22,6 +22,7 @@ from inspector.shapes.dot_graph import DiagramStyle, render_svg
 from inspector.shapes.input_sizes import SEARCH_BUDGET_S, InputSizes
 from inspector.shapes.labels import fmt_shape, fmt_value
 from inspector.shapes.records import Trace
+from inspector.shapes.size_rules import side_names
 from inspector.shapes.summary import SUMMARY_COLUMNS, Summary, block_totals, summary_rows
 from models.text import render
 
@@ -105,8 +106,6 @@ def summary_html(s: Summary, lang: str, tr: Translator) -> str:
 
 def sizes_html(sizes: InputSizes, lang: str, tr: Translator) -> str:
     """The sizes that work, one rule per spatial side, and where the rules come from."""
-    from inspector.shapes.size_rules import side_names
-
     why = sizes.explain(tr)
     rows = [[name, side.describe(tr)] for name, side in zip(side_names(len(sizes.sides)), sizes.sides)]
     return h.page(

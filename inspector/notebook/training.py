@@ -37,7 +37,7 @@ PROGRESS = N_(
     "Step {step} of {steps} on {device}: {rate} images/s, G_L1 {l1}, D(real) {real}, D(fake) {fake}"
 )
 STARTING = N_("Training {steps} steps on {device} into {run_dir}")
-REDRAW_S = 1.0  # the curves are redrawn at most this often (a redraw costs a matplotlib figure)
+REDRAW_S = 2.0  # the curves are redrawn at most this often (a redraw costs a matplotlib figure)
 
 
 class LiveView:

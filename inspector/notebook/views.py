@@ -17,10 +17,10 @@ from inspector.conv.receptive_field import ReceptiveField
 from inspector.data.image_set import ImageSet
 from inspector.doctor.report import Diagnosis, Problem
 from inspector.i18n.catalog import N_, Translator, translator
-from inspector.i18n.reader import get_language, reader_translator
+from inspector.i18n.reader import get_language
 from inspector.init_study.activations import ActivationComparison, ActivationStats
 from inspector.init_study.weights import InitComparison, WeightStats
-from inspector.inside.features import FeatureMaps
+from inspector.inside.features import FeatureMap, FeatureMaps
 from inspector.inside.gan_game import GanGame, MoveRecord
 from inspector.inside.lens import BatchNormLens, DropoutLens, NormEquivalence
 from inspector.inside.skips import SkipAblation
@@ -54,6 +54,7 @@ VIEWS: dict[type, View] = {
     OverlapMap: conv_views.overlap_html,
     Checkerboard: conv_views.checkerboard_html,
     FeatureMaps: inside_views.features_html,
+    FeatureMap: inside_views.feature_map_html,
     SkipAblation: inside_views.ablation_html,
     PatchVerdict: inside_views.verdict_html,
     DropoutLens: inside_views.dropout_html,
@@ -81,7 +82,7 @@ def view_of(result: object) -> View | None:
 def html(result: object, lang: str | None = None) -> str:
     """``result`` as self-contained HTML in ``lang`` (default: ``inspector.set_language``'s)."""
     lang = lang or get_language()
-    tr = reader_translator() if lang == get_language() else translator(lang)
+    tr = translator(lang)
     view = view_of(result)
     if view is None:
         raise TypeError(f"no notebook view for {type(result).__name__}")

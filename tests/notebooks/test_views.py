@@ -89,6 +89,7 @@ def results(small: dict[str, object], tmp_path_factory: pytest.TempPathFactory) 
     found["checkpoint"] = inspector.load_checkpoint(run_dir)
     choices = inspector.RunChoices(ngf=8, depth=5, size=32, steps=2, batch=2, device="cpu", out=run_dir / "new")
     found["plan"] = inspector.plan_run(choices)
+    found["one feature map"] = found["feature maps"]["torch.cat#0"]  # type: ignore[index]
     return found
 
 
