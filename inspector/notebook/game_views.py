@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from inspector.i18n.catalog import N_, Translator
 from inspector.i18n.fonts import matplotlib_rc
@@ -71,6 +72,7 @@ def game_html(game: GanGame, lang: str, tr: Translator) -> str:
         ax.plot(numbers, [r.p_fake for r in game.history], marker="o", ms=3, label="D(fake)")
         ax.set_ylim(0, 1)
         ax.set_xlabel(tr(MOVE))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # moves are whole
         ax.set_title(plain(tr(HISTORY)), fontsize=11)
         ax.legend(fontsize=9)
         ax.grid(alpha=0.3)

@@ -14,6 +14,7 @@ from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from inspector.data.image_set import ImageSet
 from inspector.i18n.catalog import N_, Translator
@@ -68,6 +69,7 @@ def curves_png(rows: list[dict[str, Any]], lang: str, tr: Translator) -> bytes:
                 ax.plot(steps, [r.get(key, float("nan")) for r in rows], label=key, lw=1.4)
             ax.set_title(plain(tr(title)), fontsize=11)
             ax.set_xlabel(tr(STEP_WORD))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole
             ax.legend(fontsize=9)
             ax.grid(alpha=0.3)
     return h.figure_png(fig, lang)
