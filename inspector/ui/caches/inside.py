@@ -90,7 +90,7 @@ def inside_batchnorm(model_key: ModelKey, _discriminator: nn.Module, size: int, 
     return batchnorm_lens(_discriminator, conditional_pair(L, ab))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def norm_equivalence(affine: bool) -> NormEquivalence:
     return batchnorm_vs_instancenorm(affine=affine)
 

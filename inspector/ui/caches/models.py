@@ -47,13 +47,13 @@ def checkpoint_models(
     return generator, discriminator, int(ckpt.step)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def model_summary(cfg: NetworkConfig, batch: int = 1, depth: int = 4) -> Summary:
     """torchinfo summary at (batch, in_channels, size, size). Raises RuntimeError if the model cannot run."""
     size = cfg.input_size
     return summary(meta_model(cfg), (batch, cfg.in_channels, size, size), depth=depth)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def model_blocks(cfg: NetworkConfig) -> list[BlockParams]:
     return block_params(meta_model(cfg))
