@@ -123,14 +123,27 @@ def differences_between(trained: NetworkConfig, chosen: NetworkConfig) -> tuple[
             )
         )
     if "in_channels" in differ:
-        words = CHANNELS if part == "generator" else D_CHANNELS
         a, b = trained.in_channels, chosen.in_channels
-        template = (
-            "trained on {trained} input channels{what}; this generator takes {chosen}{chosen_what}"
-            if part == "generator"
-            else "trained on {trained} input channels{what}; this discriminator takes {chosen}{chosen_what}"
-        )
-        out.append(Text(template, trained=a, what=_words(words, a), chosen=b, chosen_what=_words(words, b)))
+        if part == "generator":
+            out.append(
+                Text(
+                    "trained on {trained} input channels{what}; this generator takes {chosen}{chosen_what}",
+                    trained=a,
+                    what=_words(CHANNELS, a),
+                    chosen=b,
+                    chosen_what=_words(CHANNELS, b),
+                )
+            )
+        else:
+            out.append(
+                Text(
+                    "trained on {trained} input channels{what}; this discriminator takes {chosen}{chosen_what}",
+                    trained=a,
+                    what=_words(D_CHANNELS, a),
+                    chosen=b,
+                    chosen_what=_words(D_CHANNELS, b),
+                )
+            )
     if (
         "out_channels" in differ
         and isinstance(trained, GeneratorConfig)

@@ -36,13 +36,6 @@ if TYPE_CHECKING:
     from inspector.checkpoints.identify import Identification
     from models import NetworkConfig
 
-FAMILY_WORDS = {
-    "pix2pix-inspector": "this project's checkpoint",
-    "notebook": "the notebook's classes (Pix2Pix_Generator / Pix2Pix_Discriminator; this project's names)",
-    "reference": "the pix2pix reference code (UnetGenerator / NLayerDiscriminator)",
-    "unknown": "not recognized",
-}
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -200,10 +193,12 @@ def _config_line(cfg: NetworkConfig) -> str:
 
 
 def _print_identification(found: Identification) -> None:
+    from inspector.training.recognize import FAMILIES
+
     print(f"{found.name}: {found.part if found.part != 'both' else 'generator and discriminator'}")
     for part, net in found.networks.items():
         status = f"proven (loaded with strict=True, ran {net.ran})" if net.proven else "NOT proven"
-        print(f"{part}: {FAMILY_WORDS[net.family]}; {status}")
+        print(f"{part}: {FAMILIES[net.family, part]}; {status}")
         if net.config is not None:
             print(f"  {_config_line(net.config)}")
             print(f"  {net.parameters:,} parameters")

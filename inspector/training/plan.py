@@ -274,6 +274,10 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
             device = pick_device(choices.device)
         except ValueError as exc:
             raise UserError(message_of(exc)) from None
+    if choices.resume is not None and choices.init_from is not None:
+        raise UserError(
+            Text("a run either resumes (--resume) or starts from other weights (--init-from), not both")
+        )
     resume = init = None
     if choices.resume is not None:
         source = Path(choices.resume)
@@ -341,10 +345,6 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
 
 def load_init(choices: RunChoices) -> Checkpoint:
     """The checkpoint a new run starts from (``choices.init_from``), recognized by its structure."""
-    if choices.resume is not None:
-        raise UserError(
-            Text("a run either resumes (--resume) or starts from other weights (--init-from), not both")
-        )
     source = choices.init_from
     if isinstance(source, tuple):
         return load_checkpoint(source[1], name=source[0])

@@ -42,13 +42,15 @@ from models.reference_layout import after_cat, generator_modules, level_count, s
 from models.text import Text, compose, message_of
 
 Family = Literal["pix2pix-inspector", "notebook", "reference", "unknown"]
-FAMILIES: dict[str, Text] = {
-    "pix2pix-inspector": Text("this project's checkpoint"),
-    "notebook": Text(
-        "the notebook's classes (Pix2Pix_Generator, Pix2Pix_Discriminator; this project's names)"
-    ),
-    "reference": Text("the pix2pix reference code (UnetGenerator, NLayerDiscriminator)"),
-    "unknown": Text("unknown"),
+FAMILIES: dict[tuple[str, str], Text] = {  # (family, part) -> what it is, in words
+    ("pix2pix-inspector", "generator"): Text("this project's checkpoint"),
+    ("pix2pix-inspector", "discriminator"): Text("this project's checkpoint"),
+    ("notebook", "generator"): Text("the notebook's Pix2Pix_Generator (this project's names)"),
+    ("notebook", "discriminator"): Text("the notebook's Pix2Pix_Discriminator (this project's names)"),
+    ("reference", "generator"): Text("the pix2pix reference code's UnetGenerator"),
+    ("reference", "discriminator"): Text("the pix2pix reference code's NLayerDiscriminator"),
+    ("unknown", "generator"): Text("not recognized"),
+    ("unknown", "discriminator"): Text("not recognized"),
 }
 SOURCES: dict[str, Text] = {
     "notebook": Text("as in the notebook"),
