@@ -23,7 +23,7 @@ from inspector.errors import UserError
 from inspector.inside.inputs import photo_lab
 from inspector.training.checkpoint_checks import build_meta
 from models import GeneratorConfig, NetworkConfig
-from models.config import PARTS
+from models.config import PARTS, Part
 from models.text import Text, join
 
 
@@ -64,7 +64,7 @@ class Comparison:
     """One network of two files: their config (the same), each block's change, and (generators) the
     outputs on one photo."""
 
-    part: str
+    part: Part
     config: NetworkConfig
     blocks: tuple[BlockChange, ...]
     outputs: OutputDifference | None = None

@@ -187,3 +187,20 @@ def test_our_own_run_is_this_projects_and_keeps_its_header(tmp_path: Path) -> No
     data = found.to_json()
     assert data["config"] == {"generator": g.to_dict(), "discriminator": d.to_dict()}
     assert data["source"] == {"generator": "pix2pix-inspector", "discriminator": "pix2pix-inspector"}
+
+
+def test_a_header_cannot_make_a_small_file_run_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generator of depth 10 needs 1024 x 1024 inputs: refused from its config, before it is built."""
+    from inspector.checkpoints import identify as module
+    from inspector.training.checkpoint import save_generator_export
+
+    cfg = GeneratorConfig(ngf=1, depth=10, max_mult=1, input_size=1024)
+    path = save_generator_export(tmp_path / "deep.safetensors", build(cfg))
+    assert path.stat().st_size < 50_000
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model was built for a run the bounds refuse")
+
+    monkeypatch.setattr(module, "build", never)
+    net = identify(path).networks["generator"]
+    assert net.config == cfg and not net.proven and "at most at 512x512" in net.problem
