@@ -115,3 +115,28 @@ def test_the_gan_game_starts_from_the_trained_pair() -> None:
     at.button(key="gan.d1").click().run()
     assert not at.exception and not at.error
     assert any("ships with the app" in c.value for c in at.caption)
+
+
+def test_feature_maps_on_an_uploaded_file_of_the_notebooks_classes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.checkpoints.notebook_classes import Pix2Pix_Discriminator, Pix2Pix_Generator
+
+    buffer = __import__("io").BytesIO()
+    G, D = (
+        trained_like(Pix2Pix_Generator(4), seed=1),
+        trained_like(Pix2Pix_Discriminator(4, fixed=True), seed=2),
+    )
+    torch.save({"generator": G.state_dict(), "discriminator": D.state_dict()}, buffer)
+
+    class Upload:
+        name = "notebook.pth"
+
+        def getvalue(self) -> bytes:
+            return buffer.getvalue()
+
+    monkeypatch.setattr(
+        st, "file_uploader", lambda *a, key=None, **k: Upload() if key == "fm.checkpoint" else None
+    )
+    at = open_page("feature_maps", timeout=300, state={"fm.source": "upload"})
+    assert not at.error, [e.value for e in at.error]
+    assert any("the notebook's Pix2Pix_Generator" in c.value for c in at.caption)
+    assert at.dataframe[0].value["map"].iloc[-1] == "output_layer" and len(at.metric) == 2  # D's verdicts too

@@ -98,4 +98,6 @@ def test_a_game_can_start_from_given_weights_and_leaves_them_untouched() -> None
     assert _same(_params(game.G), _params(trained.G)) and _same(_params(game.D), _params(trained.D))
     game.play("G")
     assert not _same(_params(game.G), _params(trained.G))  # the game's own copy moved ...
-    assert all(torch.equal(g_state[k], v) for k, v in trained.G.state_dict().items())  # ... the given one did not
+    assert all(
+        torch.equal(g_state[k], v) for k, v in trained.G.state_dict().items()
+    )  # ... the given one did not
