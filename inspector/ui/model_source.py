@@ -113,6 +113,8 @@ def pick_source(
     options += (["last"] if last is not None else []) + (["run"] if runs else []) + ["upload"]
     if ss.get(f"{prefix}.source") not in options:
         ss.pop(f"{prefix}.source", None)  # e.g. "run" after the last run was deleted
+    if f"{prefix}.source" not in ss and last is not None:
+        ss[f"{prefix}.source"] = "last"  # a student who has just trained comes to see their own model
     kind = str(
         st.radio(
             label or _("Networks"),

@@ -102,7 +102,7 @@ def test_train_download_upload_on_colorize_and_colorize(browser, server: str, tm
 
         page.locator('[data-testid="stSidebarNav"] a[href*="colorize"]').click()
         wait_until_idle(page)
-        page.get_by_text("Upload a checkpoint", exact=True).click()
+        page.get_by_text("A checkpoint I upload", exact=True).click()
         wait_until_idle(page)
         page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(download))
         page.get_by_text("trained for 5 steps").wait_for()

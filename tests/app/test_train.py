@@ -219,10 +219,18 @@ def test_the_notebook_as_written_preset_is_explained_not_trained(runs: Path) -> 
     assert at.button(key="train.start_btn").disabled
 
 
-def test_colorize_without_a_checkpoint_asks_for_one(runs: Path) -> None:
+def test_colorize_without_a_run_uses_the_shipped_pair_and_asks_for_an_upload(runs: Path) -> None:
     at = open_page(COLORIZE)
     assert at.title[0].value == "Colorize"
-    assert any("upload a checkpoint" in i for i in _texts(at, "info"))
+    assert at.radio(key="colorize.source").options == [
+        "Trained (ships with the app)",
+        "Untrained (N(0, 0.02), as training starts)",
+        "A checkpoint I upload",
+    ]
+    assert at.radio(key="colorize.source").value == "trained" and len(at.get("image")) == 3
+    at.radio(key="colorize.source").set_value("upload").run()
+    assert not at.exception
+    assert any("Upload a checkpoint" in i for i in _texts(at, "info"))
 
 
 def test_the_runs_list_resumes_colorizes_with_and_deletes(runs: Path) -> None:
