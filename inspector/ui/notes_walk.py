@@ -181,7 +181,8 @@ SECTIONS: tuple[Section, ...] = (
                 "output_layer gives two channels, a and b, and Tanh keeps them in [-1, 1]: times 110 they are the colour."
             ),
             N_(
-                "With the N(0, 0.02) weights of the init the generator predicts almost no colour: the colours come from training."
+                "With the N(0, 0.02) weights of the init the generator predicts almost no colour: "
+                "the colours come from training."
             ),
             N_("Colorize puts the L of a photo together with the ab the generator predicts."),
         ),
