@@ -8,6 +8,8 @@ module reads those keys: pages get the ``Choice`` from ``current_choice()``. A l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from inspector.i18n.catalog import N_
@@ -22,6 +24,8 @@ from models.presets import DEFAULT_PRESET
 PRESET_KEY = "cfg.preset"
 G_PREFIX, D_PREFIX = "cfg.g.", "cfg.d."
 _CHOICE_KEY = "_sidebar.choice"  # where model_sidebar() leaves this rerun's choice for the pages
+# The settings as the last run ended, under a key no widget owns: Streamlit never drops it.
+_LAST_KEY = "_sidebar.settings"
 
 # The paper's names for the settings, one line each (the course terms are in GLOSSARY).
 SETTINGS_GLOSSARY = (
@@ -41,18 +45,33 @@ SETTINGS_GLOSSARY = (
 PRESET_DESCRIPTIONS = {name: get_preset(name).description for name in list_presets()}
 
 
+def _preset_settings(name: str) -> dict[str, object]:
+    """The ``cfg.*`` keys and values of preset ``name``."""
+    chosen = get_preset(name)
+    return {
+        **{G_PREFIX + k: v for k, v in chosen.generator.to_dict().items()},
+        **{D_PREFIX + k: v for k, v in chosen.discriminator.to_dict().items()},
+    }
+
+
 def _load_preset() -> None:
-    chosen = get_preset(st.session_state[PRESET_KEY])
-    for name, value in chosen.generator.to_dict().items():
-        st.session_state[G_PREFIX + name] = value
-    for name, value in chosen.discriminator.to_dict().items():
-        st.session_state[D_PREFIX + name] = value
+    st.session_state.update(_preset_settings(st.session_state[PRESET_KEY]))
 
 
 def _ensure_state() -> None:
-    if PRESET_KEY not in st.session_state:
-        st.session_state[PRESET_KEY] = DEFAULT_PRESET
-        _load_preset()
+    """Give every setting a value before its widget is drawn: the last run's, else the preset's.
+
+    Streamlit drops a widget's state when a run finishes without drawing it, and the widget then
+    starts from its own default: the size box from its ``min_value``, 2 (the box once read "2"
+    after a page switch). Checking only the preset's key let that through; each key is checked.
+    """
+    ss = st.session_state
+    if PRESET_KEY not in ss:
+        ss[PRESET_KEY] = DEFAULT_PRESET
+    last = ss.get(_LAST_KEY) or {}
+    for key, value in _preset_settings(ss[PRESET_KEY]).items():
+        if key not in ss:
+            ss[key] = last.get(key, value)
 
 
 def apply_link() -> None:
@@ -96,6 +115,21 @@ def _glossary() -> None:
     st.markdown("\n".join(f"- {_(line)}" for line in SETTINGS_GLOSSARY))
 
 
+STRIDES = (1, 2)  # the discriminator's last stride: 1 is the 70x70 PatchGAN, 2 the notebook's
+
+
+# Every widget is drawn with its current value as its default too. The value in session state
+# wins; the default is what the browser shows should it have lost the widget's state (it shows
+# `stored ?? default`), and a number box's own default is its min_value: 2 for the size.
+def _number(label: str, low: int, high: int, key: str, help: str | None = None) -> None:
+    st.number_input(label, low, high, value=int(st.session_state[key]), step=1, key=key, help=help)
+
+
+def _index(options: Sequence[object], key: str) -> int:
+    value = st.session_state[key]
+    return list(options).index(value) if value in options else 0
+
+
 def model_sidebar() -> Choice:
     """Render the settings and return (and remember for ``current_choice``) what they say."""
     _ensure_state()
@@ -106,6 +140,7 @@ def model_sidebar() -> Choice:
         st.selectbox(
             _("Preset"),
             list_presets(),
+            index=_index(list_presets(), PRESET_KEY),
             key=PRESET_KEY,
             on_change=_load_preset,
             help=_(
@@ -114,34 +149,51 @@ def model_sidebar() -> Choice:
             ),
         )
         st.caption(_(PRESET_DESCRIPTIONS.get(ss[PRESET_KEY], get_preset(ss[PRESET_KEY]).description)))
-        st.number_input(
+        _number(
             _("Input size (H = W)"),
-            min_value=2,
-            max_value=MAX_INPUT_SIZE,
-            step=1,
-            key=G_PREFIX + "input_size",
+            2,
+            MAX_INPUT_SIZE,
+            G_PREFIX + "input_size",
             help=_("Both networks see images of this size. The U-Net needs a multiple of 2**depth."),
         )
         with st.expander(_("Generator (U-Net)")):
-            st.number_input("ngf", 1, MAX_CHANNELS, key=G_PREFIX + "ngf")
-            st.number_input(_("depth (downsamplings)"), 2, MAX_GEN_DEPTH, key=G_PREFIX + "depth")
-            st.number_input(_("in channels"), 1, MAX_CHANNELS, key=G_PREFIX + "in_channels")
-            st.number_input(_("out channels"), 1, MAX_CHANNELS, key=G_PREFIX + "out_channels")
-            st.selectbox(_("norm"), NORMS, key=G_PREFIX + "norm")
-            st.selectbox(_("dropout"), DROPOUTS, key=G_PREFIX + "dropout")
-            st.checkbox(_("outermost skip"), key=G_PREFIX + "outer_skip")
+            _number("ngf", 1, MAX_CHANNELS, G_PREFIX + "ngf")
+            _number(_("depth (downsamplings)"), 2, MAX_GEN_DEPTH, G_PREFIX + "depth")
+            _number(_("in channels"), 1, MAX_CHANNELS, G_PREFIX + "in_channels")
+            _number(_("out channels"), 1, MAX_CHANNELS, G_PREFIX + "out_channels")
+            st.selectbox(_("norm"), NORMS, index=_index(NORMS, G_PREFIX + "norm"), key=G_PREFIX + "norm")
+            st.selectbox(
+                _("dropout"), DROPOUTS, index=_index(DROPOUTS, G_PREFIX + "dropout"), key=G_PREFIX + "dropout"
+            )
+            st.checkbox(
+                _("outermost skip"), value=bool(ss[G_PREFIX + "outer_skip"]), key=G_PREFIX + "outer_skip"
+            )
         with st.expander(_("Discriminator (PatchGAN)")):
-            st.number_input("ndf", 1, MAX_CHANNELS, key=D_PREFIX + "ndf")
-            st.number_input(_("layers (n_layers)"), 1, MAX_DISC_LAYERS, key=D_PREFIX + "n_layers")
-            st.number_input(_("in channels"), 1, MAX_CHANNELS, key=D_PREFIX + "in_channels")
-            st.selectbox(_("norm"), NORMS, key=D_PREFIX + "norm")
-            st.radio(_("last stride"), (1, 2), key=D_PREFIX + "last_stride", horizontal=True)
-            st.checkbox(_("bias on first and last conv"), key=D_PREFIX + "end_bias")
-            st.checkbox(_("the notebook's typo (second conv 3 -> 64)"), key=D_PREFIX + "notebook_bug")
+            _number("ndf", 1, MAX_CHANNELS, D_PREFIX + "ndf")
+            _number(_("layers (n_layers)"), 1, MAX_DISC_LAYERS, D_PREFIX + "n_layers")
+            _number(_("in channels"), 1, MAX_CHANNELS, D_PREFIX + "in_channels")
+            st.selectbox(_("norm"), NORMS, index=_index(NORMS, D_PREFIX + "norm"), key=D_PREFIX + "norm")
+            st.radio(
+                _("last stride"),
+                STRIDES,
+                index=_index(STRIDES, D_PREFIX + "last_stride"),
+                key=D_PREFIX + "last_stride",
+                horizontal=True,
+            )
+            for name, label in (
+                ("end_bias", _("bias on first and last conv")),
+                ("notebook_bug", _("the notebook's typo (second conv 3 -> 64)")),
+            ):
+                st.checkbox(label, value=bool(ss[D_PREFIX + name]), key=D_PREFIX + name)
         with st.expander(_("Glossary")):
             _glossary()
     ss[D_PREFIX + "input_size"] = ss[G_PREFIX + "input_size"]  # one size box for both networks
-    choice = Choice.from_settings(ss[PRESET_KEY], _settings(G_PREFIX), _settings(D_PREFIX))
+    g_settings, d_settings = _settings(G_PREFIX), _settings(D_PREFIX)
+    ss[_LAST_KEY] = {
+        **{G_PREFIX + k: v for k, v in g_settings.items()},
+        **{D_PREFIX + k: v for k, v in d_settings.items()},
+    }
+    choice = Choice.from_settings(ss[PRESET_KEY], g_settings, d_settings)
     ss[_CHOICE_KEY] = choice
     return choice
 
