@@ -69,6 +69,19 @@ def test_user_settings_change_the_model(at: AppTest) -> None:
     assert not at.exception and not at.error
     summary = at.dataframe[1].value
     assert summary["output"].iloc[0] == "1x2x128x128"
+    assert summary["layer"].iloc[0] == summary["type"].iloc[0] == "UNetGenerator"  # no longer the notebook's
+
+
+def test_the_summary_names_the_model_as_its_source_does(at: AppTest) -> None:
+    """The first row is the model itself: the notebook's class for the notebook preset (it read
+    "SummaryRow", the table's own row class, beside our UNetGenerator), the reference's for pix2pix."""
+    generator, discriminator = at.dataframe[1].value, at.dataframe[3].value
+    assert generator[["layer", "type"]].iloc[0].tolist() == ["Pix2Pix_Generator"] * 2
+    assert discriminator[["layer", "type"]].iloc[0].tolist() == ["Pix2Pix_Discriminator"] * 2
+    assert "Pix2Pix_Generator (Pix2Pix_Generator)" in at.code[0].value  # torchinfo's own text
+    at.selectbox(key="cfg.preset").set_value("pix2pix").run()
+    assert at.dataframe[1].value["type"].iloc[0] == "UnetGenerator"
+    assert at.dataframe[3].value["type"].iloc[0] == "NLayerDiscriminator"
 
 
 def test_a_rerun_with_the_same_settings_rebuilds_nothing(

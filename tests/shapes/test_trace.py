@@ -434,3 +434,16 @@ def test_folding_a_slide_never_hides_a_block_with_a_problem(notebook_trace: Trac
     )
     kept = diagram_dot(notebook_trace, [problem], style=DiagramStyle(collapse=True))
     assert "got 256 channels" in _node(kept, "encoder_5") and "encoder_4 … encoder_6" not in kept
+
+
+def test_a_summary_names_the_model_as_asked_and_leaves_its_class_alone() -> None:
+    g_cfg = preset("notebook")[0].replace(ngf=8, depth=4, input_size=32)
+    model = build_generator(g_cfg)
+    for device in ("meta", "cpu"):
+        named = summary(model, (1, 1, 32, 32), device=device, name="Pix2Pix_Generator")
+        plain = summary(model, (1, 1, 32, 32), device=device)
+        assert named.rows[0].kind == "Pix2Pix_Generator" and plain.rows[0].kind == type(model).__name__
+        assert named.text.splitlines()[3].startswith("Pix2Pix_Generator")
+        assert [r.kind for r in named.rows[1:]] == [r.kind for r in plain.rows[1:]]
+        assert named.total_params == plain.total_params
+    assert type(model).__name__ == "UNetGenerator" and not model._forward_hooks

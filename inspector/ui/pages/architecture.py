@@ -39,7 +39,8 @@ PARAMS = st.column_config.NumberColumn(format="localized")
 def _summary_table(s: Summary) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            _("layer"): ["    " * max(r.depth - 1, 0) + (r.name or type(r).__name__) for r in s.rows],
+            # the model's own row has no name: it reads as its class, as torchinfo's first line does
+            _("layer"): ["    " * max(r.depth - 1, 0) + (r.name or r.kind) for r in s.rows],
             _("type"): [r.kind for r in s.rows],
             _("input"): [fmt_shape(r.input_shape) for r in s.rows],
             _("output"): [fmt_shape(r.output_shape) for r in s.rows],
