@@ -83,6 +83,19 @@ def test_conv_vs_transpose_defaults_and_frames() -> None:
     assert not at.exception and not at.error
 
 
+def test_conv_vs_transpose_says_why_even_overlap_still_prints_a_checkerboard() -> None:
+    """The green "even" box for k=4, s=2 stands above a 1.189 checkerboard: the page says why and
+    shows what makes the difference (the same decoders with one value in every kernel position)."""
+    at = _open("conv_vs_transpose")
+    assert any("not the same weights" in s.value for s in at.success)
+    assert any("1.189" == m.value for m in at.metric)  # the untrained decoder's checkerboard
+    causes = at.dataframe[-1].value.set_index("kernel weights")
+    assert causes.loc["random (PyTorch's default init)"].tolist() == ["1.189", "1.263"]
+    assert causes.loc["one value in every position"].iloc[0] == "0.000"  # even and equal: flat
+    assert float(causes.loc["one value in every position"].iloc[1]) > 0.3  # uneven: still a pattern
+    assert list(causes.columns) == ["k=4, s=2: even", "k=3, s=2: uneven"]
+
+
 @pytest.mark.parametrize(
     ("changes", "errors"),
     [
