@@ -88,7 +88,7 @@ def test_conv_vs_transpose_says_why_even_overlap_still_prints_a_checkerboard() -
     shows what makes the difference (the same decoders with one value in every kernel position)."""
     at = _open("conv_vs_transpose")
     assert any("not the same weights" in s.value for s in at.success)
-    assert any("1.189" == m.value for m in at.metric)  # the untrained decoder's checkerboard
+    assert any(m.value == "1.189" for m in at.metric)  # the untrained decoder's checkerboard
     causes = at.dataframe[-1].value.set_index("kernel weights")
     assert causes.loc["random (PyTorch's default init)"].tolist() == ["1.189", "1.263"]
     assert causes.loc["one value in every position"].iloc[0] == "0.000"  # even and equal: flat
