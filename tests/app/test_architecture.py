@@ -25,7 +25,7 @@ def _metrics(at: AppTest) -> list[str]:
 def test_notebook_preset_counts_and_differences(at: AppTest) -> None:
     assert at.title[0].value == "Architecture"
     assert _metrics(at) == ["54,407,810", "2,765,568"]
-    diff = at.dataframe[-1].value
+    diff = at.table[-1].value  # a static table: its long cells wrap
     points = set(diff["point"])
     # The differences the seed README lists between the notebook and the reference.
     assert {"outermost skip", "dropout", "strides", "first/last conv bias", "parameters"} <= points
@@ -113,7 +113,7 @@ def test_the_page_in_korean() -> None:
     assert _metrics(app) == ["54,407,810", "2,765,568"]  # numbers stay as they are
     assert [m.label for m in app.metric] == ["생성기 파라미터 수", "판별기 파라미터 수"]
     assert [t.label for t in app.tabs] == ["생성기 (U-Net)", "판별기 (PatchGAN)", "pix2pix 참조 구현과 비교"]
-    assert "항목" in app.dataframe[-1].value.columns  # the reference diff's "point" column
+    assert "항목" in app.table[-1].value.columns  # the reference diff's "point" column
     app.selectbox(key="cfg.preset").set_value("notebook-as-written").run()
     assert any("Conv2d(3, 64)" in e.value and "모양 오류 진단" in e.value for e in app.error)
 

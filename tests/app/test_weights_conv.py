@@ -194,3 +194,20 @@ def test_conv_vs_transpose_in_korean() -> None:
     assert any("일반 합성곱으로 보면" in c.value for c in at.caption)
     assert at.radio(key="cvt.view").value == "scatter"
     assert not at.error and len(at.get("image")) == 2
+
+
+def test_the_overlap_maps_are_big_enough_to_read() -> None:
+    """k=3, s=1 on 4x4 gives a 4x4 map: it was about 100 px wide with its colour bar's lower label
+    cut to "."; every map is now at least 180 px, its colour bar as long as the map, labels 13 px."""
+    import json
+
+    charts = []
+    for state, count in (({}, 3), ({"cvt.kernel": 3, "cvt.stride": 1}, 1)):  # 3: the map, two flat answers
+        at = _open("conv_vs_transpose", **state)
+        assert not at.exception and len(at.get("vega_lite_chart")) == count
+        charts += [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    for spec in charts:
+        side, legend = spec["width"], spec["config"]["legend"]
+        assert spec["height"] == side >= 180
+        assert legend["labelFontSize"] >= 12 and legend["titleFontSize"] >= 12
+        assert legend["gradientLength"] <= side  # the bar, with its end labels, fits beside the map

@@ -6,9 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
+from inspector.conv.frame_files import gif_bytes, png_bytes
 from inspector.conv.overlap import Checkerboard, CheckerboardCause, checkerboard, checkerboard_causes
 from inspector.conv.receptive_field import ReceptiveField, receptive_field
-from inspector.conv.render import gif_bytes, png_bytes, render_frame
+from inspector.conv.render import render_frame
 from inspector.i18n.catalog import translator
 from models import DiscriminatorConfig
 

@@ -14,7 +14,7 @@ import streamlit as st
 import torch
 from torch import nn
 
-from inspector.conv.render import png_bytes
+from inspector.conv.frame_files import png_bytes
 from inspector.i18n.catalog import N_
 from inspector.inside.features import FeatureMaps, feature_maps
 from inspector.inside.inputs import photo_lab, sample_pairs
@@ -46,11 +46,18 @@ def inside_features(model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb
 @spinner(N_("Drawing the feature maps..."))
 @st.cache_data(max_entries=16, show_spinner=False)
 def inside_feature_grid(
-    model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb: np.ndarray, names: tuple[str, ...], n: int
+    model_key: ModelKey,
+    _model: nn.Module,
+    photo_key: str,
+    _rgb: np.ndarray,
+    names: tuple[str, ...],
+    n: int,
+    max_width: int | None = None,
 ) -> bytes:
-    """The PNG of the ``n`` strongest channels of the maps ``names``, one row each."""
+    """The PNG of the ``n`` strongest channels of the maps ``names``, one row each, at most
+    ``max_width`` px wide (the column that shows it: never scaled down, its words stay readable)."""
     maps = inside_features(model_key, _model, photo_key, _rgb)
-    return png_bytes(feature_grid([maps[name] for name in names], n=n, tile=56))
+    return png_bytes(feature_grid([maps[name] for name in names], n=n, tile=56, max_width=max_width))
 
 
 @spinner(N_("Colorizing with and without the skip..."))

@@ -14,7 +14,7 @@ from inspector.inside.skips import ALL
 from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.inside import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
-from inspector.ui.common import intro, notebook_code, notice
+from inspector.ui.common import HALF_COLUMN_PX, MAIN_PX, intro, notebook_code, notice
 from inspector.ui.i18n import _, current_translator, reason
 from inspector.ui.inside_inputs import Networks, pick_inputs, run_on_request, untrained
 
@@ -94,8 +94,11 @@ for column, (networks, fmaps) in zip(columns, grids):
             st.markdown(
                 f"**{_('Trained ({step} steps)', step=networks.step) if networks.trained else _('Untrained')}**"
             )
+        width = HALF_COLUMN_PX if len(grids) > 1 else MAIN_PX  # drawn at the size shown
         st.image(
-            inside_feature_grid(networks.key, networks.generator, photo_key, rgb, fmaps.names, n_channels),
+            inside_feature_grid(
+                networks.key, networks.generator, photo_key, rgb, fmaps.names, n_channels, width
+            ),
             caption=_("Red numbers: channel indices. Rows in call order."),
         )
 st.dataframe(
