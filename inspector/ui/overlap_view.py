@@ -41,8 +41,8 @@ def grid_spec(
         "width": side,
         "height": side,
         "config": {
-            "legend": {
-                "gradientLength": side - 2 * FONT_PX,
+            "legend": {  # the bar leaves room for its title above and half a label past each end
+                "gradientLength": side - 3 * FONT_PX,
                 "labelFontSize": FONT_PX,
                 "titleFontSize": FONT_PX,
             },
