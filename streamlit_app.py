@@ -3,23 +3,18 @@
 import streamlit as st
 
 from inspector.shapes.meta import warm_up_in_background
-from inspector.ui.i18n import _
-from inspector.ui.page_registry import PAGES
+from inspector.ui.i18n import current_language
+from inspector.ui.navigation import navigation
 from inspector.ui.sidebar import model_sidebar
 from inspector.ui.training import run_progress_line
 
 st.set_page_config(page_title="pix2pix-inspector", page_icon="🎨", layout="wide")
 warm_up_in_background()  # once per server: the first meta trace's one-off import, off the page's time
 
-# The pages are listed in inspector/ui/page_registry.py. Titles go through the catalog (the
-# language is known before the sidebar is drawn: see ui/i18n.py).
-NAVIGATION: dict[str, list[st.Page]] = {}
-for entry in PAGES:
-    NAVIGATION.setdefault(_(entry.section), []).append(
-        st.Page(entry.file, title=_(entry.title), icon=entry.icon, default=entry is PAGES[0])
-    )
-
-page = st.navigation(NAVIGATION, expanded=True)  # every page in sight: a student should not hunt for one
+# The pages are listed in inspector/ui/page_registry.py, their titles in the session's language
+# (known before the sidebar is drawn: see ui/i18n.py). Every page in sight: a student should not
+# hunt for one behind "View more".
+page = st.navigation(navigation(current_language()), expanded=True)
 choice = model_sidebar()  # the user's Choice: every page reads it with current_choice()
 run_progress_line()  # this session's training run, if one is going: its step and a Stop button
 page.run()

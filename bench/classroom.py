@@ -47,12 +47,10 @@ sys.path.insert(0, str(ROOT))
 from inspector.ui.page_registry import PAGES  # noqa: E402 (after the path is set)
 
 VIEW_TIMEOUT_S = 120.0
-# How a page's run ends; a fragment's own rerun (the progress line polls) ends with another status.
-PAGE_DONE = (
-    ForwardMsg.FINISHED_SUCCESSFULLY,
-    ForwardMsg.FINISHED_EARLY_FOR_RERUN,
-    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
-)
+# How a page's run ends. A run that ends early for a rerun (st.rerun, a newer request) is followed
+# by the one that draws the page; a fragment's own rerun (the progress line polls) ends with
+# another status.
+PAGE_DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -62,7 +60,8 @@ class View:
 
     seconds: float
     exceptions: list[str] = field(default_factory=list)
-    buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id, for --train
+    buttons: dict[str, str] = field(default_factory=dict)  # widget id -> label, for --train
+    progress: list[str] = field(default_factory=list)  # the texts of its progress bars
     messages: int = 0  # ForwardMsgs the server sent for this view
     bytes: int = 0
 
@@ -116,7 +115,9 @@ class Student:
                 if which == "exception":
                     view.exceptions.append(f"{element.exception.type}: {element.exception.message}")
                 elif which == "button":
-                    view.buttons[element.button.label] = element.button.id
+                    view.buttons[element.button.id] = element.button.label
+                elif which == "progress":
+                    view.progress.append(element.progress.text)
             elif kind == "script_finished" and fwd.script_finished in PAGE_DONE:
                 view.seconds = time.perf_counter() - start
                 return view
@@ -211,28 +212,39 @@ async def visit_all(students: list[Student], page: str, pid: int | None) -> Page
     return PageFigures(page, list(views), cpu)
 
 
+START_KEY = "train.start_btn"  # the Train page's Start button (its widget id ends with its key)
+
+
 async def press_start(students: list[Student]) -> list[View]:
-    """Each student opens the Train page and presses Start, all together."""
+    """Each student opens the Train page and presses Start, all together; returns the views that
+    followed (each should show the student's own run in its progress line)."""
     first = await asyncio.gather(*(s.view("train") for s in students))
     ids = []
     for v in first:
-        start = next((wid for label, wid in v.buttons.items() if "Start" in label or "시작" in label), None)
+        start = next((wid for wid in v.buttons if wid.endswith(START_KEY)), None)
         if start is None:
-            raise RuntimeError(f"no Start button on the Train page (buttons: {sorted(v.buttons)})")
+            raise RuntimeError(f"no Start button on the Train page (buttons: {sorted(v.buttons.values())})")
         ids.append(start)
-    return list(await asyncio.gather(*(s.view("train", [wid]) for s, wid in zip(students, ids))))
+    await asyncio.gather(*(s.view("train", [wid]) for s, wid in zip(students, ids)))
+    return list(await asyncio.gather(*(s.view("train") for s in students)))  # after the rerun Start asks for
 
 
 async def classroom(
     url: str, pid: int | None, n: int, lang: str, pages: Sequence[str], rounds: int, train: int = 0
 ) -> list[PageFigures]:
-    students = [Student(url, f"lang={lang}") for _ in range(n)]
+    langs = lang.split(",")  # "ko,en": the students alternate
+    students = [Student(url, f"lang={langs[i % len(langs)]}") for i in range(n)]
     await asyncio.gather(*(s.connect() for s in students))
     try:
         if train:
-            for v in await press_start(students[:train]):
+            for i, v in enumerate(await press_start(students[:train])):
                 if v.exceptions:
                     raise RuntimeError(f"Start showed an exception: {v.exceptions}")
+                mine = [t for t in v.progress if t.startswith(("Run ", "실행 "))]
+                print(
+                    f"student {i + 1} after Start: {mine[0] if mine else 'no run of its own!'}",
+                    file=sys.stderr,
+                )
         figures: list[PageFigures] = []
         for r in range(rounds):
             for page in pages:
@@ -261,15 +273,35 @@ def table(figures: list[PageFigures], n: int, lang: str) -> str:
     return "\n".join(lines)
 
 
+def run_states(runs: Path) -> str:
+    """How the runs of the folder stand: "finished 2, running 1" (the bench's own server's folder)."""
+    from inspector.runqueue.status import read_status
+
+    states = [read_status(p.parent) for p in runs.glob("*/status.json")]
+    counts: dict[str, int] = {}
+    for status in states:
+        if status is not None:
+            counts[status.state] = counts.get(status.state, 0) + 1
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--students", type=int, default=30)
-    ap.add_argument("--lang", choices=("en", "ko"), default="ko")
+    ap.add_argument("--lang", default="ko", help="ko, en, or ko,en (the students alternate)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--pages", nargs="*", help="url paths (default: every page of the registry)")
     ap.add_argument("--train", type=int, default=0, help="students who press Start first")
     ap.add_argument("--url", help="an app already running (default: start one)")
     ap.add_argument("--pid", type=int, help="that app's process id, to measure its CPU and memory")
+    ap.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment variable for the server it starts (e.g. STREAMLIT_RUNNER_POST_SCRIPT_GC=true "
+        "to measure a setting of .streamlit/config.toml; PIX2PIX_MAX_RUNS=2)",
+    )
     args = ap.parse_args(argv)
     pages = args.pages or [p.id for p in PAGES]
 
@@ -288,8 +320,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp) / "runs"
         runs.mkdir()
-        with serve(runs) as (url, pid):
-            return run(url, pid)
+        extra = dict(item.split("=", 1) for item in args.server_env)
+        with serve(runs, extra) as (url, pid):
+            code = run(url, pid)
+            if args.train:
+                print(f"runs after the pages: {run_states(runs)}")
+            return code
 
 
 if __name__ == "__main__":

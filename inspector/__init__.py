@@ -3,7 +3,8 @@
 Packages by concept: ``shapes`` (trace, summary, input sizes, U diagram), ``doctor`` (mismatch
 diagnosis), ``init_study`` (weight and activation statistics), ``conv`` (conv arithmetic, receptive
 field), ``colour`` (Lab), ``data`` (images, archives, image sets), ``training`` (trainer, run files,
-checkpoints, colorize), ``commands`` (the CLI) and ``ui`` (the Streamlit app).
+checkpoints, colorize), ``commands`` (the CLI), ``ui`` (the Streamlit app) and ``notebook`` (every result's
+view in Jupyter, through ``display.RichDisplay``, and training in a cell: ``train``).
 
 The public API below is loaded lazily: ``import inspector`` costs nothing until a name is used.
 """
@@ -32,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "block_params": "inspector.shapes.summary",
     "summary": "inspector.shapes.summary",
     "InputSizes": "inspector.shapes.input_sizes",
+    "Comparison": "inspector.shapes.compare",
     "SideSizes": "inspector.shapes.input_sizes",
     "valid_input_sizes": "inspector.shapes.input_sizes",
     "Difference": "inspector.shapes.compare",
@@ -40,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "diagram_dot": "inspector.shapes.diagram",
     # text in two languages
     "translator": "inspector.i18n.catalog",
+    "set_language": "inspector.i18n.reader",
+    "get_language": "inspector.i18n.reader",
     # doctor
     "Diagnosis": "inspector.doctor.report",
     "Problem": "inspector.doctor.report",
@@ -47,7 +51,9 @@ _EXPORTS: dict[str, str] = {
     "Change": "inspector.doctor.changes",
     "parse_model_repr": "inspector.doctor.repr_parser",
     # init study
+    "ActivationComparison": "inspector.init_study.activations",
     "ActivationStats": "inspector.init_study.activations",
+    "InitComparison": "inspector.init_study.weights",
     "Theory": "inspector.init_study.theory",
     "WeightStats": "inspector.init_study.weights",
     "activation_comparison": "inspector.init_study.activations",
@@ -65,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "FlatResponse": "inspector.conv.overlap",
     "checkerboard": "inspector.conv.overlap",
     "overlap_map": "inspector.conv.overlap",
+    "OverlapMap": "inspector.conv.overlap",
     # colour
     "denormalize_lab": "inspector.colour.lab",
     "lab_to_rgb": "inspector.colour.lab",
@@ -122,6 +129,7 @@ _EXPORTS: dict[str, str] = {
     "colorize": "inspector.training.colorize",
     "load_generator": "inspector.training.colorize",
     "pick_device": "inspector.training.device",
+    "train": "inspector.notebook.training",
     # errors
     "UserError": "inspector.errors",
 }
@@ -147,7 +155,7 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
     from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
     from inspector.conv.frame_files import save_gif
-    from inspector.conv.overlap import Checkerboard, FlatResponse, checkerboard, overlap_map
+    from inspector.conv.overlap import Checkerboard, FlatResponse, OverlapMap, checkerboard, overlap_map
     from inspector.conv.receptive_field import ReceptiveField, receptive_field
     from inspector.data.image_set import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
     from inspector.doctor.changes import Change
@@ -156,9 +164,15 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.doctor.repr_parser import parse_model_repr
     from inspector.errors import UserError
     from inspector.i18n.catalog import translator
-    from inspector.init_study.activations import ActivationStats, activation_comparison, activation_stats
+    from inspector.i18n.reader import get_language, set_language
+    from inspector.init_study.activations import (
+        ActivationComparison,
+        ActivationStats,
+        activation_comparison,
+        activation_stats,
+    )
     from inspector.init_study.theory import Theory
-    from inspector.init_study.weights import WeightStats, init_comparison, weight_stats
+    from inspector.init_study.weights import InitComparison, WeightStats, init_comparison, weight_stats
     from inspector.inside.features import FeatureMap, FeatureMaps, feature_maps
     from inspector.inside.gan_game import GanGame, MoveRecord, tiny_configs
     from inspector.inside.lens import (
@@ -173,8 +187,9 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.inside.skips import SkipAblation, ablate_skip, ablate_skips, available_skips
     from inspector.inside.tap import CatPart
     from inspector.inside.verdict import PatchVerdict, patch_verdict
+    from inspector.notebook.training import train
     from inspector.shapes.blocks import top_level_blocks
-    from inspector.shapes.compare import Difference, compare_to_reference
+    from inspector.shapes.compare import Comparison, Difference, compare_to_reference
     from inspector.shapes.diagram import diagram_dot
     from inspector.shapes.dot_graph import DiagramStyle
     from inspector.shapes.input_sizes import InputSizes, SideSizes, valid_input_sizes

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from inspector.display import RichDisplay
 from models.text import Text
 
 Cell = tuple[int, int]  # (row, col)
@@ -233,7 +234,7 @@ class View:
 
 
 @dataclass(frozen=True)
-class ConvAnimation:
+class ConvAnimation(RichDisplay):
     settings: ConvSettings
     input: np.ndarray  # (in, in) int64
     kernel: np.ndarray  # (k, k) int64

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from models.text import Text
 
@@ -82,14 +83,34 @@ def overlap_counts(
     return counts
 
 
-def overlap_map(kernel: int, stride: int, padding: int, in_size: int, output_padding: int = 0) -> np.ndarray:
+class OverlapMap(np.ndarray, RichDisplay):
+    """An (out, out) int64 array of tap counts that also knows its ``settings`` (kernel, stride,
+    padding, in_size, output_padding); in a notebook, the Conv vs ConvTranspose page's table of
+    counts. Arithmetic on it gives plain arrays."""
+
+    settings: tuple[int, int, int, int, int] | None
+
+    def __array_finalize__(self, obj: object) -> None:
+        self.settings = getattr(obj, "settings", None)
+
+    def __array_wrap__(  # type: ignore[override]  # a scalar for a full reduction, as numpy's own
+        self, array: np.ndarray, context: object = None, return_scalar: bool = False
+    ) -> object:
+        # a result computed from the map (m + 1, m.max(axis=0)) is a plain array, not a map of taps
+        plain = np.asarray(array)
+        return plain[()] if return_scalar else plain
+
+
+def overlap_map(kernel: int, stride: int, padding: int, in_size: int, output_padding: int = 0) -> OverlapMap:
     """(out, out) int64: how many (input cell, kernel tap) pairs land on each output cell of a
     square ``ConvTranspose2d``; equal to ``conv_transpose2d(ones(1, 1, n, n), ones(1, 1, k, k))``.
 
     The 2-D count is the product of the two axes' counts (the kernel is a k x k square).
     """
     counts = overlap_counts(kernel, stride, padding, in_size, output_padding)
-    return np.outer(counts, counts)
+    result = np.outer(counts, counts).view(OverlapMap)
+    result.settings = (int(kernel), int(stride), int(padding), int(in_size), int(output_padding))
+    return result
 
 
 def interior_counts(kernel: int, stride: int) -> tuple[int, ...]:
@@ -117,7 +138,7 @@ class FlatResponse:
 
 
 @dataclass(frozen=True, eq=False)
-class Checkerboard:
+class Checkerboard(RichDisplay):
     """A transposed-conv decoder against resize-then-conv, same widths and depth, seeded weights."""
 
     transposed: FlatResponse

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from inspector.display import RichDisplay
 from models import DiscriminatorConfig, build_discriminator
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class RFLayer:
 
 
 @dataclass(frozen=True)
-class ReceptiveField:
+class ReceptiveField(RichDisplay):
     """The field of one output cell: a ``size`` x ``size`` square, cells ``jump`` apart."""
 
     layers: tuple[RFLayer, ...]

@@ -38,6 +38,7 @@ from inspector.data.images import (
     load_image,
 )
 from inspector.data.samples import SAMPLE_FILES, sample_photo
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from models.text import Text, compose, join
 
@@ -51,7 +52,7 @@ class SkippedFile:
 
 
 @dataclass
-class ImageSet:
+class ImageSet(RichDisplay):
     """Decoded images of one size, kept as uint8 on the CPU until training moves them.
 
     images: (N, 3, S, S) uint8; names: N names (path or archive member); skipped: files not used.

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple
 
+from inspector.display import RichDisplay
 from inspector.doctor.changes import Change, Option
 from inspector.shapes.input_sizes import InputSizes
 from inspector.shapes.records import Shape, Trace
@@ -64,7 +65,7 @@ WIDTH_KINDS = (ProblemKind.CHANNELS, ProblemKind.FEATURES)
 
 
 @dataclass(frozen=True)
-class Problem:
+class Problem(RichDisplay):
     """One thing that stops the model from running at this input shape."""
 
     module: str  # qualified name of the layer (or the block fed by a bad torch.cat)
@@ -95,7 +96,7 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(RichDisplay):
     """The doctor's findings; ``trace`` is the pass carried on past every problem."""
 
     ok: bool

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from inspector.display import RichDisplay
 from inspector.init_study.theory import AS_BUILT
 from models.init import DRAWN_SCHEMES, init_weights
 
@@ -33,7 +34,7 @@ class ActivationRow:
 
 
 @dataclass(frozen=True)
-class ActivationStats:
+class ActivationStats(RichDisplay):
     scheme: str  # AS_BUILT or a scheme of models.init
     mode: str  # "eval" or "train"
     input_shape: tuple[int, ...]
@@ -97,6 +98,13 @@ def activation_stats(
     return ActivationStats(AS_BUILT, mode, tuple(input_shape), tuple(rows))
 
 
+class ActivationComparison(dict[str, ActivationStats], RichDisplay):
+    """``{AS_BUILT: ..., scheme: ...}`` of ``activation_stats`` (a dict); in a notebook, each init's
+    output std through depth on one chart, and the table."""
+
+    __slots__ = ()
+
+
 def activation_comparison(
     model: nn.Module,
     input_shape: tuple[int, int, int, int],
@@ -104,9 +112,9 @@ def activation_comparison(
     mode: Literal["eval", "train"] = "eval",
     gain: float = 0.02,
     seed: int = 0,
-) -> dict[str, ActivationStats]:
+) -> ActivationComparison:
     """``activation_stats`` of the model as built and after each scheme, same input batch."""
-    out = {AS_BUILT: activation_stats(model, input_shape, mode, seed)}
+    out = ActivationComparison({AS_BUILT: activation_stats(model, input_shape, mode, seed)})
     for s in schemes:
         work = init_weights(copy.deepcopy(model).cpu(), s, gain=gain, seed=seed)
         stats = activation_stats(work, input_shape, mode, seed, _copy=False)

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from inspector.i18n.catalog import N_, Translator, english
 from models.init import check_scheme
 from models.text import Text
 
@@ -29,6 +30,18 @@ AS_BUILT = "as built"  # the key of the model as built (PyTorch's default init) 
 GROUPS: tuple[str, ...] = ("all_conv", "conv", "conv_transpose", "bias", "norm_weight", "norm_bias", "other")
 _CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 _CONV_T = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+# How the groups of ``WeightStats.groups`` are named to a reader (the Weight init page, a notebook).
+GROUP_LABELS = {
+    "all_conv": N_("all conv weights together"),
+    "conv": N_("Conv2d weights"),
+    "conv_transpose": N_("ConvTranspose2d weights"),
+    "norm_weight": N_("BatchNorm weights (γ)"),
+    "norm_bias": N_("BatchNorm biases (β)"),
+    "bias": N_("conv biases"),
+    "other": N_("other parameters"),
+}
+MIXTURE = N_("mixture of {n} distributions")
+CONSTANT = N_("constant {value:.4g}")
 _NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm2d, nn.GroupNorm, nn.LayerNorm)
 
 
@@ -106,6 +119,14 @@ class Theory:
             return self.components[0][1].label
         labels = {d.label for _, d in self.components}
         return labels.pop() if len(labels) == 1 else f"mixture of {len(self.components)} distributions"
+
+    def said(self, tr: Translator = english) -> str:
+        """``label`` with its words in the language of ``tr``: N(0, 0.02) stays a formula."""
+        labels = {d.label for _w, d in self.components}
+        if len(labels) > 1:
+            return tr(MIXTURE, n=len(self.components))
+        dist = self.components[0][1]
+        return tr(CONSTANT, value=dist.a) if dist.family == "constant" else dist.label
 
     def pdf(self, x: np.ndarray) -> np.ndarray:
         return sum((w * d.pdf(x) for w, d in self.components), np.zeros_like(np.asarray(x, dtype=np.float64)))

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from inspector.display import RichDisplay
 from inspector.init_study.theory import (
     _CONV,
     _CONV_T,
@@ -87,7 +88,7 @@ class TensorStats:
 
 
 @dataclass(frozen=True)
-class WeightStats:
+class WeightStats(RichDisplay):
     """Every parameter tensor of a model (``tensors``, in module order) and the groups."""
 
     scheme: str  # the scheme the theory assumes: "default" for a model as built
@@ -362,13 +363,20 @@ def _group(name: str, members: list[TensorStats], hist: Histogram) -> TensorStat
     )
 
 
+class InitComparison(dict[str, WeightStats], RichDisplay):
+    """``{AS_BUILT: the model as built, scheme: after init_weights(copy, scheme)}`` (a dict); in a
+    notebook, the histograms of each init beside the model as built, with their theory."""
+
+    __slots__ = ()
+
+
 def init_comparison(
     model: nn.Module,
     schemes: Sequence[str] = DRAWN_SCHEMES,
     gain: float = 0.02,
     seed: int = 0,
     bins: int = 60,
-) -> dict[str, WeightStats]:
+) -> InitComparison:
     """``{AS_BUILT: stats of model, scheme: stats after init_weights(copy, scheme)}``.
 
     ``model`` is left as it is (it may be a cached model shared by others): one copy is made and
@@ -376,7 +384,7 @@ def init_comparison(
     """
     for s in schemes:
         check_scheme(s)
-    out = {AS_BUILT: weight_stats(model, "default", gain, bins)}
+    out = InitComparison({AS_BUILT: weight_stats(model, "default", gain, bins)})
     if schemes:
         work = copy.deepcopy(model)
         for s in schemes:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from torch import Tensor, nn
 
+from inspector.display import RichDisplay
 from inspector.inside.tap import (
     CatPart,
     CatTap,
@@ -39,7 +40,7 @@ Kind = Literal["block", "cat"]
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare to one bool
-class FeatureMap:
+class FeatureMap(RichDisplay):
     """One block's output, or one concatenation's result, for the first image of the batch."""
 
     name: str  # block name ("encoder_3") or the cat's label ("torch.cat#0")
@@ -69,7 +70,7 @@ class FeatureMap:
 
 
 @dataclass(frozen=True, eq=False)
-class FeatureMaps:
+class FeatureMaps(RichDisplay):
     """Every map of one forward pass, in call order (for a U-Net: down the U, then up)."""
 
     maps: tuple[FeatureMap, ...]

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, init_weights
 from models.discriminator import conditional_pair
@@ -39,7 +40,7 @@ WIN_MOVES = 5  # ... for this many D moves in a row: D has won outright
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare to one bool
-class MoveRecord:
+class MoveRecord(RichDisplay):
     """One move of the game and what it measured (before the optimizer stepped)."""
 
     number: int  # 1, 2, ... over the whole game
@@ -76,7 +77,7 @@ def layer_grad_norms(model: nn.Module) -> LayerNorms:
 
 
 @dataclass
-class GanGame:
+class GanGame(RichDisplay):
     """A tiny pix2pix pair, its two Adam optimizers and one fixed batch (L, ab), played move by move.
 
     ``L`` is (B, 1, S, S) in [-1, 1] and ``ab`` (B, 2, S, S), both as the notebook's dataset

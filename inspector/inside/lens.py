@@ -25,6 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from inspector.colour.lab import AB_SCALE
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from inspector.inside.tap import as_batch, checked_forward, first_image, lab_rgb, model_device, run_mode
 from models.text import Text
@@ -35,7 +36,7 @@ MAX_SAMPLES = 16  # more runs add little to a spread and cost a forward each
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare to one bool
-class DropoutLens:
+class DropoutLens(RichDisplay):
     """``n`` colorizations of one photo with Dropout on, and the eval-mode one."""
 
     samples: np.ndarray  # (n, H, W, 3) uint8: L with each run's ab
@@ -107,7 +108,7 @@ class NormStats:
 
 
 @dataclass(frozen=True, eq=False)
-class BatchNormLens:
+class BatchNormLens(RichDisplay):
     """A model's output with BatchNorm on batch statistics vs running statistics (Dropout off)."""
 
     layers: tuple[NormStats, ...]
@@ -161,7 +162,7 @@ def batchnorm_lens(model: nn.Module, x: Tensor) -> BatchNormLens:
 
 
 @dataclass(frozen=True, eq=False)
-class NormEquivalence:
+class NormEquivalence(RichDisplay):
     """BatchNorm2d in train mode at batch 1 against InstanceNorm2d on the same (1, C, H, W)."""
 
     batch_norm: np.ndarray  # (C, H, W)

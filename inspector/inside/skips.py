@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from inspector.colour.lab import AB_SCALE
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from inspector.inside.tap import (
     CatLayout,
@@ -35,7 +36,7 @@ ALL = "all"
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare to one bool
-class SkipAblation:
+class SkipAblation(RichDisplay):
     """The intact colorization beside the one with ``zeroed`` skips, for the first image."""
 
     skip: str | None  # what was asked: None (nothing zeroed), a skip's name, or "all"

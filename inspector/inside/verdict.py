@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from inspector.conv.receptive_field import receptive_field
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from inspector.inside.tap import Mode, as_batch, checked_forward, lab_rgb, model_device, run_mode
 from models.discriminator import conditional_pair
@@ -23,7 +24,7 @@ from models.text import Text, message_of
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare to one bool
-class PatchVerdict:
+class PatchVerdict(RichDisplay):
     """D's judgment of the first image, cell by cell."""
 
     probability: np.ndarray  # (h, w) float32: sigmoid of the logits, 1 = "real"
@@ -32,6 +33,7 @@ class PatchVerdict:
     field_size: int  # side of one cell's receptive field in input pixels (before clipping)
     jump: int  # input pixels between neighbouring cells' fields
     input_size: int
+    photo: np.ndarray | None = None  # (S, S, 3) uint8: the first pair D judged, L with its ab, as colour
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -105,6 +107,7 @@ def patch_verdict(discriminator: nn.Module, L: Tensor, ab: Tensor, mode: Mode = 
         field_size=rf.size,
         jump=rf.jump,
         input_size=int(height),
+        photo=lab_rgb(L, ab),
     )
 
 

@@ -42,6 +42,7 @@ class LocalBackend:
     """Worker processes on this machine, within its CPU threads or GPU memory."""
 
     name = "local"
+    thread_safe = True
 
     def __init__(self, limits: ClassLimits, device: str | None = None) -> None:
         self.limits = limits

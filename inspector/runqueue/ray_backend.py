@@ -67,19 +67,25 @@ class RayBackend:
     """Runs as detached Ray actors on the cluster at ``address`` (``init`` passes more to ``ray.init``)."""
 
     name = "ray"
+    thread_safe = False  # Ray's driver keeps state in the thread that started it: the scheduler's
 
     def __init__(self, limits: ClassLimits, address: str | None = None, **init: Any) -> None:
-        self.limits = limits
-        self.ray = _import_ray()
+        self.limits, self.address, self.init = limits, address, init
+        self.ray = _import_ray()  # only the import here: ray.init happens in the scheduler's thread
+
+    @cached_property
+    def _actor_class(self) -> Any:
+        """Ray, started (or joined) on first use, and the runs' actor class."""
         if not self.ray.is_initialized():
-            kwargs: dict[str, Any] = {"namespace": NAMESPACE, "log_to_driver": False, **init}
-            if address not in (None, "", "local"):
-                kwargs["address"] = address
+            kwargs: dict[str, Any] = {"namespace": NAMESPACE, "log_to_driver": False, **self.init}
+            if self.address not in (None, "", "local"):
+                kwargs["address"] = self.address
             self.ray.init(**kwargs)
-        self._actor_class = self.ray.remote(max_restarts=0, max_task_retries=0)(_RunActor)
+        return self.ray.remote(max_restarts=0, max_task_retries=0)(_RunActor)
 
     @cached_property
     def device(self) -> str:
+        self._actor_class  # noqa: B018 (Ray started)
         return "cuda" if self.ray.cluster_resources().get("GPU", 0) > 0 else "cpu"
 
     @cached_property
@@ -123,6 +129,7 @@ class RayBackend:
         )
 
     def alive(self, run_dir: Path, status: RunStatus) -> bool:
+        self._actor_class  # noqa: B018 (Ray started)
         try:
             self.ray.get_actor(actor_name(run_dir), namespace=NAMESPACE)
         except ValueError:  # no actor of that name: it ended or died

@@ -51,6 +51,9 @@ _log = logging.getLogger(__name__)
 
 class Backend(Protocol):
     name: str
+    # False: every call must come from the scheduler's own thread (Ray's driver keeps state in the
+    # thread that started it; a Streamlit script thread ends after each run).
+    thread_safe: bool
 
     def budget(self) -> Budget: ...
     def launch(self, run_dir: Path, status: RunStatus, budget: Budget) -> RunStatus: ...
@@ -68,7 +71,9 @@ class Scheduler:
         self.queue, self.backend, self.heartbeat_timeout_s = queue, backend, heartbeat_timeout_s
         self.beacon = AppBeacon(queue.root)
         self._stop = threading.Event()
+        self._poke = threading.Event()
         self._thread: threading.Thread | None = None
+        self._budget: Budget | None = None  # the last tick's
 
     # ------------------------------------------------------------------------------ one tick
     def tick(self, now: float | None = None) -> list[str]:
@@ -83,7 +88,7 @@ class Scheduler:
                 elif status.state == "queued":
                     self._check_waiting(path, status, now)
             runs = [(p, s) for p, s in self.queue._statuses() if s.active]
-            budget = self.backend.budget()
+            budget = self._budget = self.backend.budget()
             busy = [s.device_bytes for _, s in runs if s.state in STARTED]
             waiting = sorted(
                 ((p, s) for p, s in runs if s.state == "queued" and s.not_before <= now),
@@ -136,6 +141,21 @@ class Scheduler:
         write_status(path, new)
         return new
 
+    def budget(self) -> Budget:
+        """The device's budget as the last tick saw it (asked of the backend directly where that is
+        safe from any thread; before a first tick of a backend that is not, one run on a CPU)."""
+        if self._budget is not None:
+            return self._budget
+        return self.backend.budget() if self.backend.thread_safe else Budget("cpu", 1, 1)
+
+    def poke(self) -> None:
+        """Tick now rather than at the next :data:`TICK_S` (a run was queued or stopped). Without
+        the thread (tests, a one-off script) and with a backend that allows it, tick in this thread."""
+        if self._thread is not None:
+            self._poke.set()
+        elif self.backend.thread_safe:
+            self.tick()
+
     # ------------------------------------------------------------------------------ the thread
     def start(self) -> None:
         """Tick every :data:`TICK_S` s in a daemon thread (and keep this app's beacon fresh)."""
@@ -146,6 +166,7 @@ class Scheduler:
 
     def stop(self) -> None:
         self._stop.set()
+        self._poke.set()
         if self._thread is not None:
             self._thread.join(10)
         self.beacon.remove()
@@ -157,7 +178,8 @@ class Scheduler:
                 self.tick()
             except Exception:  # a bad run folder must not stop the queue for everyone
                 _log.exception("the scheduler's tick failed")
-            self._stop.wait(TICK_S)
+            self._poke.wait(TICK_S)
+            self._poke.clear()
 
 
 def _models_of(run_dir: Path) -> tuple[GeneratorConfig, DiscriminatorConfig, int]:

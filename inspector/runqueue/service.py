@@ -19,7 +19,7 @@ from inspector.runqueue.queue import Planned, QueuedRun, RunQueue
 from inspector.runqueue.scheduler import Backend, Scheduler
 from inspector.runqueue.status import ACTIVE, heartbeat
 from inspector.training.plan import RunChoices
-from inspector.training.runs import RunsFolder
+from inspector.training.runs import RunInfo, RunsFolder
 from models.text import Text
 
 FRESH_S = 0.5  # how old a reading of the runs folder may be when a page asks
@@ -55,13 +55,14 @@ class RunService:
         self._lock = threading.Lock()
         self._read_at = 0.0
         self._runs: list[QueuedRun] = []
+        self._listed: list[RunInfo] = []
 
     @property
     def limits(self) -> ClassLimits:
         return self.queue.limits
 
     def budget(self) -> Budget:
-        return self.backend.budget()
+        return self.scheduler.budget()
 
     def start(self) -> RunService:
         """Start the scheduler's thread (once)."""
@@ -71,11 +72,19 @@ class RunService:
     # ------------------------------------------------------------------------------ reading
     def runs(self) -> list[QueuedRun]:
         """Every run of the queue (``RunQueue.runs``), read at most every :data:`FRESH_S` s."""
+        return self._read()[0]
+
+    def listed(self) -> list[RunInfo]:
+        """Every run of the runs folder, the CLI's too (``RunsFolder.list_runs``), read as :meth:`runs`."""
+        return self._read()[1]
+
+    def _read(self) -> tuple[list[QueuedRun], list[RunInfo]]:
         with self._lock:
             if time.monotonic() - self._read_at > FRESH_S:
                 self._runs = self.queue.runs(slots=self.budget().slots)
+                self._listed = self.queue.folder.list_runs()
                 self._read_at = time.monotonic()
-            return self._runs
+            return self._runs, self._listed
 
     def of(self, owner: str) -> QueuedRun | None:
         """The session's run: the one queued or training, else the one it asked for last."""
@@ -94,15 +103,13 @@ class RunService:
         self, choices: RunChoices, owner: str, name: str, planned: Planned, settings: dict[str, object]
     ) -> Path:
         run = self.queue.submit(choices, owner, label_of(owner), name, planned, settings)
-        self._changed()
-        self.scheduler.tick()  # start it now if there is room, not a tick later
+        self.scheduler.poke()  # start it now if there is room, not a tick later
         self._changed()
         return run
 
     def resubmit(self, run_dir: Path, planned: Planned, owner: str) -> None:
         self.queue.resubmit(run_dir, planned, owner, label_of(owner))
-        self._changed()
-        self.scheduler.tick()
+        self.scheduler.poke()
         self._changed()
 
     def stop(self, run_dir: Path, owner: str) -> None:
@@ -111,6 +118,13 @@ class RunService:
         if run is None or run.status.owner != owner:
             return
         self.queue.stop(run_dir, Text("stopped by its session"))
+        self.scheduler.poke()
+        self._changed()
+
+    def delete(self, name: str) -> None:
+        """Delete the run ``name`` (``UserError`` while it waits or trains, or for a name that is none)."""
+        active = [r.path for r in self.runs() if r.status.state in ACTIVE]
+        self.queue.folder.delete(name, protect=active)
         self._changed()
 
     def heartbeat(self, owner: str) -> None:

@@ -27,6 +27,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inspector.errors import UserError
 from inspector.runqueue.liveness import WorkerLock, boot_id, host, tabs_had_time
@@ -40,6 +41,9 @@ from inspector.runqueue.status import (
     update_status,
 )
 from models.text import Text, message_of
+
+if TYPE_CHECKING:  # the trainer loads torch: imported when a run trains
+    from inspector.training.reports import TrainResult
 
 HEARTBEAT_TIMEOUT_S = 8.0  # a run whose page said nothing for this long was left by a closed tab
 CHECK_EVERY_S = 1.0  # how often the worker looks at the stop request and the heartbeat
@@ -105,13 +109,10 @@ def run_worker(run_dir: Path, threads: int = 1, nice: bool = True) -> int:
         print(f"{run_dir}: training (pid {os.getpid()}, {threads} thread(s))", flush=True)
         try:
             final = _train(run_dir, status, watch)
-        except UserError as exc:
-            final = _failed(message_of(exc))
         except Exception as exc:  # any error: said on the Train page; the queue goes on
-            traceback.print_exc()
-            final = _failed(
-                Text("training failed: {kind}: {error}", kind=type(exc).__name__, error=message_of(exc))
-            )
+            if not isinstance(exc, UserError):
+                traceback.print_exc()
+            final = failure(exc)
         done = update_status(run_dir, final, root)
         print(f"{run_dir}: {done.state if done else '?'}: {done.reason if done else ''}", flush=True)
         return 0
@@ -122,6 +123,24 @@ Change = Callable[[RunStatus], "RunStatus | None"]
 
 def _failed(reason: object) -> Change:
     return lambda s: ended(s, "failed", reason)
+
+
+def failure(exc: Exception) -> Change:
+    """The change of a run's status when its training raised ``exc``: failed, with why (a refusal's
+    own sentence, or the error's kind and message)."""
+    if isinstance(exc, UserError):
+        return _failed(message_of(exc))
+    return _failed(Text("training failed: {kind}: {error}", kind=type(exc).__name__, error=message_of(exc)))
+
+
+def ending(result: TrainResult, reason: object = None) -> Change:
+    """The change of a run's status when its trainer returned ``result``: finished, stopped (with
+    ``reason`` when someone asked for it) or failed (diverged, out of memory), with the words why."""
+    if result.status == "completed":
+        return lambda s: ended(s, "finished", result.message, result.status)
+    if result.status == "stopped":
+        return lambda s: ended(s, "stopped", reason or result.message, result.status)
+    return lambda s: ended(s, "failed", result.message, result.status)
 
 
 def _claim(s: RunStatus) -> RunStatus | None:
@@ -166,8 +185,6 @@ def _train(run_dir: Path, status: RunStatus, watch: StopWatch) -> Change:
     )
     trainer = Trainer.from_plan(plan, should_stop=watch)
     result = trainer.fit()
-    if result.status == "completed":
-        return lambda s: ended(s, "finished", result.message, result.status)
     if result.status == "stopped" and watch.signal is not None:
         # The machine or a teacher stopped the worker: the run is not over; it goes back to the queue.
         save_request(run_dir, resume_request(run_dir, plan.config.steps))
@@ -178,9 +195,7 @@ def _train(run_dir: Path, status: RunStatus, watch: StopWatch) -> Change:
             step=result.step,
         )
         return lambda s: replace(s, state="queued", pid=None, started=None, reason=note)
-    if result.status == "stopped":
-        return lambda s: ended(s, "stopped", watch.reason or result.message, result.status)
-    return lambda s: ended(s, "failed", result.message, result.status)
+    return ending(result, watch.reason)
 
 
 def _short_of_memory(device: object, needed: int) -> Text | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inspector.display import RichDisplay
 from inspector.shapes.labels import fmt_shape
 from models import DiscriminatorConfig, GeneratorConfig, build, generator_plan, preset
 from models.config import Part
@@ -27,6 +28,13 @@ class Difference:
     @property
     def differs(self) -> bool:
         return self.chosen != self.reference
+
+
+class Comparison(list[Difference], RichDisplay):
+    """Every point of comparison with the reference, in order (a list: ``.differs`` marks the
+    differences); in a notebook it shows the Architecture page's table of the differences."""
+
+    __slots__ = ()
 
 
 def _dropout_blocks(cfg: GeneratorConfig) -> str:
@@ -49,11 +57,11 @@ def _count(cfg: GeneratorConfig | DiscriminatorConfig) -> int:
     return sum(p.numel() for p in build(cfg, device="meta").parameters())
 
 
-def compare_to_reference(g: GeneratorConfig, d: DiscriminatorConfig) -> list[Difference]:
+def compare_to_reference(g: GeneratorConfig, d: DiscriminatorConfig) -> Comparison:
     """Every point of comparison with the ``pix2pix`` preset; ``.differs`` marks the differences."""
     rg, rd = preset("pix2pix")
     rg = rg.replace(input_size=g.input_size) if g.input_size % 2**rg.depth == 0 else rg
-    rows: list[Difference] = []
+    rows = Comparison()
 
     def add(net: Part, point: str, chosen: object, ref: object, note: str = "") -> None:
         # a Text stays one (its words translatable); a number or a setting becomes its str

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
+from inspector.display import RichDisplay
 from inspector.shapes.labels import fmt_shape
 
 Shape = tuple[int, ...]
@@ -92,7 +93,7 @@ class ConcatRecord:
 
 
 @dataclass(frozen=True)
-class Trace:
+class Trace(RichDisplay):
     """What one forward pass did, shape by shape."""
 
     input_shape: Shape

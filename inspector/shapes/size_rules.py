@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from inspector.display import RichDisplay
 from inspector.i18n.catalog import N_
 from models.text import Text, compose, join, render
 
@@ -102,7 +103,7 @@ class SideSizes:
 
 
 @dataclass(frozen=True)
-class InputSizes:
+class InputSizes(RichDisplay):
     """The input sizes a model accepts: one ``SideSizes`` per spatial dim, (L,), (H, W) or (D, H, W).
 
     ``reason`` is the template of where the rules come from, filled with ``values``; ``square_only``:

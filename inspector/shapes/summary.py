@@ -15,8 +15,10 @@ import torch
 import torchinfo
 from torch import nn
 
+from inspector.display import RichDisplay
+from inspector.i18n.catalog import N_
 from inspector.shapes.blocks import top_level_blocks
-from inspector.shapes.labels import describe_layer
+from inspector.shapes.labels import describe_layer, fmt_shape
 from inspector.shapes.meta import meta_copy
 
 COLUMNS = ("input_size", "output_size", "num_params", "kernel_size", "mult_adds")
@@ -38,7 +40,7 @@ class SummaryRow:
 
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(RichDisplay):
     text: str
     rows: tuple[SummaryRow, ...]
     total_params: int
@@ -124,6 +126,37 @@ def summary(
         input_shape=shape,
         output_shape=rows[0].output_shape if rows else None,
     )
+
+
+# The table of a summary (the Architecture page and the notebook): its column names are the keys of
+# ``summary_rows``, translated where shown.
+SUMMARY_COLUMNS = (N_("layer"), N_("type"), N_("input"), N_("output"), N_("params"), N_("kernel"))
+
+
+def summary_rows(s: Summary) -> list[dict[str, object]]:
+    """One row per line of torchinfo's table (keys ``SUMMARY_COLUMNS``), indented by depth; params
+    for the leaves and the top-level blocks only (a container's own would count its layers twice)."""
+    return [
+        dict(
+            zip(
+                SUMMARY_COLUMNS,
+                (
+                    "    " * max(r.depth - 1, 0) + (r.name or r.kind),
+                    r.kind,
+                    fmt_shape(r.input_shape),
+                    fmt_shape(r.output_shape),
+                    r.params if r.is_leaf or r.depth <= 1 else None,
+                    fmt_shape(r.kernel_size),
+                ),
+            )
+        )
+        for r in s.rows
+    ]
+
+
+def block_totals(s: Summary) -> list[tuple[str, str, int]]:
+    """(name, kind, parameters) of each top-level block of the summary (depth 1), in call order."""
+    return [(r.name, r.kind, r.params) for r in s.rows if r.depth == 1]
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from inspector.files import write_file_at, write_text
 from inspector.training.checkpoint_checks import (
@@ -75,7 +76,7 @@ KIND_FULL, KIND_GENERATOR = "checkpoint", "generator"  # meta["kind"]: a full ch
 
 
 @dataclass
-class Checkpoint:
+class Checkpoint(RichDisplay):
     """A loaded, validated checkpoint. State dicts are CPU tensors keyed as in the models."""
 
     generator_config: GeneratorConfig

@@ -8,6 +8,7 @@ header built as safetensors builds it, with room for the metrics and the train c
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 
@@ -27,8 +28,12 @@ _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.int64: "I64", torch.uint8: "U
 _ALIGN = 8  # safetensors pads its header to a multiple of 8 bytes
 
 
+@functools.lru_cache(maxsize=64)
 def max_checkpoint_bytes(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig) -> int:
     """The largest ``checkpoint.safetensors`` the trainer writes for these configs, in bytes.
+
+    A pure function of the (frozen, hashable) configs, cached: the Train page asks it on every
+    view, for every student, about the same few configs.
 
     Weights, buffers and Adam state (``exp_avg``, ``exp_avg_sq``, ``step``) of both networks, the
     random states, and the header JSON with the configs, the optimizers' param groups and

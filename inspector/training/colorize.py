@@ -19,6 +19,7 @@ from torch import nn
 
 from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
 from inspector.data.images import DEFAULT_LIMITS, Limits, human_bytes, load_image
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from inspector.files import write_file
 from inspector.training.checkpoint import Checkpoint, load_checkpoint, restore_models
@@ -31,7 +32,7 @@ MAX_SIDE = 2048  # larger photos are scaled down first: memory, and no colour de
 
 
 @dataclass(frozen=True)
-class Colorized:
+class Colorized(RichDisplay):
     """The grey input the model saw, its colorization and the original, all (H, W, 3) uint8."""
 
     grey: np.ndarray

@@ -27,6 +27,7 @@ from inspector.data.image_set import (
     sample_images,
     split_train_val,
 )
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from inspector.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
 from inspector.training.colorize import check_l_to_ab
@@ -81,7 +82,7 @@ class RunChoices:
 
 
 @dataclass(frozen=True, eq=False)
-class RunPlan:
+class RunPlan(RichDisplay):
     """Everything a trainer needs: ``Trainer.from_plan(plan)`` starts it."""
 
     generator_config: GeneratorConfig

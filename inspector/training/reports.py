@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from inspector.colour.lab import denormalize_lab, lab_to_rgb, rgb_to_uint8
+from inspector.display import RichDisplay
 
 Status = Literal["completed", "stopped", "diverged", "out_of_memory"]
 EVENTS = ("on_step_end", "on_sample", "on_checkpoint", "on_warning", "on_end")
@@ -62,7 +63,7 @@ class Sample:
 
 
 @dataclass
-class TrainResult:
+class TrainResult(RichDisplay):
     """How a run ended: its status, the last good step, a sentence for the user and the checkpoint."""
 
     status: Status

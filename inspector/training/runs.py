@@ -20,6 +20,7 @@ Nothing here imports streamlit: the Train and Colorize pages render what these f
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import re
@@ -103,7 +104,7 @@ class RunInfo:
         path = self.path / EXPORT_FILE
         return path if path.is_file() else None
 
-    @property
+    @functools.cached_property
     def size_bytes(self) -> int:
         """Bytes of its regular files (checkpoints, log, sample grids)."""
         total = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from inspector.doctor import verdict_words as words
 from inspector.doctor.report import SIZE_KINDS, Diagnosis, Problem
 from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import DiagramStyle, diagram_dot
@@ -32,8 +33,7 @@ def show_problems(problems: tuple[Problem, ...]) -> None:
     for i, p in enumerate(problems, 1):
         st.error(
             _(
-                "**{number}. `{module}`** ({kind}: expected {expected}, got {actual})\n\n{message}\n\n"
-                "**Fix:** {fix}",
+                words.PROBLEM,
                 number=i,
                 module=p.module,
                 kind=say(p.kind.label),
@@ -52,22 +52,20 @@ def show_proofs(d: Diagnosis) -> None:
             chain = ", ".join(say(c.text()) for c in p.changes)
             st.caption(
                 _(
-                    "Fix {number} is verified: with {changes} applied to a meta copy, the model gets past this point.",
+                    words.VERIFIED,
                     number=i,
                     changes=chain,
                 )
             )
         else:
-            st.caption(
-                _("Fix {number} is a suggestion: the doctor could not prove it on a meta copy.", number=i)
-            )
+            st.caption(_(words.SUGGESTION, number=i))
     show_notes(d)
 
 
 def show_notes(d: Diagnosis) -> None:
     """What is worth knowing and is no problem (a skip rewritten in place, an unbatched input)."""
     for note in d.notes:
-        st.caption(_("Note (not a problem): {note}", note=say(note)))
+        st.caption(_(words.NOTE, note=say(note)))
 
 
 def show_sizes(d: Diagnosis) -> None:
@@ -76,8 +74,7 @@ def show_sizes(d: Diagnosis) -> None:
         if any(p.kind in SIZE_KINDS for p in d.problems):
             st.info(
                 _(
-                    "The doctor found no input size that works: it tries sizes on the meta device "
-                    "for {budget} s at most.",
+                    words.NO_SIZE,
                     budget=f"{SEARCH_BUDGET_S:g}",
                 )
             )
@@ -85,7 +82,7 @@ def show_sizes(d: Diagnosis) -> None:
     why = d.sizes.explain(current_translator())
     st.info(
         _(
-            "Valid input sizes: {sizes}. {why}.",
+            words.VALID_SIZES,
             sizes=d.sizes.describe(current_translator()),
             why=why[0].upper() + why[1:],
         )
@@ -95,10 +92,10 @@ def show_sizes(d: Diagnosis) -> None:
 def show_verdict(d: Diagnosis) -> None:
     """The whole verdict on a model of one's own: healthy, or every problem, its proof and the sizes."""
     if d.ok:
-        st.success(_("Healthy: the output is {shape}.", shape=fmt_shape(d.trace.output_shape)))
+        st.success(_(words.HEALTHY, shape=fmt_shape(d.trace.output_shape)))
         show_notes(d)
         return
-    st.markdown(_("**The doctor found {count} problem(s)**", count=len(d.problems)))
+    st.markdown(_(words.FOUND, count=len(d.problems)))
     show_problems(d.problems)
     show_proofs(d)
     if d.sizes is None or not d.sizes.is_valid(d.input_shape[2:]):

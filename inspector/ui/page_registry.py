@@ -1,7 +1,7 @@
 """The app's pages, in the navigation's order: one line per page.
 
 Adding a page is one file in ``inspector/ui/pages/`` and one ``Page`` line here. Everything that
-needs the list reads it from here: ``streamlit_app.py`` (``st.navigation``), the walk's links
+needs the list reads it from here: ``streamlit_app.py`` (``st.navigation``, through ``ui/navigation.py``), the walk's links
 (``inspector.ui.notes_walk``), the runs list's "Colorize with", ``bench/page_latency.py`` and the
 tests (AppTest and the browser test). A test checks that every file of ``pages/`` is listed and
 every entry has its file. This module does not import streamlit.

@@ -7,7 +7,7 @@ calls back into the page to resume one (the page knows the step count and the up
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -15,9 +15,9 @@ import streamlit as st
 
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
-from inspector.runqueue.queue import QueuedRun
+from inspector.runqueue.service import RunService
 from inspector.runqueue.status import ACTIVE
-from inspector.training.runs import KEEP_RUNS, MAX_AGE_DAYS, RunInfo, RunsFolder
+from inspector.training.runs import KEEP_RUNS, MAX_AGE_DAYS, RunInfo
 from inspector.ui.i18n import _, reason
 from inspector.ui.page_registry import page_file
 from inspector.ui.run_views import STATE_WORDS
@@ -61,9 +61,9 @@ def _colorize_with(name: str) -> None:
     st.session_state[COLORIZE_SOURCE_KEY] = "run"
 
 
-def _delete(folder: RunsFolder, name: str, protect: list[Path]) -> None:
+def _delete(service: RunService, name: str) -> None:
     try:
-        folder.delete(name, protect=protect)
+        service.delete(name)
     except UserError as exc:
         st.session_state["train.runs_notice"] = reason(exc)
     else:
@@ -71,14 +71,10 @@ def _delete(folder: RunsFolder, name: str, protect: list[Path]) -> None:
         st.session_state.pop(RUN_KEY, None)
 
 
-def runs_section(
-    folder: RunsFolder,
-    queued: Sequence[QueuedRun],
-    owner_label: str,
-    resume: Callable[[RunInfo], None] | None,
-) -> None:
-    """The runs table and the actions on the chosen run. ``queued`` are the queue's runs (their
-    state); ``resume`` is None while this session has a run waiting or training."""
+def runs_section(service: RunService, owner_label: str, resume: Callable[[RunInfo], None] | None) -> None:
+    """The runs table of the runs folder (the CLI's runs too) with each run's state in the queue, and
+    the actions on the chosen run; ``resume`` is None while this session has a run waiting or training."""
+    folder, runs, queued = service.queue.folder, service.listed(), service.runs()
     st.subheader(_("Past runs"))
     st.caption(
         _("Runs are kept in {folder}. The newest {keep} are kept, none older than {days} days, and never "
@@ -87,7 +83,6 @@ def runs_section(
     )  # fmt: skip
     if message := st.session_state.pop("train.runs_notice", None):
         st.info(message)
-    runs = folder.list_runs()
     if not runs:
         st.info(_("No runs yet: start one above."))
         return
@@ -141,5 +136,5 @@ def runs_section(
             key="train.delete_btn",
             type="primary",
             on_click=_delete,
-            args=(folder, run.name, active),
+            args=(service, run.name),
         )

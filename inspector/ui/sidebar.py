@@ -8,7 +8,7 @@ module reads those keys: pages get the ``Choice`` from ``current_choice()``. A l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -22,6 +22,7 @@ from models.config import MAX_CHANNELS, MAX_DISC_LAYERS, MAX_GEN_DEPTH, MAX_INPU
 from models.presets import DEFAULT_PRESET
 
 PRESET_KEY = "cfg.preset"
+SETTINGS_KEY = "ui.settings"  # the toggle that shows every setting
 G_PREFIX, D_PREFIX = "cfg.g.", "cfg.d."
 _CHOICE_KEY = "_sidebar.choice"  # where model_sidebar() leaves this rerun's choice for the pages
 # The settings as the last run ended, under a key no widget owns: Streamlit never drops it.
@@ -41,6 +42,13 @@ SETTINGS_GLOSSARY = (
         "2 the notebook's 8x8 map."
     ),
 )
+# The options' words (the config keeps its identifiers: batch, instance, none, reference, all).
+NORM_WORDS = {"batch": N_("batch norm"), "instance": N_("instance norm"), "none": N_("no norm")}
+DROPOUT_WORDS = {
+    "none": N_("no dropout"),
+    "reference": N_("dropout as the reference (the innermost decoders)"),
+    "all": N_("dropout in every decoder"),
+}
 # The presets' descriptions (models/presets.py, English) as the catalog translates them.
 PRESET_DESCRIPTIONS = {name: get_preset(name).description for name in list_presets()}
 
@@ -72,6 +80,13 @@ def _ensure_state() -> None:
     for key, value in _preset_settings(ss[PRESET_KEY]).items():
         if key not in ss:
             ss[key] = last.get(key, value)
+
+
+# Number boxes are drawn with their current value as their default too. The value in session
+# state wins; the default is what a browser shows should it have lost the box's state (it shows
+# `stored ?? default`), and a number box's own default is its min_value: 2 for the size.
+def _number(label: str, low: int, high: int, key: str, help: str | None = None) -> None:
+    st.number_input(label, low, high, value=int(st.session_state[key]), step=1, key=key, help=help)
 
 
 def apply_link() -> None:
@@ -111,36 +126,60 @@ def _glossary() -> None:
         first, second = (term.korean, term.english) if korean_first else (term.english, term.korean)
         code = f" `{term.code}`" if term.code else ""
         lines.append(f"- **{first}** ({second}){code}: {_(term.meaning)}")
+    lines += [f"- {_(line)}" for line in SETTINGS_GLOSSARY]
     st.markdown("\n".join(lines))
-    st.markdown("\n".join(f"- {_(line)}" for line in SETTINGS_GLOSSARY))
 
 
-STRIDES = (1, 2)  # the discriminator's last stride: 1 is the 70x70 PatchGAN, 2 the notebook's
+def _settings_widgets() -> None:
+    """Every setting of both networks (``cfg.g.*``, ``cfg.d.*``)."""
+    st.markdown(_("**Generator (U-Net)**"))
+    _number("ngf", 1, MAX_CHANNELS, G_PREFIX + "ngf")
+    _number(_("depth (downsamplings)"), 2, MAX_GEN_DEPTH, G_PREFIX + "depth")
+    _number(_("in channels"), 1, MAX_CHANNELS, G_PREFIX + "in_channels")
+    _number(_("out channels"), 1, MAX_CHANNELS, G_PREFIX + "out_channels")
+    st.selectbox(_("norm"), NORMS, key=G_PREFIX + "norm", format_func=lambda v: _(NORM_WORDS[v]))
+    st.selectbox(_("dropout"), DROPOUTS, key=G_PREFIX + "dropout", format_func=lambda v: _(DROPOUT_WORDS[v]))
+    st.checkbox(_("outermost skip"), key=G_PREFIX + "outer_skip")
+    st.markdown(_("**Discriminator (PatchGAN)**"))
+    _number("ndf", 1, MAX_CHANNELS, D_PREFIX + "ndf")
+    _number(_("layers (n_layers)"), 1, MAX_DISC_LAYERS, D_PREFIX + "n_layers")
+    _number(_("in channels"), 1, MAX_CHANNELS, D_PREFIX + "in_channels")
+    st.selectbox(_("norm"), NORMS, key=D_PREFIX + "norm", format_func=lambda v: _(NORM_WORDS[v]))
+    st.radio(_("last stride"), (1, 2), key=D_PREFIX + "last_stride", horizontal=True)
+    st.checkbox(_("bias on first and last conv"), key=D_PREFIX + "end_bias")
+    st.checkbox(_("the notebook's typo (second conv 3 -> 64)"), key=D_PREFIX + "notebook_bug")
 
 
-# Every widget is drawn with its current value as its default too. The value in session state
-# wins; the default is what the browser shows should it have lost the widget's state (it shows
-# `stored ?? default`), and a number box's own default is its min_value: 2 for the size.
-def _number(label: str, low: int, high: int, key: str, help: str | None = None) -> None:
-    st.number_input(label, low, high, value=int(st.session_state[key]), step=1, key=key, help=help)
+def _summary() -> str:
+    """The settings in one line, while their widgets are hidden."""
+    g, d = _settings(G_PREFIX), _settings(D_PREFIX)
+    return _(
+        "Generator: ngf {ngf}, depth {depth}, {norm}, {dropout}. Discriminator: ndf {ndf}, n_layers {layers}, "
+        "last stride {stride}, {d_norm}.",
+        ngf=g.get("ngf"), depth=g.get("depth"), norm=_(NORM_WORDS.get(str(g.get("norm")), "?")),
+        dropout=_(DROPOUT_WORDS.get(str(g.get("dropout")), "?")), ndf=d.get("ndf"), layers=d.get("n_layers"),
+        stride=d.get("last_stride"), d_norm=_(NORM_WORDS.get(str(d.get("norm")), "?")),
+    )  # fmt: skip
 
 
-def _index(options: Sequence[object], key: str) -> int:
-    value = st.session_state[key]
-    return list(options).index(value) if value in options else 0
+def _keep(ss: Any) -> None:
+    # Streamlit forgets the value of a widget that a run does not draw; assigning each setting to
+    # itself makes it the session's own value, kept while the settings are hidden.
+    for key in [k for k in ss if isinstance(k, str) and k.startswith((G_PREFIX, D_PREFIX))]:
+        ss[key] = ss[key]
 
 
 def model_sidebar() -> Choice:
     """Render the settings and return (and remember for ``current_choice``) what they say."""
     _ensure_state()
     ss = st.session_state
+    _keep(ss)
     with st.sidebar:
         language_switch()
         apply_link()
         st.selectbox(
             _("Preset"),
             list_presets(),
-            index=_index(list_presets(), PRESET_KEY),
             key=PRESET_KEY,
             on_change=_load_preset,
             help=_(
@@ -156,35 +195,13 @@ def model_sidebar() -> Choice:
             G_PREFIX + "input_size",
             help=_("Both networks see images of this size. The U-Net needs a multiple of 2**depth."),
         )
-        with st.expander(_("Generator (U-Net)")):
-            _number("ngf", 1, MAX_CHANNELS, G_PREFIX + "ngf")
-            _number(_("depth (downsamplings)"), 2, MAX_GEN_DEPTH, G_PREFIX + "depth")
-            _number(_("in channels"), 1, MAX_CHANNELS, G_PREFIX + "in_channels")
-            _number(_("out channels"), 1, MAX_CHANNELS, G_PREFIX + "out_channels")
-            st.selectbox(_("norm"), NORMS, index=_index(NORMS, G_PREFIX + "norm"), key=G_PREFIX + "norm")
-            st.selectbox(
-                _("dropout"), DROPOUTS, index=_index(DROPOUTS, G_PREFIX + "dropout"), key=G_PREFIX + "dropout"
-            )
-            st.checkbox(
-                _("outermost skip"), value=bool(ss[G_PREFIX + "outer_skip"]), key=G_PREFIX + "outer_skip"
-            )
-        with st.expander(_("Discriminator (PatchGAN)")):
-            _number("ndf", 1, MAX_CHANNELS, D_PREFIX + "ndf")
-            _number(_("layers (n_layers)"), 1, MAX_DISC_LAYERS, D_PREFIX + "n_layers")
-            _number(_("in channels"), 1, MAX_CHANNELS, D_PREFIX + "in_channels")
-            st.selectbox(_("norm"), NORMS, index=_index(NORMS, D_PREFIX + "norm"), key=D_PREFIX + "norm")
-            st.radio(
-                _("last stride"),
-                STRIDES,
-                index=_index(STRIDES, D_PREFIX + "last_stride"),
-                key=D_PREFIX + "last_stride",
-                horizontal=True,
-            )
-            for name, label in (
-                ("end_bias", _("bias on first and last conv")),
-                ("notebook_bug", _("the notebook's typo (second conv 3 -> 64)")),
-            ):
-                st.checkbox(label, value=bool(ss[D_PREFIX + name]), key=D_PREFIX + name)
+        # The networks' settings are drawn only while this toggle is on: each widget costs the server
+        # time on every page view of every student (with 30 students, the 14 settings were a
+        # quarter of a light page's CPU). Their values stay in the session meanwhile (_keep).
+        if st.toggle(_("Change the networks' settings"), key=SETTINGS_KEY):
+            _settings_widgets()
+        else:
+            st.caption(_summary())
         with st.expander(_("Glossary")):
             _glossary()
     ss[D_PREFIX + "input_size"] = ss[G_PREFIX + "input_size"]  # one size box for both networks

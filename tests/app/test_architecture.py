@@ -53,6 +53,7 @@ def test_notebook_as_written_explains_instead_of_crashing(at: AppTest) -> None:
     ],
 )
 def test_invalid_settings_show_a_message_and_recover(at: AppTest, key: str, value: int, message: str) -> None:
+    at.toggle(key="ui.settings").set_value(True).run()  # every setting drawn
     at.number_input(key=key).set_value(value).run()
     assert not at.exception
     assert any(message in e.value for e in at.error)
@@ -63,6 +64,7 @@ def test_invalid_settings_show_a_message_and_recover(at: AppTest, key: str, valu
 
 
 def test_user_settings_change_the_model(at: AppTest) -> None:
+    at.toggle(key="ui.settings").set_value(True).run()
     at.number_input(key="cfg.g.ngf").set_value(32).run()
     at.number_input(key="cfg.g.input_size").set_value(128).run()
     at.number_input(key="cfg.g.depth").set_value(7).run()
@@ -103,6 +105,7 @@ def test_a_rerun_with_the_same_settings_rebuilds_nothing(
     assert not at.exception
     assert calls == []
     # ...while new settings do build (so the counter above is really wired in).
+    at.toggle(key="ui.settings").set_value(True).run()
     at.number_input(key="cfg.g.ngf").set_value(24).run()
     assert "build_generator" in calls
 

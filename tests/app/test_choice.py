@@ -33,3 +33,21 @@ def test_each_network_stands_on_its_own() -> None:
     assert choice.discriminator is None
     assert "input_size" in (choice.error("discriminator") or "") and choice.error("generator") is None
     assert choice.input_size == 8
+
+
+def test_hidden_settings_keep_their_values_and_come_back() -> None:
+    """The networks' settings are drawn only while their toggle is on; hidden, they keep their values
+    (Streamlit would forget a widget's value when a run does not draw it)."""
+    from tests.app.apptest import open_page
+
+    at = open_page("architecture")
+    assert not any(w.key == "cfg.g.ngf" for w in at.number_input)  # hidden by default: a cheaper view
+    at.toggle(key="ui.settings").set_value(True).run()
+    at.number_input(key="cfg.g.ngf").set_value(32).run()
+    at.toggle(key="ui.settings").set_value(False).run()
+    at.run()
+    at.run()
+    assert not at.exception
+    assert any("ngf 32" in c.value for c in at.sidebar.caption)  # the one-line summary says it
+    at.toggle(key="ui.settings").set_value(True).run()
+    assert at.number_input(key="cfg.g.ngf").value == 32

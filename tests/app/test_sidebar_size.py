@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from inspector.ui.links import INPUT_SIZE_KEY
 from inspector.ui.page_registry import page_file
+from inspector.ui.sidebar import SETTINGS_KEY
 from tests.app.apptest import APP
 
 BOX = INPUT_SIZE_KEY  # the sidebar's size box: "cfg.g.input_size"
@@ -63,6 +64,7 @@ def test_every_sidebar_number_box_shows_its_value_even_to_a_browser_that_lost_it
     the current value, not the box's min_value."""
     at = _app()
     at.sidebar.number_input(key=BOX).set_value(128).run()
+    at.toggle(key=SETTINGS_KEY).set_value(True).run()  # every setting's box drawn
     at.switch_page(page_file("feature_maps")).run()
     boxes = at.sidebar.number_input
     assert len(boxes) >= 8 and all(box.proto.default == box.value for box in boxes)

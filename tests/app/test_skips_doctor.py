@@ -155,6 +155,7 @@ def test_bad_settings_never_show_a_traceback(doctor: AppTest) -> None:
 
 
 def test_a_generator_only_page_is_not_blocked_by_the_discriminator(skips: AppTest) -> None:
+    skips.toggle(key="ui.settings").set_value(True).run()
     skips.number_input(key="cfg.g.depth").set_value(2).run()
     skips.number_input(key="cfg.g.input_size").set_value(8).run()  # fine for a depth-2 U-Net, not for D
     assert not skips.exception and not skips.error
@@ -164,6 +165,7 @@ def test_a_generator_only_page_is_not_blocked_by_the_discriminator(skips: AppTes
 
 def test_the_channels_box_follows_the_sidebar(doctor: AppTest) -> None:
     doctor.selectbox(key="doctor.example").set_value("sidebar-d").run()
+    doctor.toggle(key="ui.settings").set_value(True).run()
     doctor.number_input(key="cfg.d.in_channels").set_value(2).run()
     assert not doctor.exception and not doctor.error
     assert doctor.number_input(key="doctor.channels.sidebar-d.2").value == 2

@@ -34,6 +34,7 @@ class FakeBackend:
     device: str = "cpu"
     device_bytes: int = 0
     name: str = "local"
+    thread_safe: bool = True
     launched: list[str] = field(default_factory=list)
     dead: set[str] = field(default_factory=set)
     restarted: set[str] = field(default_factory=set)

@@ -69,3 +69,23 @@ def test_a_run_whose_actor_dies_fails_and_the_app_finds_actors_by_name(
     deadline = time.monotonic() + 60
     status = wait_for(run, ("failed",), timeout_s=60, tick=tick)
     assert time.monotonic() < deadline and "Ray actor is gone" in str(status.reason)
+
+
+def test_the_apps_service_drives_ray_from_its_scheduler_thread_only(tmp_path: Path) -> None:
+    """In the app, Ray is started and asked only by the scheduler's own thread (a Streamlit script
+    thread ends after each run, and Ray's driver breaks when the thread that started it is gone)."""
+    from inspector.runqueue.queue import Planned
+    from inspector.runqueue.service import RunService
+
+    ray.shutdown()  # the module's instance: this one must be started by the service's thread
+    backend = RayBackend(ClassLimits(), address="local", num_cpus=2, include_dashboard=False)
+    service = RunService(tmp_path / "runs", ClassLimits(), backend).start()
+    try:
+        assert not ray.is_initialized() or service.scheduler._thread is not None
+        run = service.submit(tiny_choices(), "owner", "tiny", Planned(6, 32, 2), {"size": 32})
+        status = wait_for(run, ("finished", "failed"), timeout_s=240, tick=lambda: heartbeat(run))
+        assert status.state == "finished" and status.backend == "ray", status.reason
+        assert service.budget().slots >= 1
+    finally:
+        service.scheduler.stop()
+        ray.shutdown()

@@ -8,10 +8,10 @@ from torch import nn
 
 from inspector.shapes.compare import compare_to_reference
 from inspector.shapes.labels import fmt_shape
-from inspector.shapes.summary import Summary
+from inspector.shapes.summary import SUMMARY_COLUMNS, summary_rows
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.models import meta_model, model_blocks, model_summary
-from inspector.ui.common import PART_NAMES, current_configs, intro, notebook_code, notice
+from inspector.ui.common import PART_NAMES, column_labels, current_configs, intro, notebook_code, notice
 from inspector.ui.i18n import _, say
 from models import DiscriminatorConfig, GeneratorConfig
 
@@ -34,20 +34,6 @@ batch = st.columns([1, 3])[0].number_input(
     help=_("Only the shapes change: summaries run on the meta device and allocate nothing."),
 )
 PARAMS = st.column_config.NumberColumn(format="localized")
-
-
-def _summary_table(s: Summary) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            # the model's own row has no name: it reads as its class, as torchinfo's first line does
-            _("layer"): ["    " * max(r.depth - 1, 0) + (r.name or r.kind) for r in s.rows],
-            _("type"): [r.kind for r in s.rows],
-            _("input"): [fmt_shape(r.input_shape) for r in s.rows],
-            _("output"): [fmt_shape(r.output_shape) for r in s.rows],
-            _("params"): [r.params if r.is_leaf or r.depth <= 1 else None for r in s.rows],
-            _("kernel"): [fmt_shape(r.kernel_size) for r in s.rows],
-        }
-    )
 
 
 def _network(cfg: GeneratorConfig | DiscriminatorConfig) -> int | None:
@@ -94,7 +80,14 @@ def _network(cfg: GeneratorConfig | DiscriminatorConfig) -> int | None:
         )
     )
     st.dataframe(
-        _summary_table(s), hide_index=True, width="stretch", height=420, column_config={_("params"): PARAMS}
+        pd.DataFrame(summary_rows(s)),
+        hide_index=True,
+        width="stretch",
+        height=420,
+        column_config={
+            **column_labels(SUMMARY_COLUMNS),
+            "params": st.column_config.NumberColumn(_("params"), format="localized"),
+        },
     )
     with st.expander(_("torchinfo's text output")):
         st.code(s.text, language="text")

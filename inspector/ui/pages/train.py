@@ -97,7 +97,7 @@ if st.button(
     else:
         st.rerun()  # redraw the whole app: the progress line above the page starts polling
 
-runs_section(service.queue.folder, service.runs(), session_label(owner), None if waiting else resume)
+runs_section(service, session_label(owner), None if waiting else resume)
 
 notice(
     [

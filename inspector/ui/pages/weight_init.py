@@ -10,14 +10,14 @@ import streamlit as st
 
 from inspector.i18n.catalog import N_
 from inspector.init_study.activations import probe_shape
-from inspector.init_study.theory import AS_BUILT, Theory
+from inspector.init_study.theory import AS_BUILT, GROUP_LABELS
 from inspector.init_study.weights import TensorStats, WeightStats
 from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.models import meta_model
 from inspector.ui.caches.weights import init_activations, init_weight_stats, layer_weight_stats, probe_bytes
 from inspector.ui.common import PART_NAMES, current_config, intro, labelled_radio, notebook_code, notice
-from inspector.ui.i18n import _, reason, say
+from inspector.ui.i18n import _, current_translator, reason, say
 from inspector.ui.init_code import INIT_CODE
 from models.init import DRAWN_SCHEMES, MAX_GAIN
 
@@ -47,15 +47,6 @@ MAX_PROBE_BYTES = 1 << 30  # the activation chart's forward pass, per init
 AUTO_PROBE_PARAMS = 10_000_000
 PROBE_ON = "wi.probe_on"  # set once the learner asked for the chart: it then follows every change
 
-GROUP_LABELS = {
-    "all_conv": N_("all conv weights together"),
-    "conv": N_("Conv2d weights"),
-    "conv_transpose": N_("ConvTranspose2d weights"),
-    "norm_weight": N_("BatchNorm weights (γ)"),
-    "norm_bias": N_("BatchNorm biases (β)"),
-    "bias": N_("conv biases"),
-    "other": N_("other parameters"),
-}
 MODE_LABELS: dict[Literal["eval", "train"], str] = {
     "eval": N_("its running stats (eval): the init alone"),
     "train": N_("the batch's stats (train): the first training step"),
@@ -121,15 +112,6 @@ def _pick(s: WeightStats, key: str, scheme_key: str) -> TensorStats:
     return layer_weight_stats(cfg, scheme_key, float(gain), int(seed), key)
 
 
-def _theory_label(th: Theory) -> str:
-    """The theory's label (``Theory.label``) with its words translated: N(0, 0.02) stays a formula."""
-    labels = {d.label for _w, d in th.components}
-    if len(labels) > 1:
-        return _("mixture of {n} distributions", n=len(th.components))
-    dist = th.components[0][1]
-    return _("constant {value:.4g}", value=dist.a) if dist.family == "constant" else dist.label
-
-
 def _hist_spec(t: TensorStats, title: str) -> dict[str, object]:
     """A Vega-Lite spec. Bars: the histogram as a density, each bin drawn over its true width
     (x..x2, 0..y); red: the theory's density (a dashed rule for a constant).
@@ -166,7 +148,7 @@ def _hist_spec(t: TensorStats, title: str) -> dict[str, object]:
         xs = np.linspace(e[0], e[-1], 300)
         ys = t.theory.pdf(xs)
         if ys.any():
-            label = _theory_label(t.theory)
+            label = t.theory.said(current_translator())
             curve = [{"x": float(x), "density": float(y), "theory": label} for x, y in zip(xs, ys)]
             layers.append(
                 {
@@ -233,7 +215,7 @@ def _row(label: str, t: TensorStats) -> dict[str, object]:
         _("std"): t.std,
         _("min"): t.min,
         _("max"): t.max,
-        _("theory"): _theory_label(th) if th else "-",
+        _("theory"): th.said(current_translator()) if th else "-",
         _("theory std"): th.std if th else None,
         _("rule"): say(th.rule) if th else "-",
     }
