@@ -15,7 +15,8 @@ from PIL import Image
 from timing import median_seconds  # bench/timing.py
 
 from inspector.conv.animation import conv_animation
-from inspector.conv.render import gif_bytes, render_frames
+from inspector.conv.frame_files import gif_bytes
+from inspector.conv.render import render_frames
 
 
 def main() -> None:

@@ -64,7 +64,7 @@ _EXPORTS: dict[str, str] = {
     "ConvAnimation": "inspector.conv.animation",
     "ConvSettings": "inspector.conv.animation",
     "conv_animation": "inspector.conv.animation",
-    "save_gif": "inspector.conv.render",
+    "save_gif": "inspector.conv.frame_files",
     "ReceptiveField": "inspector.conv.receptive_field",
     "receptive_field": "inspector.conv.receptive_field",
     "Checkerboard": "inspector.conv.overlap",
@@ -154,9 +154,9 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
     from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
+    from inspector.conv.frame_files import save_gif
     from inspector.conv.overlap import Checkerboard, FlatResponse, OverlapMap, checkerboard, overlap_map
     from inspector.conv.receptive_field import ReceptiveField, receptive_field
-    from inspector.conv.render import save_gif
     from inspector.data.image_set import ImageSet, SkippedFile, load_folder, load_uploads, sample_images
     from inspector.doctor.changes import Change
     from inspector.doctor.diagnose import diagnose

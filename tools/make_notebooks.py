@@ -161,6 +161,7 @@ CELLS: list[tuple[str, Any]] = [
     ("code", "inspector.init_comparison(D)"),
     ("code", "model_init(G)\ninspector.weight_stats(G, scheme='normal')"),
     ("code", "inspector.activation_comparison(D, (1, 3, 256, 256))"),
+    ("section", "output"),
     ("md", "train"),
     ("code", PARAMETERS),
     ("code", "result = inspector.train(**TRAIN)"),

@@ -57,6 +57,7 @@ class BlockMismatch:
     actual: object  # the file's
     keys: tuple[str, ...]
     concat: int | None = None
+    kind: str = "weights"  # the diagram writes "expected {shape}, got {shape}" for it
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from inspector.colour.lab import AB_SCALE, L_SCALE, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
+from models.text import Text
 
 # a and b are drawn at this constant lightness, so that a picture of "a alone" shows only the
 # green-red axis and not the photo's light and shade as well.
@@ -22,7 +23,7 @@ SHOW_LIGHTNESS = 70.0
 class ChannelRange:
     """One row of the ranges table: a tensor, its shape, the values seen and the values possible."""
 
-    tensor: str
+    tensor: str  # "L", or a Text such as "L/50 - 1 (generator input)" (the app says it in its language)
     shape: tuple[int, ...]
     observed_min: float
     observed_max: float
@@ -87,7 +88,7 @@ def lab_view(rgb_u8: torch.Tensor, bins: int = 44) -> LabView:
     L_low, L_high = possible["L"]
     rows.append(
         ChannelRange(
-            "L/50 - 1 (generator input)",
+            Text("{formula} (generator input)", formula="L/50 - 1"),
             tuple(L_input.shape),
             float(L_input.min()),
             float(L_input.max()),
@@ -99,7 +100,7 @@ def lab_view(rgb_u8: torch.Tensor, bins: int = 44) -> LabView:
     ab_high = max(possible["a"][1], possible["b"][1]) / AB_SCALE
     rows.append(
         ChannelRange(
-            "ab/110 (generator target)",
+            Text("{formula} (generator target)", formula="ab/110"),
             tuple(ab_target.shape),
             float(ab_target.min()),
             float(ab_target.max()),

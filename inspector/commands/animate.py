@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.conv.animation import conv_animation
-    from inspector.conv.render import save_gif, save_pngs
+    from inspector.conv.frame_files import save_gif, save_pngs
 
     if (
         args.out is not None

@@ -2,18 +2,15 @@
 
 Every word goes through a translator ``tr(message, **values)`` (``inspector.i18n.catalog.translator``):
 English by default, as the CLI draws them. Text with Hangul is drawn with NanumGothic
-(``inspector.i18n.fonts.pil_font``), since Pillow's own font has no Korean glyphs.
+(``inspector.i18n.fonts.font_for``), since Pillow's own font has no Korean glyphs.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
-from PIL import ImageDraw, ImageFont
+from PIL import ImageDraw
 
 from inspector.i18n.catalog import N_
-from inspector.i18n.fonts import pil_font
+from inspector.i18n.fonts import font_for
 
 INK = (20, 20, 20)  # the text colour of every frame
 
@@ -35,23 +32,6 @@ MESSAGES = (
     CANVAS_WORD,
 )
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
-
-
-@lru_cache(maxsize=16)
-def _font(size: int, korean: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    if korean:  # Pillow's own font has no Hangul: it would draw empty boxes
-        return pil_font(size)  # type: ignore[return-value]
-    try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, OSError):  # Pillow without FreeType: the fixed bitmap font
-        return ImageFont.load_default()
-
-
-def _font_for(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """NanumGothic for text with Hangul, Pillow's font otherwise (English frames stay as they were)."""
-    return _font(size, _HANGUL.search(text) is not None)
-
 
 def _text(
     draw: ImageDraw.ImageDraw,
@@ -61,4 +41,4 @@ def _text(
     fill: tuple[int, ...] = INK,
     anchor: str = "mm",
 ) -> None:
-    draw.text(xy, text, fill=fill, font=_font_for(text, size), anchor=anchor)
+    draw.text(xy, text, fill=fill, font=font_for(text, size), anchor=anchor)

@@ -14,12 +14,16 @@ Even overlap is not enough: the taps a cell receives are different kernel weight
 different ``o mod stride`` sum different weights and even a flat input comes out striped
 unless the weights happen to balance. ``checkerboard`` measures it on an untrained (seeded)
 decoder against the alternative Odena et al. propose: resize (nearest) then a stride-1 conv,
-whose every output cell sees the same weights.
+whose every output cell sees the same weights. ``checkerboard_causes`` separates the two causes:
+with one value in every kernel position the weights balance by construction, so k=4, s=2 comes
+out flat and only k=3, s=2's uneven count is left; with random weights (untrained, and learned
+ones alike unless training balances them) both print the pattern.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -142,8 +146,15 @@ class Checkerboard(RichDisplay):
     border: int  # output pixels cut from each side: where zero padding, not the pattern, shows
 
 
-def _decoder(kind: str, channels: int, layers: int, kernel: int, stride: int, padding: int) -> nn.Sequential:
-    """``layers`` upsampling steps with ReLU between; no bias, so a flat input gives pure pattern."""
+Weights = Literal["random", "uniform"]  # PyTorch's default init, or one value in every position
+WEIGHTS: tuple[Weights, ...] = ("random", "uniform")
+
+
+def _decoder(
+    kind: str, channels: int, layers: int, kernel: int, stride: int, padding: int, weights: Weights = "random"
+) -> nn.Sequential:
+    """``layers`` upsampling steps with ReLU between; no bias, so a flat input gives pure pattern.
+    ``uniform``: every weight 1 / (channels * taps), so each step keeps a flat map's scale."""
     mods: list[nn.Module] = []
     for n in range(layers):
         if kind == "transposed":
@@ -155,6 +166,11 @@ def _decoder(kind: str, channels: int, layers: int, kernel: int, stride: int, pa
             ]
         if n < layers - 1:
             mods.append(nn.ReLU())
+    if weights == "uniform":
+        with torch.no_grad():
+            for m in mods:
+                if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                    m.weight.fill_(1.0 / (channels * m.weight[0, 0].numel()))
     return nn.Sequential(*mods)
 
 
@@ -185,15 +201,19 @@ def checkerboard(
     channels: int = 8,
     layers: int = 2,
     seed: int = 0,
+    weights: Weights = "random",
 ) -> Checkerboard:
     """Feed ones (1, channels, in_size, in_size) to two untrained decoders of ``layers`` steps.
 
     The transposed one stacks ``ConvTranspose2d(kernel, stride, padding)``; the other
     ``Upsample(stride, nearest)`` + ``Conv2d(3, padding 1)``. Weights are PyTorch's default init
-    under ``torch.manual_seed(seed)`` (the global random state is restored). The interior's std
-    is the checkerboard: 0 (up to rounding) for resize-then-conv, clearly above it for the
-    transposed convs, with period ``stride``.
+    under ``torch.manual_seed(seed)`` (the global random state is restored), or with ``weights=
+    "uniform"`` one value everywhere. The interior's std is the checkerboard: 0 (up to rounding)
+    for resize-then-conv, clearly above it for the transposed convs, with period ``stride``; with
+    uniform weights 0 for the transposed convs too when the overlap is even (``is_even``).
     """
+    if weights not in WEIGHTS:
+        raise UserError(Text("weights must be random or uniform, got {value}", value=repr(weights)))
     for name, value, low in (("channels", channels, 1), ("layers", layers, 1), ("seed", seed, 0)):
         _check(name, value, low)
     if channels > 64 or layers > 4:
@@ -209,8 +229,8 @@ def checkerboard(
         size = len(overlap_counts(kernel, stride, padding, size))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        transposed = _decoder("transposed", channels, layers, kernel, stride, padding)
-        resize = _decoder("resize", channels, layers, kernel, stride, padding)
+        transposed = _decoder("transposed", channels, layers, kernel, stride, padding, weights)
+        resize = _decoder("resize", channels, layers, kernel, stride, padding, weights)
     # A band of b pixels touched by the border grows to b * stride + kernel after each step.
     border = 0
     for _ in range(layers):
@@ -220,4 +240,34 @@ def checkerboard(
         _flat_response("transposed", transposed, x, border),
         _flat_response("resize", resize, x, border),
         border,
+    )
+
+
+@dataclass(frozen=True)
+class CheckerboardCause:
+    """One decoder of the flat-input test: its kernel and stride, the kind of weights, the answer."""
+
+    kernel: int
+    stride: int
+    weights: Weights
+    even: bool  # the overlap count is the same everywhere (kernel % stride == 0)
+    relative_std: float  # of the transposed decoder's interior: 0 is flat, above is the pattern
+
+
+def checkerboard_causes(
+    kernels: tuple[int, ...] = (4, 3), stride: int = 2, padding: int = 1, in_size: int = 8, seed: int = 0
+) -> tuple[CheckerboardCause, ...]:
+    """The flat-input test for each of ``kernels`` at ``stride``, with random and with uniform weights:
+    which of the two makes the checkerboard. For (4, 3) at stride 2: random weights print it at
+    both kernels, a uniform kernel only at k=3 (the uneven count), not at k=4 (the even one)."""
+    return tuple(
+        CheckerboardCause(
+            k,
+            stride,
+            w,
+            is_even(k, stride),
+            checkerboard(k, stride, padding, in_size, seed=seed, weights=w).transposed.relative_std,
+        )
+        for k in kernels
+        for w in WEIGHTS
     )

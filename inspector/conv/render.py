@@ -5,7 +5,11 @@ dashed grey outline, the kernel window dark teal with the kernel's weight in its
 cells green (the ones changed in this frame darker), cells not reached yet empty. For the scatter
 view the canvas border that ``padding`` crops away is shaded grey.
 
-Each frame is one image of three panels: the grid the kernel moves on, the kernel, the output.
+Each frame is one image of three panels: the grid the kernel moves on, the kernel, the output;
+side by side, or the output under the other two when that gives bigger cells. A frame is drawn
+at the size the app shows it (``DISPLAY_WIDTH``, a half-width column at 1400 x 1000), never scaled
+down by the browser: its words are at least ``MIN_TEXT_PX`` (12 px), wrapped to the width, and a
+cell too small for a 12 px number leaves the number to the caption and the page's tables.
 
 The frames' words (heading, caption, panel labels) go through a translator ``tr(message, **values)``
 (``inspector.i18n.catalog.translator``; this module never imports the UI): English by default, as
@@ -14,11 +18,6 @@ since Pillow's own font has no Korean glyphs.
 """
 
 from __future__ import annotations
-
-import io
-from functools import partial
-from pathlib import Path
-from typing import IO
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -34,11 +33,10 @@ from inspector.conv.frame_text import (
     OUTPUT_WORD,
     SCATTER_CAPTION,
     VIEW_NAMES,
-    _font_for,
     _text,
 )
-from inspector.files import write_file
 from inspector.i18n.catalog import Translator, english
+from inspector.i18n.fonts import MIN_TEXT_PX, text_width, wrap
 
 INPUT = (158, 202, 225)  # blue
 INPUT_ACTIVE = (49, 130, 189)
@@ -65,14 +63,37 @@ def _cell_box(x0: int, y0: int, r: int, c: int, cell: int) -> tuple[int, int, in
     return (x0 + c * cell, y0 + r * cell, x0 + (c + 1) * cell - 1, y0 + (r + 1) * cell - 1)
 
 
-MAX_WIDTH = 960  # px: big animations get smaller cells, so that frames stay cheap to draw and to send
+DISPLAY_WIDTH = 460  # px: a half-width column of the app at 1400 x 1000 is 462 px wide
+MARGIN, MIN_CELL, MAX_CELL = 8, 6, 40
+HEAD_PX, CAPTION_PX, LABEL_PX, WEIGHT_PX = 14, 13, 13, MIN_TEXT_PX
+NUMBER_MIN_CELL = 22  # a narrower cell has no room for a 12 px number
+WEIGHT_MIN_CELL = 36  # room for the cell's value and, below it, the kernel weight it is multiplied by
 
 
-def auto_cell(anim: ConvAnimation, view: View) -> int:
-    """Cell side in px: 32, or less (down to 14) so that the three panels fit in ``MAX_WIDTH``."""
-    right = view.canvas_size if view.name == "scatter" else anim.out_size
-    columns = view.grid.shape[0] + anim.settings.kernel + right + 4  # panels and the gaps between
-    return max(14, min(32, MAX_WIDTH // columns))
+def _right(anim: ConvAnimation, view: View) -> int:
+    """The output panel's side in cells: the uncropped canvas (scatter) or the output."""
+    return view.canvas_size if view.name == "scatter" else anim.out_size
+
+
+def _columns(anim: ConvAnimation, view: View, two_rows: bool) -> int:
+    """How many cells wide the panels are (with a one-cell gap between two panels)."""
+    grid, k, right = view.grid.shape[0], anim.settings.kernel, _right(anim, view)
+    return max(grid + 1 + k, right) if two_rows else grid + 1 + k + 1 + right
+
+
+def auto_cell(anim: ConvAnimation, view: View, tr: Translator = english) -> int:
+    """Cell side in px: as big as the panels and their labels (in the words of ``tr``) allow in
+    ``DISPLAY_WIDTH`` (side by side, or the output under the grid and the kernel: whichever gives
+    bigger cells), from ``MIN_CELL`` to ``MAX_CELL``."""
+    cells = min(_columns(anim, view, False), _columns(anim, view, True))
+    cell = max(MIN_CELL, min(MAX_CELL, (DISPLAY_WIDTH - 2 * MARGIN) // cells))
+    while cell > MIN_CELL and _layout(anim, view, cell, tr)["width"] > DISPLAY_WIDTH:
+        cell -= 1  # a label wider than its panel
+    return cell
+
+
+def _number_px(cell: int) -> int:
+    return min(18, max(MIN_TEXT_PX, round(cell * 0.42)))
 
 
 def _titles(anim: ConvAnimation, v: View, frame: Frame | None, index: int, tr: Translator) -> tuple[str, str]:
@@ -107,24 +128,46 @@ def _titles(anim: ConvAnimation, v: View, frame: Frame | None, index: int, tr: T
 
 
 def _layout(anim: ConvAnimation, view: View, cell: int, tr: Translator) -> dict[str, int]:
-    """Pixel positions of the three panels (the same for every frame of a view)."""
-    grid = view.grid.shape[0]
-    right = view.canvas_size if view.name == "scatter" else anim.out_size
-    k = anim.settings.kernel
-    gap, top = cell, 2 * cell + 8
-    kx = gap + grid * cell + gap
-    ox = kx + k * cell + gap
-    fs = _font_size(cell)
-    # Wide enough for the longest heading any frame of this view can have.
-    head, tail = _titles(anim, view, None, 0, tr)
-    text = max(_font_for(head, fs + 2).getlength(head), _font_for(tail, fs).getlength(tail))
-    width = max(ox + right * cell + gap, int(text) + 2 * gap)
-    height = top + max(grid, right, k) * cell + cell
-    return {"grid_x": gap, "kernel_x": kx, "out_x": ox, "top": top, "width": width, "height": height}
+    """Pixel positions of the panels and the text (the same for every frame of a view): side by
+    side when that fits ``DISPLAY_WIDTH``, else the output under the grid and the kernel."""
+    grid, k, right = view.grid.shape[0], anim.settings.kernel, _right(anim, view)
+    two_rows = _columns(anim, view, False) * cell + 2 * MARGIN > DISPLAY_WIDTH
+    head, tail = _titles(anim, view, None, 0, tr)  # the longest any frame of this view has
+    text_width_px = DISPLAY_WIDTH - 2 * MARGIN
+    head_lines = len(wrap(head, HEAD_PX, text_width_px))
+    tail_lines = len(wrap(tail, CAPTION_PX, text_width_px))
+    label = LABEL_PX + 6  # a panel's label above it
+    top = MARGIN + head_lines * (HEAD_PX + 4) + tail_lines * (CAPTION_PX + 4) + label
+    kx = MARGIN + (grid + 1) * cell
+    if two_rows:
+        ox, oy = MARGIN, top + max(grid, k) * cell + label + 4
+    else:
+        ox, oy = kx + (k + 1) * cell, top
+    out_label = tr(OUTPUT_WORD) if view.name != "scatter" else tr(CANVAS_WORD, padding=view.crop)
+    k_label = tr(KERNEL_FLIPPED) if view.name == "equivalent" else tr(KERNEL_WORD)
+    panels = max(
+        ox + max(right * cell, int(text_width(out_label, LABEL_PX))),
+        kx + max(k * cell, int(text_width(k_label, LABEL_PX))),
+    )
+    return {
+        "grid_x": MARGIN,
+        "kernel_x": kx,
+        "out_x": ox,
+        "top": top,
+        "out_y": oy,
+        "head_lines": head_lines,
+        # The words are wrapped to the display width, each frame's own: the frame is that wide.
+        "width": max(panels + MARGIN, DISPLAY_WIDTH),
+        "height": max(oy + right * cell, top + max(grid, k) * cell) + MARGIN,
+    }
 
 
-def _font_size(cell: int) -> int:
-    return max(8, cell * 4 // 10)
+def _number(
+    draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, cell: int, fill: tuple[int, ...] = INK
+) -> None:
+    """A cell's number, centred; none in a cell too small for a 12 px number."""
+    if cell >= NUMBER_MIN_CELL:
+        _text(draw, xy, text, _number_px(cell), fill=fill)
 
 
 def render_frame(
@@ -139,7 +182,7 @@ def render_frame(
     v = anim.view(view) if view else anim.views[0]
     if not 0 <= index < len(v.frames):
         raise ValueError(f"frame index must be in [0, {len(v.frames) - 1}], got {index}")
-    cell = cell or auto_cell(anim, v)
+    cell = cell or auto_cell(anim, v, tr)
     return _render(anim, v, index, cell, _settled(anim, v, index, cell, _base(anim, v, cell, tr), tr), tr)
 
 
@@ -148,13 +191,12 @@ def _base(anim: ConvAnimation, v: View, cell: int, tr: Translator) -> Image.Imag
     pos = _layout(anim, v, cell, tr)
     img = Image.new("RGB", (pos["width"], pos["height"]), WHITE)
     draw = ImageDraw.Draw(img, "RGBA")
-    fs = _font_size(cell)
     n = v.grid.shape[0]
     for r in range(n):
         for c in range(n):
-            _grid_cell(draw, v, r, c, pos["grid_x"], pos["top"], cell, fs)
-    _draw_kernel(draw, v, pos["kernel_x"], pos["top"], cell, fs, tr)
-    _empty_output(draw, anim, v, pos["out_x"], pos["top"], cell, fs, tr)
+            _grid_cell(draw, v, r, c, pos["grid_x"], pos["top"], cell)
+    _draw_kernel(draw, v, pos["kernel_x"], pos["top"], cell, tr)
+    _empty_output(draw, anim, v, pos["out_x"], pos["out_y"], cell, tr)
     return img
 
 
@@ -185,7 +227,7 @@ def _settle(
 ) -> None:
     pos = _layout(anim, v, cell, tr)
     for rc in cells:
-        _out_cell(draw, anim, v, frame, rc, pos["out_x"], pos["top"], cell, _font_size(cell), active=False)
+        _out_cell(draw, anim, v, frame, rc, pos["out_x"], pos["out_y"], cell, active=False)
 
 
 def _render(
@@ -197,21 +239,23 @@ def _render(
     pos = _layout(anim, v, cell, tr)
     img = settled.copy()
     draw = ImageDraw.Draw(img, "RGBA")
-    fs = _font_size(cell)
     head, tail = _titles(anim, v, frame, index, tr)
-    _text(draw, (pos["grid_x"], 6), head, fs + 2, anchor="la")
-    _text(draw, (pos["grid_x"], 6 + fs + 8), tail, fs, fill=MUTED, anchor="la")
+    y, width = MARGIN, DISPLAY_WIDTH - 2 * MARGIN
+    for text, px, fill in ((head, HEAD_PX, INK), (tail, CAPTION_PX, MUTED)):
+        for line in wrap(text, px, width):
+            _text(draw, (MARGIN, y), line, px, fill=fill, anchor="la")
+            y += px + 4
     if v.name == "scatter":
         for r, c in frame.input_cells:  # the scatter grid is the input itself
-            _grid_cell(draw, v, r, c, pos["grid_x"], pos["top"], cell, fs, active=True)
+            _grid_cell(draw, v, r, c, pos["grid_x"], pos["top"], cell, active=True)
         active = frame.window  # the kernel's footprint on the canvas
     else:
-        _draw_window(draw, v, frame, pos["grid_x"], pos["top"], cell, fs)
+        _draw_window(draw, v, frame, pos["grid_x"], pos["top"], cell)
         active = frame.output_cells
     for rc in active:
-        _out_cell(draw, anim, v, frame, rc, pos["out_x"], pos["top"], cell, fs, active=True)
+        _out_cell(draw, anim, v, frame, rc, pos["out_x"], pos["out_y"], cell, active=True)
     if v.name == "scatter":
-        _crop_border(draw, anim, v, pos["out_x"], pos["top"], cell)
+        _crop_border(draw, anim, v, pos["out_x"], pos["out_y"], cell)
     return img
 
 
@@ -223,72 +267,54 @@ def _caption(anim: ConvAnimation, v: View, frame: Frame, tr: Translator) -> str:
     return tr(GATHER_CAPTION, row=r, col=c, value=frame.accumulated[r, c])
 
 
+def _centre(box: tuple[int, int, int, int]) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
 def _grid_cell(
-    draw: ImageDraw.ImageDraw,
-    v: View,
-    r: int,
-    c: int,
-    x0: int,
-    y0: int,
-    cell: int,
-    fs: int,
-    active: bool = False,
+    draw: ImageDraw.ImageDraw, v: View, r: int, c: int, x0: int, y0: int, cell: int, active: bool = False
 ) -> None:
     box = _cell_box(x0, y0, r, c, cell)
-    center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
     if v.source[r, c] < 0:  # padding or a stuffed zero
         _dashed_rect(draw, box)
-        _text(draw, center, "0", fs, fill=PAD_LINE)
+        _number(draw, _centre(box), "0", cell, fill=PAD_LINE)
         return
     draw.rectangle(box, fill=INPUT_ACTIVE if active else INPUT, outline=WHITE)
-    _text(draw, center, str(v.grid[r, c]), fs)
+    _number(draw, _centre(box), str(v.grid[r, c]), cell)
 
 
-def _draw_window(
-    draw: ImageDraw.ImageDraw, v: View, frame: Frame, x0: int, y0: int, cell: int, fs: int
-) -> None:
-    """The kernel over the grid: shaded cells, each with its weight in the corner."""
+def _draw_window(draw: ImageDraw.ImageDraw, v: View, frame: Frame, x0: int, y0: int, cell: int) -> None:
+    """The kernel over the grid: shaded cells, each with its weight in the corner (where it fits)."""
     k = v.kernel.shape[0]
     for (r, c), (i, j) in zip(frame.window, np.ndindex(k, k)):
         box = _cell_box(x0, y0, r, c, cell)
         draw.rectangle(box, fill=WINDOW)
-        _text(
-            draw, (box[2] - 2, box[3] - 1), f"x{v.kernel[i, j]}", max(7, fs * 2 // 3), fill=WHITE, anchor="rd"
-        )
+        if cell >= WEIGHT_MIN_CELL:
+            _text(draw, (box[2] - 2, box[3] - 1), f"x{v.kernel[i, j]}", WEIGHT_PX, fill=WHITE, anchor="rd")
 
 
-def _draw_kernel(
-    draw: ImageDraw.ImageDraw, v: View, x0: int, y0: int, cell: int, fs: int, tr: Translator
-) -> None:
+def _draw_kernel(draw: ImageDraw.ImageDraw, v: View, x0: int, y0: int, cell: int, tr: Translator) -> None:
     k = v.kernel.shape[0]
     label = tr(KERNEL_FLIPPED) if v.name == "equivalent" else tr(KERNEL_WORD)
-    _text(draw, (x0, y0 - 4), label, max(7, fs * 3 // 4), fill=MUTED, anchor="ld")
+    _text(draw, (x0, y0 - 4), label, LABEL_PX, fill=MUTED, anchor="ld")
     for i in range(k):
         for j in range(k):
             box = _cell_box(x0, y0, i, j, cell)
             draw.rectangle(box, fill=WINDOW[:3], outline=WHITE)
-            _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(v.kernel[i, j]), fs, fill=WHITE)
+            _number(draw, _centre(box), str(v.kernel[i, j]), cell, fill=WHITE)
 
 
 def _empty_output(
-    draw: ImageDraw.ImageDraw,
-    anim: ConvAnimation,
-    v: View,
-    x0: int,
-    y0: int,
-    cell: int,
-    fs: int,
-    tr: Translator,
+    draw: ImageDraw.ImageDraw, anim: ConvAnimation, v: View, x0: int, y0: int, cell: int, tr: Translator
 ) -> None:
     """The output panel before any step: empty outlines (gather) or the blank canvas (scatter)."""
-    small = max(7, fs * 3 // 4)
     if v.name != "scatter":
-        _text(draw, (x0, y0 - 4), tr(OUTPUT_WORD), small, fill=MUTED, anchor="ld")
+        _text(draw, (x0, y0 - 4), tr(OUTPUT_WORD), LABEL_PX, fill=MUTED, anchor="ld")
         for r in range(anim.out_size):
             for c in range(anim.out_size):
                 draw.rectangle(_cell_box(x0, y0, r, c, cell), outline=PAD_LINE)
         return
-    _text(draw, (x0, y0 - 4), tr(CANVAS_WORD, padding=v.crop), small, fill=MUTED, anchor="ld")
+    _text(draw, (x0, y0 - 4), tr(CANVAS_WORD, padding=v.crop), LABEL_PX, fill=MUTED, anchor="ld")
     for r in range(v.canvas_size):
         for c in range(v.canvas_size):
             fill = OUTPUT if _inside(anim, v, r, c) else CROPPED
@@ -323,7 +349,6 @@ def _out_cell(
     x0: int,
     y0: int,
     cell: int,
-    fs: int,
     active: bool,
 ) -> None:
     """One output cell (gather) or canvas cell (scatter) with its value as of ``frame``."""
@@ -337,7 +362,7 @@ def _out_cell(
     else:
         fill, value, ink = (OUTPUT_ACTIVE if active else OUTPUT), frame.accumulated[r, c], INK
     draw.rectangle(box, fill=fill, outline=WHITE)
-    _text(draw, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(value), fs, fill=ink)
+    _number(draw, _centre(box), str(value), cell, fill=ink)
 
 
 def render_frames(
@@ -345,7 +370,7 @@ def render_frames(
 ) -> list[Image.Image]:
     """Every frame of ``view`` as RGB images (the same size), their words through ``tr``."""
     v = anim.view(view) if view else anim.views[0]
-    cell = cell or auto_cell(anim, v)
+    cell = cell or auto_cell(anim, v, tr)
     # Drawn incrementally: the static panels once, then each step settles only the cells it changed.
     running = _base(anim, v, cell, tr)
     draw = ImageDraw.Draw(running, "RGBA")
@@ -356,69 +381,3 @@ def render_frames(
         )
         images.append(_render(anim, v, i, cell, running, tr))
     return images
-
-
-def _write_gif(frames: list[Image.Image], target: IO[bytes], duration_ms: int) -> None:
-    # One shared palette for all frames: the colours are few and fixed, and Pillow then needs no
-    # per-frame quantization. disposal=1 keeps frames whole. Each frame differs from the last
-    # (its frame counter at least), so Pillow merges none and the count stays len(frames).
-    # The palette comes from the first and the last frame side by side: together they hold every colour.
-    first, last = frames[0], frames[-1]
-    both = Image.new("RGB", (first.width * 2, first.height), WHITE)
-    both.paste(first, (0, 0))
-    both.paste(last, (first.width, 0))
-    palette = both.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
-    quantized = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
-    quantized[0].save(
-        target,
-        format="GIF",
-        save_all=True,
-        append_images=quantized[1:],
-        duration=duration_ms,
-        loop=0,
-        disposal=1,
-        optimize=False,
-    )
-
-
-def save_gif(
-    anim: ConvAnimation,
-    path: str | Path,
-    view: str | None = None,
-    duration_ms: int = 600,
-    cell: int | None = None,
-) -> Path:
-    """Write ``view``'s frames as an animated GIF at ``path`` (one GIF frame per frame); returns it."""
-    frames = render_frames(anim, view, cell)
-    return write_file(path, lambda f: _write_gif(frames, f, duration_ms))
-
-
-def gif_bytes(
-    anim: ConvAnimation,
-    view: str | None = None,
-    duration_ms: int = 600,
-    cell: int | None = None,
-    tr: Translator = english,
-) -> bytes:
-    """The animated GIF in memory (for a download button), its words through ``tr``."""
-    buf = io.BytesIO()
-    _write_gif(render_frames(anim, view, cell, tr), buf, duration_ms)
-    return buf.getvalue()
-
-
-def save_pngs(
-    anim: ConvAnimation, directory: str | Path, view: str | None = None, cell: int | None = None
-) -> list[Path]:
-    """Write each frame as ``frame_000.png``, ... in ``directory`` (created); returns the paths."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    return [
-        write_file(directory / f"frame_{i:03d}.png", partial(img.save, format="PNG"))
-        for i, img in enumerate(render_frames(anim, view, cell))
-    ]
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()

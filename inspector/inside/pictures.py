@@ -6,19 +6,20 @@ magnitude, and on one shared scale all but the strongest would be black. The ene
 
 The pictures' own words go through a translator ``tr(message, **values)`` (English by default, as
 the CLI draws them; ``inspector.i18n.catalog.translator``); text with Hangul is drawn in
-NanumGothic, since Pillow's own font has no Korean glyphs.
+NanumGothic, since Pillow's own font has no Korean glyphs. Every word is at least ``LABEL_PX``
+(``inspector.i18n.fonts.font_for``), wrapped to the picture's width; a feature grid given a
+``max_width`` (the column the app shows it in) makes its tiles smaller, never its words.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from inspector.i18n.catalog import N_, Translator, english
-from inspector.i18n.fonts import pil_font
+from inspector.i18n.fonts import MIN_TEXT_PX, font_for, text_width, wrap
 from inspector.inside.features import FeatureMap, FeatureMaps
 from inspector.inside.skips import SkipAblation
 from inspector.inside.verdict import PatchVerdict
@@ -27,9 +28,10 @@ from inspector.shapes.labels import fmt_shape
 BACKGROUND = (250, 250, 250)
 TEXT = (20, 20, 20)
 PART_COLOURS = {"decoder": (40, 110, 220), "skip": (235, 130, 20)}  # blue: path that arrived, orange: skip
-LABEL_WIDTH = 260
 GAP = 4
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+LABEL_PX, INDEX_PX = 13, MIN_TEXT_PX  # a map's name and shape; a tile's channel index
+LINE = LABEL_PX + 4  # px from one line of words to the next
+MIN_TILE, ROOMY_TILE = 16, 40  # a tile's side never below MIN_TILE; below ROOMY_TILE labels go above tiles
 
 # The pictures' own words; tests/i18n checks that each has Korean.
 INTACT, SKIP_ZEROED, DELTA_AB = N_("intact"), N_("skip zeroed"), N_("|delta ab| (max {vmax})")
@@ -39,13 +41,14 @@ VERDICT_LINE = N_("{h}x{w} patches, mean p(real) {p}; cell ({row}, {col}) sees {
 
 
 def _write(
-    draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, fill: tuple[int, int, int] = TEXT
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[int, int],
+    text: str,
+    fill: tuple[int, int, int] = TEXT,
+    px: int = LABEL_PX,
 ) -> None:
-    """``draw.text`` in Pillow's own font, or in NanumGothic when the text has Hangul (same height, 11 px)."""
-    if _HANGUL.search(text):
-        draw.text(xy, text, fill=fill, font=pil_font(11))  # type: ignore[arg-type]
-    else:
-        draw.text(xy, text, fill=fill)
+    """``text`` at ``px`` in Pillow's scalable font, or in NanumGothic when it has Hangul."""
+    draw.text(xy, text, fill=fill, font=font_for(text, px))
 
 
 def channel_image(values: np.ndarray, tile: int) -> Image.Image:
@@ -92,26 +95,56 @@ def map_label(fmap: FeatureMap) -> list[str]:
     return lines
 
 
-def feature_row(fmap: FeatureMap, n: int, tile: int) -> Image.Image:
-    """A label, then the ``n`` strongest channels; a cat's tiles are framed blue (decoder) / orange (skip)."""
+def label_width(maps: Sequence[FeatureMap]) -> int:
+    """The width of the label column: the longest line of any map's label, and a gap."""
+    return int(max((text_width(line, LABEL_PX) for m in maps for line in map_label(m)), default=0)) + 2 * GAP
+
+
+def feature_row(
+    fmap: FeatureMap, n: int, tile: int, label: int | None = None, stacked: bool = False
+) -> Image.Image:
+    """A label (``label`` px wide, default: its own), then the ``n`` strongest channels; ``stacked``:
+    the label above the tiles. A cat's tiles are framed blue (decoder) / orange (skip), each tile
+    has its channel index in red."""
     shown = _row_channels(fmap, n)
-    width = LABEL_WIDTH + max(1, len(shown)) * (tile + GAP)
-    row = Image.new("RGB", (width, tile + 2 * GAP), BACKGROUND)
+    lines = map_label(fmap)
+    words = len(lines) * LINE
+    label = label if label is not None else label_width([fmap])
+    left, top = (GAP, words + GAP) if stacked else (label, GAP)
+    tiles = max(1, len(shown)) * (tile + GAP)
+    own = label_width([fmap]) if stacked else 0  # the label's own width: its words are never cut
+    width, height = max(left + tiles, own), top + max(tile, 0 if stacked else words) + GAP
+    row = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(row)
-    for k, line in enumerate(map_label(fmap)):
-        draw.text((GAP, GAP + 12 * k), line, fill=TEXT)
+    for k, line in enumerate(lines):
+        _write(draw, (GAP, GAP + LINE * k), line)
     for k, (channel, role) in enumerate(shown):
-        x = LABEL_WIDTH + k * (tile + GAP)
-        row.paste(channel_image(fmap.values[channel], tile), (x, GAP))
+        x = left + k * (tile + GAP)
+        row.paste(channel_image(fmap.values[channel], tile), (x, top))
         if role is not None:
-            draw.rectangle((x - 1, GAP - 1, x + tile, GAP + tile), outline=PART_COLOURS[role], width=2)
-        draw.text((x + 2, GAP + 1), str(channel), fill=(255, 60, 60))
+            draw.rectangle((x - 1, top - 1, x + tile, top + tile), outline=PART_COLOURS[role], width=2)
+        box = draw.textbbox((x + 2, top + 1), str(channel), font=font_for(str(channel), INDEX_PX))
+        draw.rectangle(
+            (box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1), fill=(0, 0, 0)
+        )  # legible on any tile
+        _write(draw, (x + 2, top + 1), str(channel), (255, 80, 80), INDEX_PX)
     return row
 
 
-def feature_grid(maps: FeatureMaps | Sequence[FeatureMap], n: int = 8, tile: int = 48) -> Image.Image:
-    """One row per map in call order (down the U, then up), each its ``n`` strongest channels."""
-    rows = [feature_row(m, n, tile) for m in maps]
+def feature_grid(
+    maps: FeatureMaps | Sequence[FeatureMap], n: int = 8, tile: int = 48, max_width: int | None = None
+) -> Image.Image:
+    """One row per map in call order (down the U, then up), each its ``n`` strongest channels. With
+    ``max_width`` the sheet is no wider: where the labels leave too little room beside the tiles
+    each label goes above its tiles, and tiles shrink (to ``MIN_TILE`` at least); the words keep
+    their size."""
+    maps = list(maps)
+    label, stacked = label_width(maps), False
+    if max_width is not None:
+        if (max_width - label - GAP) // max(1, n) - GAP < ROOMY_TILE:
+            label, stacked = 0, True  # the tiles would be too small beside the labels: labels go above
+        tile = max(MIN_TILE, min(tile, (max_width - label - GAP) // max(1, n) - GAP))
+    rows = [feature_row(m, n, tile, label, stacked) for m in maps]
     sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height for r in rows)), BACKGROUND)
     y = 0
     for r in rows:
@@ -125,20 +158,24 @@ def ablation_sheet(
 ) -> Image.Image:
     """Rows of: what was zeroed | intact | without it | difference (magma, one scale for all rows)."""
     vmax = max((float(a.difference.max()) for a in ablations), default=0.0)
-    head = 18
-    width = 140 + 3 * (side + GAP)
+    head, left = LINE + GAP, 160
+    width = left + 3 * (side + GAP)
     sheet = Image.new("RGB", (width, head + len(ablations) * (side + GAP)), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
     for k, title in enumerate((tr(INTACT), tr(SKIP_ZEROED), tr(DELTA_AB, vmax=f"{vmax:.1f}"))):
-        _write(draw, (140 + k * (side + GAP), 3), title)
+        _write(draw, (left + k * (side + GAP), 3), title)
     for r, a in enumerate(ablations):
         y = head + r * (side + GAP)
         zeroed = tr(ALL_SKIPS) if a.skip == "all" else ", ".join(a.zeroed) or tr(NOTHING)
-        _write(draw, (GAP, y + 4), zeroed)
-        _write(draw, (GAP, y + 18), tr(MEAN_DIFFERENCE, value=f"{a.mean_difference:.2f}"))
+        lines = [
+            *wrap(zeroed, LABEL_PX, left - 2 * GAP),
+            tr(MEAN_DIFFERENCE, value=f"{a.mean_difference:.2f}"),
+        ]
+        for k, line in enumerate(lines):
+            _write(draw, (GAP, y + 4 + LINE * k), line)
         for k, picture in enumerate((a.intact, a.ablated, heatmap(a.difference, vmax or None))):
             img = Image.fromarray(picture).resize((side, side), Image.Resampling.BILINEAR)
-            sheet.paste(img, (140 + k * (side + GAP), y))
+            sheet.paste(img, (left + k * (side + GAP), y))
     return sheet
 
 
@@ -178,10 +215,6 @@ def verdict_overlay(
         round((row + 1) * side / h) - 1,
     )
     draw.rectangle(band, outline=(0, 0, 0), width=2)
-    canvas = Image.new("RGB", (side, side + 30), BACKGROUND)
-    canvas.paste(picture, (0, 30))
-    text = ImageDraw.Draw(canvas)
-    _write(text, (GAP, 2), title or tr(VERDICT))
     line = tr(
         VERDICT_LINE,
         h=h,
@@ -191,7 +224,13 @@ def verdict_overlay(
         col=col,
         field=verdict.field_size,
     )
-    _write(text, (GAP, 15), line)
+    lines = [*wrap(title or tr(VERDICT), LABEL_PX, side - 2 * GAP), *wrap(line, LABEL_PX, side - 2 * GAP)]
+    top = len(lines) * LINE + GAP
+    canvas = Image.new("RGB", (side, side + top), BACKGROUND)
+    canvas.paste(picture, (0, top))
+    text = ImageDraw.Draw(canvas)
+    for k, words in enumerate(lines):
+        _write(text, (GAP, 2 + LINE * k), words)
     return canvas
 
 

@@ -13,9 +13,10 @@ import numpy as np
 from PIL import Image
 
 from inspector.conv.animation import ConvAnimation, View
+from inspector.conv.frame_files import gif_bytes, png_bytes
 from inspector.conv.overlap import Checkerboard, OverlapMap, interior_counts, is_even
 from inspector.conv.receptive_field import ReceptiveField, field_overlay
-from inspector.conv.render import auto_cell, gif_bytes, png_bytes, render_frames
+from inspector.conv.render import auto_cell, render_frames
 from inspector.data.samples import sample_photo
 from inspector.i18n.catalog import N_, Translator
 from inspector.inside.pictures import heatmap

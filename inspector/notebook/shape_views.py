@@ -17,13 +17,14 @@ from inspector.i18n.catalog import N_, Translator
 from inspector.i18n.fonts import graphviz_font
 from inspector.notebook import html as h
 from inspector.shapes.compare import Comparison
-from inspector.shapes.diagram import BLOCK_COLUMNS, CONCAT_COLUMNS, block_rows, concat_rows, diagram_dot
+from inspector.shapes.diagram import diagram_dot
 from inspector.shapes.dot_graph import DiagramStyle, render_svg
 from inspector.shapes.input_sizes import SEARCH_BUDGET_S, InputSizes
 from inspector.shapes.labels import fmt_shape, fmt_value
 from inspector.shapes.records import Trace
 from inspector.shapes.size_rules import side_names
 from inspector.shapes.summary import SUMMARY_COLUMNS, Summary, block_totals, summary_rows
+from inspector.shapes.trace_tables import BLOCK_COLUMNS, CONCAT_COLUMNS, block_rows, concat_rows
 from models.text import render
 
 NO_DOT = N_(

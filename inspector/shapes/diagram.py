@@ -1,12 +1,14 @@
-"""Pictures of a trace: the U-Net as a U (graphviz source) and its skip connections as a table.
+"""Pictures of a trace: the U-Net as a U, any other model as a chain (graphviz source).
 
 Built from ``inspector.shapes.trace`` data only, so any model drawn from blocks works; a U-Net made of
 flat named blocks (the notebook's) draws as a U. Nodes are placed in rows by the spatial size
 of what they output: the encoder goes down the left (each block halves the size), the decoder
 comes up the right, and every concatenation sits in the row of the skip it receives, beside the
 encoder block that sent it. Edges carry the tensor's shape (C x H x W, batch left out); a
-concatenation node shows its arithmetic, "512 + 512 = 1024". Problems from the doctor paint
-their node red.
+concatenation node shows its arithmetic, "512 + 512 = 1024". A layer reads as its code writes
+it (``Conv2d(3, 64)``, from the trace's ``LayerRecord.written``), never as the doctor's pass saw
+it when it carried on past a problem; a problem paints its node red and writes what arrived
+beside it in red ("✗ got 64 channels").
 
 A ``DiagramStyle`` makes a slide of it (the options torchview users ask for): top-to-bottom or
 left-to-right, runs of identical blocks folded into one node ("encoder_4 … encoder_6 ×3"), norm
@@ -20,6 +22,7 @@ Returns DOT source text: Streamlit renders it in the browser (``st.graphviz_char
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
@@ -27,7 +30,7 @@ from inspector.i18n.catalog import N_, Translator, english
 from inspector.shapes.dot_graph import DEFAULT_STYLE, FORMATS, DiagramStyle, DotGraph, render, render_svg
 from inspector.shapes.labels import fmt_chw, fmt_value
 from inspector.shapes.records import INPUT, BlockRecord, LayerRecord, Trace
-from models.text import Text
+from inspector.shapes.trace_tables import direction, spatial
 
 
 class Problem(Protocol):
@@ -41,6 +44,8 @@ class Problem(Protocol):
     def block(self) -> str: ...
     @property
     def concat(self) -> int | None: ...
+    @property
+    def kind(self) -> str: ...  # ProblemKind's value: "channels", "features", "dims", ...
     @property
     def expected(self) -> object: ...
     @property
@@ -60,18 +65,14 @@ INPUT_WORD, OUTPUT_WORD = N_("input"), N_("output")
 BOTTLENECK = N_("bottleneck {shape}")
 SIZES_DIFFER = N_("sizes differ")
 EXPECTED_GOT = N_("expected {expected}, got {actual}")
-MESSAGES = (INPUT_WORD, OUTPUT_WORD, BOTTLENECK, SIZES_DIFFER, EXPECTED_GOT)
-
-
-def _spatial(shape: Sequence[int] | None) -> int | None:
-    return shape[-1] if shape and len(shape) >= 3 else None
-
-
-def _direction(block: BlockRecord) -> str:
-    a, b = _spatial(block.input_shape), _spatial(block.output_shape)
-    if a is None or b is None or a == b:
-        return "same"
-    return "down" if b < a else "up"
+# What arrived at a layer that did not fit, by the problem's kind: the layer reads as written
+# (``Conv2d(3, 64)``), so the number it expected is in its own label.
+GOT = {
+    "channels": N_("got {actual} channels"),
+    "features": N_("got {actual} features"),
+    "dims": N_("got a {actual}-d input"),
+}
+MESSAGES = (INPUT_WORD, OUTPUT_WORD, BOTTLENECK, SIZES_DIFFER, EXPECTED_GOT, *GOT.values())
 
 
 def _is_norm_act(kind: str) -> bool:
@@ -79,6 +80,10 @@ def _is_norm_act(kind: str) -> bool:
 
 
 def _layer_text(rec: LayerRecord) -> str:
+    """The layer as its code writes it (``Conv2d(3, 64)``), never as a pass that carried on past it
+    saw it; a record without that (built by hand) reads ``Conv2d 3→64`` from its shapes."""
+    if rec.written:
+        return rec.written
     if rec.kind.startswith(("Conv", "Linear")) and rec.input_shapes and rec.output_shape:
         return f"{rec.kind} {rec.input_shapes[0][1]}→{rec.output_shape[1]}"
     return rec.kind
@@ -87,22 +92,22 @@ def _layer_text(rec: LayerRecord) -> str:
 def _main_op(
     layers: Sequence[LayerRecord], block: BlockRecord, tr: Translator = english, show_all: bool = False
 ) -> str:
-    """The block's weighted layers, e.g. ``Conv2d 64→128``; norms and activations left out
-    unless ``show_all`` (then every layer, in order)."""
+    """The block's weighted layers as written, e.g. ``Conv2d(64, 128)``; norms and activations left
+    out unless ``show_all`` (then every layer, in order) or the block is that one layer."""
     parts = []
     inner = layers[block.first_layer : block.last_layer + 1]
     for rec in inner:
         weighted = rec.kind.startswith(("Conv", "Linear")) and rec.input_shapes and rec.output_shape
-        if show_all or weighted:
+        if show_all or weighted or (len(inner) == 1 and rec.name == block.name):
             parts.append(_layer_text(rec))
     # A block that goes down and back up inside (the notebook's `middle`) shows its bottleneck.
-    sized = [(side, r.output_shape) for r in inner if r.output_shape and (side := _spatial(r.output_shape))]
+    sized = [(side, r.output_shape) for r in inner if r.output_shape and (side := spatial(r.output_shape))]
     deepest_side, deepest = min(sized, key=lambda pair: pair[0], default=(None, None))
     if (
         deepest is not None
         and deepest_side is not None
-        and _direction(block) == "same"
-        and deepest_side < (_spatial(block.output_shape) or 0)
+        and direction(block) == "same"
+        and deepest_side < (spatial(block.output_shape) or 0)
     ):
         parts.append(tr(BOTTLENECK, shape=fmt_chw(deepest)))
     return "\n".join(parts) if parts else block.kind
@@ -118,10 +123,19 @@ def _bad(problems: Iterable[Problem], tr: Translator) -> tuple[set[str], set[int
         else:
             name = p.block or p.module
             blocks.add(name)
-            notes.setdefault(
-                name, tr(EXPECTED_GOT, expected=fmt_value(p.expected), actual=fmt_value(p.actual))
+            got = GOT.get(str(p.kind))
+            note = (
+                tr(got, actual=fmt_value(p.actual))
+                if got is not None and isinstance(p.actual, int)
+                else tr(EXPECTED_GOT, expected=fmt_value(p.expected), actual=fmt_value(p.actual))
             )
+            notes.setdefault(name, note)
     return blocks, concats, notes
+
+
+def _red(text: str) -> str:
+    """``text`` as a graphviz HTML-like label in red (an ``xlabel`` beside a node)."""
+    return f'<<font color="{RED}">✗ {html.escape(text)}</font>>'
 
 
 def _runs(trace: Trace, signature: Callable[[BlockRecord], str]) -> list[list[str]]:
@@ -140,9 +154,15 @@ def _runs(trace: Trace, signature: Callable[[BlockRecord], str]) -> list[list[st
     return runs
 
 
-def _signature(trace: Trace, tr: Translator, style: DiagramStyle) -> Callable[[BlockRecord], str]:
-    """What makes two blocks "the same" on a slide: their way (down, up) and their layers as drawn."""
-    return lambda b: _direction(b) + "|" + _main_op(trace.layers, b, tr, style.norm_act == "show")
+def _signature(
+    trace: Trace, tr: Translator, style: DiagramStyle, bad: set[str]
+) -> Callable[[BlockRecord], str]:
+    """What makes two blocks "the same" on a slide: their way (down, up) and their layers as drawn.
+    A block with a problem is like no other: folding must not hide it."""
+    show = style.norm_act == "show"
+    return lambda b: (
+        direction(b) + "|" + _main_op(trace.layers, b, tr, show) + ("|" + b.name) * (b.name in bad)
+    )
 
 
 def _fold_runs(graph: DotGraph, trace: Trace, signature: Callable[[BlockRecord], str]) -> None:
@@ -164,14 +184,15 @@ def _block_node(
     style: DiagramStyle,
 ) -> None:
     label = f"{block.name}\n{_main_op(trace.layers, block, tr, style.norm_act == 'show')}"
-    if bad:
-        label += f"\n✗ {note}"
+    # The layer reads as written; what arrived stands beside it in red.
+    extra = {"xlabel": _red(note)} if bad and note else {}
     graph.node(
         block.name,
         label,
-        fillcolor=RED_FILL if bad else BLOCK_FILL[_direction(block)],
+        fillcolor=RED_FILL if bad else BLOCK_FILL[direction(block)],
         color=RED if bad else "#333333",
         penwidth="2.5" if bad else "1",
+        **extra,
     )
 
 
@@ -196,13 +217,13 @@ def unet_dot(
             row_of[node] = size
 
     graph.node(INPUT, f"{tr(INPUT_WORD)}\n{fmt_chw(trace.input_shape)}", fillcolor="white")
-    place(INPUT, _spatial(trace.input_shape))
+    place(INPUT, spatial(trace.input_shape))
     node_of: dict[str, str] = {INPUT: INPUT}
     for block in trace.blocks:
         _block_node(graph, trace, block, block.name in bad_blocks, notes.get(block.name, ""), tr, style)
         node_of[block.name] = block.name
-        if _direction(block) == "down":  # the bottleneck ("same") floats below the encoder
-            place(block.name, _spatial(block.output_shape))
+        if direction(block) == "down":  # the bottleneck ("same") floats below the encoder
+            place(block.name, spatial(block.output_shape))
     for c in trace.concats:
         bad = c.index in bad_concats
         graph.node(
@@ -215,16 +236,16 @@ def unet_dot(
         )
         node_of[c.label] = c.label
         skip = c.inputs[-1] if c.inputs else None
-        place(c.label, (row_of.get(skip.producer) if skip else None) or _spatial(c.output_shape))
+        place(c.label, (row_of.get(skip.producer) if skip else None) or spatial(c.output_shape))
     feeds = {c.inputs[0].producer: c.label for c in trace.concats if c.inputs}
     for block in trace.blocks:
-        if _direction(block) == "up":
-            place(block.name, row_of.get(feeds.get(block.name, ""), _spatial(block.output_shape)))
+        if direction(block) == "up":
+            place(block.name, row_of.get(feeds.get(block.name, ""), spatial(block.output_shape)))
 
     def link(src: str, dst: str, shape: Sequence[int] | None, skip: bool = False) -> None:
         if src not in node_of:
             return
-        up = (_spatial(shape) or 0) < (_spatial(_out_shape(trace, dst)) or 0)
+        up = (spatial(shape) or 0) < (spatial(_out_shape(trace, dst)) or 0)
         graph.edge(
             src,
             dst,
@@ -242,14 +263,14 @@ def unet_dot(
     last = trace.blocks[-1].name if trace.blocks else None
     if last is not None:
         graph.node("output", f"{tr(OUTPUT_WORD)}\n{fmt_chw(trace.output_shape)}", fillcolor="white")
-        place("output", _spatial(trace.output_shape))
+        place("output", spatial(trace.output_shape))
         graph.edge(last, "output", label=fmt_chw(trace.output_shape))
     rows: dict[int, list[str]] = {}
     for node, size in row_of.items():
         rows.setdefault(size, []).append(node)
     graph.rows = [rows[size] for size in sorted(rows, reverse=True)]
     if style.collapse:
-        _fold_runs(graph, trace, _signature(trace, tr, style))
+        _fold_runs(graph, trace, _signature(trace, tr, style, bad_blocks))
     return graph.source()
 
 
@@ -293,7 +314,7 @@ def chain_dot(
         graph.node("output", f"{tr(OUTPUT_WORD)}\n{fmt_chw(trace.output_shape)}", fillcolor="white")
         graph.edge(previous, "output", label=fmt_chw(trace.output_shape))
     if style.collapse:
-        _fold_chain(graph, drawn, _signature(trace, tr, style))
+        _fold_chain(graph, drawn, _signature(trace, tr, style, bad_blocks))
     return graph.source()
 
 
@@ -323,89 +344,11 @@ def diagram_dot(
     return chain_dot(trace, problems, title, style, tr)
 
 
-# The tables' column names: the keys of their rows (for code and tests) and, translated, the app's labels.
-CONCAT_COLUMNS = (
-    N_("concatenation"),
-    N_("feeds"),
-    N_("path from"),
-    N_("path shape"),
-    N_("skip from"),
-    N_("skip shape"),
-    N_("channels"),
-    N_("output"),
-)
-BLOCK_COLUMNS = (N_("block"), N_("input from"), N_("input"), N_("output"), N_("size"), N_("params"))
-# What a block does to the size (a Text: the app shows it in the reader's language)
-SIZE_CHANGE = {
-    "down": Text("halves"),
-    "up": Text("doubles"),
-    "same": Text("keeps"),
-    "shrinks": Text("down"),
-    "grows": Text("up"),
-}
-
-
-def concat_rows(trace: Trace) -> list[dict[str, str]]:
-    """One row per concatenation (keys ``CONCAT_COLUMNS``): where it feeds, what it joins, and the
-    channel arithmetic."""
-    rows = []
-    for c in trace.concats:
-        main = c.inputs[0] if c.inputs else None
-        values = (
-            c.label,
-            c.consumer or "--",
-            main.producer if main else "--",
-            fmt_chw(main.shape) if main else "--",
-            ", ".join(r.producer for r in c.inputs[1:]) or "--",
-            ", ".join(fmt_chw(r.shape) for r in c.inputs[1:]) or "--",
-            c.arithmetic(),
-            fmt_chw(c.output_shape),
-        )
-        rows.append(dict(zip(CONCAT_COLUMNS, values)))
-    return rows
-
-
-def _size_change(b: BlockRecord) -> Text:
-    way = _direction(b)
-    if way == "same" or _ratio(b) == 2:
-        return SIZE_CHANGE[way]  # halves, doubles, keeps
-    return SIZE_CHANGE["shrinks" if way == "down" else "grows"]  # by another factor
-
-
-def block_rows(trace: Trace) -> list[dict[str, str | int]]:
-    """One row per block (keys ``BLOCK_COLUMNS``): input -> output shape and the size change."""
-    return [
-        dict(
-            zip(
-                BLOCK_COLUMNS,
-                (
-                    b.name,
-                    b.input_producer,
-                    fmt_chw(b.input_shape),
-                    fmt_chw(b.output_shape),
-                    _size_change(b),
-                    b.params,
-                ),
-            )
-        )
-        for b in trace.blocks
-    ]
-
-
-def _ratio(b: BlockRecord) -> float:
-    a, c = _spatial(b.input_shape), _spatial(b.output_shape)
-    if not a or not c:
-        return 0.0
-    return max(a, c) / min(a, c)
-
-
 __all__ = [
     "DEFAULT_STYLE",
     "FORMATS",
     "DiagramStyle",
-    "block_rows",
     "chain_dot",
-    "concat_rows",
     "diagram_dot",
     "render",
     "render_svg",

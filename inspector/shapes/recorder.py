@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
 from inspector.shapes.blocks import top_level_blocks
+from inspector.shapes.labels import describe_layer
 from inspector.shapes.records import BlockRecord, ConcatRecord, LayerRecord, Shape, TensorRef, Trace
 
 # Functions that combine tensors, by their short name. `x + y` arrives as TensorBase.add.
@@ -151,7 +152,7 @@ class Recorder(TorchFunctionMode):
         # Values keep the tensors alive, so that no id is reused while we trace.
         self.sources: dict[int, tuple[Tensor, Source]] = {}
         self.stack: list[str] = []  # names of the modules being called, outermost first
-        self.pending: list[tuple[int, tuple[Shape, ...], tuple[str, ...], int]] = []
+        self.pending: list[tuple[int, tuple[Shape, ...], tuple[str, ...], int, str]] = []
         self.block_pending: list[tuple[Shape | None, str, int]] = []
         self.leaf_depth = 0  # inside a PyTorch leaf: its inner calls are not recorded
         self.user_leaf_depth = 0  # inside a user's childless module
@@ -198,6 +199,7 @@ class Recorder(TorchFunctionMode):
             found = tuple(self.source(t) for t in _tensors(args))
             return self.observer.before_leaf(LeafCall(name, module, args, found, self.concats))
         arrived = _tensors(args)  # recorded as they came, not as an observer's stand-ins
+        written = describe_layer(module)  # before the observer: a mended norm keeps its own width
         replaced = None
         if self.observer is not None:
             call = LeafCall(name, module, args, tuple(self.source(t) for t in arrived), self.concats)
@@ -215,6 +217,7 @@ class Recorder(TorchFunctionMode):
                 tuple(tuple(t.shape) for t in arrived),
                 tuple(self.producer(t) for t in arrived),
                 len(self.concats),
+                written,
             )
         )
         if id(module) in self.opaque:
@@ -232,7 +235,7 @@ class Recorder(TorchFunctionMode):
                 self.leaf_depth -= 1
             else:
                 self.user_leaf_depth -= 1
-            index, in_shapes, in_producers, concats_before = self.pending.pop()
+            index, in_shapes, in_producers, concats_before, written = self.pending.pop()
             params = sum(p.numel() for p in module.parameters())
             if out is not None and getattr(module, "inplace", False) and any(out is t for t in ins):
                 self.writers.setdefault(id(out), []).append(name)
@@ -257,6 +260,7 @@ class Recorder(TorchFunctionMode):
                     params=params,
                     input_producers=in_producers,
                     block=self.block_of(name),
+                    written=written,
                 )
             )
         elif out is not None and not any(out is t for t in ins):

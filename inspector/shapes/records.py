@@ -38,6 +38,9 @@ class LayerRecord:
     params: int
     input_producers: tuple[str, ...]  # block-level producer of each input tensor
     block: str  # the top-level block the layer belongs to, e.g. "decoder_4" ("" if none)
+    # The layer as its code writes it, e.g. "Conv2d(3, 64)" (``labels.describe_layer``), read before
+    # the call: a doctor's stand-in input or mended norm never renames the layer.
+    written: str = ""
 
 
 @dataclass(frozen=True)

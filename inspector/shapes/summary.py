@@ -7,6 +7,7 @@ parameter count without a real forward pass (no memory, no arithmetic), so a sum
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,18 +64,26 @@ def summary(
     input_shape: Sequence[int],
     depth: int = 4,
     device: str = "meta",
+    name: str | None = None,
 ) -> Summary:
     """Summarize ``model`` for an input of ``input_shape`` (B, C, H, W).
 
     ``device="meta"`` (the default) runs on a weightless copy; pass ``"cpu"`` for torchinfo's
     real forward pass. The model itself is left as it was (device, mode, weights, hooks).
-    Raises ``RuntimeError`` from PyTorch when the model cannot run at that shape (use
-    ``inspector.doctor.diagnose`` to find out why).
+    ``name`` is the class name the summary gives the model (the notebook's ``Pix2Pix_Generator``
+    for the U-Net built as the notebook's, ``models.presets.source_class_name``): torchinfo reads
+    it from the copy it walks. Raises ``RuntimeError`` from PyTorch when the model cannot run at
+    that shape (use ``inspector.doctor.diagnose`` to find out why).
     """
     shape = tuple(int(s) for s in input_shape)
     if any(s < 1 for s in shape):
         raise ValueError(f"input_shape must be positive, got {shape}")
     target = meta_copy(model) if device == "meta" else model
+    if name:
+        # A subclass that only renames: torchinfo writes type(module).__name__. A shallow copy
+        # on the CPU path, so that the caller's model keeps its own class.
+        target = target if device == "meta" else copy.copy(target)
+        target.__class__ = type(name, (type(target),), {})
     was_training = model.training
     try:
         # On meta, hand torchinfo a meta input: with input_size it would allocate torch.rand(shape)

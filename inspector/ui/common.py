@@ -20,14 +20,19 @@ from models import DiscriminatorConfig, GeneratorConfig
 from models.config import PARTS, Part
 
 WHAT_TO_NOTICE = N_("What to notice")
+# The main area's width and a half-width column's, in Chromium at 1400 x 1000 with the sidebar open
+# (measured): a picture drawn no wider is shown at its own size, its words as drawn (>= 12 px).
+MAIN_PX, HALF_COLUMN_PX = 940, 460
 PART_NAMES: dict[Part, str] = {"generator": N_("generator"), "discriminator": N_("discriminator")}
 K = TypeVar("K", bound=str)
 
 
-def column_labels(columns: Iterable[str]) -> dict[str, Any]:
+def column_labels(columns: Iterable[str], widths: Mapping[str, int] | None = None) -> dict[str, Any]:
     """A ``column_config`` that shows each column's (English, ``N_``-marked) name in the session's
-    language; the data keeps its keys, so code and tests read ``table["skip from"]`` as before."""
-    return {name: st.column_config.Column(_(name)) for name in columns}
+    language (and, in ``widths``, its width in px); the data keeps its keys, so code and tests read
+    ``table["skip from"]`` as before."""
+    widths = widths or {}
+    return {name: st.column_config.Column(_(name), width=widths.get(name)) for name in columns}
 
 
 def labelled_radio(
@@ -54,7 +59,7 @@ def notice(points: list[str], title: str | None = None) -> None:
 def notebook_code(code: str, caption: str, expanded: bool = False) -> None:
     """The notebook's own code that the view explains, in an expander (the code stays as written)."""
     with st.expander(_("The notebook's code: {caption}", caption=caption), expanded=expanded):
-        st.code(code, language="python")
+        st.code(code, language="python", wrap_lines=True)  # long Korean comments wrap, never cut
 
 
 def _require(choice: Choice, parts: tuple[Part, ...]) -> None:

@@ -2,7 +2,8 @@
 
 Each section has the notebook's code of that cell (``inspector.ui.notebook_code``, verbatim), a few
 sentences on what to look at (English messages, translated at render time), and links that open
-the page showing it in the right state (``inspector.ui.links``). The page
+the page showing it in the right state (``inspector.ui.links``). Every page of the registry is
+linked from the section it belongs to (a test holds the walk to it). The page
 ``pages/follow_notes.py`` only draws this list.
 """
 
@@ -94,7 +95,14 @@ SECTIONS: tuple[Section, ...] = (
             N_("That is why decoder_5 takes 1024 channels, not 512."),
             N_("Try an input of 300 on the page: the skip connections no longer fit."),
         ),
-        (_link("skip_connections", N_("Open Skip connections at 256 x 256"), preset="notebook", size=256),),
+        (
+            _link("skip_connections", N_("Open Skip connections at 256 x 256"), preset="notebook", size=256),
+            _link(
+                "feature_maps",
+                N_("See a photo go through every block and every torch.cat"),
+                preset="notebook",
+            ),
+        ),
     ),
     Section(
         "transpose",
@@ -120,9 +128,16 @@ SECTIONS: tuple[Section, ...] = (
             N_(
                 "The pix2pix reference puts it only in the three innermost decoders, and keeps it on at test time."
             ),
-            N_("The comparison with the reference lists this difference."),
+            N_("Dropout & BatchNorm runs one photo through the generator several times with dropout on."),
         ),
-        (_link("architecture", N_("Compare the notebook with the pix2pix reference"), preset="notebook"),),
+        (
+            _link(
+                "dropout_batchnorm",
+                N_("Open Dropout & BatchNorm on the notebook's generator"),
+                preset="notebook",
+            ),
+            _link("architecture", N_("Compare the notebook with the pix2pix reference"), preset="notebook"),
+        ),
     ),
     Section(
         "discriminator",
@@ -156,5 +171,25 @@ SECTIONS: tuple[Section, ...] = (
             N_("model.apply(ini_weight) calls the function once for every layer of the network."),
         ),
         (_link("weight_init", N_("Open Weight init on the generator"), preset="notebook", part="generator"),),
+    ),
+    Section(
+        "output",
+        N_("From L to colour: the output layer, then training"),
+        _cell(nb.GENERATOR, "# 입력 레이어 : L채널 -> 출력 레이어 : ab채널", "# Tanh 함수는") + "\n        )",
+        (
+            N_(
+                "output_layer gives two channels, a and b, and Tanh keeps them in [-1, 1]: times 110 they are the colour."
+            ),
+            N_(
+                "With the N(0, 0.02) weights of the init the generator predicts almost no colour: "
+                "the colours come from training."
+            ),
+            N_("Colorize puts the L of a photo together with the ab the generator predicts."),
+        ),
+        (
+            _link("train", N_("Train the networks on a few photos")),
+            _link("class_runs", N_("See every run of the class side by side")),
+            _link("colorize", N_("Colorize a photo with a trained generator")),
+        ),
     ),
 )

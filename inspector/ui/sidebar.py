@@ -25,6 +25,8 @@ PRESET_KEY = "cfg.preset"
 SETTINGS_KEY = "ui.settings"  # the toggle that shows every setting
 G_PREFIX, D_PREFIX = "cfg.g.", "cfg.d."
 _CHOICE_KEY = "_sidebar.choice"  # where model_sidebar() leaves this rerun's choice for the pages
+# The settings as the last run ended, under a key no widget owns: Streamlit never drops it.
+_LAST_KEY = "_sidebar.settings"
 
 # The paper's names for the settings, one line each (the course terms are in GLOSSARY).
 SETTINGS_GLOSSARY = (
@@ -51,18 +53,40 @@ DROPOUT_WORDS = {
 PRESET_DESCRIPTIONS = {name: get_preset(name).description for name in list_presets()}
 
 
+def _preset_settings(name: str) -> dict[str, object]:
+    """The ``cfg.*`` keys and values of preset ``name``."""
+    chosen = get_preset(name)
+    return {
+        **{G_PREFIX + k: v for k, v in chosen.generator.to_dict().items()},
+        **{D_PREFIX + k: v for k, v in chosen.discriminator.to_dict().items()},
+    }
+
+
 def _load_preset() -> None:
-    chosen = get_preset(st.session_state[PRESET_KEY])
-    for name, value in chosen.generator.to_dict().items():
-        st.session_state[G_PREFIX + name] = value
-    for name, value in chosen.discriminator.to_dict().items():
-        st.session_state[D_PREFIX + name] = value
+    st.session_state.update(_preset_settings(st.session_state[PRESET_KEY]))
 
 
 def _ensure_state() -> None:
-    if PRESET_KEY not in st.session_state:
-        st.session_state[PRESET_KEY] = DEFAULT_PRESET
-        _load_preset()
+    """Give every setting a value before its widget is drawn: the last run's, else the preset's.
+
+    Streamlit drops a widget's state when a run finishes without drawing it, and the widget then
+    starts from its own default: the size box from its ``min_value``, 2 (the box once read "2"
+    after a page switch). Checking only the preset's key let that through; each key is checked.
+    """
+    ss = st.session_state
+    if PRESET_KEY not in ss:
+        ss[PRESET_KEY] = DEFAULT_PRESET
+    last = ss.get(_LAST_KEY) or {}
+    for key, value in _preset_settings(ss[PRESET_KEY]).items():
+        if key not in ss:
+            ss[key] = last.get(key, value)
+
+
+# Number boxes are drawn with their current value as their default too. The value in session
+# state wins; the default is what a browser shows should it have lost the box's state (it shows
+# `stored ?? default`), and a number box's own default is its min_value: 2 for the size.
+def _number(label: str, low: int, high: int, key: str, help: str | None = None) -> None:
+    st.number_input(label, low, high, value=int(st.session_state[key]), step=1, key=key, help=help)
 
 
 def apply_link() -> None:
@@ -109,17 +133,17 @@ def _glossary() -> None:
 def _settings_widgets() -> None:
     """Every setting of both networks (``cfg.g.*``, ``cfg.d.*``)."""
     st.markdown(_("**Generator (U-Net)**"))
-    st.number_input("ngf", 1, MAX_CHANNELS, key=G_PREFIX + "ngf")
-    st.number_input(_("depth (downsamplings)"), 2, MAX_GEN_DEPTH, key=G_PREFIX + "depth")
-    st.number_input(_("in channels"), 1, MAX_CHANNELS, key=G_PREFIX + "in_channels")
-    st.number_input(_("out channels"), 1, MAX_CHANNELS, key=G_PREFIX + "out_channels")
+    _number("ngf", 1, MAX_CHANNELS, G_PREFIX + "ngf")
+    _number(_("depth (downsamplings)"), 2, MAX_GEN_DEPTH, G_PREFIX + "depth")
+    _number(_("in channels"), 1, MAX_CHANNELS, G_PREFIX + "in_channels")
+    _number(_("out channels"), 1, MAX_CHANNELS, G_PREFIX + "out_channels")
     st.selectbox(_("norm"), NORMS, key=G_PREFIX + "norm", format_func=lambda v: _(NORM_WORDS[v]))
     st.selectbox(_("dropout"), DROPOUTS, key=G_PREFIX + "dropout", format_func=lambda v: _(DROPOUT_WORDS[v]))
     st.checkbox(_("outermost skip"), key=G_PREFIX + "outer_skip")
     st.markdown(_("**Discriminator (PatchGAN)**"))
-    st.number_input("ndf", 1, MAX_CHANNELS, key=D_PREFIX + "ndf")
-    st.number_input(_("layers (n_layers)"), 1, MAX_DISC_LAYERS, key=D_PREFIX + "n_layers")
-    st.number_input(_("in channels"), 1, MAX_CHANNELS, key=D_PREFIX + "in_channels")
+    _number("ndf", 1, MAX_CHANNELS, D_PREFIX + "ndf")
+    _number(_("layers (n_layers)"), 1, MAX_DISC_LAYERS, D_PREFIX + "n_layers")
+    _number(_("in channels"), 1, MAX_CHANNELS, D_PREFIX + "in_channels")
     st.selectbox(_("norm"), NORMS, key=D_PREFIX + "norm", format_func=lambda v: _(NORM_WORDS[v]))
     st.radio(_("last stride"), (1, 2), key=D_PREFIX + "last_stride", horizontal=True)
     st.checkbox(_("bias on first and last conv"), key=D_PREFIX + "end_bias")
@@ -164,12 +188,11 @@ def model_sidebar() -> Choice:
             ),
         )
         st.caption(_(PRESET_DESCRIPTIONS.get(ss[PRESET_KEY], get_preset(ss[PRESET_KEY]).description)))
-        st.number_input(
+        _number(
             _("Input size (H = W)"),
-            min_value=2,
-            max_value=MAX_INPUT_SIZE,
-            step=1,
-            key=G_PREFIX + "input_size",
+            2,
+            MAX_INPUT_SIZE,
+            G_PREFIX + "input_size",
             help=_("Both networks see images of this size. The U-Net needs a multiple of 2**depth."),
         )
         # The networks' settings are drawn only while this toggle is on: each widget costs the server
@@ -182,7 +205,12 @@ def model_sidebar() -> Choice:
         with st.expander(_("Glossary")):
             _glossary()
     ss[D_PREFIX + "input_size"] = ss[G_PREFIX + "input_size"]  # one size box for both networks
-    choice = Choice.from_settings(ss[PRESET_KEY], _settings(G_PREFIX), _settings(D_PREFIX))
+    g_settings, d_settings = _settings(G_PREFIX), _settings(D_PREFIX)
+    ss[_LAST_KEY] = {
+        **{G_PREFIX + k: v for k, v in g_settings.items()},
+        **{D_PREFIX + k: v for k, v in d_settings.items()},
+    }
+    choice = Choice.from_settings(ss[PRESET_KEY], g_settings, d_settings)
     ss[_CHOICE_KEY] = choice
     return choice
 

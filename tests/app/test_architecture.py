@@ -25,7 +25,7 @@ def _metrics(at: AppTest) -> list[str]:
 def test_notebook_preset_counts_and_differences(at: AppTest) -> None:
     assert at.title[0].value == "Architecture"
     assert _metrics(at) == ["54,407,810", "2,765,568"]
-    diff = at.dataframe[-1].value
+    diff = at.table[-1].value  # a static table: its long cells wrap
     points = set(diff["point"])
     # The differences the seed README lists between the notebook and the reference.
     assert {"outermost skip", "dropout", "strides", "first/last conv bias", "parameters"} <= points
@@ -71,6 +71,19 @@ def test_user_settings_change_the_model(at: AppTest) -> None:
     assert not at.exception and not at.error
     summary = at.dataframe[1].value
     assert summary["output"].iloc[0] == "1x2x128x128"
+    assert summary["layer"].iloc[0] == summary["type"].iloc[0] == "UNetGenerator"  # no longer the notebook's
+
+
+def test_the_summary_names_the_model_as_its_source_does(at: AppTest) -> None:
+    """The first row is the model itself: the notebook's class for the notebook preset (it read
+    "SummaryRow", the table's own row class, beside our UNetGenerator), the reference's for pix2pix."""
+    generator, discriminator = at.dataframe[1].value, at.dataframe[3].value
+    assert generator[["layer", "type"]].iloc[0].tolist() == ["Pix2Pix_Generator"] * 2
+    assert discriminator[["layer", "type"]].iloc[0].tolist() == ["Pix2Pix_Discriminator"] * 2
+    assert "Pix2Pix_Generator (Pix2Pix_Generator)" in at.code[0].value  # torchinfo's own text
+    at.selectbox(key="cfg.preset").set_value("pix2pix").run()
+    assert at.dataframe[1].value["type"].iloc[0] == "UnetGenerator"
+    assert at.dataframe[3].value["type"].iloc[0] == "NLayerDiscriminator"
 
 
 def test_a_rerun_with_the_same_settings_rebuilds_nothing(
@@ -103,7 +116,7 @@ def test_the_page_in_korean() -> None:
     assert _metrics(app) == ["54,407,810", "2,765,568"]  # numbers stay as they are
     assert [m.label for m in app.metric] == ["생성기 파라미터 수", "판별기 파라미터 수"]
     assert [t.label for t in app.tabs] == ["생성기 (U-Net)", "판별기 (PatchGAN)", "pix2pix 참조 구현과 비교"]
-    assert "항목" in app.dataframe[-1].value.columns  # the reference diff's "point" column
+    assert "항목" in app.table[-1].value.columns  # the reference diff's "point" column
     app.selectbox(key="cfg.preset").set_value("notebook-as-written").run()
     assert any("Conv2d(3, 64)" in e.value and "모양 오류 진단" in e.value for e in app.error)
 

@@ -93,3 +93,31 @@ def test_a_follow_the_notes_link_opens_the_doctor_on_the_typo(server: str, brows
     assert "노트북 그대로입니다" in sidebar and "한국어" in sidebar  # the preset's description, in Korean
     assert "preset=" not in page.url and "lang=ko" in page.url  # applied once; the language stays
     page.close()
+
+
+# Each picture of the main area: its size on the page, its own size, and the column it stands in.
+_IMAGES_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] img')).map(i => ({
+  shown: i.clientWidth, own: i.naturalWidth,
+  column: i.closest('[data-testid="stColumn"]') ? i.closest('[data-testid="stColumn"]').clientWidth : null}))"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_conv_frames_are_shown_at_their_own_size(server: str, browser: object, lang: str) -> None:
+    """The Conv2d and ConvTranspose2d frames are drawn for their column and shown unscaled, so their
+    words are as drawn: at least 12 px (tests/conv/test_render_readable.py). They were 704 px wide
+    in a 462 px column: scaled to 0.66, the kernel's label to about 6 px."""
+    from tests.readable import COLUMN_PX
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")  # type: ignore[attr-defined]
+    page.goto(f"{server}/conv_vs_transpose?lang={lang}", wait_until="domcontentloaded")
+    wait_until_idle(page)
+    page.wait_for_function(  # the two frames, loaded
+        """() => { const i = document.querySelectorAll('[data-testid="stMain"] img');
+                   return i.length == 2 && Array.from(i).every(x => x.complete && x.naturalWidth > 0); }""",
+        timeout=PAGE_TIMEOUT_S * 1000,
+    )
+    images = page.evaluate(_IMAGES_JS)
+    for image in images:
+        assert image["shown"] == image["own"], image  # not scaled down (nor up)
+        assert image["column"] >= COLUMN_PX, image  # the column the readability tests draw for
+    page.close()

@@ -56,6 +56,11 @@ def test_a_link_names_a_doctor_example_by_its_id() -> None:
     assert arrival({"example": EXAMPLES[0].title}).ignored == (("example", EXAMPLES[0].title),)
 
 
+def test_the_walk_links_to_every_page_of_the_registry() -> None:
+    linked = {link.page for section in SECTIONS for link in section.links}
+    assert linked == {page.id for page in PAGES} - {PAGE}  # every page but the walk itself
+
+
 def test_link_params_is_the_inverse_of_arrival() -> None:
     params = link_params(preset="pix2pix", part="generator", size=512, example="astronaut")
     assert set(params) == set(LINK_KEYS)
@@ -64,7 +69,7 @@ def test_link_params_is_the_inverse_of_arrival() -> None:
 
 def test_sections_follow_the_notes_and_link_to_registered_pages() -> None:
     assert [s.key for s in SECTIONS] == [
-        "data", "dataloader", "module", "generator", "transpose", "dropout", "discriminator", "init",
+        "data", "dataloader", "module", "generator", "transpose", "dropout", "discriminator", "init", "output",
     ]  # fmt: skip
     registered = {page.id for page in PAGES}
     for section in SECTIONS:
@@ -72,6 +77,8 @@ def test_sections_follow_the_notes_and_link_to_registered_pages() -> None:
         for link in section.links:
             assert link.page in registered, link.page
             assert not arrival(dict(link.params)).ignored, link
+    dropout = next(s for s in SECTIONS if s.key == "dropout")
+    assert dropout.links[0].page == "dropout_batchnorm"  # the page that shows dropout, before the comparison
     typo = next(s for s in SECTIONS if s.key == "discriminator")
     assert (
         "nn.Conv2d(3, 64, kernel_size=4, stride=2, padding=1, bias=False),\n            nn.BatchNorm2d(128)"
@@ -88,7 +95,7 @@ def test_the_page_in_both_languages(lang: str, title: str) -> None:
     links = at.get("page_link")
     assert len(links) == sum(len(s.links) for s in SECTIONS)
     if lang == "ko":
-        assert at.subheader[-1].value == "8. 가중치 초기화"
+        assert at.subheader[-1].value == "9. L에서 색으로: 출력 레이어, 그리고 학습"
 
 
 def test_the_typo_link_opens_the_doctor_on_the_discriminator_as_written() -> None:

@@ -84,6 +84,10 @@ def test_the_page_in_korean() -> None:
     assert app.title[0].value == "Lab 색 공간"
     assert "텐서" in app.dataframe[0].value.columns
     assert list(app.dataframe[0].value["모양"]) == ["(1, 1, 256, 256)"] * 4 + ["(1, 2, 256, 256)"]
+    # every row in Korean: the normalized tensors' roles too (they were English: "(generator input)")
+    assert list(app.dataframe[0].value["텐서"]) == [
+        "L", "a", "b", "L/50 - 1 (생성기 입력)", "ab/110 (생성기가 예측할 정답)",
+    ]  # fmt: skip
     # The radio's labels are translated, its values stay English (links set "Sample photo").
     # AppTest cannot click a radio whose labels differ from its values, so the upload path is
     # tested in English above.

@@ -79,7 +79,8 @@ def test_doctor_starts_with_the_notebook_as_written(doctor: AppTest) -> None:
     assert "`model.2`** (channels: expected 3, got 64)" in errors
     assert "model.2: Conv2d in_channels 3 -> 64" in errors
     assert "expected input[1, 64, 128, 128] to have 3 channels, but got 64" in doctor.code[0].value
-    assert "✗ expected 3, got 64" in _graphviz(doctor)
+    dot = _graphviz(doctor)
+    assert "model.2\nConv2d(3, 64)" in dot and "✗ got 64 channels" in dot  # as written; what arrived in red
 
 
 @pytest.mark.parametrize(
@@ -205,7 +206,10 @@ def test_the_doctor_speaks_korean_on_a_korean_page() -> None:
     assert "model.2의 올바른 모양은 Conv2d(64, 128)입니다" in errors
     assert _korean_words(errors) == []
     captions = _texts(doctor.caption)
-    assert "meta 복사본에 model.2 Conv2d in_channels 3 -> 64" in captions and _korean_words(captions) == []
+    assert (
+        "meta 복사본에 적용하니(model.2 Conv2d in_channels 3 -> 64)" in captions
+        and _korean_words(captions) == []
+    )
 
 
 # AppTest cannot rerun a page whose radios show translated labels (it reads them back in English),

@@ -83,6 +83,19 @@ def test_conv_vs_transpose_defaults_and_frames() -> None:
     assert not at.exception and not at.error
 
 
+def test_conv_vs_transpose_says_why_even_overlap_still_prints_a_checkerboard() -> None:
+    """The green "even" box for k=4, s=2 stands above a 1.189 checkerboard: the page says why and
+    shows what makes the difference (the same decoders with one value in every kernel position)."""
+    at = _open("conv_vs_transpose")
+    assert any("not the same weights" in s.value for s in at.success)
+    assert any(m.value == "1.189" for m in at.metric)  # the untrained decoder's checkerboard
+    causes = at.dataframe[-1].value.set_index("kernel weights")
+    assert causes.loc["random (PyTorch's default init)"].tolist() == ["1.189", "1.263"]
+    assert causes.loc["one value in every position"].iloc[0] == "0.000"  # even and equal: flat
+    assert float(causes.loc["one value in every position"].iloc[1]) > 0.3  # uneven: still a pattern
+    assert list(causes.columns) == ["k=4, s=2: even", "k=3, s=2: uneven"]
+
+
 @pytest.mark.parametrize(
     ("changes", "errors"),
     [
@@ -181,3 +194,20 @@ def test_conv_vs_transpose_in_korean() -> None:
     assert any("일반 합성곱으로 보면" in c.value for c in at.caption)
     assert at.radio(key="cvt.view").value == "scatter"
     assert not at.error and len(at.get("image")) == 2
+
+
+def test_the_overlap_maps_are_big_enough_to_read() -> None:
+    """k=3, s=1 on 4x4 gives a 4x4 map: it was about 100 px wide with its colour bar's lower label
+    cut to "."; every map is now at least 180 px, its colour bar as long as the map, labels 13 px."""
+    import json
+
+    charts = []
+    for state, count in (({}, 3), ({"cvt.kernel": 3, "cvt.stride": 1}, 1)):  # 3: the map, two flat answers
+        at = _open("conv_vs_transpose", **state)
+        assert not at.exception and len(at.get("vega_lite_chart")) == count
+        charts += [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    for spec in charts:
+        side, legend = spec["width"], spec["config"]["legend"]
+        assert spec["height"] == side >= 180
+        assert legend["labelFontSize"] >= 12 and legend["titleFontSize"] >= 12
+        assert legend["gradientLength"] <= side  # the bar, with its end labels, fits beside the map

@@ -59,7 +59,7 @@ def test_hide_and_show_norm_act(capsys: pytest.CaptureFixture[str]) -> None:
     assert "LeakyReLU" in chain and "LeakyReLU" not in hidden and "BatchNorm2d" not in hidden
     assert _nodes(hidden) == _nodes(chain) - 7  # 4 LeakyReLU + 3 BatchNorm2d
     shown = _dot(capsys, "--preset", "notebook", "--show-norm-act")
-    assert "LeakyReLU\nConv2d 64→128\nBatchNorm2d" in shown
+    assert "LeakyReLU\nConv2d(64, 128)\nBatchNorm2d(128)" in shown  # every layer as the notebook writes it
     with pytest.raises(SystemExit) as stop:  # argparse refuses both, in one line
         main(["diagram", "--hide-norm-act", "--show-norm-act"])
     assert stop.value.code == 2

@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from inspector.conv.animation import MAX_IN_SIZE, ConvSettings, conv_animation
-from inspector.conv.render import auto_cell, gif_bytes, render_frame, render_frames, save_gif, save_pngs
+from inspector.conv.frame_files import gif_bytes, save_gif, save_pngs
+from inspector.conv.render import DISPLAY_WIDTH, MAX_CELL, MIN_CELL, auto_cell, render_frame, render_frames
 
 # (in_size, kernel, stride, padding, dilation, output_padding) - covering the notebook's k4 s2 p1,
 # kernel 1, stride > kernel (gaps), padding > kernel - 1, dilation, and output_padding both
@@ -211,6 +212,6 @@ def test_incremental_frames_equal_single_frames(args) -> None:
 
 def test_big_animations_get_smaller_cells() -> None:
     small, big = conv_animation(4, 3), conv_animation(16, 3, 1, 8)  # 30x30 output: 900 frames
-    assert auto_cell(small, small.views[0]) == 32
-    assert 14 <= auto_cell(big, big.views[0]) < 32
-    assert render_frame(big, 899).width <= 1000
+    assert auto_cell(small, small.views[0]) == MAX_CELL
+    assert MIN_CELL <= auto_cell(big, big.views[0]) < MAX_CELL
+    assert render_frame(big, 899).width <= DISPLAY_WIDTH

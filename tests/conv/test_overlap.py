@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from inspector.conv.overlap import checkerboard, interior_counts, is_even, overlap_map
+from inspector.conv.overlap import checkerboard, checkerboard_causes, interior_counts, is_even, overlap_map
 from inspector.errors import UserError
 
 CASES = [
@@ -74,3 +74,36 @@ def test_flat_input_checkerboard(kernel: int, padding: int) -> None:
     np.testing.assert_allclose(inner[:-4, :-4], inner[4:, 4:], rtol=1e-4, atol=1e-6)
     again = checkerboard(kernel=kernel, stride=2, padding=padding, in_size=8, layers=2, seed=0)
     np.testing.assert_array_equal(again.transposed.output, out)
+
+
+def test_a_uniform_kernel_scatters_the_overlap_count() -> None:
+    """One step, one channel, every weight 1/k²: the output is the overlap map over k² (the map is
+    conv_transpose2d of ones with a kernel of ones, tested above)."""
+    for k, s, p in ((4, 2, 1), (3, 2, 1), (5, 3, 2)):
+        board = checkerboard(k, s, p, in_size=6, channels=1, layers=1, weights="uniform")
+        np.testing.assert_allclose(board.transposed.output, overlap_map(k, s, p, 6) / k**2, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride"), [(4, 2), (6, 2), (6, 3), (2, 2), (3, 2), (5, 2), (4, 3), (7, 2)]
+)
+def test_with_equal_weights_only_an_uneven_count_prints_a_checkerboard(kernel: int, stride: int) -> None:
+    board = checkerboard(kernel, stride, 1, in_size=16, weights="uniform")
+    if is_even(kernel, stride):
+        assert board.transposed.relative_std < 1e-5
+    else:
+        assert board.transposed.relative_std > 0.1
+
+
+def test_what_makes_the_checkerboard_at_the_notebooks_setting() -> None:
+    causes = {(c.kernel, c.weights): c for c in checkerboard_causes()}
+    assert [(c.kernel, c.weights, c.even) for c in causes.values()] == [
+        (4, "random", True), (4, "uniform", True), (3, "random", False), (3, "uniform", False),
+    ]  # fmt: skip
+    assert causes[4, "uniform"].relative_std < 1e-5  # even count, equal weights: flat
+    assert causes[3, "uniform"].relative_std > 0.3  # the uneven count alone prints it
+    assert min(causes[4, "random"].relative_std, causes[3, "random"].relative_std) > 0.5  # random: both
+    # the same decoder as the page's flat-input test (kernel 4, stride 2, padding 1, 8x8, seed 0)
+    assert causes[4, "random"].relative_std == pytest.approx(checkerboard(4, 2, 1, 8).transposed.relative_std)
+    with pytest.raises(UserError, match="random or uniform"):
+        checkerboard(weights="ones")  # type: ignore[arg-type]

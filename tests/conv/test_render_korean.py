@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inspector.conv import frame_text, render
+from inspector.conv import frame_files, frame_text, render
 from inspector.conv.animation import conv_animation
 from inspector.i18n import catalog, fonts
 
@@ -16,8 +16,9 @@ def test_the_frames_words_have_korean() -> None:
 
 
 def test_hangul_is_drawn_with_nanumgothic_and_latin_with_pillows_font() -> None:
-    assert frame_text._font_for("커널", 12).path == str(fonts.korean_font_path())  # type: ignore[union-attr]
-    assert frame_text._font_for("kernel", 12) is frame_text._font(12, False)
+    assert fonts.font_for("커널", 12).path == str(fonts.korean_font_path())
+    assert fonts.font_for("kernel", 12) is fonts.picture_font(12, False)
+    assert fonts.font_for("kernel", 12).size == 12  # Pillow's scalable font, not its 11 px bitmap
 
 
 @pytest.mark.parametrize("transposed", [False, True])
@@ -27,12 +28,16 @@ def test_a_korean_frame_is_drawn_and_english_is_unchanged(transposed: bool) -> N
     default = np.asarray(render.render_frame(anim, 1, tr=catalog.translator("en")))
     korean = np.asarray(render.render_frame(anim, 1, tr=catalog.translator("ko")))
     assert np.array_equal(english, default)  # the translator's default is English: the CLI's frames
-    assert korean.shape[0] == english.shape[0] and not np.array_equal(
-        korean[:40], english[:40]
-    )  # the words differ
-    # The cells (below the heading) hold the same numbers in both languages.
-    top = 2 * render.auto_cell(anim, anim.views[0]) + 8
-    assert np.array_equal(korean[top:, :200], english[top:, :200])
+    assert not np.array_equal(korean[:40], english[:40])  # the words differ
+    # The grid and the kernel (below the words, which may wrap into more lines) hold the same numbers.
+    view, cell = anim.views[0], render.auto_cell(anim, anim.views[0])
+    panels = []
+    for tr in (catalog.translator("en"), catalog.translator("ko")):
+        pos = render._layout(anim, view, cell, tr)
+        panels.append(
+            np.asarray(render.render_frame(anim, 1, tr=tr))[pos["top"] : pos["top"] + 4 * cell, :200]
+        )
+    assert np.array_equal(*panels)
 
 
 def test_the_heading_and_caption_in_korean() -> None:
@@ -52,5 +57,5 @@ def test_a_korean_gif_has_as_many_frames() -> None:
     from PIL import Image
 
     anim = conv_animation(3, 2, 1, 0)
-    gif = Image.open(io.BytesIO(render.gif_bytes(anim, tr=catalog.translator("ko"))))
+    gif = Image.open(io.BytesIO(frame_files.gif_bytes(anim, tr=catalog.translator("ko"))))
     assert gif.n_frames == len(anim.views[0].frames)

@@ -47,6 +47,17 @@ def test_preset_registry() -> None:
         preset("nope")
 
 
+def test_presets_name_their_classes_as_their_source_does() -> None:
+    from models.presets import source_class_name
+
+    g, d = preset("notebook")
+    assert (source_class_name(g), source_class_name(d)) == ("Pix2Pix_Generator", "Pix2Pix_Discriminator")
+    assert source_class_name(preset("notebook-as-written")[1]) == "Pix2Pix_Discriminator"  # its typo too
+    assert source_class_name(g.replace(input_size=512)) == "Pix2Pix_Generator"  # a size is no class
+    assert [source_class_name(c) for c in preset("pix2pix")] == ["UnetGenerator", "NLayerDiscriminator"]
+    assert source_class_name(g.replace(ngf=32)) is None  # another network: our own class's name
+
+
 def test_notebook_generator_block_names_and_channels() -> None:
     g = build_generator(preset("notebook")[0])
     names = [n for n, _ in g.named_children()]

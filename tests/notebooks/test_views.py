@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 import inspector
-from inspector.conv.render import gif_bytes
+from inspector.conv.frame_files import gif_bytes
 from inspector.i18n import reader
 from inspector.i18n.catalog import translator
 from inspector.i18n.fonts import graphviz_font

@@ -279,7 +279,8 @@ def test_diagrams_show_every_concat_and_paint_problems_red(notebook_trace: Trace
     import graphviz
 
     from inspector.doctor.diagnose import diagnose
-    from inspector.shapes.diagram import RED, concat_rows, diagram_dot, render_svg
+    from inspector.shapes.diagram import RED, diagram_dot, render_svg
+    from inspector.shapes.trace_tables import concat_rows
 
     source = diagram_dot(notebook_trace)
     assert (
@@ -291,7 +292,7 @@ def test_diagrams_show_every_concat_and_paint_problems_red(notebook_trace: Trace
     assert [r["skip from"] for r in concat_rows(notebook_trace)] == [f"encoder_{k}" for k in range(6, 0, -1)]
     broken = diagnose(build_discriminator(preset("notebook-as-written")[1]), (1, 3, 256, 256))
     chain = diagram_dot(broken.trace, broken.problems)
-    assert "torch.cat" not in chain and chain.count(RED) == 2 and "expected 3, got 64" in chain
+    assert "torch.cat" not in chain and chain.count(f'" color="{RED}"') == 2 and "got 64 channels" in chain
     graphviz.Source(source)  # parses as DOT; the dot binary renders it when installed
     svg = render_svg(chain)
     assert svg is None or b"<svg" in svg
@@ -374,3 +375,77 @@ def test_the_tracer_knows_nothing_of_the_doctor() -> None:
         imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         assert not [m for m in imported if "doctor" in m], name
+
+
+def _node(source: str, name: str) -> str:
+    """The DOT statement of node ``name`` (up to its closing bracket)."""
+    start = source.index(f'\t"{name}" [') if f'\t"{name}" [' in source else source.index(f"\t{name} [")
+    return source[start : source.index("]\n", start) + 1]
+
+
+def test_a_broken_layer_reads_as_written_and_what_arrived_stands_beside_it_in_red() -> None:
+    """The notebook's typo: model.2 is Conv2d(3, 64) in the code and must read so in the diagram,
+    although the doctor's pass fed it 3 channels to carry on; the 64 that arrived is written in red."""
+    from inspector.doctor.diagnose import diagnose
+    from inspector.shapes.diagram import RED, diagram_dot
+    from inspector.shapes.labels import describe_layer
+
+    model = build_discriminator(preset("notebook-as-written")[1])
+    broken = diagnose(model, (1, 3, 256, 256))
+    chain = diagram_dot(broken.trace, broken.problems)
+    conv, norm = model.model[2], model.model[3]  # what PyTorch built from the notebook's lines
+    assert (conv.in_channels, conv.out_channels, norm.num_features) == (3, 64, 128)
+    node = _node(chain, "model.2")
+    assert f"model.2\n{describe_layer(conv)}" in node and "Conv2d(3, 64)" in node and "→" not in node
+    assert f'xlabel=<<font color="{RED}">✗ got 64 channels</font>>' in node
+    assert "BatchNorm2d(128)" in _node(chain, "model.3") and "got 64 channels" in _node(chain, "model.3")
+    # the healthy layers are untouched: no red, no note
+    assert "xlabel" not in _node(chain, "model.5") and "Conv2d(128, 256)" in _node(chain, "model.5")
+    # the edge into model.2 carries what arrived (64 channels), the label what was written (3)
+    assert '"model.1" -> "model.2" [label="64x128x128"]' in chain  # model.1: the LeakyReLU
+
+
+def test_a_generator_block_that_gets_the_wrong_channels_keeps_its_own_numbers() -> None:
+    """A decoder written for 512 channels that gets 1024 (the skip forgotten in its in_channels): the
+    U diagram shows the layer as built, the 1024 beside it, and folding never hides it."""
+    from inspector.doctor.diagnose import diagnose
+    from inspector.shapes.diagram import DiagramStyle, diagram_dot
+
+    g_cfg = preset("notebook")[0].replace(ngf=8)
+    model = build_generator(g_cfg)  # decoder_6..decoder_4 are alike: a folded slide draws them as one
+    decoder = model.decoder_5[1]
+    model.decoder_5[1] = nn.ConvTranspose2d(decoder.in_channels // 2, decoder.out_channels, 4, 2, 1)
+    broken = diagnose(model, (1, 1, 256, 256), prove=False)
+    assert [p.module for p in broken.problems] == ["decoder_5.1"]
+    written = f"ConvTranspose2d({decoder.in_channels // 2}, {decoder.out_channels})"
+    for style in (DiagramStyle(), DiagramStyle(collapse=True)):
+        node = _node(diagram_dot(broken.trace, broken.problems, style=style), "decoder_5")
+        assert written in node and f"got {decoder.in_channels} channels" in node
+
+
+def test_folding_a_slide_never_hides_a_block_with_a_problem(notebook_trace: Trace) -> None:
+    """encoder_4..encoder_6 fold into one node on a slide; a problem on encoder_5 keeps it apart."""
+    from types import SimpleNamespace
+
+    from inspector.shapes.diagram import DiagramStyle, diagram_dot
+
+    folded = diagram_dot(notebook_trace, style=DiagramStyle(collapse=True))
+    assert "encoder_4 … encoder_6 ×3" in folded
+    problem = SimpleNamespace(
+        module="encoder_5.1", block="encoder_5", concat=None, expected=512, actual=256, kind="channels"
+    )
+    kept = diagram_dot(notebook_trace, [problem], style=DiagramStyle(collapse=True))
+    assert "got 256 channels" in _node(kept, "encoder_5") and "encoder_4 … encoder_6" not in kept
+
+
+def test_a_summary_names_the_model_as_asked_and_leaves_its_class_alone() -> None:
+    g_cfg = preset("notebook")[0].replace(ngf=8, depth=4, input_size=32)
+    model = build_generator(g_cfg)
+    for device in ("meta", "cpu"):
+        named = summary(model, (1, 1, 32, 32), device=device, name="Pix2Pix_Generator")
+        plain = summary(model, (1, 1, 32, 32), device=device)
+        assert named.rows[0].kind == "Pix2Pix_Generator" and plain.rows[0].kind == type(model).__name__
+        assert named.text.splitlines()[3].startswith("Pix2Pix_Generator")
+        assert [r.kind for r in named.rows[1:]] == [r.kind for r in plain.rows[1:]]
+        assert named.total_params == plain.total_params
+    assert type(model).__name__ == "UNetGenerator" and not model._forward_hooks

@@ -1,14 +1,15 @@
 """Cached pictures of convolutions: the Conv vs ConvTranspose animations and their frames and GIFs,
-the untrained decoders' checkerboard, and the discriminator's receptive field."""
+the untrained decoders' checkerboard and what makes it, and the discriminator's receptive field."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
-from inspector.conv.overlap import Checkerboard, checkerboard
+from inspector.conv.frame_files import gif_bytes, png_bytes
+from inspector.conv.overlap import Checkerboard, CheckerboardCause, checkerboard, checkerboard_causes
 from inspector.conv.receptive_field import ReceptiveField, receptive_field
-from inspector.conv.render import gif_bytes, png_bytes, render_frame
+from inspector.conv.render import render_frame
 from inspector.i18n.catalog import translator
 from models import DiscriminatorConfig
 
@@ -36,6 +37,12 @@ def animation_gif(settings: ConvSettings, seed: int, view: str, lang: str = "en"
 def flat_response(kernel: int, stride: int, padding: int, in_size: int) -> Checkerboard:
     """Two untrained decoders of two steps on a flat input (see ``inspector.conv.overlap``)."""
     return checkerboard(kernel, stride, padding, in_size)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def flat_causes() -> tuple[CheckerboardCause, ...]:
+    """The flat-input test at k=4 and k=3 (stride 2, padding 1) with random and with uniform weights."""
+    return checkerboard_causes()
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -14,7 +14,7 @@ import streamlit as st
 import torch
 from torch import nn
 
-from inspector.conv.render import png_bytes
+from inspector.conv.frame_files import png_bytes
 from inspector.i18n.catalog import N_
 from inspector.inside.features import FeatureMaps, feature_maps
 from inspector.inside.inputs import photo_lab, sample_pairs
@@ -56,10 +56,12 @@ def inside_feature_grid(
     names: tuple[str, ...],
     n: int,
     mode: Mode = "eval",
+    max_width: int | None = None,
 ) -> bytes:
-    """The PNG of the ``n`` strongest channels of the maps ``names``, one row each."""
+    """The PNG of the ``n`` strongest channels of the maps ``names``, one row each, at most
+    ``max_width`` px wide (the column that shows it: never scaled down, its words stay readable)."""
     maps = inside_features(model_key, _model, photo_key, _rgb, mode)
-    return png_bytes(feature_grid([maps[name] for name in names], n=n, tile=56))
+    return png_bytes(feature_grid([maps[name] for name in names], n=n, tile=56, max_width=max_width))
 
 
 @spinner(N_("Colorizing with and without the skip..."))

@@ -12,6 +12,7 @@ from inspector.training.colorize import load_networks
 from inspector.training.recognize import FAMILIES
 from inspector.ui.caches.spinner import spinner
 from models import GeneratorConfig, NetworkConfig, build, init_weights
+from models.presets import source_class_name
 from models.text import Text
 
 
@@ -53,9 +54,11 @@ def checkpoint_models(
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def model_summary(cfg: NetworkConfig, batch: int = 1, depth: int = 4) -> Summary:
-    """torchinfo summary at (batch, in_channels, size, size). Raises RuntimeError if the model cannot run."""
+    """torchinfo summary at (batch, in_channels, size, size), the model named as its source names it
+    (the notebook's Pix2Pix_Generator). Raises RuntimeError if the model cannot run."""
     size = cfg.input_size
-    return summary(meta_model(cfg), (batch, cfg.in_channels, size, size), depth=depth)
+    shape = (batch, cfg.in_channels, size, size)
+    return summary(meta_model(cfg), shape, depth=depth, name=source_class_name(cfg))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

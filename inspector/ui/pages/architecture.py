@@ -174,7 +174,9 @@ with diff_tab:
     if not rows:
         st.success(_("These settings are the pix2pix reference: nothing differs."))
     else:
-        st.dataframe(
+        # A static table: its cells wrap, so the long "why it matters" is read whole (a data grid
+        # cut it at the column's edge).
+        st.table(
             pd.DataFrame(
                 {
                     _("network"): [_(PART_NAMES[r.network]) for r in rows],
@@ -185,7 +187,6 @@ with diff_tab:
                 }
             ),
             hide_index=True,
-            width="stretch",
         )
     notice(
         [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from inspector.conv.animation import (
@@ -16,13 +14,12 @@ from inspector.conv.animation import (
     ConvAnimation,
     ConvSettings,
 )
-from inspector.conv.overlap import Checkerboard, interior_counts, is_even, overlap_map
-from inspector.errors import UserError
 from inspector.i18n.catalog import N_
 from inspector.ui import notebook_code as nb
-from inspector.ui.caches.conv import animation, animation_gif, flat_response, frame_png
+from inspector.ui.caches.conv import animation, animation_gif, frame_png
 from inspector.ui.common import intro, labelled_radio, notebook_code, notice
 from inspector.ui.i18n import _, current_language, reason, say
+from inspector.ui.overlap_view import checkerboard_section, overlap_section
 from inspector.ui.sidebar import current_choice
 
 intro(
@@ -246,122 +243,12 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
 
 
 # ------------------------------------------------------------------------ overlap and checkerboard
-def _overlap_table(counts: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame(
-        counts, index=range(counts.shape[0]), columns=[str(c) for c in range(counts.shape[1])]
-    )
-
-
-def _grid_spec(
-    values: np.ndarray, legend: str, scheme: str = "viridis"
-) -> tuple[pd.DataFrame, dict[str, object]]:
-    """A (H, W) array as square cells (row 0 on top), the value in the tooltip: (data, Vega-Lite spec)
-    for ``st.vega_lite_chart``. A chart, not an image: the animation above keeps the page's only
-    two images. Plain Vega-Lite, not altair, whose import alone costs more than the page."""
-    rows, cols = np.indices(values.shape)
-    frame = pd.DataFrame({"row": rows.ravel(), "column": cols.ravel(), "value": values.ravel().astype(float)})
-    side = min(300, 24 * max(values.shape))
-    spec = {
-        "mark": "rect",
-        "width": side,
-        "height": side,
-        "encoding": {
-            "x": {"field": "column", "type": "ordinal", "axis": None},
-            "y": {"field": "row", "type": "ordinal", "axis": None},
-            "color": {"field": "value", "type": "quantitative", "scale": {"scheme": scheme}, "title": legend},
-            "tooltip": [
-                {"field": "row", "type": "ordinal", "title": _("row")},
-                {"field": "column", "type": "ordinal", "title": _("column")},
-                {"field": "value", "type": "quantitative", "format": ".3g", "title": legend},
-            ],
-        },
-    }
-    return frame, spec
-
-
-st.subheader(_("The checkerboard: how many kernel taps land on each output cell"))
-k_, s_, p_, n_ = int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]), int(ss["cvt.in_size"])
-counts: np.ndarray | None = None
-try:
-    counts = overlap_map(k_, s_, p_, n_, op)
-except UserError as exc:
-    st.warning(_("No overlap map for these settings: {reason}", reason=reason(exc)))
-if counts is not None:
-    o_left, o_right = st.columns([2, 3])
-    with o_left:
-        st.vega_lite_chart(*_grid_spec(counts, _("taps")), width="content")
-        st.caption(
-            _(
-                "Taps per output cell for k={k}, s={s}, p={p} on {n}x{n} (brighter: more)",
-                k=k_,
-                s=s_,
-                p=p_,
-                n=n_,
-            )
-        )
-    with o_right:
-        st.dataframe(_overlap_table(counts), width="content")
-    per_axis = interior_counts(k_, s_)
-    if is_even(k_, s_):
-        st.success(
-            _(
-                "Even: away from the border every cell gets {n} taps per axis (k = {k} is a multiple of s = {s}).",
-                n=per_axis[0],
-                k=k_,
-                s=s_,
-            )
-        )
-    else:
-        st.warning(
-            _(
-                "Uneven: away from the border cells get {counts} taps per axis in turn, because k = {k} is not "
-                "a multiple of s = {s}. That alternation is the checkerboard.",
-                counts=", ".join(map(str, per_axis)),
-                k=k_,
-                s=s_,
-            )
-        )
-    if int(ss["cvt.dilation"]) != 1:
-        st.caption(_("Counted without dilation (dilation 1)."))
-
-even_col, uneven_col = st.columns(2)
-for col, (k, title) in zip(
-    (even_col, uneven_col), ((4, _("k=4, s=2, p=1: the notebook's")), (3, _("k=3, s=2, p=1")))
-):
-    with col:
-        st.markdown(f"**{title}**")
-        st.dataframe(_overlap_table(overlap_map(k, 2, 1, 4)), width="content")
-st.markdown(
-    _(
-        "Each input cell stamps a k x k copy of the kernel every s cells. With k = 4 and s = 2 the stamps overlap "
-        "in the same way everywhere: 2 per axis, 4 per cell. With k = 3 and s = 2 a cell gets 1 or 2 per axis in turn, "
-        "so 1, 2 or 4 in 2-D: a fixed grid pattern, whatever the image."
-    )
+overlap_section(
+    int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]), int(ss["cvt.in_size"]), op
 )
-
-st.markdown(_("**An untrained decoder's answer to a flat input**"))
-board: Checkerboard | None = None
-try:
-    board = flat_response(k_, s_, p_, 8)
-except UserError as exc:
-    st.info(_("No flat-input test for these settings: {reason}", reason=reason(exc)))
-if board is not None:
-    f1, f2 = st.columns(2)
-    for col, response, label in (
-        (f1, board.transposed, _("two ConvTranspose2d")),
-        (f2, board.resize_conv, _("two (nearest Upsample + 3x3 Conv2d)")),
-    ):
-        col.vega_lite_chart(*_grid_spec(response.output, _("value"), "greys"), width="content")
-        col.caption(label)
-        col.metric(_("relative std inside the border"), f"{response.relative_std:.3f}")
-    st.caption(
-        _(
-            "Both get ones (8 channels, 8x8) and untrained, seeded weights, no bias. Every cell of a flat input should "
-            "come out alike; the transposed convs print their period-{s} pattern, resize-then-conv stays flat (0). "
-            "Each map has its own colour scale.",
-            s=s_,
-        )
-    )
+if int(ss["cvt.dilation"]) != 1:
+    st.caption(_("Counted without dilation (dilation 1)."))
+checkerboard_section(int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]))
 
 st.subheader(_("Where the generator uses them"))
 choice = current_choice()
@@ -410,7 +297,8 @@ notice(
         ),
         _(
             "When the kernel is not a multiple of the stride (try k=3, s=2), neighbouring output cells receive "
-            "different numbers of kernel taps: the checkerboard artefact of upsampling. k=4, s=2 overlaps evenly."
+            "different numbers of kernel taps: the checkerboard artefact of upsampling. k=4, s=2 overlaps evenly, "
+            "and still prints one when the kernel's weights differ by position, as random and learned weights do."
         ),
         _("ConvTranspose2d is not the inverse of Conv2d: it restores the *shape*, not the values."),
     ]

@@ -15,7 +15,7 @@ from inspector.inside.tap import Mode
 from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.inside import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
-from inspector.ui.common import intro, notebook_code, notice
+from inspector.ui.common import HALF_COLUMN_PX, MAIN_PX, intro, notebook_code, notice
 from inspector.ui.i18n import _, current_translator, reason
 from inspector.ui.inside_inputs import pick_inputs, run_on_request
 from inspector.ui.model_source import Networks, explain_untrained, untrained
@@ -88,9 +88,10 @@ for column, (networks, fmaps) in zip(columns, grids):
             st.markdown(
                 f"**{_('Trained ({step} steps)', step=networks.step) if networks.trained else _('Untrained')}**"
             )
+        width = HALF_COLUMN_PX if len(grids) > 1 else MAIN_PX  # drawn at the size shown
         st.image(
             inside_feature_grid(
-                networks.key, networks.generator, photo_key, rgb, fmaps.names, n_channels, grid_mode
+                networks.key, networks.generator, photo_key, rgb, fmaps.names, n_channels, grid_mode, width
             ),
             caption=_("Red numbers: channel indices. Rows in call order."),
         )

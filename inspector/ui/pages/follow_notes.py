@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import streamlit as st
 
 from inspector.ui.common import intro
@@ -23,7 +25,8 @@ lang = current_language()
 for number, section in enumerate(SECTIONS, 1):
     st.subheader(f"{number}. {_(section.title)}")  # a numbered heading: no words to translate
     code, text = st.columns([3, 2])
-    code.code(section.code, language="python")
+    # The notes' own Korean comments make long lines: wrapped, never cut at the column's edge.
+    code.code(textwrap.dedent(section.code), language="python", wrap_lines=True)
     with text:
         st.markdown("\n".join(f"- {_(sentence)}" for sentence in section.look))
         for link in section.links:

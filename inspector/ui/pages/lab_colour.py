@@ -16,7 +16,7 @@ from inspector.i18n.catalog import N_
 from inspector.training.upload_limits import MAX_PHOTO_MB
 from inspector.ui.caches.photos import LAB_SIZE, lab_sample, lab_upload, photo_lab_view
 from inspector.ui.common import intro, notebook_code, notice
-from inspector.ui.i18n import _, reason
+from inspector.ui.i18n import _, reason, say
 from inspector.ui.notebook_code import DATASET
 
 SIZE = LAB_SIZE  # the notebook's training size
@@ -83,7 +83,7 @@ MIN_HERE, MAX_HERE, MIN_POSSIBLE, MAX_POSSIBLE = (
 st.dataframe(
     pd.DataFrame(
         {
-            _("tensor"): [r.tensor for r in view.ranges],
+            _("tensor"): [say(r.tensor) for r in view.ranges],
             _("shape"): [str(r.shape) for r in view.ranges],
             MIN_HERE: [r.observed_min for r in view.ranges],
             MAX_HERE: [r.observed_max for r in view.ranges],

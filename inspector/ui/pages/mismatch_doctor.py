@@ -110,7 +110,9 @@ if ex.part == "discriminator":
         _("L + ab = 3 for the discriminator."),
     )
 
-NUMBER = st.column_config.NumberColumn(min_value=1, max_value=4096, step=1, format="%d")
+# Widths in px that fit the half-width column (460 px at 1400 x 1000): a wider table hid its last
+# column ("skip from") behind a scroll bar.
+NUMBER = st.column_config.NumberColumn(min_value=1, max_value=4096, step=1, format="%d", width=100)
 # The tables' word columns (their keys stay English; in_channels / out_channels are PyTorch's names)
 GENERATOR_WORDS = (N_("block"), N_("role"), N_("skip from"))
 DISCRIMINATOR_WORDS = (N_("layer"), N_("kind"))
@@ -151,7 +153,11 @@ def _generator_table(cfg: GeneratorConfig) -> Plan:
         key=f"doctor.table.{ex.id}",
         hide_index=True,
         disabled=["block", "role", "skip from"],
-        column_config={**column_labels(GENERATOR_WORDS), "in_channels": NUMBER, "out_channels": NUMBER},
+        column_config={
+            **column_labels(GENERATOR_WORDS, {"block": 90, "role": 70, "skip from": 90}),
+            "in_channels": NUMBER,
+            "out_channels": NUMBER,
+        },
         width="stretch",
     )
     edited = list(plan)
@@ -175,7 +181,11 @@ def _discriminator_table(cfg: DiscriminatorConfig) -> Changes:
         key=f"doctor.table.{ex.id}",
         hide_index=True,
         disabled=["layer", "kind"],
-        column_config={**column_labels(DISCRIMINATOR_WORDS), "in_channels": NUMBER, "out_channels": NUMBER},
+        column_config={
+            **column_labels(DISCRIMINATOR_WORDS, {"layer": 90, "kind": 110}),
+            "in_channels": NUMBER,
+            "out_channels": NUMBER,
+        },
         width="stretch",
     )
     return tuple(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from inspector.shapes.diagram import BLOCK_COLUMNS, CONCAT_COLUMNS, block_rows, concat_rows
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.labels import fmt_shape
+from inspector.shapes.trace_tables import BLOCK_COLUMNS, CONCAT_COLUMNS, block_rows, concat_rows
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.doctor import generator_diagnosis
 from inspector.ui.common import column_labels, current_generator, intro, notebook_code, notice
