@@ -148,7 +148,7 @@ def test_a_server_restart_loses_no_run(browser, tmp_path: Path) -> None:  # type
     # A runs folder of its own: no other app process is up while this one restarts (with another
     # one up, a tab would have to come back within the closed-tab timeout, through that one).
     runs_dir = tmp_path / "runs"
-    env = {RUNS_ENV: str(runs_dir)}
+    env = {RUNS_ENV: str(runs_dir), "PIX2PIX_RECONNECT_GRACE_S": "25"}  # the workers read it too
     port = free_port()
     log = tmp_path / "restart.log"
     with streamlit_server(log, env=env, port=port) as url:
@@ -164,7 +164,7 @@ def test_a_server_restart_loses_no_run(browser, tmp_path: Path) -> None:  # type
         # The tab reconnects by itself: the same session token (in its URL), so still the owner.
         try:
             _wait_for(lambda: _step_of(page) > 2, timeout_s=90, what="the tab to follow its run again")
-            time.sleep(50)  # past the reconnect grace and the closed-tab timeout: its heartbeats keep it
+            time.sleep(30)  # past the reconnect grace and the closed-tab timeout: its heartbeats keep it
             assert read_status(runs_dir / name).state == "running"  # type: ignore[union-attr]
             page.locator(".st-key-run_line-stop button:visible").click()  # ours, not Streamlit's own "Stop"
             _wait_for(lambda: _runs(runs_dir)[name] == "stopped", timeout_s=60, what="the run to stop")
