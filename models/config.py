@@ -242,8 +242,14 @@ class DiscriminatorConfig:
 
 def replace_size(cfg: DiscriminatorConfig, input_size: int) -> int:
     """Patch-map side of ``cfg``'s layout at another input size (no validation)."""
+    return patch_side(cfg.n_layers, cfg.last_stride, input_size)
+
+
+def patch_side(n_layers: int, last_stride: int, input_size: int) -> int:
+    """Patch-map side of a PatchGAN of ``n_layers`` and ``last_stride`` at ``input_size``, 0 when the
+    map vanishes (no config needed: a checkpoint's reader asks before it has one)."""
     size = input_size
-    for s in cfg.strides():
+    for s in [2] * n_layers + [last_stride] * 2:
         size = (size + 2 - 4) // s + 1
         if size < 1:
             return 0

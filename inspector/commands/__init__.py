@@ -3,6 +3,7 @@
 from inspector.commands import (
     animate,
     app,
+    checkpoint,
     colorize,
     compare,
     diagram,
@@ -25,6 +26,7 @@ COMMANDS = [
     animate.register,
     train.register,
     colorize.register,
+    checkpoint.register,
     features.register,
     app.register,
 ]

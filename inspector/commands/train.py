@@ -94,6 +94,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="where to write (default: runs/<preset>-<time>; with --resume, the resumed directory)",
     )
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint")
+    p.add_argument(
+        "--init-from",
+        metavar="FILE",
+        dest="init_from",
+        help="start a new run (step 0) from a checkpoint's weights: a run, an export, or any file "
+        "`checkpoint` identifies (the reference code's, the notebook's); its networks decide the models",
+    )
     p.set_defaults(func=run)
 
 
@@ -127,6 +134,7 @@ def choices_from_args(args: argparse.Namespace) -> RunChoices:
         data=args.data,
         out=args.out,
         resume=args.resume,
+        init_from=args.init_from,
         **{name: getattr(args, name) for name in TRAIN_CHOICES},
     )
 
@@ -151,6 +159,11 @@ def _run(args: argparse.Namespace, info: distributed.DistInfo, device: torch.dev
 def _describe(plan: RunPlan, info: distributed.DistInfo) -> None:
     g, config = plan.generator_config, plan.config
     where = f"{plan.device}" + (f" x {info.world_size} processes" if info.distributed else "")
+    if plan.init is not None:
+        parts = (
+            "generator and discriminator" if plan.init.discriminator else "generator (a new discriminator)"
+        )
+        print(f"starting at step 0 from the {parts} weights of --init-from", file=sys.stderr)
     print(
         f"training ngf {g.ngf}, depth {g.depth}, size {g.input_size}, batch {config.batch} on {where}; "
         f"{len(plan.train)} train / {len(plan.val)} val images from {config.data}; writing {plan.run_dir}",

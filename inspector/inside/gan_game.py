@@ -17,6 +17,7 @@ adversarial gradient then vanishes (``BCE`` saturates), and only L1 still teache
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -81,7 +82,8 @@ class GanGame(RichDisplay):
     """A tiny pix2pix pair, its two Adam optimizers and one fixed batch (L, ab), played move by move.
 
     ``L`` is (B, 1, S, S) in [-1, 1] and ``ab`` (B, 2, S, S), both as the notebook's dataset
-    normalizes them; S must be the configs' input size. Weights start from N(0, 0.02) (seeded).
+    normalizes them; S must be the configs' input size. Weights start from N(0, 0.02) (seeded), or
+    from ``init``'s state dicts (generator, discriminator): a trained pair plays on.
     """
 
     g_cfg: GeneratorConfig
@@ -92,6 +94,7 @@ class GanGame(RichDisplay):
     lr: float = 2e-4
     seed: int = 0
     history: list[MoveRecord] = field(default_factory=list)
+    init: tuple[Mapping[str, Tensor], Mapping[str, Tensor]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         size = self.g_cfg.input_size
@@ -133,6 +136,9 @@ class GanGame(RichDisplay):
             torch.manual_seed(self.seed)
             self.G = init_weights(build_generator(self.g_cfg), seed=self.seed).train()
             self.D = init_weights(build_discriminator(self.d_cfg), seed=self.seed + 1).train()
+        if self.init is not None:  # copied: the game's moves never touch the caller's tensors
+            self.G.load_state_dict(self.init[0])
+            self.D.load_state_dict(self.init[1])
         betas = (0.5, 0.999)  # the paper's Adam
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=self.lr, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=self.lr, betas=betas)

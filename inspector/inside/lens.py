@@ -55,11 +55,15 @@ def dropout_layers(model: nn.Module) -> tuple[str, ...]:
     return tuple(name for name, m in model.named_modules() if isinstance(m, _DROPOUT))
 
 
-def dropout_lens(generator: nn.Module, L: Tensor, n: int = 4, seed: int = 0) -> DropoutLens:
+def dropout_lens(
+    generator: nn.Module, L: Tensor, n: int = 4, seed: int = 0, batch_stats: bool = False
+) -> DropoutLens:
     """Colorize the first photo of ``L`` (B, 1, H, W) ``n`` times with Dropout on, and once in eval.
 
     The runs follow each other from one seeded random state (``torch.manual_seed(seed)``, then
-    ``n`` forwards), so the same call gives the same samples; the model is left as it was.
+    ``n`` forwards), so the same call gives the same samples; the model is left as it was. With
+    ``batch_stats`` BatchNorm normalizes with the photo's own statistics in every run (train mode,
+    and ``batch-stats`` for the one without Dropout): what shows an untrained network's patterns.
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_SAMPLES:
         raise UserError(
@@ -68,9 +72,9 @@ def dropout_lens(generator: nn.Module, L: Tensor, n: int = 4, seed: int = 0) -> 
             )
         )
     L = as_batch(L, channels=1, what="L")[:1].to(model_device(generator))
-    with run_mode(generator, "dropout", seed):
+    with run_mode(generator, "train" if batch_stats else "dropout", seed):
         runs = [checked_forward(generator, L) for _ in range(n)]
-    with run_mode(generator, "eval"):
+    with run_mode(generator, "batch-stats" if batch_stats else "eval"):
         still = checked_forward(generator, L)
     if still.shape[1] != 2:
         raise UserError(

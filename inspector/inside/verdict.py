@@ -112,12 +112,14 @@ def patch_verdict(discriminator: nn.Module, L: Tensor, ab: Tensor, mode: Mode = 
 
 
 def real_and_fake_verdicts(
-    generator: nn.Module, discriminator: nn.Module, L: Tensor, ab: Tensor
+    generator: nn.Module, discriminator: nn.Module, L: Tensor, ab: Tensor, mode: Mode = "eval"
 ) -> tuple[PatchVerdict, PatchVerdict, np.ndarray]:
     """D's verdict on the real pair (L, ab) and on the generator's colorization (L, G(L)), and that
-    colorization as (S, S, 3) uint8. G runs in eval mode (no Dropout: one answer per photo); every
-    module's mode is put back afterwards, so a model shared by several views is left as it was."""
+    colorization as (S, S, 3) uint8. Both run in ``mode`` (eval: no Dropout, one answer per photo;
+    ``batch-stats``: BatchNorm on the photo's own statistics); every module's mode is put back
+    afterwards, so a model shared by several views is left as it was."""
     L = as_batch(L, channels=1, what="L")
-    with run_mode(generator, "eval", seed=None):
+    with run_mode(generator, mode, seed=None):
         fake = checked_forward(generator, L.to(model_device(generator)))  # (B, 2, S, S)
-    return patch_verdict(discriminator, L, ab), patch_verdict(discriminator, L, fake), lab_rgb(L, fake)
+    real = patch_verdict(discriminator, L, ab, mode)
+    return real, patch_verdict(discriminator, L, fake, mode), lab_rgb(L, fake)

@@ -45,22 +45,13 @@ from inspector.training.checkpoint_checks import (
     FORMAT,
     FORMAT_VERSION,
     build_meta,
-    check_finite,
     check_optimizer,
     check_rng,
     check_state_dict,
     optimizer_states,
 )
-from inspector.training.checkpoint_formats import (
-    META_KEY,
-    is_pickle,
-    is_zip,
-    read_safetensors,
-    read_torch_zip,
-    refuse_pickle,
-    safetensors_problem,
-)
-from inspector.training.tensor_views import check_geometry
+from inspector.training.checkpoint_formats import META_KEY, TORCH_TYPES, read_tensors
+from inspector.training.recognize import Recognized, no_generator, recognize_parts, stored_configs
 from models import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
 from models.config import PARTS
 from models.text import Text, message_of
@@ -69,10 +60,10 @@ CHECKPOINT_FILE = "checkpoint.safetensors"
 EXPORT_FILE = "generator.safetensors"
 META_FILE = "checkpoint.json"
 MAX_CHECKPOINT_BYTES = 1 << 30  # 1 GiB: the full 256x256 model with Adam state is ~0.7 GiB
-TORCH_TYPES = ("pt", "pth", "bin", "ckpt")  # file suffixes of torch.save files
 CHECKPOINT_TYPES = ("safetensors", *TORCH_TYPES)  # what upload widgets offer; the bytes decide the format
 _Config = TypeVar("_Config", GeneratorConfig, DiscriminatorConfig)
-KIND_FULL, KIND_GENERATOR = "checkpoint", "generator"  # meta["kind"]: a full checkpoint or an export
+# meta["kind"]: a full checkpoint (resumable), a generator export, or networks without optimizer state
+KIND_FULL, KIND_GENERATOR, KIND_NETWORKS = "checkpoint", "generator", "networks"
 
 
 @dataclass
@@ -87,6 +78,7 @@ class Checkpoint(RichDisplay):
     meta: dict[str, Any] = field(default_factory=dict)  # the JSON: metrics, train config, ...
     optimizers: dict[str, dict[str, Any]] = field(default_factory=dict)  # "G"/"D" -> Adam state_dict
     rng: dict[str, torch.Tensor] = field(default_factory=dict)
+    recognized: dict[str, Recognized] = field(default_factory=dict)  # each network: family, notes
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -98,8 +90,9 @@ class Checkpoint(RichDisplay):
 
     @property
     def is_export(self) -> bool:
-        """A generator-only export: enough to colorize, not to resume training."""
-        return self.meta.get("kind") == KIND_GENERATOR
+        """Weights without a run's state (a generator export, an exported or foreign file): enough to
+        colorize or to start a new run from, not to resume one."""
+        return self.meta.get("kind") in (KIND_GENERATOR, KIND_NETWORKS) or not self.meta
 
 
 # ----------------------------------------------------------------------------------- saving
@@ -183,43 +176,59 @@ def _json_default(value: Any) -> Any:
 
 def save_generator_export(
     path: str | Path,
-    generator: nn.Module,
+    generator: nn.Module | None,
     g_cfg: GeneratorConfig | None = None,
     half: bool = False,
     step: int = 0,
     metrics: Mapping[str, Any] | None = None,
+    discriminator: nn.Module | None = None,
+    source: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write only what colorizing needs: the generator's state dict and its config, atomically.
+    """Write the networks' weights and configs without a run's state, atomically.
 
-    ``path`` is a file, or a folder that gets ``generator.safetensors``. ``g_cfg`` defaults to
-    ``generator.config``. With ``half=True`` floating tensors are stored as float16 (half the size;
-    loading turns them back into float32); a weight beyond float16's range is refused rather
-    than stored as inf. Returns the path written. :func:`load_checkpoint` reads it back.
+    Without ``discriminator``: only what colorizing needs (``"kind": "generator"``). With it, both
+    networks (``"kind": "networks"``: a start for a new run, not a run to resume); ``generator``
+    None writes a discriminator alone. ``path`` is a file, or a folder that gets
+    ``generator.safetensors``. ``g_cfg`` defaults to ``generator.config``. With ``half=True``
+    floating tensors are stored as float16 (half the size; loading turns them back into float32);
+    a weight beyond float16's range is refused rather than stored as inf. ``source`` (JSON) says
+    where foreign weights came from. Returns the path written; :func:`load_checkpoint` reads it back.
     """
-    cfg = g_cfg if g_cfg is not None else _config_of(generator, GeneratorConfig)
     target = Path(path)
     if target.is_dir():
         target = target / EXPORT_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     tensors: dict[str, torch.Tensor] = {}
-    for key, value in generator.state_dict().items():
-        plain = _plain(value)
-        if half and plain.is_floating_point():
-            if plain.numel() and float(plain.abs().max()) > torch.finfo(torch.float16).max:
-                raise UserError(
-                    Text("generator.{key} has values beyond float16's range: export it without half", key=key)
-                )
-            plain = plain.half()
-        tensors[f"generator.{key}"] = plain
-    meta = {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "kind": KIND_GENERATOR,
+    meta: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION}
+    for part, model in (("generator", generator), ("discriminator", discriminator)):
+        if model is None:
+            continue
+        if part == "generator":
+            meta["generator_config"] = (g_cfg or _config_of(model, GeneratorConfig)).to_dict()
+        else:
+            meta["discriminator_config"] = _config_of(model, DiscriminatorConfig).to_dict()
+        for key, value in model.state_dict().items():
+            plain = _plain(value)
+            if half and plain.is_floating_point():
+                if plain.numel() and float(plain.abs().max()) > torch.finfo(torch.float16).max:
+                    raise UserError(
+                        Text(
+                            "{part}.{key} has values beyond float16's range: export it without half",
+                            part=part,
+                            key=key,
+                        )
+                    )
+                plain = plain.half()
+            tensors[f"{part}.{key}"] = plain
+    kind = KIND_NETWORKS if discriminator is not None else KIND_GENERATOR
+    meta |= {
+        "kind": kind,
         "dtype": "float16" if half else "float32",
         "step": int(step),
-        "generator_config": cfg.to_dict(),
         "metrics": dict(metrics or {}),
     }
+    if source:
+        meta["source"] = dict(source)
     text = json.dumps(meta, sort_keys=True, default=_json_default)
     return write_file_at(target, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: text}))
 
@@ -247,20 +256,12 @@ def checkpoint_path(source: str | Path) -> Path:
     return path
 
 
-def load_checkpoint(
-    source: str | Path | bytes,
-    name: str | None = None,
-    generator_config: GeneratorConfig | None = None,
-    discriminator_config: DiscriminatorConfig | None = None,
-    max_bytes: int = MAX_CHECKPOINT_BYTES,
-) -> Checkpoint:
-    """Read and validate a checkpoint (or a generator export) from a run directory, a file, or bytes.
-
-    ``name`` (the file name, for uploads) is used in messages; the format is decided by the
-    bytes. The configs, when given, are the architecture to load into instead of the one stored
-    in the checkpoint. Raises ``UserError`` for anything that is not a finite, matching set of
-    tensors.
-    """
+def read_checkpoint(
+    source: str | Path | bytes, name: str | None = None, max_bytes: int = MAX_CHECKPOINT_BYTES
+) -> tuple[dict[str, torch.Tensor], dict[str, Any], str]:
+    """(tensors, our header JSON or {}, name) of a run directory, a file or bytes: read within
+    ``max_bytes``, by structure (``checkpoint_formats.read_tensors``: geometry and finiteness
+    checked). Nothing is assumed about which networks the tensors are."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         name = name or "upload"
@@ -275,18 +276,48 @@ def load_checkpoint(
     if len(data) > max_bytes:
         raise UserError(_too_big(name, len(data), max_bytes))
     try:
-        return _load(data, name, generator_config, discriminator_config)
+        tensors, meta = read_tensors(data, name)
     except UserError:
         raise
     except Exception as exc:  # a crafted file can reach corners no check foresaw: still one clear message
-        raise UserError(
-            Text(
-                "{name} could not be read as a checkpoint ({kind}: {error})",
-                name=name,
-                kind=type(exc).__name__,
-                error=message_of(exc),
-            )
-        ) from None
+        raise _unreadable(name, exc) from None
+    return tensors, meta, name
+
+
+def load_checkpoint(
+    source: str | Path | bytes,
+    name: str | None = None,
+    generator_config: GeneratorConfig | None = None,
+    discriminator_config: DiscriminatorConfig | None = None,
+    max_bytes: int = MAX_CHECKPOINT_BYTES,
+) -> Checkpoint:
+    """Read and validate a checkpoint (or a generator export) from a run directory, a file, or bytes.
+
+    ``name`` (the file name, for uploads) is used in messages; the format is decided by the
+    bytes. A file without this project's header (the reference code's, the notebook's, a
+    DataParallel or compiled model's) is recognized by its structure
+    (:mod:`inspector.training.recognize`). The configs, when given, are the architecture to load
+    into instead of the stored or recognized one. Raises ``UserError`` for anything that is not a
+    finite, matching set of tensors.
+    """
+    tensors, meta, name = read_checkpoint(source, name, max_bytes)
+    try:
+        return _load(tensors, meta, name, generator_config, discriminator_config)
+    except UserError:
+        raise
+    except Exception as exc:  # as in read_checkpoint: one clear message, never a traceback
+        raise _unreadable(name, exc) from None
+
+
+def _unreadable(name: str, exc: Exception) -> UserError:
+    return UserError(
+        Text(
+            "{name} could not be read as a checkpoint ({kind}: {error})",
+            name=name,
+            kind=type(exc).__name__,
+            error=message_of(exc),
+        )
+    )
 
 
 def _too_big(name: str, size: int, max_bytes: int) -> Text:
@@ -298,51 +329,29 @@ def _too_big(name: str, size: int, max_bytes: int) -> Text:
     )
 
 
-def _read(data: bytes, name: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Tensors and our JSON, by structure: safetensors if it parses as one, else a torch.save zip."""
-    problem = safetensors_problem(data)
-    if problem is None:
-        return read_safetensors(data, name)
-    if is_zip(data):
-        return read_torch_zip(data, name), {}
-    if is_pickle(data):
-        raise refuse_pickle(name)
-    if name.lower().endswith(tuple(f".{t}" for t in TORCH_TYPES)):
-        raise UserError(
-            Text(
-                "{name} was refused: it is neither a safetensors file nor a PyTorch zip file of tensors",
-                name=name,
-            )
-        )
-    raise UserError(Text("{name} is not a safetensors file ({problem})", name=name, problem=problem))
-
-
 def _load(
-    data: bytes,
+    tensors: dict[str, torch.Tensor],
+    meta: dict[str, Any],
     name: str,
     generator_config: GeneratorConfig | None,
     discriminator_config: DiscriminatorConfig | None,
 ) -> Checkpoint:
-    tensors, meta = _read(data, name)
-    check_geometry(tensors, name, len(data))  # before anything reads an element: views can claim any size
-    check_finite(tensors, name)
-    parts, optim, rng = _split(tensors)
-    g_cfg = generator_config or _config(GeneratorConfig, meta.get("generator_config"), name)
-    if g_cfg is None:
-        raise UserError(
-            Text(
-                "{name} holds bare weights without a model configuration: choose the architecture it was "
-                "trained with (a preset and its settings) and load it again",
-                name=name,
-            )
-        )
-    d_cfg = discriminator_config or _config(DiscriminatorConfig, meta.get("discriminator_config"), name)
+    parts, optim, rng = split_parts(tensors)
+    found = recognize_parts(parts, stored_configs(meta, name), name)
+    g_found, d_found = found.get("generator"), found.get("discriminator")
+    g_cfg = generator_config or (g_found.config if g_found is not None else None)
+    if not isinstance(g_cfg, GeneratorConfig):
+        raise UserError(no_generator(name, g_found, d_found))
+    found_d = d_found.config if d_found is not None else None
+    d_cfg = discriminator_config or (found_d if isinstance(found_d, DiscriminatorConfig) else None)
+    g_state = g_found.state if g_found is not None else {}
+    d_state = d_found.state if d_found is not None and d_cfg is not None else {}
     g_meta = build_meta(g_cfg)
-    check_state_dict(parts["generator"], g_meta, "generator", g_cfg)
+    check_state_dict(g_state, g_meta, "generator", g_cfg)
     d_meta = None
-    if parts["discriminator"] and d_cfg is not None:
+    if d_state and d_cfg is not None:
         d_meta = build_meta(d_cfg)
-        check_state_dict(parts["discriminator"], d_meta, "discriminator", d_cfg)
+        check_state_dict(d_state, d_meta, "discriminator", d_cfg)
     optimizers = optimizer_states(optim, meta.get("optimizers") or {}, name)
     if optimizers:
         # Adam's moments must fit the parameters they belong to, or resuming fails mid-step.
@@ -353,12 +362,13 @@ def _load(
     return Checkpoint(
         generator_config=g_cfg,
         discriminator_config=d_cfg,
-        generator=_full_precision(parts["generator"]),
-        discriminator=_full_precision(parts["discriminator"]),
+        generator=_full_precision(g_state),
+        discriminator=_full_precision(d_state),
         step=meta.get("step", 0),
         meta=meta,
         optimizers=optimizers,
         rng=rng,
+        recognized=dict(found),
     )
 
 
@@ -367,7 +377,7 @@ def _full_precision(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.float() if v.dtype in (torch.float16, torch.bfloat16) else v for k, v in state.items()}
 
 
-def _split(
+def split_parts(
     tensors: Mapping[str, torch.Tensor],
 ) -> tuple[dict[str, dict[str, torch.Tensor]], dict[str, dict[str, torch.Tensor]], dict[str, torch.Tensor]]:
     """Group the flat keys: model parts, optimizer tensors per optimizer, random states."""
@@ -384,22 +394,6 @@ def _split(
         elif head == "rng":
             rng[rest] = value
     return parts, optim, rng
-
-
-def _config(cls: type[_Config], data: Any, name: str) -> _Config | None:
-    if data is None:
-        return None
-    try:
-        return cls.from_dict(data)
-    except (TypeError, ValueError) as exc:
-        raise UserError(
-            Text(
-                "{name}: its stored {config} is invalid: {error}",
-                name=name,
-                config=cls.__name__,
-                error=message_of(exc),
-            )
-        ) from None
 
 
 # -------------------------------------------------------------------------------- restoring

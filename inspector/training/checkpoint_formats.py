@@ -28,11 +28,13 @@ import torch
 from safetensors.torch import load as load_safetensors_bytes
 
 from inspector.errors import UserError
-from inspector.training.checkpoint_checks import check_meta, names
+from inspector.training.checkpoint_checks import check_finite, check_meta, names
+from inspector.training.tensor_views import check_geometry
 from inspector.training.torch_zip import check_torch_zip, not_plain, refuse_global
 from models.text import Text
 
 META_KEY = "pix2pix_inspector"  # key of our JSON inside the safetensors header metadata
+TORCH_TYPES = ("pt", "pth", "bin", "ckpt")  # file suffixes of torch.save files
 MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit on the header
 # Bytes per element of every dtype safetensors writes.
 DTYPE_BYTES = {
@@ -172,16 +174,25 @@ def _refusal(name: str, message: str) -> UserError:
 
 
 def flatten_torch(obj: Any, name: str) -> dict[str, torch.Tensor]:
-    """Accept a generator state dict, or ``{"generator": sd, "discriminator": sd}`` (also G / D)."""
+    """Accept a state dict (of either network: ``checkpoint`` tells them apart by structure), one
+    under ``state_dict`` or ``model_state_dict`` (a training script's dict, its other entries left
+    out), or ``{"generator": sd, "discriminator": sd}`` (also G / D, net_G / net_D, netG / netD).
+    A bare state dict is put under ``generator.``."""
     if not isinstance(obj, Mapping):
         raise UserError(Text("{name} holds a {kind}, not a state dict", name=name, kind=type(obj).__name__))
+    for wrapper in ("state_dict", "model_state_dict"):
+        if isinstance(obj.get(wrapper), Mapping):
+            obj = obj[wrapper]
+            break
     aliases = {
         "generator": "generator",
         "G": "generator",
         "net_G": "generator",
+        "netG": "generator",
         "discriminator": "discriminator",
         "D": "discriminator",
         "net_D": "discriminator",
+        "netD": "discriminator",
     }
     nested = {aliases[k]: v for k, v in obj.items() if k in aliases and isinstance(v, Mapping)}
     out: dict[str, Any]
@@ -197,3 +208,27 @@ def flatten_torch(obj: Any, name: str) -> dict[str, torch.Tensor]:
     if bad:
         raise UserError(Text("{name}: these entries are not tensors: {keys}", name=name, keys=names(bad)))
     return out
+
+
+def read_tensors(data: bytes, name: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Tensors and our JSON, by structure: safetensors if it parses as one, else a torch.save zip;
+    every tensor's geometry checked against the file before any element is read, then finiteness."""
+    problem = safetensors_problem(data)
+    if problem is None:
+        tensors, meta = read_safetensors(data, name)
+    elif is_zip(data):
+        tensors, meta = read_torch_zip(data, name), {}
+    elif is_pickle(data):
+        raise refuse_pickle(name)
+    elif name.lower().endswith(tuple(f".{t}" for t in TORCH_TYPES)):
+        raise UserError(
+            Text(
+                "{name} was refused: it is neither a safetensors file nor a PyTorch zip file of tensors",
+                name=name,
+            )
+        )
+    else:
+        raise UserError(Text("{name} is not a safetensors file ({problem})", name=name, problem=problem))
+    check_geometry(tensors, name, len(data))  # before anything reads an element: views can claim any size
+    check_finite(tensors, name)
+    return tensors, meta

@@ -13,7 +13,7 @@ them to check its settings before Start, ``plan_run`` calls them too.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from inspector.data.image_set import (
 from inspector.display import RichDisplay
 from inspector.errors import UserError
 from inspector.training.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint
+from inspector.training.checkpoint_checks import build_meta, check_state_dict
 from inspector.training.colorize import check_l_to_ab
 from inspector.training.config import TrainConfig
 from inspector.training.device import default_sizes, pick_device
@@ -79,6 +80,10 @@ class RunChoices:
     seed: int | None = None
     out: str | Path | None = None  # run directory; None: RUNS_DIR/<preset>-<time>, or the resumed one
     resume: str | Path | None = None  # a run directory (or checkpoint file) to continue
+    # A new run from a checkpoint's weights (any file `checkpoint` identifies: this project's run or
+    # export, the reference code's, the notebook's), as a path or an upload's (name, bytes). Its
+    # networks decide the models; the sidebar's (models) or a preset must fit them; size may change.
+    init_from: str | Path | tuple[str, bytes] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +99,7 @@ class RunPlan(RichDisplay):
     skipped: tuple[SkippedFile, ...]  # files that were not used, and why
     run_dir: Path
     resume: Checkpoint | None = None
+    init: Checkpoint | None = None  # a new run's starting weights (choices.init_from)
 
     @property
     def start_step(self) -> int:
@@ -269,7 +275,11 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
             device = pick_device(choices.device)
         except ValueError as exc:
             raise UserError(message_of(exc)) from None
-    resume = None
+    if choices.resume is not None and choices.init_from is not None:
+        raise UserError(
+            Text("a run either resumes (--resume) or starts from other weights (--init-from), not both")
+        )
+    resume = init = None
     if choices.resume is not None:
         source = Path(choices.resume)
         run_dir = (
@@ -282,8 +292,9 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
         if resume.is_export:
             raise UserError(
                 Text(
-                    "{source} is a generator-only export (for colorizing): it has no discriminator or optimizer "
-                    "state to continue from; resume from the run's {file}",
+                    "{source} holds weights without a run's state (a generator-only export, an exported or "
+                    "foreign checkpoint): no optimizer state to continue from; resume from the run's {file}, or "
+                    "start a new run from these weights with --init-from",
                     source=str(source),
                     file=CHECKPOINT_FILE,
                 )
@@ -310,7 +321,8 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
             )
         config = plan_config(choices, device, stored)
     else:
-        g, d = plan_models(choices, device)
+        init = load_init(choices) if choices.init_from is not None else None
+        g, d = plan_models(choices, device) if init is None else init_models(choices, device, init)
         config = plan_config(choices, device)
         name = choices.preset or (DEFAULT_PRESET if choices.models is None else "app")
         run_dir = (
@@ -329,4 +341,53 @@ def plan_run(choices: RunChoices, device: torch.device | None = None) -> RunPlan
     # Stored a little larger than the model: random crops jitter the framing.
     images = load_images(config.data, choices.uploads, load_size(g.input_size))
     train, val = split_train_val(images, config.val_fraction, seed=config.seed)
-    return RunPlan(g, d, config, device, train, val, tuple(images.skipped), run_dir, resume)
+    return RunPlan(g, d, config, device, train, val, tuple(images.skipped), run_dir, resume, init)
+
+
+def load_init(choices: RunChoices) -> Checkpoint:
+    """The checkpoint a new run starts from (``choices.init_from``), recognized by its structure."""
+    source = choices.init_from
+    if isinstance(source, tuple):
+        return load_checkpoint(source[1], name=source[0])
+    assert source is not None
+    return load_checkpoint(source)
+
+
+def init_models(
+    choices: RunChoices, device: torch.device, init: Checkpoint
+) -> tuple[GeneratorConfig, DiscriminatorConfig]:
+    """The models of a run that starts from ``init``'s weights: its own networks, at ``choices.size``
+    when given (weights do not depend on the size); the sidebar's models or a preset only when they
+    fit the weights. A discriminator the file lacks comes from the preset (default: the notebook's)
+    at the generator's size. ``UserError`` names what does not fit."""
+    g = init.generator_config
+    d = init.discriminator_config
+    if choices.models is not None:
+        g, d = choices.models
+        check_state_dict(init.generator, build_meta(g), "generator", g)
+        if init.discriminator:
+            check_state_dict(init.discriminator, build_meta(d), "discriminator", d)
+    elif changes := changed_model_choices(
+        replace(choices, size=None), g, d or preset_discriminator(choices, g)
+    ):
+        raise UserError(
+            Text(
+                "{changes}: a run from other weights takes its models from them; drop these settings",
+                changes=join(changes, "; "),
+            )
+        )
+    if d is None:
+        d = preset_discriminator(choices, g)
+    size = choices.size or g.input_size
+    try:
+        g, d = g.replace(input_size=size), d.replace(input_size=size)
+    except ValueError as exc:
+        raise UserError(message_of(exc)) from None
+    check_trainable(g, d)
+    return g, d
+
+
+def preset_discriminator(choices: RunChoices, g: GeneratorConfig) -> DiscriminatorConfig:
+    """The discriminator of a run whose weights hold a generator only: the preset's, at G's size."""
+    _, d = preset(choices.preset or DEFAULT_PRESET)
+    return d.replace(input_size=g.input_size)

@@ -61,11 +61,13 @@ def build_state(
     device: torch.device,
     dist_info: DistInfo,
     resume: Checkpoint | None = None,
+    init: Checkpoint | None = None,
 ) -> TrainState:
     """Set up a run on ``device``: (N, 3, S', S') uint8 ``train_images`` and ``val_images`` (the
     first ``config.num_samples`` of the latter are the sample grid's rows), models and Adam for
-    ``config``, continued from ``resume`` when given. Raises ``UserError`` when the checkpoint's
-    state does not fit."""
+    ``config``, continued from ``resume`` when given, or started from ``init``'s weights (a new
+    run: fresh Adam; a network ``init`` lacks is initialized as usual). Raises ``UserError`` when
+    the checkpoint's state does not fit."""
     rank = dist_info.rank
     step = resume.step if resume is not None else 0
     # Dropout draws from the global generator; each rank its own stream.
@@ -82,6 +84,10 @@ def build_state(
     else:
         init_weights(G, config.init, seed=seed_for(config.seed, "generator_init"))
         init_weights(D, config.init, seed=seed_for(config.seed, "discriminator_init"))
+        if init is not None:  # checked against these configs by the planner (plan_run)
+            G.load_state_dict(init.generator)
+            if init.discriminator:
+                D.load_state_dict(init.discriminator)
     reset_peak_memory(device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels

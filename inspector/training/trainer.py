@@ -71,7 +71,8 @@ class Trainer:
 
     ``run_dir`` (optional; rank 0 writes there): a path, opened with :meth:`RunFiles.open` when
     ``fit`` starts and closed when it ends, or a ``RunFiles`` that the caller opened (and closes).
-    ``resume`` continues a loaded checkpoint at its step, with its weights, optimizer state and
+    ``init`` (a new run) starts from a checkpoint's weights at step 0 (a network it lacks is
+    initialized as usual); ``resume`` continues a loaded checkpoint at its step, with its weights, optimizer state and
     random generator states.
     """
 
@@ -86,6 +87,7 @@ class Trainer:
         resume: Checkpoint | None = None,
         should_stop: Callable[[], bool] | None = None,
         device: torch.device | None = None,
+        init: Checkpoint | None = None,
     ) -> None:
         check_trainable(generator_config, discriminator_config)
         if len(train.images) == 0:
@@ -107,7 +109,7 @@ class Trainer:
         self.run_dir = (
             run_dir.run_dir if isinstance(run_dir, RunFiles) else None if run_dir is None else Path(run_dir)
         )
-        self.resume = resume
+        self.resume, self.init = resume, init
         self.should_stop = should_stop or (lambda: False)
         self.device = device or pick_device(config.device)
         self.dist = distributed.current()
@@ -135,6 +137,7 @@ class Trainer:
             resume=plan.resume,
             should_stop=should_stop,
             device=plan.device,
+            init=plan.init,
         )
 
     # ------------------------------------------------------------------------------ callbacks
@@ -224,6 +227,7 @@ class Trainer:
             self.device,
             self.dist,
             self.resume,
+            self.init,
         )
         opened = None
         if self.writes_files and self.run_files is None:

@@ -13,8 +13,10 @@ import streamlit as st
 from PIL import Image
 
 from inspector.errors import UserError
+from inspector.i18n.catalog import N_
 from inspector.inside.gan_game import WIN_MOVES, GanGame, Move, MoveRecord, tiny_configs
 from inspector.inside.pictures import heatmap
+from inspector.pretrained import load_pretrained
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.inside import game_batch
 from inspector.ui.common import current_configs, notebook_code
@@ -26,9 +28,23 @@ GAME_WIDTH = 8  # ngf = ndf of the tiny pair
 GAME_BATCH = 4
 LEARNING_RATES = (2e-4, 2e-3, 2e-2)  # the paper's, and two that let D win within a few clicks
 STATE_KEY = "gan.game"
+STARTS = {  # where the game's pair comes from: the trained one first, as on the inside pages
+    "trained": N_("Trained (ships with the app)"),
+    "untrained": N_("A tiny untrained copy of the sidebar's pair"),
+}
 
 
-def _new_game(lr: float, lambda_l1: float) -> GanGame:
+def _new_game(lr: float, lambda_l1: float, start: str) -> GanGame:
+    """A game of the trained pair that ships with the app (at its own size), or of a tiny untrained
+    copy of the sidebar's pair."""
+    if start == "trained":
+        ckpt = load_pretrained()[2]
+        assert ckpt.discriminator_config is not None, "the shipped file holds both networks"
+        L, ab = game_batch(ckpt.generator_config.input_size, GAME_BATCH)
+        init = (ckpt.generator, ckpt.discriminator)
+        return GanGame(
+            ckpt.generator_config, ckpt.discriminator_config, L, ab, lambda_l1=lambda_l1, lr=lr, init=init
+        )
     g_cfg, d_cfg = tiny_configs(*current_configs(), size=GAME_SIZE, width=GAME_WIDTH)
     L, ab = game_batch(GAME_SIZE, GAME_BATCH)
     return GanGame(g_cfg, d_cfg, L, ab, lambda_l1=lambda_l1, lr=lr)
@@ -77,10 +93,22 @@ def _board() -> None:
         help=_("2e-4 is the paper's. A larger one lets D win within a few clicks."),
     )
     lambda_l1 = c2.number_input(_("lambda (weight of L1)"), 0.0, 1000.0, 100.0, 10.0, key="gan.lambda")
-    wanted = (current_configs(), float(lr), float(lambda_l1))
+    start = str(
+        st.radio(
+            _("The pair that plays"),
+            tuple(STARTS),
+            format_func=lambda k: _(STARTS[k]),
+            key="gan.start",
+            horizontal=True,
+            help=_(
+                "The trained pair: G already colours, and D must work to tell its colours from the real ones."
+            ),
+        )
+    )
+    wanted = (current_configs(), float(lr), float(lambda_l1), start)
     if ss.get("gan.settings") != wanted or STATE_KEY not in ss:  # new settings or Start over: a new game
         try:
-            ss[STATE_KEY] = _new_game(float(lr), float(lambda_l1))
+            ss[STATE_KEY] = _new_game(float(lr), float(lambda_l1), start)
         except UserError as exc:
             st.info(_("The game cannot start with these settings: {reason}", reason=reason(exc)))
             return
@@ -95,15 +123,27 @@ def _board() -> None:
     if error := ss.pop("gan.error", None):
         st.error(_("This pair cannot play: {reason}", reason=say(error)))
         return
-    st.caption(
-        _(
-            "A tiny copy of the sidebar's pair (ngf = ndf = {width}, {size} x {size}) on {batch} sample photos, "
-            "always the same batch.",
-            width=GAME_WIDTH,
-            size=GAME_SIZE,
-            batch=GAME_BATCH,
+    if start == "trained":
+        g = game.g_cfg
+        st.caption(
+            _(
+                "The trained pair that ships with the app (ngf = ndf = {width}, {size} x {size}) on {batch} sample "
+                "photos, always the same batch.",
+                width=g.ngf,
+                size=g.input_size,
+                batch=GAME_BATCH,
+            )
         )
-    )
+    else:
+        st.caption(
+            _(
+                "A tiny copy of the sidebar's pair (ngf = ndf = {width}, {size} x {size}) on {batch} sample photos, "
+                "always the same batch.",
+                width=GAME_WIDTH,
+                size=GAME_SIZE,
+                batch=GAME_BATCH,
+            )
+        )
     if not game.history:
         st.info(_("Press a button to play the first move."))
         return

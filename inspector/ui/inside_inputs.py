@@ -1,5 +1,6 @@
 """What the "see inside" pages look at: a photo (a sample or an upload) and a pair of networks
-(untrained from the sidebar's settings, the last training run of this session, or a checkpoint).
+(``inspector.ui.model_source``: the trained pair that ships with the app, the untrained one of the
+sidebar's settings, a run, or a checkpoint from anywhere).
 
 Every picker returns a hashable key next to its value, so that the pages' cached functions
 (``inspector.ui.caches``) are keyed on the photo and the model, never on the widgets.
@@ -10,138 +11,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Generic, TypeVar
 
 import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
-from torch import nn
 
 from inspector.data.images import PHOTO_TYPES
 from inspector.data.samples import SAMPLE_FILES
 from inspector.errors import UserError
-from inspector.i18n.catalog import N_
-from inspector.training.checkpoint import CHECKPOINT_TYPES
-from inspector.training.run_bounds import largest_side
 from inspector.training.upload_limits import MAX_PHOTO_MB
-from inspector.ui.caches.models import checkpoint_models, meta_model, untrained_model
 from inspector.ui.caches.photos import inside_photo
-from inspector.ui.common import current_configs
 from inspector.ui.i18n import _, reason
-from inspector.ui.training import my_last_checkpoint
-from models import DiscriminatorConfig, GeneratorConfig
+from inspector.ui.model_source import Networks, describe, pick_networks
 
-MAX_CHECKPOINT_MB = 64  # the server's upload cap (.streamlit/config.toml)
 T = TypeVar("T")
-SOURCES = {
-    "untrained": N_("Untrained (N(0, 0.02), as training starts)"),
-    "run": N_("My last training run"),
-    "upload": N_("A checkpoint I upload"),
-}
-
-
-@dataclass(frozen=True, eq=False)
-class Networks:
-    """The generator (and discriminator, when there is one) a page looks inside, with its cache key.
-
-    Untrained networks are built on first use (``generator``): the notebook's 54M-parameter
-    generator takes a second or two to build and initialize, and a page that waits for a button
-    should not pay that before the click.
-    """
-
-    key: tuple[object, ...]  # ("untrained", cfg) or ("checkpoint", path and mtime / SHA-256)
-    g_cfg: GeneratorConfig
-    d_cfg: DiscriminatorConfig | None
-    trained: bool
-    step: int = 0
-    loaded: tuple[nn.Module, nn.Module | None] | None = None  # a checkpoint's networks, else None
-
-    @property
-    def size(self) -> int:
-        """The side the photo is run at: a checkpoint's training size, but never over what its
-        header may ask (``largest_side``); the sidebar's size for untrained networks."""
-        return largest_side(self.g_cfg) if self.loaded is not None else self.g_cfg.input_size
-
-    @property
-    def generator(self) -> nn.Module:
-        return self.loaded[0] if self.loaded is not None else untrained_model(self.g_cfg)
-
-    @property
-    def discriminator(self) -> nn.Module | None:
-        if self.loaded is not None:
-            return self.loaded[1]
-        return untrained_model(self.d_cfg) if self.d_cfg is not None else None
-
-    @property
-    def parameters(self) -> int:
-        """The generator's parameter count (from the meta copy: nothing is built for it)."""
-        if self.loaded is not None:
-            return sum(p.numel() for p in self.loaded[0].parameters())
-        return sum(p.numel() for p in meta_model(self.g_cfg).parameters())
-
-
-def untrained(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig | None) -> Networks:
-    """Both networks as the notebook's training starts them (N(0, 0.02), seed 0), built on first use."""
-    return Networks(("untrained", g_cfg, d_cfg), g_cfg, d_cfg, trained=False)
-
-
-def _last_run() -> Path | None:
-    last = my_last_checkpoint()
-    return last[0] if last is not None else None
-
-
-def networks_picker(prefix: str) -> Networks:
-    """A radio of where the networks come from; stops the page with a message if they cannot load."""
-    last = _last_run()
-    options = ["untrained"] + (["run"] if last is not None else []) + ["upload"]
-    source = st.radio(
-        _("Networks"),
-        options,
-        format_func=lambda o: _(SOURCES[o]),
-        key=f"{prefix}.source",
-        horizontal=True,
-        help=_("Train a model on the Train page and its checkpoint appears here."),
-    )
-    if source == "untrained":
-        return untrained(*current_configs())
-    data: bytes | str
-    if source == "run" and last is not None:
-        key, data, name = f"{last}:{last.stat().st_mtime_ns}", str(last), last.name
-    else:
-        up = st.file_uploader(
-            _("A checkpoint (.safetensors from the Train page or the CLI, or a .pt of plain tensors)"),
-            type=list(CHECKPOINT_TYPES),
-            key=f"{prefix}.checkpoint",
-            max_upload_size=MAX_CHECKPOINT_MB,
-        )
-        if up is None:
-            st.info(_("Upload a checkpoint, or look at the untrained networks."))
-            st.stop()
-        raw = up.getvalue()
-        key, data, name = hashlib.sha256(raw).hexdigest(), raw, up.name
-    try:
-        generator, discriminator, step = checkpoint_models(key, data, name)
-    except UserError as exc:
-        st.error(_("This checkpoint cannot be used: {reason}", reason=reason(exc)))
-        st.stop()
-    g_cfg = _config_of(generator)
-    d_cfg = _d_config_of(discriminator)
-    return Networks(
-        ("checkpoint", key), g_cfg, d_cfg, trained=True, step=step, loaded=(generator, discriminator)
-    )
-
-
-def _config_of(generator: nn.Module) -> GeneratorConfig:
-    cfg = getattr(generator, "config", None)
-    if not isinstance(cfg, GeneratorConfig):
-        raise UserError("the checkpoint's generator carries no configuration")
-    return cfg
-
-
-def _d_config_of(discriminator: nn.Module | None) -> DiscriminatorConfig | None:
-    cfg = getattr(discriminator, "config", None)
-    return cfg if isinstance(cfg, DiscriminatorConfig) else None
 
 
 def photo_picker(prefix: str, size: int) -> tuple[str, np.ndarray]:
@@ -188,7 +72,8 @@ def pick_inputs(prefix: str, controls: Callable[[], T]) -> Inputs[T]:
     are drawn before the photo is picked: a page waiting for an upload still shows them."""
     setup, photo_column = st.columns([3, 2])
     with setup:
-        networks = networks_picker(prefix)
+        networks = pick_networks(prefix)
+        st.caption(describe(networks))
         values = controls()
     with photo_column:
         photo_key, rgb = photo_picker(prefix, networks.size)

@@ -47,6 +47,7 @@ PAGES: tuple[Page, ...] = (
     Page("train", N_("Train"), ":material/model_training:", TRAIN),
     Page("class_runs", N_("Class runs"), ":material/groups:", TRAIN),
     Page("colorize", N_("Colorize"), ":material/brush:", TRAIN),
+    Page("checkpoints", N_("Checkpoints"), ":material/inventory_2:", TRAIN),
 )
 _BY_ID = {p.id: p for p in PAGES}
 

@@ -55,7 +55,12 @@ def test_every_file_the_app_offers_uploads_back_and_colorizes(
 
 def test_a_run_of_the_runs_folder_colorizes(trained: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(monkeypatch, trained.parent)
-    assert at.radio(key="colorize.source").options == ["A run from the runs folder", "Upload a checkpoint"]
+    assert at.radio(key="colorize.source").options == [
+        "Trained (ships with the app)",
+        "Untrained (N(0, 0.02), as training starts)",
+        "A run from the runs folder",
+        "A checkpoint I upload",
+    ]
     at.radio(key="colorize.source").set_value("run").run()
     assert at.selectbox(key="colorize.run").value == "tiny"
     assert not at.exception and len(at.get("image")) == 3

@@ -39,6 +39,7 @@ def test_the_game_starts_idle_and_answers_each_move() -> None:
 @pytest.mark.slow  # 40 D moves, each a rerun of the Train page
 def test_the_alarm_when_d_wins_outright() -> None:
     at = _train_page()
+    at.radio(key="gan.start").set_value("untrained").run()  # the tiny untrained copy: D learns to win
     at.select_slider(key="gan.lr").set_value(2e-2).run()
     for _ in range(8):
         at.button(key="gan.d5").click().run()

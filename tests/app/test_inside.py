@@ -15,10 +15,11 @@ from inspector.ui.page_registry import page_file
 from tests.app.apptest import APP, open_page
 
 SMALL = {"cfg.g.ngf": 8, "cfg.g.depth": 5, "cfg.g.input_size": 64, "cfg.d.ndf": 8}
+UNTRAINED = {"fm.source": "untrained", "db.source": "untrained"}  # the sidebar's small networks, untrained
 
 
 def _open(page: str, **state: object) -> AppTest:
-    return open_page(page, timeout=180, state={**SMALL, **state})
+    return open_page(page, timeout=180, state={**SMALL, **UNTRAINED, **state})
 
 
 class _Upload:
@@ -101,6 +102,7 @@ def test_feature_maps_page_refuses_a_bad_upload(
 def test_feature_maps_page_waits_for_the_button_on_the_notebooks_generator() -> None:
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
+    at.session_state["fm.source"] = "untrained"  # the notebook's 54M generator of the sidebar
     at.switch_page(page_file("feature_maps")).run()
     assert not at.exception
     assert at.button(key="fm.run") is not None and not at.dataframe  # nothing heavy before the click

@@ -87,3 +87,17 @@ def test_bad_moves_and_batches_are_user_errors() -> None:
     typo = GanGame(g, d, torch.zeros(2, 1, 32, 32), torch.zeros(2, 2, 32, 32))
     with pytest.raises(UserError, match="cannot play"):
         typo.play("D")
+
+
+def test_a_game_can_start_from_given_weights_and_leaves_them_untouched() -> None:
+    trained = _game()
+    trained.play_many("G", 2)  # weights unlike a fresh init
+    g_state = {k: v.clone() for k, v in trained.G.state_dict().items()}
+    d_state = {k: v.clone() for k, v in trained.D.state_dict().items()}
+    game = _game(init=(g_state, d_state))
+    assert _same(_params(game.G), _params(trained.G)) and _same(_params(game.D), _params(trained.D))
+    game.play("G")
+    assert not _same(_params(game.G), _params(trained.G))  # the game's own copy moved ...
+    assert all(
+        torch.equal(g_state[k], v) for k, v in trained.G.state_dict().items()
+    )  # ... the given one did not

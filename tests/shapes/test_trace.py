@@ -107,7 +107,9 @@ def test_recursive_reference_unet_concats_every_level() -> None:
         assert c.module and isinstance(names[c.module], nn.Module)
         assert inner == f"{c.module}.model"  # the block's own Sequential made the second half
         assert x in names and c.consumer is not None
-    assert t.concats[-1].inputs[0].producer == "model.0"  # the outermost down conv
+    assert (
+        t.concats[-1].inputs[0].producer == "model.model.0"
+    )  # the outermost down conv (UnetGenerator.model)
 
 
 def test_python_list_of_skips() -> None:

@@ -12,6 +12,7 @@ from safetensors.torch import load_file, save_file
 
 from inspector.errors import UserError
 from inspector.training import checkpoint as ck
+from inspector.training import checkpoint_formats
 from inspector.training.checkpoint import CHECKPOINT_FILE, load_checkpoint, restore_models, save_checkpoint
 from inspector.training.checkpoint_formats import META_KEY
 from models import build_discriminator, build_generator, preset
@@ -160,16 +161,23 @@ def test_a_checkpoint_of_another_architecture_is_refused_with_the_keys(models, t
         load_checkpoint(tmp_path, generator_config=pix2pix_g.replace(ngf=4, input_size=256))
 
 
-def test_bare_state_dicts_need_an_architecture(models) -> None:
+def test_bare_state_dicts_are_recognized_or_need_an_architecture(models) -> None:
     G, _ = models
     buf = io.BytesIO()
     torch.save(G.state_dict(), buf)
-    with pytest.raises(UserError, match="bare weights"):
-        load_checkpoint(buf.getvalue(), name="generator.pt")
+    found = load_checkpoint(buf.getvalue(), name="generator.pt")  # the notebook's names: recognized
+    assert found.generator_config == G.config.replace(
+        input_size=64
+    )  # the size leaves no trace: 2**depth, >= 64
+    assert found.recognized["generator"].family == "notebook"
     ckpt = load_checkpoint(buf.getvalue(), name="generator.pt", generator_config=G.config)
     assert ckpt.discriminator == {} and torch.equal(
         ckpt.generator["input_layer.0.weight"], G.state_dict()["input_layer.0.weight"]
     )
+    renamed = io.BytesIO()
+    torch.save({f"net.{k}": v for k, v in G.state_dict().items()}, renamed)  # a layout of no known family
+    with pytest.raises(UserError, match=r"does not recognize .* choose the architecture"):
+        load_checkpoint(renamed.getvalue(), name="generator.pt")
 
 
 @pytest.mark.parametrize(
@@ -467,7 +475,7 @@ def test_views_that_claim_more_than_their_storage_are_refused_unread(
     def never(*args, **kwargs):
         raise AssertionError("the finite check ran on a tensor that was not checked first")
 
-    monkeypatch.setattr(ck, "check_finite", never)
+    monkeypatch.setattr(checkpoint_formats, "check_finite", never)  # the reader checks views first
     with pytest.raises(UserError, match=message):
         load_checkpoint(data, name="view.pt")
 

@@ -5,9 +5,12 @@ uploads and their Lab view), ``inside`` (what the see-inside pages compute on a 
 
 A cache only caches: each function calls the core (``inspector`` outside ``ui``, ``models``) with
 its key and keeps the answer; every decision is the core's, tested there. Keys are frozen
-dataclasses or plain values (hashable). ``st.cache_resource`` holds objects shared by all
-sessions (models: never modify one in place, copy it first); ``st.cache_data`` holds values each
-caller gets a copy of (summaries, traces, images). Everything the doctor and the tracer compute
+dataclasses or plain values (hashable). ``st.cache_resource`` holds what is the same for every
+student and is shared by all sessions without a copy: models (never modify one in place, copy
+it first) and the frozen results and bytes the pages only read (summaries, diagnoses, weight
+statistics, animations, GIFs and PNGs); ``st.cache_data``, which gives each caller a copy (a
+pickle round trip on every call: measurable CPU on every view of every student), is kept for
+arrays and tensors that a caller may change (photos, batches). Everything the doctor and the tracer compute
 runs on the meta device, so a rerun with the same settings computes nothing and a new setting
 costs milliseconds. A cached function draws nothing (the cache would replay it); the spinner
 that says what it computes is ``caches.spinner``'s, outside the cache.

@@ -13,7 +13,7 @@ from inspector.i18n.catalog import translator
 from models import DiscriminatorConfig
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def animation(settings: ConvSettings, seed: int) -> ConvAnimation:
     """The frames of one conv; raises ValueError for settings PyTorch refuses (not cached)."""
     s = settings
@@ -22,22 +22,22 @@ def animation(settings: ConvSettings, seed: int) -> ConvAnimation:
     )
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_resource(max_entries=512, show_spinner=False)
 def frame_png(settings: ConvSettings, seed: int, view: str, index: int, lang: str = "en") -> bytes:
     return png_bytes(render_frame(animation(settings, seed), index, view, tr=translator(lang)))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)  # the page shows its own, translated spinner
+@st.cache_resource(max_entries=16, show_spinner=False)  # the page shows its own, translated spinner
 def animation_gif(settings: ConvSettings, seed: int, view: str, lang: str = "en") -> bytes:
     return gif_bytes(animation(settings, seed), view, tr=translator(lang))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def flat_response(kernel: int, stride: int, padding: int, in_size: int) -> Checkerboard:
     """Two untrained decoders of two steps on a flat input (see ``inspector.conv.overlap``)."""
     return checkerboard(kernel, stride, padding, in_size)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def discriminator_field(cfg: DiscriminatorConfig) -> ReceptiveField:
     return receptive_field(cfg)

@@ -28,6 +28,7 @@ from inspector.inside.lens import (
 )
 from inspector.inside.pictures import feature_grid
 from inspector.inside.skips import SkipAblation, ablate_skip
+from inspector.inside.tap import Mode
 from inspector.inside.verdict import PatchVerdict, real_and_fake_verdicts
 from inspector.ui.caches.spinner import spinner
 from models.discriminator import conditional_pair
@@ -37,48 +38,66 @@ ModelKey = tuple[object, ...]  # what names a model: ("untrained", configs) or (
 
 @spinner(N_("Running the photo through every block..."))
 @st.cache_resource(max_entries=8, show_spinner=False)
-def inside_features(model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb: np.ndarray) -> FeatureMaps:
-    """Every block's output and every cat's result for one photo (eval mode)."""
+def inside_features(
+    model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb: np.ndarray, mode: Mode = "eval"
+) -> FeatureMaps:
+    """Every block's output and every cat's result for one photo (eval mode, or ``batch-stats``)."""
     L, _ = photo_lab(_rgb)
-    return feature_maps(_model, L)
+    return feature_maps(_model, L, mode=mode)
 
 
 @spinner(N_("Drawing the feature maps..."))
 @st.cache_data(max_entries=16, show_spinner=False)
 def inside_feature_grid(
-    model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb: np.ndarray, names: tuple[str, ...], n: int
+    model_key: ModelKey,
+    _model: nn.Module,
+    photo_key: str,
+    _rgb: np.ndarray,
+    names: tuple[str, ...],
+    n: int,
+    mode: Mode = "eval",
 ) -> bytes:
     """The PNG of the ``n`` strongest channels of the maps ``names``, one row each."""
-    maps = inside_features(model_key, _model, photo_key, _rgb)
+    maps = inside_features(model_key, _model, photo_key, _rgb, mode)
     return png_bytes(feature_grid([maps[name] for name in names], n=n, tile=56))
 
 
 @spinner(N_("Colorizing with and without the skip..."))
 @st.cache_resource(max_entries=8, show_spinner=False)
 def inside_ablation(
-    model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb: np.ndarray, skip: str
+    model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb: np.ndarray, skip: str, mode: Mode = "eval"
 ) -> SkipAblation:
     L, _ = photo_lab(_rgb)
-    return ablate_skip(_model, L, skip)
+    return ablate_skip(_model, L, skip, mode)
 
 
 @spinner(N_("Asking the discriminator, patch by patch..."))
 @st.cache_resource(max_entries=8, show_spinner=False)
 def inside_verdicts(
-    model_key: ModelKey, _generator: nn.Module, _discriminator: nn.Module, photo_key: str, _rgb: np.ndarray
+    model_key: ModelKey,
+    _generator: nn.Module,
+    _discriminator: nn.Module,
+    photo_key: str,
+    _rgb: np.ndarray,
+    mode: Mode = "eval",
 ) -> tuple[PatchVerdict, PatchVerdict, np.ndarray]:
     """(verdict on the real photo, verdict on G's colorization, that colorization (S, S, 3) uint8)."""
     L, ab = photo_lab(_rgb)
-    return real_and_fake_verdicts(_generator, _discriminator, L, ab)
+    return real_and_fake_verdicts(_generator, _discriminator, L, ab, mode)
 
 
 @spinner(N_("Colorizing with Dropout on, several times..."))
 @st.cache_resource(max_entries=8, show_spinner=False)
 def inside_dropout(
-    model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb: np.ndarray, n: int
+    model_key: ModelKey,
+    _model: nn.Module,
+    photo_key: str,
+    _rgb: np.ndarray,
+    n: int,
+    batch_stats: bool = False,
 ) -> DropoutLens:
     L, _ = photo_lab(_rgb)
-    return dropout_lens(_model, L, n=n)
+    return dropout_lens(_model, L, n=n, batch_stats=batch_stats)
 
 
 @spinner(N_("Normalizing with batch and running statistics..."))
@@ -90,7 +109,7 @@ def inside_batchnorm(model_key: ModelKey, _discriminator: nn.Module, size: int, 
     return batchnorm_lens(_discriminator, conditional_pair(L, ab))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def norm_equivalence(affine: bool) -> NormEquivalence:
     return batchnorm_vs_instancenorm(affine=affine)
 

@@ -9,8 +9,10 @@ from torch import nn
 from inspector.i18n.catalog import N_
 from inspector.shapes.summary import BlockParams, Summary, block_params, summary
 from inspector.training.colorize import load_networks
+from inspector.training.recognize import FAMILIES
 from inspector.ui.caches.spinner import spinner
 from models import GeneratorConfig, NetworkConfig, build, init_weights
+from models.text import Text
 
 
 @spinner(N_("Building the model..."))
@@ -36,24 +38,26 @@ def untrained_model(cfg: NetworkConfig) -> nn.Module:
 
 
 @spinner(N_("Loading the checkpoint..."))
-@st.cache_resource(max_entries=2, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def checkpoint_models(
     key: str, _source: bytes | str, name: str, g_cfg: GeneratorConfig | None = None
-) -> tuple[nn.Module, nn.Module | None, int]:
-    """(generator, discriminator or None, step) of a checkpoint (``load_networks``); ``key`` names it
-    (a path and its mtime, or an upload's SHA-256). Raises UserError (not cached) for a file that
-    cannot be used."""
+) -> tuple[nn.Module, nn.Module | None, int, Text]:
+    """(generator, discriminator or None, step, what the file is) of a checkpoint (``load_networks``:
+    any file whose networks are recognized); ``key`` names it (a path and its mtime, or an upload's
+    SHA-256). Raises UserError (not cached) for a file that cannot be used."""
     generator, discriminator, ckpt = load_networks(_source, name=name, generator_config=g_cfg)
-    return generator, discriminator, int(ckpt.step)
+    found = ckpt.recognized.get("generator")
+    family = FAMILIES[found.family, "generator"] if found is not None else FAMILIES["unknown", "generator"]
+    return generator, discriminator, int(ckpt.step), family
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def model_summary(cfg: NetworkConfig, batch: int = 1, depth: int = 4) -> Summary:
     """torchinfo summary at (batch, in_channels, size, size). Raises RuntimeError if the model cannot run."""
     size = cfg.input_size
     return summary(meta_model(cfg), (batch, cfg.in_channels, size, size), depth=depth)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def model_blocks(cfg: NetworkConfig) -> list[BlockParams]:
     return block_params(meta_model(cfg))

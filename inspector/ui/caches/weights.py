@@ -27,7 +27,7 @@ from models.init import DRAWN_SCHEMES
 
 
 @spinner(N_("Counting the weights as built..."))
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def as_built_weight_stats(cfg: NetworkConfig) -> WeightStats:
     """Weight statistics of the model as built (PyTorch's default init), groups' histograms only."""
     return weight_stats(real_model(cfg), "default", tensor_histograms=False)
@@ -42,7 +42,7 @@ def initialized_model(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -
 
 
 @spinner(N_("Counting the initialized weights..."))
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def init_scheme_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> WeightStats:
     """Weight statistics after ``init_weights(copy, scheme, gain, seed)``, groups' histograms only."""
     return weight_stats(initialized_model(cfg, scheme, gain, seed), scheme, gain, tensor_histograms=False)
@@ -53,7 +53,7 @@ def init_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -
     return {AS_BUILT: as_built_weight_stats(cfg), scheme: init_scheme_weight_stats(cfg, scheme, gain, seed)}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def layer_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int, name: str) -> TensorStats:
     """One parameter's statistics with its own histogram: as built (``scheme`` AS_BUILT) or after
     ``scheme``."""
@@ -62,7 +62,7 @@ def layer_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int, 
     return tensor_stats(initialized_model(cfg, scheme, gain, seed), name, scheme, gain)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def probe_bytes(cfg: NetworkConfig, probe: tuple[int, ...]) -> int:
     """Memory the activation pass would need, up to the model's first error (``real_run_bytes``, a
     meta trace: cached, so reruns do not redo it)."""
@@ -70,7 +70,7 @@ def probe_bytes(cfg: NetworkConfig, probe: tuple[int, ...]) -> int:
 
 
 @spinner(N_("Pushing a small batch through the network..."))
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def init_activation(
     cfg: NetworkConfig, mode: Literal["eval", "train"], scheme: str, gain: float, seed: int
 ) -> ActivationStats:

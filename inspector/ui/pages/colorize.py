@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from inspector.data.images import PHOTO_TYPES, load_image
 from inspector.data.samples import SAMPLE_FILES, sample_photo
 from inspector.errors import UserError
-from inspector.training.checkpoint import CHECKPOINT_TYPES, EXPORT_FILE
-from inspector.training.colorize import colorize, load_generator
-from inspector.training.upload_limits import (
-    MAX_PHOTO_MB,
-    checkpoint_upload_limit_bytes,
-    server_upload_limit_mb,
-)
+from inspector.training.colorize import colorize
+from inspector.training.upload_limits import MAX_PHOTO_MB
 from inspector.ui import notebook_code as nb
-from inspector.ui.common import current_generator, intro, notebook_code, notice
+from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
-from inspector.ui.training import my_last_checkpoint, runs_folder
+from inspector.ui.model_source import describe, explain_untrained, pick_networks
 
-SOURCE_KEY = "colorize.source"
-RUN_KEY = "colorize.run"  # the Train page's "Colorize with" sets it
-MiB = 1024 * 1024
+MiB = 1024 * 1024  # the Train page's "Colorize with" sets colorize.source to "run" and colorize.run
 
 intro(
     _("Colorize"),
     _("Give the generator a photo. It is made grey first (only its lightness L is kept), the generator predicts "
       "the two colour channels a and b at its training size, and those are scaled up and joined with the photo's "
-      "own full-resolution L. Use a run of the **Train** page, or upload a checkpoint."),
+      "own full-resolution L. The trained networks that ship with the app colour at once; use a run of the "
+      "**Train** page, or upload a checkpoint from anywhere (this app's, the notebook's, the pix2pix reference "
+      "code's)."),
 )  # fmt: skip
-ss = st.session_state
 notice(
     [
         _("The generator never sees colour: the photo is converted to Lab and only L goes in, normalized as the "
@@ -43,76 +35,11 @@ notice(
 )  # fmt: skip
 notebook_code(nb.DATASET, _("ColorizationDataset: the L / ab normalization that colorizing undoes"))
 
-# --------------------------------------------------------------------------------- checkpoint
-mine = my_last_checkpoint()
-last, last_step = mine if mine is not None else (None, 0)
-runs = [r for r in runs_folder().list_runs() if r.export is not None or r.checkpoint is not None]
-options = (["last"] if last is not None and last.exists() else []) + (["run"] if runs else []) + ["upload"]
-if ss.get(SOURCE_KEY) not in options:
-    ss.pop(SOURCE_KEY, None)
-source_labels = {
-    "last": _("My last training run (step {step})", step=last_step),
-    "run": _("A run from the runs folder"),
-    "upload": _("Upload a checkpoint"),
-}
-source = st.radio(_("Checkpoint"), options, format_func=source_labels.get, key=SOURCE_KEY, horizontal=True)
-checkpoint: bytes | Path | None = None
-name = None
-if source == "last" and last is not None:
-    export = last.with_name(EXPORT_FILE)
-    checkpoint = export if export.exists() else last  # the export: the same weights, a sixth of the bytes
-    name = checkpoint.name
-elif source == "run":
-    names = [r.name for r in runs]
-    if ss.get(RUN_KEY) not in names:
-        ss[RUN_KEY] = names[0]
-    chosen = runs[names.index(str(st.selectbox(_("Run"), names, key=RUN_KEY)))]
-    checkpoint = chosen.export or chosen.checkpoint
-    name = checkpoint.name if checkpoint is not None else None
-else:
-    limit = checkpoint_upload_limit_bytes()
-    up = st.file_uploader(
-        _("A checkpoint: the full checkpoint or the generator export from the Train page or the CLI "
-          "(.safetensors), or a PyTorch .pt/.pth of plain tensors; up to {limit} MiB",
-          limit=limit // MiB),
-        type=list(CHECKPOINT_TYPES), key="colorize.checkpoint", max_upload_size=server_upload_limit_mb(),
-        help=_("Never unpickled: safetensors holds only tensors, and .pt files are read with weights_only=True, "
-               "which refuses anything that would run code."),
-    )  # fmt: skip
-    if up is not None:
-        if up.size > limit:  # our own sentence, not the server's, for a file just over the limit
-            st.error(
-                _(
-                    "{name} is {size} MiB; this app accepts checkpoints up to {limit} MiB, the largest it can "
-                    "write with a margin.",
-                    name=up.name,
-                    size=f"{up.size / MiB:.1f}",
-                    limit=limit // MiB,
-                )
-            )
-            st.stop()
-        checkpoint, name = up.getvalue(), up.name
-use_sidebar = st.checkbox(
-    _("Load it into the sidebar's architecture"),
-    key="colorize.sidebar",
-    help=_(
-        "Needed for bare weights (a .pt state dict has no settings); otherwise the checkpoint's own settings "
-        "are used. A checkpoint of another architecture is refused with the keys that do not fit."
-    ),
-)
-if checkpoint is None:
-    st.info(_("Train a model on the **Train** page, or upload a checkpoint, to colorize a photo."))
-    st.stop()
-g_side = current_generator() if use_sidebar else None  # the sidebar matters only when chosen
-try:
-    generator, ckpt = load_generator(checkpoint, name=name, generator_config=g_side)
-except UserError as exc:
-    st.error(_("This checkpoint cannot be used: {reason}", reason=reason(exc)))
-    st.stop()
-g = ckpt.generator_config
-st.caption(_("Generator: ngf {ngf}, depth {depth}, {size}x{size}, {params} parameters, trained for {steps} steps.",
-             ngf=g.ngf, depth=g.depth, size=g.input_size, params=f"{sum(p.numel() for p in generator.parameters()):,}",
-             steps=ckpt.step))  # fmt: skip
+# --------------------------------------------------------------------------------- networks
+nets = pick_networks("colorize", label=_("Generator"))
+st.caption(describe(nets))
+explain_untrained("colorize", nets, batch_stats_button=False)
+generator = nets.generator
 
 # ------------------------------------------------------------------------------------- photo
 photo_labels = {"sample": _("A sample photo"), "upload": _("My photo")}

@@ -14,6 +14,7 @@ from inspector.ui.caches.inside import inside_batchnorm, inside_dropout, norm_eq
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
 from inspector.ui.inside_inputs import pick_inputs, run_on_request
+from inspector.ui.model_source import BATCH_STATS, explain_untrained
 
 BN_BATCH = 2  # sample photos whose batch statistics BatchNorm uses in train mode: a batch, and cheap
 
@@ -37,11 +38,12 @@ intro(
 
 inputs = pick_inputs("db", lambda: st.slider(_("Runs with Dropout on"), 2, 8, 4, key="db.runs"))
 nets, runs, photo_key, rgb = inputs.networks, inputs.controls, inputs.photo_key, inputs.rgb
+batch_stats = explain_untrained("db", nets) == BATCH_STATS  # the untrained networks' one-click switch
 
 
 def _dropout_view(runs: int) -> None:
     """The runs with Dropout on, the eval output and the per-pixel spread."""
-    lens = inside_dropout(nets.key, nets.generator, photo_key, rgb, runs)
+    lens = inside_dropout(nets.key, nets.generator, photo_key, rgb, runs, batch_stats)
     if not lens.dropout_layers:
         st.info(
             _('This generator has no Dropout layer (its settings say "no dropout"): every run is the same.')
@@ -50,7 +52,12 @@ def _dropout_view(runs: int) -> None:
     for k, sample in enumerate(lens.samples):
         cols[k % len(cols)].image(sample, caption=_("run {k}", k=k + 1), width="stretch")
     a, b = st.columns(2)
-    a.image(lens.eval_rgb, caption=_("eval(): Dropout off, the same every time"), width="stretch")
+    still = (
+        _("Dropout off, BatchNorm on the photo's own statistics")
+        if batch_stats
+        else _("eval(): Dropout off, the same every time")
+    )
+    a.image(lens.eval_rgb, caption=still, width="stretch")
     b.image(
         heatmap(lens.spread),
         caption=_(
@@ -71,7 +78,7 @@ with view_col:
     if run_on_request(
         "db",
         nets,
-        (nets.key, photo_key, runs),
+        (nets.key, photo_key, runs, batch_stats),
         _("Colorize it {n} times with Dropout on", n=runs),
         _("{n} forward passes of this generator: a few seconds each for the notebook's model.", n=runs + 1),
     ):

@@ -11,12 +11,14 @@ from inspector.errors import UserError
 from inspector.inside.features import FeatureMaps
 from inspector.inside.pictures import heatmap, verdict_overlay
 from inspector.inside.skips import ALL
+from inspector.inside.tap import Mode
 from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.inside import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, current_translator, reason
-from inspector.ui.inside_inputs import Networks, pick_inputs, run_on_request, untrained
+from inspector.ui.inside_inputs import pick_inputs, run_on_request
+from inspector.ui.model_source import Networks, explain_untrained, untrained
 
 intro(
     _("Feature maps"),
@@ -36,23 +38,14 @@ nets, n_channels, photo_key, rgb = inputs.networks, inputs.controls, inputs.phot
 inputs.photo_column.image(
     rgb.transpose(1, 2, 0), caption=_("The photo at {size} x {size}", size=nets.size), width=220
 )
-if nets.trained:
-    st.caption(
-        _(
-            "The checkpoint's generator: ngf {ngf}, depth {depth}, {size} x {size}, trained for {step} steps.",
-            ngf=nets.g_cfg.ngf,
-            depth=nets.g_cfg.depth,
-            size=nets.size,
-            step=nets.step,
-        )
-    )
+mode = explain_untrained("fm", nets)  # "eval", or "batch-stats" after the one-click switch
 
 # The notebook's generator at 256 takes a few seconds on a CPU: run once per photo and model, on
 # request, and keep the answer (cached), so every later rerun is immediate.
 if not run_on_request(
     "fm",
     nets,
-    (nets.key, photo_key),
+    (nets.key, photo_key, mode),
     _("Run the photo through the generator"),
     _("One forward pass of this generator on the CPU: a few seconds for the notebook's 256 x 256 model."),
 ):
@@ -60,15 +53,15 @@ if not run_on_request(
     st.stop()
 
 
-def _maps(networks: Networks) -> FeatureMaps | None:
+def _maps(networks: Networks, mode: Mode = "eval") -> FeatureMaps | None:
     try:
-        return inside_features(networks.key, networks.generator, photo_key, rgb)
+        return inside_features(networks.key, networks.generator, photo_key, rgb, mode)
     except UserError as exc:
         st.error(_("This generator cannot run on the photo: {reason}", reason=reason(exc)))
         return None
 
 
-maps = _maps(nets)
+maps = _maps(nets, mode)
 if maps is None:
     st.stop()
 names = maps.names
@@ -89,13 +82,16 @@ if nets.trained:  # the same architecture untrained, beside the run
         grids = [(fresh, fresh_maps), (nets, maps)]
 columns = st.columns(len(grids))
 for column, (networks, fmaps) in zip(columns, grids):
+    grid_mode: Mode = mode if networks is nets else "eval"
     with column:
         if len(grids) > 1:
             st.markdown(
                 f"**{_('Trained ({step} steps)', step=networks.step) if networks.trained else _('Untrained')}**"
             )
         st.image(
-            inside_feature_grid(networks.key, networks.generator, photo_key, rgb, fmaps.names, n_channels),
+            inside_feature_grid(
+                networks.key, networks.generator, photo_key, rgb, fmaps.names, n_channels, grid_mode
+            ),
             caption=_("Red numbers: channel indices. Rows in call order."),
         )
 st.dataframe(
@@ -125,7 +121,7 @@ else:
         format_func=lambda s: _("every skip") if s == ALL else s,
         help=_("The zeros go in at the torch.cat itself; the model is not changed."),
     )
-    ablation = inside_ablation(nets.key, nets.generator, photo_key, rgb, skip)
+    ablation = inside_ablation(nets.key, nets.generator, photo_key, rgb, skip, mode)
     a, b, c = st.columns(3)
     a.image(ablation.intact, caption=_("Intact"), width="stretch")
     b.image(
@@ -150,7 +146,7 @@ if nets.discriminator is None or nets.d_cfg is None:
 else:
     try:
         real_v, fake_v, fake_rgb = inside_verdicts(
-            nets.key, nets.generator, nets.discriminator, photo_key, rgb
+            nets.key, nets.generator, nets.discriminator, photo_key, rgb, mode
         )
     except UserError as exc:
         st.error(_("The discriminator cannot judge this photo: {reason}", reason=reason(exc)))
