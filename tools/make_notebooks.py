@@ -53,7 +53,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "doctor_300": {
         "en": "The same generator at 300 x 300: the doctor finds every concatenation that no longer fits.",
-        "ko": "같은 생성기에 300 x 300을 넣으면, 모양 오류 진단이 크기가 더는 맞지 않는 이어 붙이기(torch.cat)를 모두 찾습니다.",
+        "ko": "같은 생성기에 300 x 300을 넣으면, 모양 오류 진단이 크기가 더는 맞지 않는 "
+        "이어 붙이기(torch.cat)를 모두 찾습니다.",
     },
     "inside": {
         "en": "A real photo through the untrained generator: every block's strongest channels, what the "
