@@ -29,7 +29,7 @@ LANGS = ("en", "ko")
 WORDS: dict[str, dict[str, str]] = {
     "title": {
         "en": "# Pix2Pix colorization: the study notes, explained by pix2pix-inspector",
-        "ko": "# Pix2Pix 흑백 사진 채색: 공부 노트를 pix2pix-inspector로 따라가기",
+        "ko": "# Pix2Pix 흑백 사진 컬러화: 공부 노트를 pix2pix-inspector로 따라가기",
     },
     "intro": {
         "en": "Each section runs the notes' own code, then shows what it does: every result below "
@@ -53,13 +53,14 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "doctor_300": {
         "en": "The same generator at 300 x 300: the doctor finds every concatenation that no longer fits.",
-        "ko": "같은 생성기에 300 x 300을 넣으면: 진단기가 더는 맞지 않는 이어 붙이기(torch.cat)를 모두 찾습니다.",
+        "ko": "같은 생성기에 300 x 300을 넣으면, 모양 오류 진단이 크기가 더는 맞지 않는 "
+        "이어 붙이기(torch.cat)를 모두 찾습니다.",
     },
     "inside": {
         "en": "A real photo through the untrained generator: every block's strongest channels, what the "
         "skips carry, and Dropout at work.",
         "ko": "학습 전 생성기에 실제 사진을 넣어 봅니다: 블록마다 가장 강한 채널, 스킵 연결이 나르는 정보, "
-        "드롭아웃의 효과.",
+        "드롭아웃이 하는 일.",
     },
     "fixed": {
         "en": "The discriminator with the typo fixed (`Conv2d(64, 128)`): its receptive field, its verdict "
@@ -73,14 +74,14 @@ WORDS: dict[str, dict[str, str]] = {
         "folder: the app lists it (live while it trains) and its Colorize page opens it. "
         "Interrupt the kernel to stop after the current step, with a checkpoint.",
         "ko": "## 짧은 학습\n\nCLI와 같은 계획과 학습 코드가 이 셀에서 실시간으로 보입니다: 진행 상황, 손실 "
-        "곡선, 최신 샘플. GPU에서는(Colab: *런타임 > 런타임 유형 변경*) 노트의 256 x 256 네트워크를, "
-        "CPU에서는 작은 U-Net을 학습합니다. 실행은 앱의 runs 폴더에 저장되어 앱의 목록에 (학습 중에는 "
-        "실시간으로) 나타나고, Colorize 페이지에서 열 수 있습니다. 커널을 중단(interrupt)하면 현재 "
+        "곡선, 최신 샘플. GPU에서는(Colab: *런타임 > 런타임 유형 변경*) 노트의 256 x 256 신경망을, "
+        "CPU에서는 작은 U-Net을 학습합니다. 실행은 앱의 실행 보관 폴더에 저장되어 앱의 목록에 (학습 중에는 "
+        "실시간으로) 나타나고, 컬러화 페이지에서 열 수 있습니다. 커널을 중단(interrupt)하면 현재 "
         "스텝을 마치고 체크포인트를 저장한 뒤 멈춥니다.",
     },
     "colorize": {
         "en": "The trained generator colorizes a photo it has not seen in training.",
-        "ko": "학습한 생성기로 학습에 쓰지 않은 사진을 채색합니다.",
+        "ko": "학습한 생성기로 학습에 쓰지 않은 사진을 컬러화합니다.",
     },
 }
 

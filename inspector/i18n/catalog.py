@@ -6,7 +6,9 @@ words, ``train.po`` for the Train page...), merged at load time, so that two peo
 two pages never edit the same file. ``make i18n`` extracts the UI's messages and appends the ones
 no file has yet to ``messages.po``, untranslated; ``tests/i18n`` fails until each has Korean.
 Placeholders use ``str.format`` names (``{size}``), never positions, so a translation may
-reorder them.
+reorder them. A Korean particle after a placeholder is written as a pair (``{size}은(는)``,
+``{shape}(으)로``) and chosen by the value when the text is formatted (``particles``): never a
+fixed particle, which is wrong for half of the values ("300는", "padding=1으로").
 
 Who translates what (one rule for the whole app): core code (``models/``, ``inspector/`` outside
 ``inspector/ui/``) never knows the reader's language and returns English.
@@ -32,6 +34,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from inspector.i18n.particles import format_message
 from models.text import Translator
 
 LANGUAGES: dict[str, str] = {"en": "English", "ko": "한국어"}
@@ -101,9 +104,11 @@ def normalize_language(code: str | None) -> str:
 
 
 def gettext(lang: str, message: str, /, **values: object) -> str:
-    """``message`` in ``lang`` (English when no translation exists), with ``{name}`` placeholders filled."""
+    """``message`` in ``lang`` (English when no translation exists), with ``{name}`` placeholders filled
+    and each Korean particle pair after one (``{size}은(는)``) resolved for its value
+    (``inspector.i18n.particles``)."""
     text = message if lang == DEFAULT_LANGUAGE else _table(lang).get(message, message)
-    return text.format(**values) if values else text
+    return format_message(text, values) if values else text
 
 
 def translator(lang: str) -> Translator:

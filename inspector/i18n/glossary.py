@@ -51,7 +51,7 @@ GLOSSARY: tuple[Term, ...] = (
     ),
     Term(
         "concatenation",
-        "연결(이어 붙이기)",
+        "이어 붙이기",
         "torch.cat",
         N_("Stacking tensors along one dimension: channels add up."),
     ),
@@ -137,9 +137,7 @@ GLOSSARY: tuple[Term, ...] = (
         "PatchGAN",
         N_("A square region of the image that one cell of the discriminator's map judges."),
     ),
-    Term(
-        "parameter", "파라미터(매개변수)", "model.parameters()", N_("A weight or bias the optimizer learns.")
-    ),
+    Term("parameter", "파라미터", "model.parameters()", N_("A weight or bias the optimizer learns.")),
     Term("tensor", "텐서", "torch.Tensor", N_("A multi-dimensional array, here B x C x H x W.")),
     Term(
         "upsampling",
@@ -163,12 +161,15 @@ GLOSSARY: tuple[Term, ...] = (
         "adversarial loss",
         "적대적 손실",
         "BCEWithLogitsLoss",
-        N_("The generator's reward for fooling the discriminator."),
+        N_(
+            "The GAN part of the generator's loss: how surely the discriminator calls its output fake; "
+            "the generator learns to make it smaller."
+        ),
     ),
     Term("learning rate", "학습률", "lr=2e-4", N_("How big a step the optimizer takes along the gradient.")),
     Term(
         "gradient",
-        "기울기(그래디언트)",
+        "기울기",
         "loss.backward()",
         N_("The direction in which the loss grows fastest."),
     ),
@@ -192,4 +193,66 @@ GLOSSARY: tuple[Term, ...] = (
         N_("The saved weights and optimizer state of a run."),
     ),
     Term("inference", "추론", "model.eval()", N_("Using a trained network on new input.")),
+    Term(
+        "neural network",
+        "신경망",
+        "nn.Module",
+        N_("Layers put together in an nn.Module; here the generator and the discriminator."),
+    ),
+    Term(
+        "layer",
+        "레이어",
+        "nn.Conv2d, nn.BatchNorm2d, nn.ReLU",
+        N_("One step of a network: a conv, a norm or an activation function."),
+    ),
+    Term(
+        "shape",
+        "모양",
+        "x.shape",
+        N_("A tensor's size along each dimension, written B x C x H x W here."),
+    ),
+    Term(
+        "forward pass",
+        "순전파",
+        "forward(self, x)",
+        N_("Running an input through the network's layers in the order forward() gives."),
+    ),
+    Term(
+        "bias",
+        "편향",
+        "bias=False",
+        N_("The constant a layer adds after its weights; a conv before BatchNorm needs none (bias=False)."),
+    ),
+    Term(
+        "running statistics",
+        "이동 통계",
+        "running_mean, running_var",
+        N_("Averages of the batch mean and variance that BatchNorm keeps in training and uses in eval mode."),
+    ),
+    Term(
+        "training mode",
+        "학습 모드",
+        "model.train()",
+        N_("Dropout on, BatchNorm with the batch's statistics; a model is built in this mode."),
+    ),
+    Term(
+        "evaluation mode",
+        "평가 모드",
+        "model.eval()",
+        N_("Dropout off, BatchNorm with its running statistics."),
+    ),
+    Term(
+        "validation data",
+        "검증 데이터",
+        "val_paths",
+        N_("Images kept out of training to check the model on (5,000 of the notebook's 20,000)."),
+    ),
+    Term(
+        "run",
+        "실행",
+        "runs/",
+        N_(
+            "One training of the app or the CLI: its settings, losses, samples and checkpoints in one folder."
+        ),
+    ),
 )

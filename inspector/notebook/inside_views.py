@@ -46,7 +46,7 @@ RUN_K = N_("run {k}")
 EVAL_OFF = N_("eval(): Dropout off, the same every time")
 SPREAD = N_("Spread over the runs: per-pixel std of ab (mean {mean:.2f} Lab units)")
 DROPOUT_ON = N_("Dropout layers that were on: {layers}")
-NO_DROPOUT = N_("This generator has no Dropout layer (dropout 'none' in the sidebar): every run is the same.")
+NO_DROPOUT = N_('This generator has no Dropout layer (its settings say "no dropout"): every run is the same.')
 BN_COLUMNS = (
     N_("layer"),
     N_("channels"),

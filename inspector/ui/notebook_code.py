@@ -4,6 +4,26 @@ Pages show these next to the picture they explain. ``DISCRIMINATOR_AS_WRITTEN`` 
 notebook's typo (second conv ``Conv2d(3, 64)``); ``DISCRIMINATOR`` is the same with it fixed.
 """
 
+SPLIT = """\
+from fastai.data.external import untar_data, URLs
+import glob
+
+coco_path = untar_data(URLs.COCO_SAMPLE)
+paths = glob.glob(str(coco_path) + "/train_sample/*.jpg")
+#fastai 라이브러리에서 학습데이터 받아서 해당 경로를 리스트로 변환 후 저장
+
+import numpy as np
+import time
+
+np.random.seed(seed = int(time.time())) #시간으로 시드 입력
+chosen_paths = np.random.choice(paths, 20000, replace=False)
+index = np.random.permutation(20000) #이미지 인덱스 랜덤으로 섞기
+#이미지를 선택해서 불러옴
+
+train_path = chosen_paths[index[:15000]] #0~15000 장을 훈련 데이터로 사용
+val_paths = chosen_paths[index[15000:]] #15001~마지막 까지는 검증데이터로 사용
+"""
+
 DATASET = """\
 class ColorizationDataset(Dataset) : #논문의 이미지 전처리 클래스
     def __init__(self, paths, mode='train'):

@@ -34,8 +34,8 @@ SETTINGS_GLOSSARY = (
     N_("**depth**: how many stride-2 convs halve the image on the way down. 8 takes 256 to 1."),
     N_("**outermost skip**: the reference also concatenates `input_layer`'s output before `output_layer`."),
     N_(
-        "**dropout**: `reference` = the three innermost decoders (at depth 8); `all` = every decoder, "
-        "as the notebook."
+        "**dropout**: *as the reference* = the three innermost decoders (at depth 8); *in every decoder* = "
+        "all six, as in the notebook."
     ),
     N_(
         "**last stride**: stride of the discriminator's last two convs: 1 gives the 70x70 PatchGAN, "

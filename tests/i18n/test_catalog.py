@@ -94,3 +94,29 @@ def test_matplotlib_renders_a_korean_title_without_missing_glyphs(lang: str) -> 
             ax.set_title("가중치 분포 (weights)" if lang == "ko" else "weights")
             fig.canvas.draw()
             plt.close(fig)
+
+
+@pytest.mark.parametrize("path", catalog.po_files("ko"), ids=lambda p: p.name)
+def test_every_catalog_file_compiles_without_fuzzy_entries(path: Path) -> None:
+    """What ``msgfmt`` / ``pybabel compile`` do: a fuzzy header or entry is skipped there (a fuzzy
+    header skips the whole file), so none may be fuzzy, and the file must compile to a .mo that
+    reads back with every translation."""
+    import gettext as gnu
+    from io import BytesIO
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as f:
+        po = read_po(f, locale="ko")
+    assert not po.fuzzy, f"{path.name}: the header is fuzzy"
+    fuzzy = [m.id for m in po if m.id and m.fuzzy]
+    assert not fuzzy, f"{path.name}: fuzzy entries {fuzzy[:3]}"
+    assert po.mime_headers and dict(po.mime_headers).get("Content-Type") == "text/plain; charset=utf-8"
+    mo = BytesIO()
+    write_mo(mo, po)
+    mo.seek(0)
+    compiled = gnu.GNUTranslations(mo)
+    for message in po:
+        if message.id and isinstance(message.id, str):
+            assert compiled.gettext(message.id) == message.string, message.id

@@ -13,6 +13,7 @@ from inspector.ui import notebook_code as nb
 from inspector.ui.caches.models import meta_model, model_blocks, model_summary
 from inspector.ui.common import PART_NAMES, column_labels, current_configs, intro, notebook_code, notice
 from inspector.ui.i18n import _, say
+from inspector.ui.sidebar import NORM_WORDS
 from models import DiscriminatorConfig, GeneratorConfig
 
 intro(
@@ -142,9 +143,8 @@ with disc_tab:
     _network(d_cfg)
     layers = (
         _(
-            "The first conv has no norm layer (C64 in the paper); the others are conv, {norm} norm, "
-            "LeakyReLU(0.2).",
-            norm=d_cfg.norm,
+            "The first conv has no norm layer (C64 in the paper); the others are conv, {norm}, LeakyReLU(0.2).",
+            norm=_(NORM_WORDS[d_cfg.norm]),
         )
         if d_cfg.norm != "none"
         else _(

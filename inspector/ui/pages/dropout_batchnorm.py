@@ -46,7 +46,7 @@ def _dropout_view(runs: int) -> None:
     lens = inside_dropout(nets.key, nets.generator, photo_key, rgb, runs, batch_stats)
     if not lens.dropout_layers:
         st.info(
-            _("This generator has no Dropout layer (dropout 'none' in the sidebar): every run is the same.")
+            _('This generator has no Dropout layer (its settings say "no dropout"): every run is the same.')
         )
     cols = st.columns(min(runs, 4))
     for k, sample in enumerate(lens.samples):
@@ -86,10 +86,12 @@ with view_col:
 
 st.markdown(
     _(
-        "**Why pix2pix keeps Dropout at test time.** A generator given only L and no noise learns to ignore "
-        "a random input vector, so the paper gives its randomness through Dropout instead, and keeps it on "
-        "when colorizing. The outputs then vary a little from run to run: one photo can be coloured in more "
-        "than one plausible way. The paper notes the variation is small; the spread above shows where it is."
+        "**Why pix2pix keeps Dropout at test time.** Earlier conditional GANs gave the generator a random "
+        "noise vector z beside its input, so that one input could have many outputs. The pix2pix authors "
+        "found that their generator simply learned to ignore z. So the only noise it gets is Dropout, in "
+        "several decoder layers, at training *and* at test time: switching it off when colorizing would "
+        "remove the model's only source of randomness. Even so, the paper notes that the outputs vary only "
+        "a little; the spread above shows where they do."
     )
 )
 
@@ -106,7 +108,9 @@ else:
     if bn is None:
         pass
     elif not bn.layers:
-        st.info(_("This discriminator has no BatchNorm layer (norm 'none' or 'instance' in the sidebar)."))
+        st.info(
+            _('This discriminator has no BatchNorm layer (its settings say "no norm" or "instance norm").')
+        )
     else:
         st.dataframe(
             pd.DataFrame(

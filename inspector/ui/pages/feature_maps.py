@@ -169,7 +169,7 @@ else:
         st.caption(
             _(
                 "Green: D calls the patch real; red: fake. White: the {field} x {field} pixels that cell ({row}, "
-                "{col}) sees (its receptive field); black: where the tint draws it.",
+                "{col}) really sees (its receptive field); black: that cell's square in the coloured grid.",
                 field=real_v.field_size,
                 row=row,
                 col=col,
