@@ -5,6 +5,8 @@ different machines), so the choices travel as a file: every field of ``RunChoice
 models' configs as their dicts, and the uploaded images as the bytes they came as, one file each
 under ``uploads/`` (named by their position; the names the user gave are kept in the JSON, for
 the list of skipped files). The worker decodes them with the same bounded decoders as before.
+A run that starts from a checkpoint (``init_from``) keeps its path, or an uploaded file's bytes
+as ``init_from.bin`` beside the request, read without unpickling like any checkpoint.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from models.text import Text
 
 REQUEST_FILE = "request.json"
 UPLOADS_DIR = "uploads"
+INIT_FILE = "init_from.bin"  # an uploaded starting checkpoint's bytes
 _PATHS = ("out", "resume")
 
 
@@ -37,6 +40,8 @@ def save_request(run_dir: Path, choices: RunChoices) -> None:
             value = _save_uploads(run_dir, value) if value is not None else _kept_uploads(run_dir, choices)
         elif f.name in _PATHS and value is not None:
             value = str(value)
+        elif f.name == "init_from" and value is not None:
+            value = _save_init(run_dir, value)
         data[f.name] = value
     write_json_atomic(run_dir / REQUEST_FILE, data)
 
@@ -49,6 +54,23 @@ def _save_uploads(run_dir: Path, uploads: tuple[tuple[str, bytes], ...]) -> list
     for i, (_, blob) in enumerate(uploads):
         write_bytes_atomic(folder / f"{i:04d}", blob)
     return [name for name, _ in uploads]
+
+
+def _save_init(run_dir: Path, source: str | Path | tuple[str, bytes]) -> dict[str, str]:
+    """``{"path": ...}`` for a file on the server, ``{"name": ...}`` for uploaded bytes (kept as
+    ``INIT_FILE``: the worker may run in another process, after the page has gone)."""
+    if isinstance(source, tuple):
+        write_bytes_atomic(run_dir / INIT_FILE, source[1])
+        return {"name": source[0]}
+    return {"path": str(source)}
+
+
+def _load_init(run_dir: Path, data: object) -> Path | tuple[str, bytes]:
+    if isinstance(data, dict) and isinstance(data.get("path"), str):
+        return Path(data["path"])
+    if isinstance(data, dict) and isinstance(data.get("name"), str):
+        return (data["name"], (run_dir / INIT_FILE).read_bytes())
+    raise ValueError(f"init_from is {data!r}, not a path or an uploaded file")
 
 
 def _kept_uploads(run_dir: Path, choices: RunChoices) -> list[str] | None:
@@ -83,6 +105,8 @@ def load_request(run_dir: Path) -> RunChoices:
         for key in _PATHS:
             if kept.get(key) is not None:
                 kept[key] = Path(kept[key])
+        if kept.get("init_from") is not None:
+            kept["init_from"] = _load_init(run_dir, kept["init_from"])
         return RunChoices(**kept)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UserError(

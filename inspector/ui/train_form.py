@@ -1,5 +1,6 @@
-"""The Train page's settings: the data, the model's size, the steps and the rest, checked by the
-planner before Start (the images are loaded by the worker, after Start).
+"""The Train page's settings: the data, the model (new weights, or a checkpoint's to start from),
+the steps and the rest, checked by the planner before Start (the images are loaded by the worker,
+after Start).
 
 :func:`train_form` draws the widgets and returns a :class:`Form`: the ``RunChoices`` to queue,
 what the planner made of them (steps, size, batch, device), the settings shown in the runs list,
@@ -8,7 +9,9 @@ and the reason Start must wait (``problem``), if any.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -17,13 +20,24 @@ import torch
 from inspector.data import images
 from inspector.data.archives import ARCHIVE_TYPE
 from inspector.data.images import PHOTO_TYPES
+from inspector.pretrained import pretrained_path
 from inspector.runqueue.budget import ClassLimits
 from inspector.runqueue.queue import Planned
+from inspector.training import upload_limits
+from inspector.training.checkpoint import CHECKPOINT_TYPES
 from inspector.training.checkpoint_size import max_checkpoint_bytes
 from inspector.training.config import MAX_SEED
 from inspector.training.device import default_sizes
-from inspector.training.plan import RunChoices, default_config, plan_config, plan_models, size_models
+from inspector.training.plan import (
+    RunChoices,
+    default_config,
+    init_models,
+    plan_config,
+    plan_models,
+    size_models,
+)
 from inspector.training.upload_limits import largest_app_checkpoint_bytes
+from inspector.ui.caches.models import init_checkpoint
 from inspector.ui.common import current_configs
 from inspector.ui.i18n import _, reason
 
@@ -67,6 +81,49 @@ def _data() -> list[tuple[str, bytes]] | None:
     return uploads if source == "upload" else None
 
 
+@dataclass(frozen=True)
+class Start:
+    """Where a new run's weights come from: None for new ones (N(0, 0.02)); else the checkpoint
+    (its path, or an upload's name and bytes), its cache key, and why it cannot be used, if so."""
+
+    source: str | tuple[str, bytes] | None = None
+    key: str = ""
+    problem: str | None = None
+
+
+def _start_from() -> Start:
+    """The "Start from" radio: new weights, the trained pair that ships with the app, or an uploaded
+    checkpoint (this app's, the notebook's classes', the pix2pix reference code's)."""
+    labels = {
+        "new": _("New weights: N(0, 0.02), as the notebook starts"),
+        "trained": _("The trained pair that ships with the app"),
+        "upload": _("A checkpoint I upload"),
+    }
+    kind = st.radio(_("Start from"), list(labels), format_func=labels.get, key="train.init", horizontal=True,
+                    help=_("A run from a checkpoint keeps training its weights (fine-tuning): the model is the "
+                           "checkpoint's, with a fresh optimizer and step 0."))  # fmt: skip
+    if kind == "trained":
+        path = pretrained_path()
+        return Start(str(path), f"{path}:{path.stat().st_mtime_ns}")
+    if kind != "upload":
+        return Start()
+    limit = upload_limits.checkpoint_upload_limit_bytes()
+    up = st.file_uploader(_("A checkpoint to start from, up to {limit} MiB", limit=limit // MiB),
+                          type=list(CHECKPOINT_TYPES), key="train.init_file",
+                          max_upload_size=upload_limits.server_upload_limit_mb(),
+                          help=_("Never unpickled: safetensors holds only tensors, and .pt files are read with "
+                                 "weights_only=True, which refuses anything that would run code. The networks are "
+                                 "recognized by their structure."))  # fmt: skip
+    if up is None:
+        return Start(problem=_("upload the checkpoint to start from first"))
+    if up.size > limit:  # from the upload's header: nothing read yet
+        return Start(problem=_("{name} is {size} MiB; this app accepts checkpoints up to {limit} MiB, the largest it "
+                                 "can write with a margin.",
+                               name=up.name, size=f"{up.size / MiB:.1f}", limit=limit // MiB))  # fmt: skip
+    raw = up.getvalue()
+    return Start((up.name, raw), hashlib.sha256(raw).hexdigest())
+
+
 def train_form(device: torch.device, limits: ClassLimits) -> Form:
     """The settings widgets; what they ask for, checked."""
     g_side, d_side = current_configs()
@@ -76,27 +133,30 @@ def train_form(device: torch.device, limits: ClassLimits) -> Form:
         uploads = _data()
     with model_col:
         st.subheader(_("Model"))
+        start = _start_from()
         sidebar = RunChoices(models=(g_side, d_side), device_sized=False, device=device.type)
-        small_error = None
-        try:
-            size_models(replace(sidebar, device_sized=True), device)
-        except ValueError as exc:  # UserError: these settings have no variant at the device's size
-            small_error = reason(exc)
-        options = ["small", "sidebar"] if small_error is None else ["sidebar"]
-        size_labels = {
-            "small": _("Sized for this {device}: ngf {ngf}, depth {depth}, {size}x{size} (the sidebar's preset "
-                       "otherwise)", device=device.type.upper(), ngf=sizes.ngf, depth=sizes.depth, size=sizes.size),
-            "sidebar": _("The sidebar's settings: ngf {ngf}, depth {depth}, {size}x{size}", ngf=g_side.ngf,
-                         depth=g_side.depth, size=g_side.input_size),
-        }  # fmt: skip
-        sized = st.radio(
-            _("Size"), options, index=0 if device.type != "cuda" and small_error is None else len(options) - 1,
-            format_func=size_labels.get, key="train.model",
-            help=_("A CPU trains the full 256x256 model at a few images per second; the small one shows progress "
-                   "within a minute."),
-        )  # fmt: skip
-        if small_error:
-            st.caption(_("No small variant of these settings: {reason}", reason=small_error))
+        sized = "small"
+        if start.source is None:
+            small_error = None
+            try:
+                size_models(replace(sidebar, device_sized=True), device)
+            except ValueError as exc:  # UserError: these settings have no variant at the device's size
+                small_error = reason(exc)
+            options = ["small", "sidebar"] if small_error is None else ["sidebar"]
+            size_labels = {
+                "small": _("Sized for this {device}: ngf {ngf}, depth {depth}, {size}x{size} (the sidebar's preset "
+                           "otherwise)", device=device.type.upper(), ngf=sizes.ngf, depth=sizes.depth, size=sizes.size),
+                "sidebar": _("The sidebar's settings: ngf {ngf}, depth {depth}, {size}x{size}", ngf=g_side.ngf,
+                             depth=g_side.depth, size=g_side.input_size),
+            }  # fmt: skip
+            sized = st.radio(
+                _("Size"), options, index=0 if device.type != "cuda" and small_error is None else len(options) - 1,
+                format_func=size_labels.get, key="train.model",
+                help=_("A CPU trains the full 256x256 model at a few images per second; the small one shows progress "
+                       "within a minute."),
+            )  # fmt: skip
+            if small_error:
+                st.caption(_("No small variant of these settings: {reason}", reason=small_error))
         if device.type == "cuda":
             st.caption(
                 _("Training on **{device}** with bf16 autocast and channels_last.", device=str(device))
@@ -129,9 +189,11 @@ def train_form(device: torch.device, limits: ClassLimits) -> Form:
         placeholder=_("e.g. my-first-run (optional)"),
         help=_("The run's folder in the runs folder; a name already taken gets -2, -3..."),
     )
+    if start.source is not None:  # the checkpoint's models; the page's size settings do not apply
+        sidebar = replace(sidebar, models=None, init_from=start.source)
     choices = replace(
         sidebar,
-        device_sized=sized == "small",
+        device_sized=sized == "small" and start.source is None,
         uploads=tuple(uploads) if uploads else None,
         steps=int(steps),
         batch=int(batch),
@@ -142,18 +204,26 @@ def train_form(device: torch.device, limits: ClassLimits) -> Form:
         sample_every=int(sample_every),
         lr=float(lr),
     )
-    return _checked(choices, device, limits, str(name or ""), uploads)
+    return _checked(choices, device, limits, str(name or ""), start)
 
 
-def _checked(
-    choices: RunChoices, device: torch.device, limits: ClassLimits, name: str, uploads: list | None
-) -> Form:
+def _checked(choices: RunChoices, device: torch.device, limits: ClassLimits, name: str, start: Start) -> Form:
     """The planner's checks that need no images (the worker loads them after Start)."""
-    problem: str | None = None
+    problem: str | None = start.problem
     planned: Planned | None = None
     settings: dict[str, Any] = {}
+    if problem is not None:
+        return Form(choices, planned, settings, problem, name)
     try:
-        g_run, d_run = plan_models(choices, device)
+        if start.source is None:
+            g_run, d_run = plan_models(choices, device)
+        else:
+            data = start.source[1] if isinstance(start.source, tuple) else start.source
+            name_of = start.source[0] if isinstance(start.source, tuple) else Path(start.source).name
+            init = init_checkpoint(start.key, data, name_of)
+            g_run, d_run = init_models(choices, device, init)
+            st.caption(_("The checkpoint's model: ngf {ngf}, depth {depth}, {size}x{size}.", ngf=g_run.ngf,
+                         depth=g_run.depth, size=g_run.input_size))  # fmt: skip
         config = plan_config(choices, device)
         settings = {"ngf": g_run.ngf, "depth": g_run.depth, "size": g_run.input_size, "steps": config.steps,
                     "batch": config.batch, "lambda": config.lambda_l1, "lr": config.lr, "seed": config.seed,

@@ -233,6 +233,37 @@ def test_colorize_without_a_run_uses_the_shipped_pair_and_asks_for_an_upload(run
     assert any("Upload a checkpoint" in i for i in _texts(at, "info"))
 
 
+def test_a_run_starts_from_the_shipped_pair_or_an_uploaded_reference_checkpoint(
+    runs: Path, tmp_path: Path
+) -> None:
+    from inspector.pretrained import pretrained_path
+    from inspector.training.checkpoint import load_checkpoint
+    from tests.checkpoints.files import saved, trained_like
+    from tests.models.reference_nets import reference_unet
+
+    at = open_page(TRAIN)
+    at.radio(key="train.init").set_value("trained").run()
+    assert not at.exception and not at.error
+    shipped = load_checkpoint(pretrained_path()).generator_config
+    wanted = f"The checkpoint's model: ngf {shipped.ngf}, depth {shipped.depth}"
+    assert any(wanted in c for c in _texts(at, "caption"))
+    assert not at.button(key="train.start_btn").disabled
+
+    at.radio(key="train.init").set_value("upload").run()
+    assert at.button(key="train.start_btn").disabled  # nothing uploaded yet
+    net = trained_like(reference_unet(num_downs=6, ngf=4), seed=1)
+    file = saved(tmp_path / "latest_net_G.pth", net.state_dict())  # the reference code's own file
+    at.file_uploader(key="train.init_file").upload("latest_net_G.pth", file.read_bytes()).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("The checkpoint's model: ngf 4, depth 6" in c for c in _texts(at, "caption"))
+    _start(at, steps=2)
+    run = _only_run(runs)
+    assert (run / "init_from.bin").read_bytes() == file.read_bytes()  # the worker's copy of the upload
+    assert _wait(run, ("finished", "failed", "stopped")).state == "finished"
+    trained = load_checkpoint(run / "checkpoint.safetensors")
+    assert (trained.generator_config.ngf, trained.generator_config.depth) == (4, 6)
+
+
 def test_the_runs_list_resumes_colorizes_with_and_deletes(runs: Path) -> None:
     at = open_page(TRAIN)
     _start(at, steps=2)

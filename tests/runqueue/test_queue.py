@@ -57,6 +57,17 @@ def test_uploads_travel_as_files_and_a_resume_keeps_them(tmp_path: Path) -> None
     assert back.uploads == uploads and back.resume == run and back.steps == 12
 
 
+def test_a_starting_checkpoint_travels_as_a_path_or_as_the_uploaded_bytes(tmp_path: Path) -> None:
+    run = tmp_path / "r"
+    run.mkdir()
+    for source in (tmp_path / "latest_net_G.pth", ("latest_net_G.pth", b"PK\x03\x04 weights")):
+        save_request(run, replace(tiny_choices(), init_from=source))
+        assert load_request(run).init_from == source
+    (run / "init_from.bin").unlink()  # the bytes gone: the request says so, it does not start empty
+    with pytest.raises(UserError, match="cannot be read"):
+        load_request(run)
+
+
 def test_a_session_has_one_run_queued_or_running(queue: RunQueue) -> None:
     queue.submit(tiny_choices(), "owner-a", "aaaaaa", "one", TINY)
     with pytest.raises(UserError, match="still queued or training"):

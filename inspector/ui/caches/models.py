@@ -8,7 +8,9 @@ from torch import nn
 
 from inspector.i18n.catalog import N_
 from inspector.shapes.summary import BlockParams, Summary, block_params, summary
+from inspector.training.checkpoint import Checkpoint
 from inspector.training.colorize import load_networks
+from inspector.training.plan import RunChoices, load_init
 from inspector.training.recognize import FAMILIES
 from inspector.ui.caches.spinner import spinner
 from models import GeneratorConfig, NetworkConfig, build, init_weights
@@ -36,6 +38,15 @@ def untrained_model(cfg: NetworkConfig) -> nn.Module:
     """The network as the notebook starts training it: ``init_weights`` N(0, 0.02), seed 0, eval mode.
     Shared by all sessions: the see-inside functions leave its modes and buffers as they found them."""
     return init_weights(build(cfg), seed=0).eval()
+
+
+@spinner(N_("Loading the checkpoint..."))
+@st.cache_resource(max_entries=4, show_spinner=False)
+def init_checkpoint(key: str, _source: bytes | str, name: str) -> Checkpoint:
+    """The checkpoint a new run starts from (``load_init``: recognized by its structure, never
+    unpickled); ``key`` names it. Raises UserError (not cached) for a file that cannot be used."""
+    source = (name, _source) if isinstance(_source, bytes) else _source
+    return load_init(RunChoices(init_from=source))
 
 
 @spinner(N_("Loading the checkpoint..."))
