@@ -56,10 +56,12 @@ def notice(points: list[str], title: str | None = None) -> None:
     st.markdown(f"**{title or _(WHAT_TO_NOTICE)}**\n\n" + "\n".join(f"- {p}" for p in points))
 
 
-def notebook_code(code: str, caption: str, expanded: bool = False) -> None:
-    """The notebook's own code that the view explains, in an expander (the code stays as written)."""
+def notebook_code(code: str, caption: str, expanded: bool = False, wrap: bool = True) -> None:
+    """The notebook's own code that the view explains, in an expander (the code stays as written).
+    Its long lines (the notes' Korean comments) wrap; ``wrap=False`` in a narrow column, where
+    wrapped code breaks inside words: there the block scrolls sideways instead."""
     with st.expander(_("The notebook's code: {caption}", caption=caption), expanded=expanded):
-        st.code(code, language="python", wrap_lines=True)  # long Korean comments wrap, never cut
+        st.code(code, language="python", wrap_lines=wrap)
 
 
 def _require(choice: Choice, parts: tuple[Part, ...]) -> None:

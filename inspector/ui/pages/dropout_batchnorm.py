@@ -73,7 +73,7 @@ st.subheader(_("The same photo, several times, with Dropout on"))
 code_col, view_col = st.columns([2, 3])
 with code_col:
     st.markdown(_("The notebook's Dropout cell (decoder_6):"))
-    st.code(_dropout_cell(), language="python")
+    st.code(_dropout_cell(), language="python", wrap_lines=True)  # the notes' Korean comments wrap
 with view_col:
     if run_on_request(
         "db",

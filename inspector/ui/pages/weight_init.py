@@ -183,12 +183,14 @@ with mid:
     )
 with code:
     if scheme == "normal":  # exactly what runs: init_weights(model, "normal") is ini_weight
-        notebook_code(nb.INIT, _("ini_weight (the paper's N(0, 0.02)), which is what ran"), expanded=True)
+        notebook_code(
+            nb.INIT, _("ini_weight (the paper's N(0, 0.02)), which is what ran"), expanded=True, wrap=False
+        )  # a narrow column: the code scrolls sideways
     else:
         st.markdown(_("**What ran** (`init_weights(model, '{scheme}')`, per layer)", scheme=scheme))
         st.code(INIT_CODE[scheme], language="python")
         if scheme == "kaiming":
-            notebook_code(nb.KAIMING_INIT, _("its Kaiming example, for comparison"))
+            notebook_code(nb.KAIMING_INIT, _("its Kaiming example, for comparison"), wrap=False)
             st.caption(
                 _(
                     "The notebook's example draws kaiming_**uniform**_ on Conv2d only and sets γ to exactly 1; "
