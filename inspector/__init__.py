@@ -130,6 +130,12 @@ _EXPORTS: dict[str, str] = {
     "load_generator": "inspector.training.colorize",
     "pick_device": "inspector.training.device",
     "train": "inspector.notebook.training",
+    # checkpoints from anywhere
+    "Identification": "inspector.checkpoints.identify",
+    "identify": "inspector.checkpoints.identify",
+    "CheckpointComparison": "inspector.checkpoints.compare",
+    "compare_checkpoints": "inspector.checkpoints.compare",
+    "pretrained_path": "inspector.pretrained",
     # errors
     "UserError": "inspector.errors",
 }
@@ -152,6 +158,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the type checker and editors see the real names
+    from inspector.checkpoints.compare import CheckpointComparison, compare_checkpoints
+    from inspector.checkpoints.identify import Identification, identify
     from inspector.colour.lab import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_lab, rgb_to_uint8
     from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
     from inspector.conv.frame_files import save_gif
@@ -188,6 +196,7 @@ if TYPE_CHECKING:  # the type checker and editors see the real names
     from inspector.inside.tap import CatPart
     from inspector.inside.verdict import PatchVerdict, patch_verdict
     from inspector.notebook.training import train
+    from inspector.pretrained import pretrained_path
     from inspector.shapes.blocks import top_level_blocks
     from inspector.shapes.compare import Comparison, Difference, compare_to_reference
     from inspector.shapes.diagram import diagram_dot

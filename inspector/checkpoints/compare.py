@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from inspector.checkpoints.fit import differences_between
-from inspector.checkpoints.identify import Identification, Network, build_loaded
+from inspector.checkpoints.identify import Identification, Network, build_loaded, identify
 from inspector.colour.lab import AB_SCALE, denormalize_lab, lab_to_rgb, rgb_to_uint8
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from inspector.inside.inputs import photo_lab
 from inspector.training.checkpoint_checks import build_meta
@@ -60,7 +62,7 @@ class OutputDifference:
 
 
 @dataclass(frozen=True, eq=False)
-class Comparison:
+class Comparison(RichDisplay):
     """One network of two files: their config (the same), each block's change, and (generators) the
     outputs on one photo."""
 
@@ -89,7 +91,12 @@ class Comparison:
         }
 
 
-def compare(a: Identification, b: Identification, rgb: np.ndarray | None = None) -> dict[str, Comparison]:
+class CheckpointComparison(dict[str, Comparison], RichDisplay):
+    """Every network two files share (``"generator"``, ``"discriminator"``), compared; shown as
+    tables and pictures in a notebook."""
+
+
+def compare(a: Identification, b: Identification, rgb: np.ndarray | None = None) -> CheckpointComparison:
     """Every network the two files both hold, compared; ``rgb`` (3, S, S) uint8 is the photo the
     generators colorize. ``UserError`` when they share no network, or one is of another architecture
     (said as settings) or not proven."""
@@ -104,7 +111,17 @@ def compare(a: Identification, b: Identification, rgb: np.ndarray | None = None)
                 y=b.part,
             )
         )
-    return {p: compare_networks(a.networks[p], b.networks[p], rgb) for p in shared}
+    return CheckpointComparison({p: compare_networks(a.networks[p], b.networks[p], rgb) for p in shared})
+
+
+def compare_checkpoints(
+    a: str | Path | Identification, b: str | Path | Identification, rgb: np.ndarray | None = None
+) -> CheckpointComparison:
+    """:func:`compare` of two files (run folders, checkpoints of any family) or identifications;
+    ``rgb`` (3, S, S) uint8 is the photo both generators colorize (None: no photo)."""
+    found_a = a if isinstance(a, Identification) else identify(a)
+    found_b = b if isinstance(b, Identification) else identify(b)
+    return compare(found_a, found_b, rgb)
 
 
 def compare_networks(a: Network, b: Network, rgb: np.ndarray | None = None) -> Comparison:

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from inspector.display import RichDisplay
 from inspector.errors import UserError
 from inspector.training.checkpoint import MAX_CHECKPOINT_BYTES, read_checkpoint, split_parts
 from inspector.training.recognize import Family, Recognized, recognize_parts, stored_configs
@@ -53,7 +54,7 @@ class Network:
 
 
 @dataclass(frozen=True, eq=False)
-class Identification:
+class Identification(RichDisplay):
     """A file's networks (generator first), its step and header."""
 
     name: str

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from inspector.checkpoints.compare import CheckpointComparison
+from inspector.checkpoints.compare import Comparison as NetworkComparison
+from inspector.checkpoints.identify import Identification
 from inspector.conv.animation import ConvAnimation
 from inspector.conv.overlap import Checkerboard, OverlapMap
 from inspector.conv.receptive_field import ReceptiveField
@@ -25,7 +28,15 @@ from inspector.inside.gan_game import GanGame, MoveRecord
 from inspector.inside.lens import BatchNormLens, DropoutLens, NormEquivalence
 from inspector.inside.skips import SkipAblation
 from inspector.inside.verdict import PatchVerdict
-from inspector.notebook import conv_views, game_views, init_views, inside_views, run_views, shape_views
+from inspector.notebook import (
+    checkpoint_views,
+    conv_views,
+    game_views,
+    init_views,
+    inside_views,
+    run_views,
+    shape_views,
+)
 from inspector.notebook import html as h
 from inspector.shapes.compare import Comparison
 from inspector.shapes.records import Trace
@@ -65,6 +76,9 @@ VIEWS: dict[type, View] = {
     ImageSet: run_views.image_set_html,
     Checkpoint: run_views.checkpoint_html,
     RunPlan: run_views.plan_html,
+    Identification: checkpoint_views.identification_html,
+    NetworkComparison: checkpoint_views.comparison_html,
+    CheckpointComparison: checkpoint_views.comparisons_html,
     GanGame: game_views.game_html,
     MoveRecord: game_views.move_html,
 }

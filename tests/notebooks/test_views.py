@@ -90,6 +90,15 @@ def results(small: dict[str, object], tmp_path_factory: pytest.TempPathFactory) 
     choices = inspector.RunChoices(ngf=8, depth=5, size=32, steps=2, batch=2, device="cpu", out=run_dir / "new")
     found["plan"] = inspector.plan_run(choices)
     found["one feature map"] = found["feature maps"]["torch.cat#0"]  # type: ignore[index]
+    found["identification"] = inspector.identify(inspector.pretrained_path())
+    other = tmp_path_factory.mktemp("other")
+    with torch.no_grad():
+        for p in G.parameters():  # type: ignore[attr-defined]
+            p.add_(0.01)
+    inspector.save_checkpoint(other, G, D, step=9)  # type: ignore[arg-type]
+    rgb = np.random.default_rng(0).integers(0, 256, (3, 64, 64), dtype=np.uint8)
+    found["checkpoint comparison"] = inspector.compare_checkpoints(run_dir, other, rgb)
+    found["network comparison"] = found["checkpoint comparison"]["generator"]  # type: ignore[index]
     return found
 
 
@@ -177,6 +186,21 @@ def test_a_result_that_cannot_be_drawn_says_why(
 
     monkeypatch.setitem(views.VIEWS, type(results["sizes"]), broken)
     assert "could not be drawn: no room" in results["sizes"]._repr_html_()  # type: ignore[attr-defined]
+
+
+def test_checkpoints_say_what_they_hold_and_how_far_two_moved(results: dict[str, object]) -> None:
+    found = results["identification"]
+    html = found._repr_html_()  # type: ignore[attr-defined]
+    assert "Proven: built from these settings, loaded with strict=True and run: (1, 1, " in html
+    assert html.count("this project&#x27;s checkpoint") == 2  # both networks of the shipped pair
+    compared = results["checkpoint comparison"]
+    assert set(compared) == {"generator", "discriminator"}  # type: ignore[arg-type]
+    html = compared._repr_html_()  # type: ignore[attr-defined]
+    g = compared["generator"]  # type: ignore[index]
+    assert all(f">{b.block}<" in html for b in g.blocks)  # every block a row
+    assert f"{g.overall:.3f}" in html and len(_images(html)) == 3  # A, B and the difference map
+    d = compared["discriminator"]  # type: ignore[index]
+    assert d.outputs is None and d.overall == 0.0  # D was saved untouched
 
 
 def test_overlap_map_stays_an_array() -> None:
