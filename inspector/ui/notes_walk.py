@@ -50,6 +50,25 @@ def _link(page_id: str, label: str, **state: str | int) -> Link:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
+        "split",
+        N_("The photos: 20,000 chosen, 15,000 / 5,000"),
+        nb.SPLIT,
+        (
+            N_(
+                "The notes choose 20,000 COCO photos and split them: 15,000 for training, 5,000 for validation."
+            ),
+            N_(
+                "The seed is the clock (int(time.time())): every run of the notebook picks other photos and "
+                "other batches, so a result cannot be reproduced. Fix the seed to compare two runs."
+            ),
+            N_(
+                "The Train page seeds its split and its batches (Seed, under More settings): the same seed "
+                "gives the same run."
+            ),
+        ),
+        (_link("train", N_("Train with a fixed seed")),),
+    ),
+    Section(
         "data",
         N_("Data and Lab"),
         nb.DATASET,
@@ -57,6 +76,10 @@ SECTIONS: tuple[Section, ...] = (
             N_("The photo is converted from RGB to Lab: L is the lightness, a and b are the colour."),
             N_("The generator reads L scaled to [-1, 1] (L/50 - 1) and must predict ab/110."),
             N_("Look at how little colour most pixels have: that is why early results look grey."),
+            N_(
+                "Training photos are resized and flipped at random (RandomHorizontalFlip, a data augmentation); "
+                "validation photos are only resized, so they are judged the same way every time."
+            ),
         ),
         (_link("lab_colour", N_("Open Lab colour with the astronaut photo"), example="astronaut"),),
     ),
@@ -82,25 +105,23 @@ SECTIONS: tuple[Section, ...] = (
             N_(
                 "Each block is an nn.Sequential, so torchinfo lists input_layer, encoder_1 ... as named blocks."
             ),
-            N_("The summary shows each block's output shape and its parameters, block by block."),
-        ),
-        (_link("architecture", N_("Open Architecture with the notebook's models"), preset="notebook"),),
-    ),
-    Section(
-        "generator",
-        N_("The generator (U-Net)"),
-        _cell(nb.GENERATOR, "def forward", "return output"),
-        (
-            N_("Each torch.cat puts an encoder's output beside the decoder's: the channels add up."),
-            N_("That is why decoder_5 takes 1024 channels, not 512."),
-            N_("Try an input of 300 on the page: the skip connections no longer fit."),
+            N_(
+                "Every conv before a BatchNorm has bias=False: BatchNorm subtracts each channel's mean, which "
+                "removes any bias, and adds its own. That is why the notes find that the bias hardly matters."
+            ),
+            N_(
+                "LeakyReLU(0.2, True) works in place: it saves memory by overwriting its input (the notes' "
+                "comment). That input is also a skip's tensor, so the torch.cat later gets the activated values."
+            ),
         ),
         (
-            _link("skip_connections", N_("Open Skip connections at 256 x 256"), preset="notebook", size=256),
+            _link("architecture", N_("Open Architecture with the notebook's models"), preset="notebook"),
             _link(
-                "feature_maps",
-                N_("See a photo go through every block and every torch.cat"),
+                "mismatch_doctor",
+                N_("See the doctor's note on the in-place skips"),
                 preset="notebook",
+                part="generator",
+                example=doctor_examples.SIDEBAR_G,
             ),
         ),
     ),
@@ -124,7 +145,14 @@ SECTIONS: tuple[Section, ...] = (
         N_("Dropout"),
         _cell(nb.GENERATOR, "self.decoder_6 = nn.Sequential", "오버피팅") + "\n        )",
         (
-            N_("The notebook puts Dropout(0.5) in all six decoder blocks."),
+            N_(
+                "The code puts Dropout(0.5) in all six decoder blocks, while the notes' own comment reads "
+                "CD512-CD512-CD512-C512-C256-C128-C64: dropout (D) in the first three only, as in the paper."
+            ),
+            N_(
+                "The notes say dropout cuts the network's connections at random: that is DropConnect. Dropout "
+                "zeroes activations: each value the layer outputs is 0 with probability 0.5, the others doubled."
+            ),
             N_(
                 "The pix2pix reference puts it only in the three innermost decoders, and keeps it on at test time."
             ),
@@ -140,6 +168,24 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "generator",
+        N_("The generator (U-Net)"),
+        _cell(nb.GENERATOR, "def forward", "return output"),
+        (
+            N_("Each torch.cat puts an encoder's output beside the decoder's: the channels add up."),
+            N_("That is why decoder_5 takes 1024 channels, not 512."),
+            N_("Try an input of 300 on the page: the skip connections no longer fit."),
+        ),
+        (
+            _link("skip_connections", N_("Open Skip connections at 256 x 256"), preset="notebook", size=256),
+            _link(
+                "feature_maps",
+                N_("See a photo go through every block and every torch.cat"),
+                preset="notebook",
+            ),
+        ),
+    ),
+    Section(
         "discriminator",
         N_("The discriminator and its typo"),
         nb.DISCRIMINATOR_AS_WRITTEN,
@@ -148,7 +194,14 @@ SECTIONS: tuple[Section, ...] = (
                 "The second conv is written Conv2d(3, 64), but it receives the 64 channels of the first conv."
             ),
             N_("The model builds without an error and fails on the first forward pass."),
-            N_("Fixed to Conv2d(64, 128), it outputs an 8 x 8 map: one real or fake score per patch."),
+            N_(
+                "Fixed to Conv2d(64, 128), its one output channel is an 8 x 8 map, not one number: a real or "
+                "fake score per patch."
+            ),
+            N_(
+                "No sigmoid at the end (the notes' comment): BCEWithLogitsLoss applies it inside the loss, in a "
+                "numerically safer form."
+            ),
         ),
         (
             _link(
@@ -167,7 +220,18 @@ SECTIONS: tuple[Section, ...] = (
         nb.INIT,
         (
             N_("Conv and ConvTranspose weights are drawn from N(0, 0.02), as in section 6.2 of the paper."),
-            N_("BatchNorm weights start near 1 and their biases at 0."),
+            N_(
+                "BatchNorm weights start near 1 (N(1, 0.02)) and their biases at 0. The notes' comment speaks of "
+                "a bias of 1 filled with 0, but PyTorch's BatchNorm bias already starts at 0: the weight starts at 1."
+            ),
+            N_(
+                "Why the init matters: He (Kaiming) suits ReLU and Xavier suits tanh, because each keeps the "
+                "activations' spread steady from layer to layer; pix2pix draws every conv from N(0, 0.02)."
+            ),
+            N_(
+                "ini_weight tests type(m) == nn.Conv2d, which matches that exact class only; isinstance(m, "
+                "nn.Conv2d), as in the notes' second example, matches its subclasses too."
+            ),
             N_("model.apply(ini_weight) calls the function once for every layer of the network."),
         ),
         (_link("weight_init", N_("Open Weight init on the generator"), preset="notebook", part="generator"),),
@@ -190,6 +254,10 @@ SECTIONS: tuple[Section, ...] = (
             _link("train", N_("Train the networks on a few photos")),
             _link("class_runs", N_("See every run of the class side by side")),
             _link("colorize", N_("Colorize a photo with a trained generator")),
+            _link(
+                "checkpoints",
+                N_("Bring a checkpoint from anywhere: see what it holds, prove it, compare two"),
+            ),
         ),
     ),
 )
