@@ -29,6 +29,17 @@ def test_every_ui_string_has_korean() -> None:
     assert not absent, f"{len(absent)} strings have no Korean (run make i18n, then translate): {absent[:10]}"
 
 
+def test_no_entry_outlives_its_message() -> None:
+    """A catalog entry whose English is no longer in the code is a stale translation that a reader
+    of the catalog would take for the current one."""
+    from inspector.shapes.diagram import MESSAGES
+    from inspector.ui.sidebar import PRESET_DESCRIPTIONS
+
+    used = {*_extracted(), *MESSAGES, *PRESET_DESCRIPTIONS.values()}  # the last two: looked up by value
+    stale = [m.id for m in catalog.load_catalog("ko") if m.id and m.id not in used]
+    assert not stale, f"{len(stale)} entries no message uses (remove them): {stale[:5]}"
+
+
 def test_no_message_is_translated_twice() -> None:
     assert not catalog.duplicates("ko")
 
