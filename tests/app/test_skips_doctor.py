@@ -207,7 +207,7 @@ def test_the_doctor_speaks_korean_on_a_korean_page() -> None:
     assert _korean_words(errors) == []
     captions = _texts(doctor.caption)
     assert (
-        "meta 복사본에 적용하니(model.2 Conv2d in_channels 3 -> 64)" in captions
+        "meta 복사본에 model.2 Conv2d in_channels 3 -> 64를 적용하면" in captions  # 를: 64 reads 육십사
         and _korean_words(captions) == []
     )
 
