@@ -29,11 +29,11 @@ test: $(VENV)/.stamp-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The suite without the tests marked slow (training, browsers, torchrun): about a minute.
 quick: $(VENV)/.stamp-dev
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow"
 
 # After adding UI text: append the new messages, untranslated, to the Korean catalog; then write
 # their msgstr in inspector/i18n/locales/ko/LC_MESSAGES/messages.po (tests/i18n fails until then).
