@@ -42,6 +42,7 @@ ACTIONS: dict[str, tuple[str | None, str | None, int]] = {
     "receptive_field": (None, '[data-testid="stImage"]', 140),
     "lab_colour": (None, '[data-testid="stImage"]', 140),
     "feature_maps": ("Run the photo through the generator", '[data-testid="stImage"] >> nth=1', 140),
+    "colorize": (None, '[data-testid="stImage"]', 420),
     "dropout_batchnorm": ("Colorize it {n} times with Dropout on", '[data-testid="stImage"] >> nth=1', 140),
 }
 
@@ -98,10 +99,11 @@ def shoot(lang: str, out: Path, only: list[str]) -> list[Path]:
                     page.goto(f"http://127.0.0.1:{port}/{path}?lang={lang}", wait_until="domcontentloaded")
                     wait_until_idle(page)
                     button, target, above = ACTIONS.get(entry.id, (None, None, 0))
-                    if button is not None:
-                        page.locator(
-                            '[data-testid="stMain"] button', has_text=_button_label(lang, button)
-                        ).click()
+                    press = page.locator(
+                        '[data-testid="stMain"] button', has_text=_button_label(lang, button or "")
+                    )
+                    if button is not None and press.count():  # the trained default may need no click
+                        press.first.click()
                         page.wait_for_timeout(1000)
                         wait_until_idle(page, timeout_s=300)
                     if target is not None:
