@@ -3,17 +3,19 @@ starts training them, or loaded from a checkpoint; and the summaries of a config
 
 from __future__ import annotations
 
+import pyarrow as pa
 import streamlit as st
 from torch import nn
 
 from inspector.i18n.catalog import N_
-from inspector.shapes.summary import BlockParams, Summary, block_params, summary
+from inspector.shapes.compare import Comparison, compare_to_reference
+from inspector.shapes.summary import BlockParams, Summary, block_params, summary, summary_rows
 from inspector.training.checkpoint import Checkpoint
 from inspector.training.colorize import load_networks
 from inspector.training.plan import RunChoices, load_init
 from inspector.training.recognize import FAMILIES
 from inspector.ui.caches.spinner import spinner
-from models import GeneratorConfig, NetworkConfig, build, init_weights
+from models import DiscriminatorConfig, GeneratorConfig, NetworkConfig, build, init_weights
 from models.presets import source_class_name
 from models.text import Text
 
@@ -75,3 +77,44 @@ def model_summary(cfg: NetworkConfig, batch: int = 1, depth: int = 4) -> Summary
 @st.cache_resource(max_entries=64, show_spinner=False)
 def model_blocks(cfg: NetworkConfig) -> list[BlockParams]:
     return block_params(meta_model(cfg))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def reference_differences(g_cfg: GeneratorConfig, d_cfg: DiscriminatorConfig) -> Comparison:
+    """``compare_to_reference``: it builds both networks and the reference's to count their weights,
+    so it is done once per configuration, not on every view."""
+    return compare_to_reference(g_cfg, d_cfg)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def largest_conv(cfg: GeneratorConfig) -> tuple[int, int, int, float]:
+    """(in, out, weights) of the generator's largest conv, and the share of all its weights in the
+    convs at least half as wide as the widest (from the meta copy: nothing is allocated)."""
+    model = meta_model(cfg)
+    convs = [m for m in model.modules() if isinstance(m, nn.modules.conv._ConvNd)]
+    total = sum(p.numel() for p in model.parameters())
+    big = max(convs, key=lambda m: m.weight.numel())
+    widest = max(max(m.in_channels, m.out_channels) for m in convs)
+    wide = sum(m.weight.numel() for m in convs if max(m.in_channels, m.out_channels) >= widest // 2)
+    return big.in_channels, big.out_channels, big.weight.numel(), wide / total
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def summary_table(cfg: NetworkConfig, batch: int = 1) -> pa.Table:
+    """``model_summary``'s rows (``SUMMARY_COLUMNS``) as an Arrow table: converting them from Python
+    on every view was a third of the Architecture page's CPU. Raises RuntimeError as model_summary."""
+    return pa.Table.from_pylist(summary_rows(model_summary(cfg, batch)))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def block_table(cfg: NetworkConfig, total_word: str) -> pa.Table:
+    """Columns ``block``, ``layers``, ``params``: every top-level block and a last row ``total_word``
+    (the session's word for the total) with the sum."""
+    blocks = model_blocks(cfg)
+    return pa.table(
+        {
+            "block": [b.name for b in blocks] + [total_word],
+            "layers": [b.layers for b in blocks] + [""],
+            "params": [b.params for b in blocks] + [sum(b.params for b in blocks)],
+        }
+    )

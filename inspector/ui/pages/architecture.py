@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from torch import nn
 
-from inspector.shapes.compare import compare_to_reference
+from inspector.i18n.catalog import N_
 from inspector.shapes.labels import fmt_shape
-from inspector.shapes.summary import SUMMARY_COLUMNS, summary_rows
+from inspector.shapes.summary import SUMMARY_COLUMNS
 from inspector.ui import notebook_code as nb
-from inspector.ui.caches.models import meta_model, model_blocks, model_summary
+from inspector.ui.caches.models import (
+    block_table,
+    largest_conv,
+    model_blocks,
+    model_summary,
+    reference_differences,
+    summary_table,
+)
 from inspector.ui.common import PART_NAMES, column_labels, current_configs, intro, notebook_code, notice
 from inspector.ui.i18n import _, say
 from inspector.ui.sidebar import NORM_WORDS
@@ -34,7 +40,6 @@ batch = st.columns([1, 3])[0].number_input(
     value=1,
     help=_("Only the shapes change: summaries run on the meta device and allocate nothing."),
 )
-PARAMS = st.column_config.NumberColumn(format="localized")
 
 
 def _network(cfg: GeneratorConfig | DiscriminatorConfig) -> int | None:
@@ -45,16 +50,13 @@ def _network(cfg: GeneratorConfig | DiscriminatorConfig) -> int | None:
     st.metric(_("Generator parameters") if is_generator else _("Discriminator parameters"), f"{total:,}")
     st.markdown(_("**Parameters per block**"))
     st.dataframe(
-        pd.DataFrame(
-            {
-                _("block"): [b.name for b in blocks] + [_("total")],
-                _("layers"): [b.layers for b in blocks] + [""],
-                _("params"): [b.params for b in blocks] + [total],
-            }
-        ),
+        block_table(cfg, _("total")),
         hide_index=True,
         width="stretch",
-        column_config={_("params"): PARAMS},
+        column_config={
+            **column_labels((N_("block"), N_("layers"))),
+            "params": st.column_config.NumberColumn(_("params"), format="localized"),
+        },
     )
     try:
         s = model_summary(cfg, int(batch))
@@ -81,7 +83,7 @@ def _network(cfg: GeneratorConfig | DiscriminatorConfig) -> int | None:
         )
     )
     st.dataframe(
-        pd.DataFrame(summary_rows(s)),
+        summary_table(cfg, int(batch)),
         hide_index=True,
         width="stretch",
         height=420,
@@ -100,19 +102,9 @@ gen_tab, disc_tab, diff_tab = st.tabs(
 )
 
 
-def _largest_conv(cfg: GeneratorConfig) -> tuple[int, int, int, float]:
-    """(in, out, params) of the generator's largest conv, and the share of all parameters in convs that wide."""
-    convs = [m for m in meta_model(cfg).modules() if isinstance(m, nn.modules.conv._ConvNd)]
-    total = sum(p.numel() for p in meta_model(cfg).parameters())
-    big = max(convs, key=lambda m: m.weight.numel())
-    widest = max(max(m.in_channels, m.out_channels) for m in convs)
-    wide = sum(m.weight.numel() for m in convs if max(m.in_channels, m.out_channels) >= widest // 2)
-    return big.in_channels, big.out_channels, big.weight.numel(), wide / total
-
-
 with gen_tab:
     _network(g_cfg)
-    c_in, c_out, c_params, share = _largest_conv(g_cfg)
+    c_in, c_out, c_params, share = largest_conv(g_cfg)
     notice(
         [
             _(
@@ -168,7 +160,7 @@ with disc_tab:
     )
 
 with diff_tab:
-    diffs = compare_to_reference(g_cfg, d_cfg)
+    diffs = reference_differences(g_cfg, d_cfg)
     only = st.toggle(_("Only the differences"), value=True)
     rows = [d for d in diffs if d.differs or not only]
     if not rows:

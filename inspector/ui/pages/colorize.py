@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
-from inspector.data.images import PHOTO_TYPES, load_image
-from inspector.data.samples import SAMPLE_FILES, sample_photo
+from inspector.data.images import PHOTO_TYPES
+from inspector.data.samples import SAMPLE_FILES
 from inspector.errors import UserError
-from inspector.training.colorize import colorize
 from inspector.training.upload_limits import MAX_PHOTO_MB
 from inspector.ui import notebook_code as nb
+from inspector.ui.caches.colorize import colorized_pictures
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
 from inspector.ui.model_source import describe, explain_untrained, pick_networks
@@ -62,14 +64,12 @@ else:
 if sample is None and photo is None:
     st.info(_("Choose or upload a photo."))
     st.stop()
+photo_key = f"sample:{sample}" if sample is not None else hashlib.sha256(photo or b"").hexdigest()
 try:
-    image = sample_photo(sample) if sample is not None else load_image(photo or b"", photo_name)
+    result = colorized_pictures(nets.key, generator, photo_key, sample, photo or b"", photo_name)
 except UserError as exc:
     st.error(reason(exc))
     st.stop()
-try:
-    with st.spinner(_("Colorizing...")):
-        result = colorize(generator, image)
 except (RuntimeError, ValueError) as exc:  # e.g. out of memory on a huge model: a message, never a traceback
     st.error(_("Colorizing failed: {reason}", reason=reason(exc)))
     st.stop()

@@ -9,8 +9,8 @@ import streamlit as st
 from inspector.ui.common import intro
 from inspector.ui.i18n import _, current_language
 from inspector.ui.links import LINK_KEYS
+from inspector.ui.navigation import linked_page
 from inspector.ui.notes_walk import SECTIONS
-from inspector.ui.page_registry import page_file
 
 intro(
     _("Follow the notes"),
@@ -34,7 +34,7 @@ for number, section in enumerate(SECTIONS, 1):
             params = {**dict(link.params), "lang": lang}
             assert set(params) <= {*LINK_KEYS, "lang"}
             st.page_link(
-                page_file(link.page),
+                linked_page(link.page, lang),
                 label=_(link.label),
                 icon=":material/arrow_forward:",
                 query_params=params,
