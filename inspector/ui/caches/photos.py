@@ -45,7 +45,7 @@ def photo_lab_view(key: str, _pixels: np.ndarray) -> LabView:
 
 
 @spinner(N_("Decoding the photo..."))
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)  # one array for all: never modified by a page
 def inside_photo(key: str, size: int, _data: bytes | None = None, name: str = "photo") -> np.ndarray:
     """(3, size, size) uint8 of a sample (``key`` "sample:<name>") or of uploaded ``_data`` (``key``
     its hash). Raises UserError for a file that is not a usable image (not cached)."""

@@ -3,6 +3,7 @@ discriminator's verdict per patch."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from PIL import Image
@@ -12,6 +13,7 @@ from inspector.inside.features import FeatureMaps
 from inspector.inside.pictures import heatmap, verdict_overlay
 from inspector.inside.skips import ALL
 from inspector.inside.tap import Mode
+from inspector.inside.verdict import PatchVerdict
 from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.inside import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
@@ -19,6 +21,7 @@ from inspector.ui.common import HALF_COLUMN_PX, MAIN_PX, intro, notebook_code, n
 from inspector.ui.i18n import _, current_translator, reason
 from inspector.ui.inside_inputs import pick_inputs, run_on_request
 from inspector.ui.model_source import Networks, explain_untrained, untrained
+from inspector.ui.pictures import chw_to_hwc, encoded, photo
 
 intro(
     _("Feature maps"),
@@ -36,7 +39,7 @@ inputs = pick_inputs(
 )
 nets, n_channels, photo_key, rgb = inputs.networks, inputs.controls, inputs.photo_key, inputs.rgb
 inputs.photo_column.image(
-    rgb.transpose(1, 2, 0), caption=_("The photo at {size} x {size}", size=nets.size), width=220
+    encoded(rgb, chw_to_hwc, fmt="JPEG"), caption=_("The photo at {size} x {size}", size=nets.size), width=220
 )
 mode = explain_untrained("fm", nets)  # "eval", or "batch-stats" after the one-click switch
 
@@ -124,14 +127,14 @@ else:
     )
     ablation = inside_ablation(nets.key, nets.generator, photo_key, rgb, skip, mode)
     a, b, c = st.columns(3)
-    a.image(ablation.intact, caption=_("Intact"), width="stretch")
+    a.image(photo(ablation.intact), caption=_("Intact"), width="stretch")
     b.image(
-        ablation.ablated,
+        photo(ablation.ablated),
         caption=_("Without {skip}", skip=_("every skip") if skip == ALL else skip),
         width="stretch",
     )
     c.image(
-        heatmap(ablation.difference),
+        encoded(ablation.difference, heatmap),
         caption=_(
             "|delta ab| (max {top:.1f}, mean {mean:.2f} Lab units)",
             top=float(ablation.difference.max()),
@@ -161,10 +164,12 @@ else:
             (left, real_v, rgb.transpose(1, 2, 0), _("Real photo")),
             (right, fake_v, fake_rgb, _("The generator's colorization")),
         ):
-            image: Image.Image = verdict_overlay(
-                picture, verdict, (row, col), side=420, title=title, tr=current_translator()
-            )
-            place.image(image, width="stretch")
+
+            def overlay(v: PatchVerdict, picture: np.ndarray = picture, title: str = title) -> Image.Image:
+                return verdict_overlay(picture, v, (row, col), side=420, title=title, tr=current_translator())
+
+            # drawn once per verdict, patch and language: every student on this patch gets the same bytes
+            place.image(encoded(verdict, overlay, key=(row, col, title)), width="stretch")
             place.metric(_("mean p(real)"), f"{verdict.mean_probability:.3f}")
         st.caption(
             _(

@@ -1,0 +1,77 @@
+"""Pictures a page shows, encoded once: the one owner of turning arrays and PIL images into the
+bytes ``st.image`` sends.
+
+``st.image`` given an array encodes it again on every view (PNG or JPEG, tens of ms for a photo):
+with 30 students opening a page at once that was most of the server's CPU on the inside pages.
+The results the pages show come from caches (``ui.caches``), so the same array object comes back
+view after view: :func:`encoded` keeps its bytes for as long as that object lives (a weak
+reference, so an evicted result takes its bytes with it). A picture drawn from a result (a heat
+map of a difference, an overlay at a slider's position) is keyed by that result and the drawing's
+own arguments.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from typing import Any, Literal
+
+import numpy as np
+from PIL import Image
+
+Format = Literal["PNG", "JPEG"]
+JPEG_QUALITY = 92  # photos: a fraction of a PNG's bytes, no visible loss at the size shown
+_memo: dict[tuple[int, Hashable], tuple[weakref.ref[Any], bytes]] = {}
+_lock = threading.Lock()
+
+
+def _encode(picture: np.ndarray | Image.Image, fmt: Format) -> bytes:
+    """(H, W), (H, W, 3) or (H, W, 4) uint8, or a PIL image -> PNG or JPEG bytes."""
+    image = picture if isinstance(picture, Image.Image) else Image.fromarray(np.ascontiguousarray(picture))
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    buf = io.BytesIO()
+    image.save(buf, format=fmt, **({"quality": JPEG_QUALITY} if fmt == "JPEG" else {}))
+    return buf.getvalue()
+
+
+def encoded(
+    source: object,
+    draw: Callable[[Any], np.ndarray | Image.Image] | None = None,
+    key: Hashable = (),
+    fmt: Format = "PNG",
+) -> bytes:
+    """The bytes of ``draw(source)`` (of ``source`` itself when ``draw`` is None), encoded once per
+    live ``source`` object and ``key`` (what else the drawing depends on: a slider, the language).
+    ``source`` is a cached result or one of its arrays; one that takes no weak reference is
+    encoded every time."""
+    memo_key = (id(source), (getattr(draw, "__qualname__", None), key, fmt))
+    with _lock:
+        hit = _memo.get(memo_key)
+    if hit is not None and hit[0]() is source:
+        return hit[1]
+    data = _encode(draw(source) if draw is not None else source, fmt)  # type: ignore[arg-type]
+
+    def forget(_: weakref.ref[Any]) -> None:
+        with _lock:
+            _memo.pop(memo_key, None)
+
+    try:
+        ref = weakref.ref(source, forget)
+    except TypeError:  # not weakly referenceable: nothing to key on safely
+        return data
+    with _lock:
+        _memo[memo_key] = (ref, data)
+    return data
+
+
+def photo(source: np.ndarray) -> bytes:
+    """A photo (H, W, 3) uint8 as JPEG, once per array."""
+    return encoded(source, fmt="JPEG")
+
+
+def chw_to_hwc(rgb: np.ndarray) -> np.ndarray:
+    """(3, H, W) -> (H, W, 3): the inside pages' photos as a picture."""
+    return rgb.transpose(1, 2, 0)
