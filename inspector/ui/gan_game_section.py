@@ -21,6 +21,7 @@ from inspector.ui import notebook_code as nb
 from inspector.ui.caches.inside import game_batch
 from inspector.ui.common import current_configs, notebook_code
 from inspector.ui.i18n import _, reason, say
+from inspector.ui.pictures import encoded, show
 from models.text import message_of
 
 GAME_SIZE = 64  # pixels: small enough that a move answers at once on a CPU
@@ -184,8 +185,8 @@ def _board() -> None:
             )
         )
     with right:
-        st.image(_map_image(last.fake_map), caption=_("D's verdict per patch on the first fake"))
-        st.image(_map_image(last.real_map), caption=_("... and on the real pair"))
+        show(None, encoded(last.fake_map, _map_image), caption=_("D's verdict per patch on the first fake"))
+        show(None, encoded(last.real_map, _map_image), caption=_("... and on the real pair"))
     st.markdown(
         _("**Gradient norm of every layer after move {n} ({move} step)**", n=last.number, move=last.move)
     )

@@ -17,6 +17,7 @@ from inspector.runqueue.queue import QueuedRun
 from inspector.runqueue.status import ACTIVE
 from inspector.training.checkpoint import CHECKPOINT_FILE, EXPORT_FILE
 from inspector.ui.i18n import _, say
+from inspector.ui.pictures import show
 from inspector.ui.run_views import d_balance, fraction, sample_of, state_sentence
 from inspector.ui.runs_list import download_buttons
 
@@ -54,7 +55,8 @@ def _training(run: QueuedRun) -> None:
         _charts(rows)
     grid = sample_of(run)
     if grid is not None:
-        st.image(
+        show(
+            None,
             grid[0],
             caption=_("Step {step}: L input | generated | ground truth (held-out images)", step=grid[1]),
             width=768,

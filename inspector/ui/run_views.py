@@ -17,6 +17,7 @@ from inspector.i18n.catalog import N_
 from inspector.runqueue.progress import latest_sample
 from inspector.runqueue.queue import QueuedRun
 from inspector.ui.i18n import _, say
+from inspector.ui.pictures import show
 
 STATE_WORDS = {
     "queued": N_("queued"),
@@ -116,4 +117,4 @@ def run_card(run: QueuedRun, mine: bool) -> None:
             st.caption(balance)
         grid = sample_of(run)
         if grid is not None:
-            st.image(grid[0], caption=_("step {step}", step=grid[1]), width="stretch")
+            show(None, grid[0], caption=_("step {step}", step=grid[1]), width="stretch")

@@ -20,7 +20,7 @@ from inspector.ui.common import PART_NAMES, current_configs, intro, notice
 from inspector.ui.diagnosis_view import screen_style
 from inspector.ui.i18n import _, current_translator, reason, say
 from inspector.ui.model_source import Source, pick_source
-from inspector.ui.pictures import encoded, photo
+from inspector.ui.pictures import encoded, photo, show
 from inspector.ui.sidebar import D_PREFIX, G_PREFIX
 from models import GeneratorConfig, NetworkConfig
 
@@ -167,9 +167,9 @@ for c in comparisons.values():
     )  # fmt: skip
     if c.outputs is not None:
         a, b, d = st.columns(3)
-        a.image(photo(c.outputs.a), caption=source.name, width="stretch")
-        b.image(photo(c.outputs.b), caption=other_source.name, width="stretch")
-        d.image(encoded(c.outputs.difference, heatmap), width="stretch",
+        show(a, photo(c.outputs.a), caption=source.name, width="stretch")
+        show(b, photo(c.outputs.b), caption=other_source.name, width="stretch")
+        show(d, encoded(c.outputs.difference, heatmap), width="stretch",
                 caption=_("|ab A - ab B| (mean {mean:.2f}, max {top:.1f} Lab units)", mean=c.outputs.mean,
                           top=c.outputs.max))  # fmt: skip
 

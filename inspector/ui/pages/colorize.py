@@ -15,6 +15,7 @@ from inspector.ui.caches.colorize import colorized_pictures
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
 from inspector.ui.model_source import describe, explain_untrained, pick_networks
+from inspector.ui.pictures import show
 
 MiB = 1024 * 1024  # the Train page's "Colorize with" sets colorize.source to "run" and colorize.run
 
@@ -74,9 +75,9 @@ except (RuntimeError, ValueError) as exc:  # e.g. out of memory on a huge model:
     st.error(_("Colorizing failed: {reason}", reason=reason(exc)))
     st.stop()
 grey_col, colour_col, original_col = st.columns(3)
-grey_col.image(result.grey, caption=_("What the generator sees: L only"), width="stretch")
-colour_col.image(result.colour, caption=_("Colorized: the photo's L + predicted ab"), width="stretch")
-original_col.image(result.original, caption=_("The original"), width="stretch")
+show(grey_col, result.grey, caption=_("What the generator sees: L only"), width="stretch")
+show(colour_col, result.colour, caption=_("Colorized: the photo's L + predicted ab"), width="stretch")
+show(original_col, result.original, caption=_("The original"), width="stretch")
 notice(
     [
         _("A briefly trained model mostly learns the safe average: sky-ish blues above, browns and greens below, "

@@ -20,6 +20,7 @@ from inspector.ui.caches.conv import animation, animation_gif, frame_png
 from inspector.ui.common import intro, labelled_radio, notebook_code, notice
 from inspector.ui.i18n import _, current_language, reason, say
 from inspector.ui.overlap_view import checkerboard_section, overlap_section
+from inspector.ui.pictures import show
 from inspector.ui.sidebar import current_choice
 
 intro(
@@ -202,7 +203,7 @@ def _players() -> None:
             if n > 1:
                 st.slider(_("frame"), 0, n - 1, key=key, disabled=play)
             index = int(ss.get(key, 0))
-            st.image(frame_png(settings, seed, name, index, lang), width="content")
+            show(None, frame_png(settings, seed, name, index, lang), width="content")
 
 
 _players()

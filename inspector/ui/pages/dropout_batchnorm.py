@@ -15,7 +15,7 @@ from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
 from inspector.ui.inside_inputs import pick_inputs, run_on_request
 from inspector.ui.model_source import BATCH_STATS, explain_untrained
-from inspector.ui.pictures import encoded, photo
+from inspector.ui.pictures import encoded, photo, show
 
 BN_BATCH = 2  # sample photos whose batch statistics BatchNorm uses in train mode: a batch, and cheap
 
@@ -51,15 +51,16 @@ def _dropout_view(runs: int) -> None:
         )
     cols = st.columns(min(runs, 4))
     for k, sample in enumerate(lens.samples):
-        cols[k % len(cols)].image(photo(sample), caption=_("run {k}", k=k + 1), width="stretch")
+        show(cols[k % len(cols)], photo(sample), caption=_("run {k}", k=k + 1), width="stretch")
     a, b = st.columns(2)
     still = (
         _("Dropout off, BatchNorm on the photo's own statistics")
         if batch_stats
         else _("eval(): Dropout off, the same every time")
     )
-    a.image(photo(lens.eval_rgb), caption=still, width="stretch")
-    b.image(
+    show(a, photo(lens.eval_rgb), caption=still, width="stretch")
+    show(
+        b,
         encoded(lens.spread, heatmap),
         caption=_(
             "Spread over the runs: per-pixel std of ab (mean {mean:.2f} Lab units)", mean=lens.mean_spread
@@ -129,12 +130,14 @@ else:
         )
         t, e = st.columns(2)
         top = float(max(np.abs(bn.batch_stats_output).max(), np.abs(bn.running_stats_output).max()))
-        t.image(
+        show(
+            t,
             encoded(bn.batch_stats_output, lambda a: heatmap(np.abs(a[0]), top), key=("logits", top)),
             caption=_("D's logits, batch statistics (train)"),
             width="stretch",
         )
-        e.image(
+        show(
+            e,
             encoded(bn.running_stats_output, lambda a: heatmap(np.abs(a[0]), top), key=("logits", top)),
             caption=_("D's logits, running statistics (eval)"),
             width="stretch",

@@ -21,7 +21,7 @@ from inspector.ui.common import HALF_COLUMN_PX, MAIN_PX, intro, notebook_code, n
 from inspector.ui.i18n import _, current_translator, reason
 from inspector.ui.inside_inputs import pick_inputs, run_on_request
 from inspector.ui.model_source import Networks, explain_untrained, untrained
-from inspector.ui.pictures import chw_to_hwc, encoded, photo
+from inspector.ui.pictures import chw_to_hwc, encoded, photo, show
 
 intro(
     _("Feature maps"),
@@ -38,8 +38,11 @@ inputs = pick_inputs(
     "fm", lambda: st.slider(_("Channels per row"), 2, 16, 8, key="fm.n", help=_("the strongest first"))
 )
 nets, n_channels, photo_key, rgb = inputs.networks, inputs.controls, inputs.photo_key, inputs.rgb
-inputs.photo_column.image(
-    encoded(rgb, chw_to_hwc, fmt="JPEG"), caption=_("The photo at {size} x {size}", size=nets.size), width=220
+show(
+    inputs.photo_column,
+    encoded(rgb, chw_to_hwc, fmt="JPEG"),
+    caption=_("The photo at {size} x {size}", size=nets.size),
+    width=220,
 )
 mode = explain_untrained("fm", nets)  # "eval", or "batch-stats" after the one-click switch
 
@@ -92,7 +95,8 @@ for column, (networks, fmaps) in zip(columns, grids):
                 f"**{_('Trained ({step} steps)', step=networks.step) if networks.trained else _('Untrained')}**"
             )
         width = HALF_COLUMN_PX if len(grids) > 1 else MAIN_PX  # drawn at the size shown
-        st.image(
+        show(
+            None,
             inside_feature_grid(
                 networks.key, networks.generator, photo_key, rgb, fmaps.names, n_channels, grid_mode, width
             ),
@@ -127,13 +131,15 @@ else:
     )
     ablation = inside_ablation(nets.key, nets.generator, photo_key, rgb, skip, mode)
     a, b, c = st.columns(3)
-    a.image(photo(ablation.intact), caption=_("Intact"), width="stretch")
-    b.image(
+    show(a, photo(ablation.intact), caption=_("Intact"), width="stretch")
+    show(
+        b,
         photo(ablation.ablated),
         caption=_("Without {skip}", skip=_("every skip") if skip == ALL else skip),
         width="stretch",
     )
-    c.image(
+    show(
+        c,
         encoded(ablation.difference, heatmap),
         caption=_(
             "|delta ab| (max {top:.1f}, mean {mean:.2f} Lab units)",
@@ -169,7 +175,7 @@ else:
                 return verdict_overlay(picture, v, (row, col), side=420, title=title, tr=current_translator())
 
             # drawn once per verdict, patch and language: every student on this patch gets the same bytes
-            place.image(encoded(verdict, overlay, key=(row, col, title)), width="stretch")
+            show(place, encoded(verdict, overlay, key=(row, col, title)), width="stretch")
             place.metric(_("mean p(real)"), f"{verdict.mean_probability:.3f}")
         st.caption(
             _(

@@ -18,7 +18,7 @@ from inspector.ui.caches.photos import LAB_SIZE, lab_sample, lab_upload, photo_l
 from inspector.ui.common import intro, notebook_code, notice
 from inspector.ui.i18n import _, reason, say
 from inspector.ui.notebook_code import DATASET
-from inspector.ui.pictures import photo
+from inspector.ui.pictures import photo, show
 
 SIZE = LAB_SIZE  # the notebook's training size
 # The radio's values stay English (links and tests set them); the labels are translated.
@@ -69,13 +69,17 @@ view = photo_lab_view(photo_key, pixels)
 
 st.subheader(_("The photo and its three Lab channels"))
 columns = st.columns(4)
-columns[0].image(photo(view.rgb), caption=_("RGB, resized and centre-cropped to {size}x{size}", size=SIZE))
-columns[1].image(photo(view.lightness), caption=_("L: lightness, the generator's only input"))
-columns[2].image(
-    photo(view.a_only), caption=_("a alone (at L = {lightness}): green to red", lightness=LIGHTNESS)
+show(columns[0], photo(view.rgb), caption=_("RGB, resized and centre-cropped to {size}x{size}", size=SIZE))
+show(columns[1], photo(view.lightness), caption=_("L: lightness, the generator's only input"))
+show(
+    columns[2],
+    photo(view.a_only),
+    caption=_("a alone (at L = {lightness}): green to red", lightness=LIGHTNESS),
 )
-columns[3].image(
-    photo(view.b_only), caption=_("b alone (at L = {lightness}): blue to yellow", lightness=LIGHTNESS)
+show(
+    columns[3],
+    photo(view.b_only),
+    caption=_("b alone (at L = {lightness}): blue to yellow", lightness=LIGHTNESS),
 )
 
 st.subheader(_("Ranges: what this photo uses, and what is possible"))
@@ -113,7 +117,7 @@ st.caption(
 left, right = st.columns(2)
 with left:
     st.markdown(_("**What the generator starts from**"))
-    st.image(photo(view.l_only), caption=_("lab2rgb(L, a = 0, b = 0): the input, with no colour at all"))
+    show(None, photo(view.l_only), caption=_("lab2rgb(L, a = 0, b = 0): the input, with no colour at all"))
 with right:
     st.markdown(_("**What it must predict: ab/110 for every pixel**"))
     centres = (view.histogram_edges[:-1] + view.histogram_edges[1:]) / 2

@@ -11,7 +11,7 @@ from inspector.ui.caches.conv import discriminator_field
 from inspector.ui.caches.photos import astronaut
 from inspector.ui.common import current_discriminator, intro, notebook_code, notice
 from inspector.ui.i18n import _, reason
-from inspector.ui.pictures import encoded
+from inspector.ui.pictures import encoded, show
 from models import list_presets, preset
 
 intro(
@@ -70,7 +70,8 @@ with right:
     )
 with left:
     # Drawn 512 px wide whatever the input size; the coordinates above stay in input pixels.
-    st.image(
+    show(
+        None,
         encoded(
             rf,
             lambda field: field_overlay(astronaut(size), field, row, col, neighbour=neighbour, side_px=512),
