@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +43,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: TID251
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from inspector.commands.app import wait_until_healthy  # noqa: E402
 from inspector.ui.page_registry import PAGES  # noqa: E402 (after the path is set)
 
 VIEW_TIMEOUT_S = 120.0
@@ -165,17 +165,8 @@ def serve(runs_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[t
     )
     url = f"http://localhost:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: see {runs_dir.parent / 'server.log'}")
-            time.sleep(0.3)
+        if not wait_until_healthy(url, proc, 90):
+            raise RuntimeError(f"the server did not start: see {runs_dir.parent / 'server.log'}")
         yield url, proc.pid
     finally:
         proc.terminate()

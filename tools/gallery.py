@@ -6,7 +6,7 @@ zoom, the size the readability tests hold the figures to. A page that waits for 
 network gets that click, and the view scrolls to the picture the page is about. Each PNG is reduced
 to a palette of 256 colours (a screenshot has few), optimized, and written to ``docs/gallery/``.
 
-    python tools/gallery.py [--lang ko] [--out docs/gallery] [--page feature_maps ...]
+    python tools/gallery.py [--lang ko] [--out docs/gallery] [--page feature_maps ...] [--runs DIR]
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
+from inspector.commands.app import wait_until_healthy  # noqa: E402
 from inspector.i18n.catalog import gettext  # noqa: E402
 from inspector.ui.page_registry import PAGES  # noqa: E402
 from tests.app.browser import CHROMIUM, CHROMIUM_FLAGS, free_port, wait_until_idle  # noqa: E402
@@ -54,12 +53,8 @@ def _serve(port: int, runs: Path) -> subprocess.Popen[bytes]:
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return proc
-        except OSError:
-            time.sleep(0.5)
+    if wait_until_healthy(f"http://127.0.0.1:{port}", proc, 120, poll_s=0.5):
+        return proc
     proc.terminate()
     raise SystemExit("streamlit did not start")
 
@@ -78,14 +73,14 @@ def _button_label(lang: str, label: str) -> str:
     return gettext(lang, label, n=4) if "{n}" in label else gettext(lang, label)
 
 
-def shoot(lang: str, out: Path, only: list[str]) -> list[Path]:
+def shoot(lang: str, out: Path, only: list[str], runs_dir: Path | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
     written = []
-    with tempfile.TemporaryDirectory() as runs:
-        server = _serve(port, Path(runs))
+    with tempfile.TemporaryDirectory() as empty:
+        server = _serve(port, runs_dir or Path(empty))
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
@@ -130,8 +125,11 @@ def main() -> None:
     parser.add_argument("--lang", default="ko")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery")
     parser.add_argument("--page", action="append", default=[], help="only this page id (repeatable)")
+    parser.add_argument(
+        "--runs", type=Path, help="a runs folder to serve (Class runs shows its runs); default: empty"
+    )
     args = parser.parse_args()
-    files = shoot(args.lang, args.out, args.page)
+    files = shoot(args.lang, args.out, args.page, args.runs)
     total = sum(f.stat().st_size for f in args.out.glob("*.png"))
     print(f"{len(files)} screenshots; the gallery holds {total / 2**20:.2f} MiB")
 

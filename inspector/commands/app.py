@@ -6,6 +6,8 @@ import argparse
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,3 +106,22 @@ def run(args: argparse.Namespace) -> int:
         *args.streamlit_args,
     ]
     return subprocess.call(cmd, cwd=APP.parent, env=env)
+
+
+def wait_until_healthy(
+    url: str, proc: subprocess.Popen[bytes], timeout_s: float, poll_s: float = 0.3
+) -> bool:
+    """Wait for the Streamlit server at ``url`` (started as ``proc``) to answer its health check:
+    True once it does, False when ``proc`` exits or ``timeout_s`` passes first. The one wait of
+    the browser tests, the class bench and the gallery tool."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(poll_s)

@@ -60,16 +60,14 @@ class ConvSettings:
         return self.dilation * (self.kernel - 1) + 1
 
     @property
+    def numbers(self) -> tuple[int, int, int, int, int, int]:
+        """(in_size, kernel, stride, padding, dilation, output_padding): the formula's symbols."""
+        return self.in_size, self.kernel, self.stride, self.padding, self.dilation, self.output_padding
+
+    @property
     def out_size(self) -> int:
         """PyTorch's output size (may be < 1 for impossible settings; ``validate`` refuses those)."""
-        n, k, s, p, d, op = (
-            self.in_size,
-            self.kernel,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.output_padding,
-        )
+        n, k, s, p, d, op = self.numbers
         if self.transposed:
             return (n - 1) * s - 2 * p + d * (k - 1) + op + 1
         return (n + 2 * p - d * (k - 1) - 1) // s + 1
@@ -84,14 +82,7 @@ class ConvSettings:
     @property
     def formula_filled(self) -> str:
         """The formula with this conv's numbers, e.g. ``out = floor((4 + 2·1 - 1·(4 - 1) - 1) / 2) + 1 = 2``."""
-        n, k, s, p, d, op = (
-            self.in_size,
-            self.kernel,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.output_padding,
-        )
+        n, k, s, p, d, op = self.numbers
         if self.transposed:
             return f"out = ({n} - 1)·{s} - 2·{p} + {d}·({k} - 1) + {op} + 1 = {self.out_size}"
         return f"out = floor(({n} + 2·{p} - {d}·({k} - 1) - 1) / {s}) + 1 = {self.out_size}"
