@@ -13,20 +13,15 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from inspector.conv.overlap import Checkerboard, interior_counts, is_even, overlap_map
+from inspector.conv.overlap import Checkerboard, interior_counts, is_even
 from inspector.errors import UserError
-from inspector.ui.caches.conv import flat_causes, flat_response
+from inspector.ui.caches.conv import flat_causes, flat_response, overlap_counts
+from inspector.ui.derived import arrow_grid, derived
 from inspector.ui.i18n import _, reason
 
 # A map is drawn at 24 px a cell, never under MIN_SIDE px (a 4x4 map was about 100 px, its colour
 # bar's labels cut) nor over MAX_SIDE; its labels at FONT_PX, readable at 100 % zoom.
 MIN_SIDE, MAX_SIDE, CELL_PX, FONT_PX = 180, 300, 24, 13
-
-
-def _overlap_table(counts: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame(
-        counts, index=range(counts.shape[0]), columns=[str(c) for c in range(counts.shape[1])]
-    )
 
 
 def grid_spec(values: np.ndarray, legend: str, scheme: str = "viridis") -> tuple[pa.Table, dict[str, object]]:
@@ -65,14 +60,16 @@ def overlap_section(k: int, s: int, p: int, n: int, op: int) -> None:
     """The taps per output cell for these settings, even or uneven, and the notebook's k=4 beside k=3."""
     st.subheader(_("The checkerboard: how many kernel taps land on each output cell"))
     try:
-        counts = overlap_map(k, s, p, n, op)
+        counts = overlap_counts(k, s, p, n, op)
     except UserError as exc:
         st.warning(_("No overlap map for these settings: {reason}", reason=reason(exc)))
         counts = None
     if counts is not None:
         o_left, o_right = st.columns([2, 3])
         with o_left:
-            st.vega_lite_chart(*grid_spec(counts, _("taps")), width="content")
+            st.vega_lite_chart(
+                *derived(counts, lambda c: grid_spec(c, _("taps")), key=_("taps")), width="content"
+            )
             st.caption(
                 _(
                     "Taps per output cell for k={k}, s={s}, p={p} on {n}x{n} (brighter: more)",
@@ -83,7 +80,7 @@ def overlap_section(k: int, s: int, p: int, n: int, op: int) -> None:
                 )
             )
         with o_right:
-            st.dataframe(_overlap_table(counts), width="content")
+            st.dataframe(arrow_grid(counts), width="content")
         per_axis = interior_counts(k, s)
         if is_even(k, s):
             st.success(
@@ -111,7 +108,7 @@ def overlap_section(k: int, s: int, p: int, n: int, op: int) -> None:
     ):
         with col:
             st.markdown(f"**{title}**")
-            st.dataframe(_overlap_table(overlap_map(kernel, 2, 1, 4)), width="content")
+            st.dataframe(arrow_grid(overlap_counts(kernel, 2, 1, 4)), width="content")
     st.markdown(
         _(
             "Each input cell stamps a k x k copy of the kernel every s cells. With k = 4 and s = 2 the stamps overlap "
@@ -135,7 +132,8 @@ def checkerboard_section(k: int, s: int, p: int) -> None:
             (f1, board.transposed, _("two ConvTranspose2d")),
             (f2, board.resize_conv, _("two (nearest Upsample + 3x3 Conv2d)")),
         ):
-            col.vega_lite_chart(*grid_spec(response.output, _("value"), "greys"), width="content")
+            spec = derived(response.output, lambda out: grid_spec(out, _("value"), "greys"), key=_("value"))
+            col.vega_lite_chart(*spec, width="content")
             col.caption(label)
             col.metric(_("relative std inside the border"), f"{response.relative_std:.3f}")
         st.caption(

@@ -4,17 +4,14 @@ bytes ``st.image`` sends, and of showing them (:func:`show`).
 ``st.image`` given an array encodes it again on every view (PNG or JPEG, tens of ms for a photo):
 with 30 students opening a page at once that was most of the server's CPU on the inside pages.
 The results the pages show come from caches (``ui.caches``), so the same array object comes back
-view after view: :func:`encoded` keeps its bytes for as long as that object lives (a weak
-reference, so an evicted result takes its bytes with it). A picture drawn from a result (a heat
-map of a difference, an overlay at a slider's position) is keyed by that result and the drawing's
-own arguments.
+view after view: :func:`encoded` keeps its bytes for as long as that object lives
+(``ui.derived``). A picture drawn from a result (a heat map of a difference, an overlay at a
+slider's position) is keyed by that result and the drawing's own arguments.
 """
 
 from __future__ import annotations
 
 import io
-import threading
-import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Literal
 
@@ -23,10 +20,10 @@ import streamlit as st
 from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 
+from inspector.ui.derived import derived
+
 Format = Literal["PNG", "JPEG"]
 JPEG_QUALITY = 92  # photos: a fraction of a PNG's bytes, no visible loss at the size shown
-_memo: dict[tuple[int, Hashable], tuple[weakref.ref[Any], bytes]] = {}
-_lock = threading.Lock()
 
 
 def _encode(picture: np.ndarray | Image.Image, fmt: Format) -> bytes:
@@ -46,27 +43,13 @@ def encoded(
     fmt: Format = "PNG",
 ) -> bytes:
     """The bytes of ``draw(source)`` (of ``source`` itself when ``draw`` is None), encoded once per
-    live ``source`` object and ``key`` (what else the drawing depends on: a slider, the language).
-    ``source`` is a cached result or one of its arrays; one that takes no weak reference is
-    encoded every time."""
-    memo_key = (id(source), (getattr(draw, "__qualname__", None), key, fmt))
-    with _lock:
-        hit = _memo.get(memo_key)
-    if hit is not None and hit[0]() is source:
-        return hit[1]
-    data = _encode(draw(source) if draw is not None else source, fmt)  # type: ignore[arg-type]
+    live ``source`` object and ``key`` (what else the drawing depends on: a slider, the language;
+    ``ui.derived``). A ``source`` that takes no weak reference is encoded every time."""
 
-    def forget(_: weakref.ref[Any]) -> None:
-        with _lock:
-            _memo.pop(memo_key, None)
+    def encode(obj: Any) -> bytes:
+        return _encode(draw(obj) if draw is not None else obj, fmt)
 
-    try:
-        ref = weakref.ref(source, forget)
-    except TypeError:  # not weakly referenceable: nothing to key on safely
-        return data
-    with _lock:
-        _memo[memo_key] = (ref, data)
-    return data
+    return derived(source, encode, key=(getattr(draw, "__qualname__", None), key, fmt))
 
 
 def photo(source: np.ndarray) -> bytes:

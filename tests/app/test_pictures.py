@@ -9,7 +9,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from inspector.ui import pictures
+from inspector.ui import derived, pictures
 
 
 def test_a_result_is_encoded_once_per_key_and_forgotten_with_it() -> None:
@@ -27,10 +27,10 @@ def test_a_result_is_encoded_once_per_key_and_forgotten_with_it() -> None:
     decoded = np.asarray(Image.open(io.BytesIO(first)))
     np.testing.assert_array_equal(decoded, (values * 255).astype(np.uint8))
     ident = id(values)
-    assert sum(k[0] == ident for k in pictures._memo) == 2
+    assert sum(k[0] == ident for k in derived._memo) == 2
     del values
     gc.collect()
-    assert not any(k[0] == ident for k in pictures._memo)  # both keys left with their result
+    assert not any(k[0] == ident for k in derived._memo)  # both keys left with their result
 
 
 def test_photos_are_jpeg_and_an_unreferenceable_source_is_encoded_each_time() -> None:

@@ -3,11 +3,18 @@ the untrained decoders' checkerboard and what makes it, and the discriminator's 
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from inspector.conv.animation import ConvAnimation, ConvSettings, conv_animation
 from inspector.conv.frame_files import gif_bytes, png_bytes
-from inspector.conv.overlap import Checkerboard, CheckerboardCause, checkerboard, checkerboard_causes
+from inspector.conv.overlap import (
+    Checkerboard,
+    CheckerboardCause,
+    checkerboard,
+    checkerboard_causes,
+    overlap_map,
+)
 from inspector.conv.receptive_field import ReceptiveField, receptive_field
 from inspector.conv.render import render_frame
 from inspector.i18n.catalog import translator
@@ -31,6 +38,15 @@ def frame_png(settings: ConvSettings, seed: int, view: str, index: int, lang: st
 @st.cache_resource(max_entries=16, show_spinner=False)  # the page shows its own, translated spinner
 def animation_gif(settings: ConvSettings, seed: int, view: str, lang: str = "en") -> bytes:
     return gif_bytes(animation(settings, seed), view, tr=translator(lang))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def overlap_counts(
+    kernel: int, stride: int, padding: int, in_size: int, output_padding: int = 0
+) -> np.ndarray:
+    """``overlap_map``: the same array for every session, so its table and chart are made once
+    (``ui.derived``). Raises UserError for impossible settings (not cached)."""
+    return overlap_map(kernel, stride, padding, in_size, output_padding)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

@@ -18,6 +18,7 @@ from inspector.i18n.catalog import N_
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.conv import animation, animation_gif, frame_png
 from inspector.ui.common import intro, labelled_radio, notebook_code, notice
+from inspector.ui.derived import arrow_grid
 from inspector.ui.i18n import _, current_language, reason, say
 from inspector.ui.overlap_view import checkerboard_section, overlap_section
 from inspector.ui.pictures import show
@@ -236,11 +237,11 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
             st.rerun()
         with st.expander(_("The numbers")):
             st.markdown(_("input"))
-            st.dataframe(anim.input, width="content")
+            st.dataframe(arrow_grid(anim.input), width="content")
             st.markdown(_("kernel"))
-            st.dataframe(anim.kernel, width="content")
+            st.dataframe(arrow_grid(anim.kernel), width="content")
             st.markdown(_("output (PyTorch)"))
-            st.dataframe(anim.output, width="content")
+            st.dataframe(arrow_grid(anim.output), width="content")
 
 
 # ------------------------------------------------------------------------ overlap and checkerboard
