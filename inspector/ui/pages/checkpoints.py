@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from inspector.checkpoints.fit import Fit
 from inspector.checkpoints.identify import Identification
 from inspector.errors import UserError
+from inspector.i18n.catalog import N_
 from inspector.inside.pictures import heatmap
 from inspector.shapes.diagram import diagram_dot
 from inspector.training.recognize import FAMILIES
@@ -16,7 +17,8 @@ from inspector.training.run_bounds import largest_side
 from inspector.ui.caches.checkpoints import compared, exported, fitted, identified
 from inspector.ui.caches.doctor import generator_diagnosis
 from inspector.ui.caches.photos import inside_photo
-from inspector.ui.common import PART_NAMES, current_configs, intro, notice
+from inspector.ui.common import PART_NAMES, column_labels, current_configs, intro, notice
+from inspector.ui.derived import derived
 from inspector.ui.diagnosis_view import screen_style
 from inspector.ui.i18n import _, current_translator, reason, say
 from inspector.ui.model_source import Source, pick_source
@@ -34,6 +36,11 @@ intro(
         "settings found, loaded with `strict=True` and run."
     ),
 )
+
+
+def _settings_table(cfg: NetworkConfig) -> pa.Table:
+    settings = cfg.to_dict()
+    return pa.table({"setting": list(settings), "value": [str(v) for v in settings.values()]})
 
 
 def _identified(source: Source) -> Identification:
@@ -60,10 +67,10 @@ for net in found.networks.values():
         else:
             st.error(_("Not proven: {problem}", problem=say(net.problem)))
         if net.config is not None:
-            settings = net.config.to_dict()
             st.dataframe(
-                pd.DataFrame({_("setting"): list(settings), _("value"): [str(v) for v in settings.values()]}),
+                derived(net.config, _settings_table),
                 hide_index=True,
+                column_config=column_labels((N_("setting"), N_("value"))),
             )
             st.caption(_("{n} learned weights.", n=f"{net.parameters:,}"))
         if net.notes:
