@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from inspector.shapes.input_sizes import valid_input_sizes
 from inspector.shapes.labels import fmt_shape
+from inspector.shapes.records import Trace
 from inspector.shapes.trace_tables import BLOCK_COLUMNS, CONCAT_COLUMNS, block_rows, concat_rows
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.doctor import generator_diagnosis
 from inspector.ui.common import column_labels, current_generator, intro, notebook_code, notice
+from inspector.ui.derived import derived
 from inspector.ui.diagnosis_view import show_diagram, show_problems
-from inspector.ui.i18n import _, current_translator, reason, say
+from inspector.ui.i18n import _, current_language, current_translator, reason, say
 from inspector.ui.slides import export_for_slides
 
 intro(
@@ -78,6 +80,14 @@ if not sizes.is_valid(size):
 elif not d.ok:
     show_problems(d.problems)
 
+
+def _block_table(trace: Trace) -> pa.Table:
+    rows = block_rows(trace)
+    for row in rows:
+        row["size"] = say(row["size"])
+    return pa.Table.from_pylist(rows)
+
+
 cats = d.trace.concats
 c1, c2, c3 = st.columns(3)
 c1.metric(_("Concatenations"), len(cats))
@@ -89,14 +99,13 @@ export_for_slides(d.trace)
 
 st.markdown(_("**Every concatenation**"))
 st.dataframe(
-    pd.DataFrame(concat_rows(d.trace)),
+    derived(d.trace, lambda trace: pa.Table.from_pylist(concat_rows(trace))),  # once per cached trace
     hide_index=True,
     width="stretch",
     column_config=column_labels(CONCAT_COLUMNS),
 )
 with st.expander(_("Every block: input and output shapes")):
-    blocks = pd.DataFrame(block_rows(d.trace))
-    blocks["size"] = blocks["size"].map(say)  # halves, doubles, keeps
+    blocks = derived(d.trace, _block_table, key=current_language())  # "size" says halves, doubles, keeps
     st.dataframe(blocks, hide_index=True, width="stretch", column_config=column_labels(BLOCK_COLUMNS))
 
 outer = (
