@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from inspector.checkpoints.identify import Identification, Network, prove
 from inspector.errors import UserError
+from inspector.i18n.catalog import N_
 from inspector.training.checkpoint_checks import build_meta, check_state_dict
 from inspector.training.recognize import Recognized
 from inspector.training.tensor_views import shape_text
@@ -32,6 +33,12 @@ SEEN: dict[str, tuple[str, ...]] = {
 NUMBERS = ("ngf", "ndf", "depth", "n_layers", "max_mult")
 CHANNELS = {1: "L", 2: "ab", 3: "RGB"}  # what a colorization network's channel counts usually are
 D_CHANNELS = {3: "L + ab", 4: "L + RGB", 6: "RGB + RGB"}
+TAKES_CHANNELS = {  # one sentence per network: the Korean names the network with its own particle
+    "generator": N_("trained on {trained} input channels{what}; this generator takes {chosen}{chosen_what}"),
+    "discriminator": N_(
+        "trained on {trained} input channels{what}; this discriminator takes {chosen}{chosen_what}"
+    ),
+}
 NORMS = {
     "batch": Text("batch norm (running statistics stored)"),
     "instance": Text("instance norm (no running statistics, biased convs)"),
@@ -125,26 +132,16 @@ def differences_between(trained: NetworkConfig, chosen: NetworkConfig) -> tuple[
         )
     if "in_channels" in differ:
         a, b = trained.in_channels, chosen.in_channels
-        if part == "generator":
-            out.append(
-                Text(
-                    "trained on {trained} input channels{what}; this generator takes {chosen}{chosen_what}",
-                    trained=a,
-                    what=_words(CHANNELS, a),
-                    chosen=b,
-                    chosen_what=_words(CHANNELS, b),
-                )
+        words = CHANNELS if part == "generator" else D_CHANNELS
+        out.append(
+            Text(
+                TAKES_CHANNELS[part],
+                trained=a,
+                what=_words(words, a),
+                chosen=b,
+                chosen_what=_words(words, b),
             )
-        else:
-            out.append(
-                Text(
-                    "trained on {trained} input channels{what}; this discriminator takes {chosen}{chosen_what}",
-                    trained=a,
-                    what=_words(D_CHANNELS, a),
-                    chosen=b,
-                    chosen_what=_words(D_CHANNELS, b),
-                )
-            )
+        )
     if (
         "out_channels" in differ
         and isinstance(trained, GeneratorConfig)

@@ -70,6 +70,11 @@ def srgb_lab_ranges(steps: int = 256) -> dict[str, tuple[float, float]]:
     return {name: (float(low[i]), float(high[i])) for i, name in enumerate("Lab")}
 
 
+def _range(name: str, values: torch.Tensor, low: float, high: float) -> ChannelRange:
+    """A table row: ``values``' shape and range beside the range ``[low, high]`` sRGB allows."""
+    return ChannelRange(name, tuple(values.shape), float(values.min()), float(values.max()), low, high)
+
+
 def lab_view(rgb_u8: torch.Tensor, bins: int = 44) -> LabView:
     """Take one (3, S, S) uint8 RGB image apart into what the page shows."""
     if rgb_u8.dim() != 3 or rgb_u8.shape[0] != 3 or rgb_u8.dtype != torch.uint8:
@@ -81,33 +86,19 @@ def lab_view(rgb_u8: torch.Tensor, bins: int = 44) -> LabView:
     L_input, ab_target = normalize_lab(lab)
 
     possible = srgb_lab_ranges()
-    rows = []
-    for name, values, shape in (("L", L, L.shape), ("a", a, a.shape), ("b", b, b.shape)):
-        low, high = possible[name]
-        rows.append(ChannelRange(name, tuple(shape), float(values.min()), float(values.max()), low, high))
+    rows = [_range(name, values, *possible[name]) for name, values in (("L", L), ("a", a), ("b", b))]
     L_low, L_high = possible["L"]
     rows.append(
-        ChannelRange(
+        _range(
             Text("{formula} (generator input)", formula="L/50 - 1"),
-            tuple(L_input.shape),
-            float(L_input.min()),
-            float(L_input.max()),
+            L_input,
             L_low / L_SCALE - 1,
             L_high / L_SCALE - 1,
         )
     )
     ab_low = min(possible["a"][0], possible["b"][0]) / AB_SCALE
     ab_high = max(possible["a"][1], possible["b"][1]) / AB_SCALE
-    rows.append(
-        ChannelRange(
-            Text("{formula} (generator target)", formula="ab/110"),
-            tuple(ab_target.shape),
-            float(ab_target.min()),
-            float(ab_target.max()),
-            ab_low,
-            ab_high,
-        )
-    )
+    rows.append(_range(Text("{formula} (generator target)", formula="ab/110"), ab_target, ab_low, ab_high))
 
     edges = np.linspace(-1.0, 1.0, bins + 1)
     ab_np = ab_target[0].numpy()  # (2, S, S)

@@ -31,15 +31,22 @@ def _row(line: bytes) -> dict[str, Any] | None:
     return row
 
 
-def last_metrics(run_dir: Path) -> dict[str, Any] | None:
-    """The last whole row of the run's ``metrics.jsonl`` (its newest step), or None."""
+def _tail(run_dir: Path, max_bytes: int) -> bytes | None:
+    """The last ``max_bytes`` of the run's ``metrics.jsonl`` (all of it when smaller), or None
+    when it cannot be read (not written yet, or the folder is gone)."""
     try:
         with open(run_dir / METRICS_FILE, "rb") as f:
             f.seek(0, os.SEEK_END)
-            end = f.tell()
-            f.seek(max(0, end - TAIL_BYTES))
-            tail = f.read()
+            f.seek(max(0, f.tell() - max_bytes))
+            return f.read()
     except OSError:
+        return None
+
+
+def last_metrics(run_dir: Path) -> dict[str, Any] | None:
+    """The last whole row of the run's ``metrics.jsonl`` (its newest step), or None."""
+    tail = _tail(run_dir, TAIL_BYTES)
+    if tail is None:
         return None
     for line in reversed(tail.splitlines()):
         row = _row(line)
@@ -51,13 +58,8 @@ def last_metrics(run_dir: Path) -> dict[str, Any] | None:
 def metrics_rows(run_dir: Path, max_rows: int = 600, max_bytes: int = 64 * 2**20) -> list[dict[str, Any]]:
     """The rows of ``metrics.jsonl`` (unreadable lines skipped), thinned to at most ``max_rows``
     evenly spread ones, the last always kept. A log over ``max_bytes`` is read from its tail."""
-    try:
-        with open(run_dir / METRICS_FILE, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - max_bytes))
-            data = f.read()
-    except OSError:
+    data = _tail(run_dir, max_bytes)
+    if data is None:
         return []
     rows = [r for r in (_row(line) for line in data.splitlines()) if r is not None]
     if len(rows) > max_rows:

@@ -129,6 +129,14 @@ class RunsFolder:
         self.root = Path(root).expanduser() if root is not None else default_runs_dir()
 
     # ------------------------------------------------------------------------------ creating
+    def _cannot_create(self, exc: OSError) -> UserError:
+        """Why no run folder can be made (the runs folder itself, or one inside it)."""
+        return UserError(
+            Text(
+                "cannot create a run folder in {root}: {error}", root=str(self.root), error=str(exc.strerror)
+            )
+        )
+
     def create(self, name: str, owner: str = "", settings: Mapping[str, Any] | None = None) -> Path:
         """A new, empty run folder named ``name`` (made safe; ``-2``, ``-3``... when taken), with its
         ``run.json``. Never touches another run."""
@@ -136,13 +144,7 @@ class RunsFolder:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UserError(
-                Text(
-                    "cannot create the runs folder {root}: {error}",
-                    root=str(self.root),
-                    error=str(exc.strerror),
-                )
-            ) from None
+            raise self._cannot_create(exc) from None
         for n in range(1, 10_000):
             path = self.root / (base if n == 1 else f"{base}-{n}")
             try:
@@ -150,13 +152,7 @@ class RunsFolder:
             except FileExistsError:
                 continue
             except OSError as exc:
-                raise UserError(
-                    Text(
-                        "cannot create a run folder in {root}: {error}",
-                        root=str(self.root),
-                        error=str(exc.strerror),
-                    )
-                ) from None
+                raise self._cannot_create(exc) from None
             info = {
                 "name": path.name,
                 "created": time.time(),

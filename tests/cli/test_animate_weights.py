@@ -9,27 +9,12 @@ from PIL import Image
 
 from inspector.cli import main
 
+ANIMATE_4 = ["animate", "--in-size", "4", "--kernel", "4", "--stride", "2", "--padding", "1"]
+
 
 def test_animate_writes_a_gif(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "anim.gif"
-    assert (
-        main(
-            [
-                "animate",
-                "--in-size",
-                "4",
-                "--kernel",
-                "4",
-                "--stride",
-                "2",
-                "--padding",
-                "1",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main([*ANIMATE_4, "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "= 2" in text and "4 frames" in text
     with Image.open(out) as im:
@@ -38,25 +23,7 @@ def test_animate_writes_a_gif(tmp_path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_animate_transposed_views(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "t.gif"
-    assert (
-        main(
-            [
-                "animate",
-                "--in-size",
-                "4",
-                "--kernel",
-                "4",
-                "--stride",
-                "2",
-                "--padding",
-                "1",
-                "--transposed",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main([*ANIMATE_4, "--transposed", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "(4 - 1)·2 - 2·1 + 1·(4 - 1) + 0 + 1 = 8" in text and "stuff 1 zero" in text
     with Image.open(out) as im:

@@ -18,6 +18,7 @@ from PIL import Image
 
 from inspector.cli import main
 from inspector.training.checkpoint import load_checkpoint
+from tests.run_folder import FINISHED_RUN
 
 TINY = shlex.split(
     "--ngf 4 --depth 5 --size 32 --batch 2 --device cpu --sample-every 10 --checkpoint-every 10"
@@ -381,10 +382,4 @@ def test_stale_temporary_files_are_removed_at_the_next_start(run20: Path, tmp_pa
     stale.write_bytes(b"\0" * 4096)  # what a kill -9 during a save leaves
     assert main(["train", "--resume", str(run), "--steps", "20"]) == 0
     assert not stale.exists()
-    assert sorted(p.name for p in run.iterdir()) == [
-        "checkpoint.json",
-        "checkpoint.safetensors",
-        "generator.safetensors",  # the generator-only export, written with every checkpoint
-        "metrics.jsonl",
-        "samples",
-    ]
+    assert sorted(p.name for p in run.iterdir()) == FINISHED_RUN

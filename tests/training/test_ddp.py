@@ -14,6 +14,7 @@ import torch
 
 from inspector.training.checkpoint import load_checkpoint
 from inspector.training.distributed import shard_images
+from tests.run_folder import FINISHED_RUN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,13 +35,7 @@ def test_two_processes_train_in_sync_and_only_rank_0_writes(tmp_path: Path) -> N
     assert err.count("4/4 ") == 1
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3, 4]
-    assert sorted(p.name for p in run.iterdir()) == [
-        "checkpoint.json",
-        "checkpoint.safetensors",
-        "generator.safetensors",  # the generator-only export, written with every checkpoint
-        "metrics.jsonl",
-        "samples",
-    ]
+    assert sorted(p.name for p in run.iterdir()) == FINISHED_RUN
     assert load_checkpoint(run).step == 4
 
 
