@@ -66,6 +66,8 @@ def test_the_wheel_holds_its_data_and_caps_torch(wheel: Path) -> None:
         requires = [line for line in z.read(meta).decode().splitlines() if line.startswith("Requires-Dist:")]
     locales = {p.relative_to(ROOT).as_posix() for p in (ROOT / "inspector/i18n/locales").rglob("*.po")}
     assert locales and locales <= names  # every catalog, the notebook's included
+    cells = {p.relative_to(ROOT).as_posix() for p in (ROOT / "inspector/ui/notes_code").glob("*.txt")}
+    assert cells and cells <= names  # the notes' code the pages show
     assert "inspector/notebook/views.py" in names and "inspector/display.py" in names
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
