@@ -17,7 +17,8 @@ def _build(source: str, cls: str) -> nn.Module:
     exec(compile("import torch\nimport torch.nn as nn\n" + source, "notes.py", "exec"), namespace)
     model = namespace[cls]
     assert isinstance(model, type)
-    return model()
+    with torch.device("meta"):  # shapes and counts only: no 54M weights drawn on the CPU
+        return model()
 
 
 def _params(model: nn.Module) -> int:
@@ -31,7 +32,7 @@ def test_the_generator_cell_is_the_notebooks_generator() -> None:
     assert (
         names[:3] == ["input_layer", "encoder_1", "encoder_2"] and "middle" in names and "decoder_6" in names
     )
-    out = G.to("meta")(torch.empty(1, 1, 256, 256, device="meta"))
+    out = G(torch.empty(1, 1, 256, 256, device="meta"))
     assert out.shape == (1, 2, 256, 256)
 
 
@@ -47,7 +48,7 @@ def test_the_discriminator_as_written_keeps_its_typo_and_the_fixed_one_runs() ->
     ]
     x = torch.empty(1, 3, 256, 256, device="meta")
     with pytest.raises(RuntimeError):
-        _build(nb.DISCRIMINATOR_AS_WRITTEN, "Pix2Pix_Discriminator").to("meta")(x)
+        _build(nb.DISCRIMINATOR_AS_WRITTEN, "Pix2Pix_Discriminator")(x)
     D = _build(nb.DISCRIMINATOR, "Pix2Pix_Discriminator")
     assert _params(D) == 2_765_568
-    assert D.to("meta")(x).shape[:2] == (1, 1)
+    assert D(x).shape[:2] == (1, 1)
