@@ -6,6 +6,7 @@ Callers pass text already translated (``_("...")``); the helpers' own words go t
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from inspector.i18n.catalog import N_
 from inspector.ui.choice import Choice
+from inspector.ui.fold import fold
 from inspector.ui.i18n import _, say
 from inspector.ui.sidebar import current_choice
 from models import DiscriminatorConfig, GeneratorConfig
@@ -57,11 +59,14 @@ def notice(points: list[str], title: str | None = None) -> None:
 
 
 def notebook_code(code: str, caption: str, expanded: bool = False, wrap: bool = True) -> None:
-    """The notebook's own code that the view explains, in an expander (the code stays as written).
-    Its long lines (the notes' Korean comments) wrap; ``wrap=False`` in a narrow column, where
-    wrapped code breaks inside words: there the block scrolls sideways instead."""
-    with st.expander(_("The notebook's code: {caption}", caption=caption), expanded=expanded):
-        st.code(code, language="python", wrap_lines=wrap)
+    """The notebook's own code that the view explains, in a fold (the code stays as written; sent
+    only while open). Its long lines (the notes' Korean comments) wrap; ``wrap=False`` in a narrow
+    column, where wrapped code breaks inside words: there the block scrolls sideways instead."""
+    # Named by the code, not the caption: it stays open across a change of language.
+    key = f"code.{zlib.crc32(code.encode()):08x}"
+    with fold(_("The notebook's code: {caption}", caption=caption), key, expanded=expanded) as shown:
+        if shown:
+            st.code(code, language="python", wrap_lines=wrap)
 
 
 def _require(choice: Choice, parts: tuple[Part, ...]) -> None:

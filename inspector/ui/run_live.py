@@ -16,6 +16,7 @@ from inspector.runqueue.progress import metrics_rows
 from inspector.runqueue.queue import QueuedRun
 from inspector.runqueue.status import ACTIVE
 from inspector.training.checkpoint import CHECKPOINT_FILE, EXPORT_FILE
+from inspector.ui.fold import fold
 from inspector.ui.i18n import _, say
 from inspector.ui.pictures import show
 from inspector.ui.run_views import d_balance, fraction, sample_of, state_sentence
@@ -62,8 +63,9 @@ def _training(run: QueuedRun) -> None:
             width=768,
         )
     if run.status.notes:
-        with st.expander(_("{n} file(s) skipped", n=len(run.status.notes))):
-            st.markdown("\n".join(f"- {say(n)}" for n in run.status.notes))
+        with fold(_("{n} file(s) skipped", n=len(run.status.notes)), "run.skipped") as shown:
+            if shown:
+                st.markdown("\n".join(f"- {say(n)}" for n in run.status.notes))
 
 
 def _result(run: QueuedRun) -> None:

@@ -8,13 +8,12 @@ module reads those keys: pages get the ``Choice`` from ``current_choice()``. A l
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from inspector.i18n.catalog import N_
 from inspector.i18n.glossary import GLOSSARY
 from inspector.ui.choice import Choice
+from inspector.ui.fold import fold, keep_values
 from inspector.ui.i18n import _, current_language, language_switch
 from inspector.ui.links import LINK_KEYS, arrival
 from models import DROPOUTS, NORMS, get_preset, list_presets
@@ -162,18 +161,11 @@ def _summary() -> str:
     )  # fmt: skip
 
 
-def _keep(ss: Any) -> None:
-    # Streamlit forgets the value of a widget that a run does not draw; assigning each setting to
-    # itself makes it the session's own value, kept while the settings are hidden.
-    for key in [k for k in ss if isinstance(k, str) and k.startswith((G_PREFIX, D_PREFIX))]:
-        ss[key] = ss[key]
-
-
 def model_sidebar() -> Choice:
     """Render the settings and return (and remember for ``current_choice``) what they say."""
     _ensure_state()
     ss = st.session_state
-    _keep(ss)
+    keep_values((G_PREFIX, D_PREFIX))  # the settings' values outlast the hidden settings
     with st.sidebar:
         language_switch()
         apply_link()
@@ -197,13 +189,14 @@ def model_sidebar() -> Choice:
         )
         # The networks' settings are drawn only while this toggle is on: each widget costs the server
         # time on every page view of every student (with 30 students, the 14 settings were a
-        # quarter of a light page's CPU). Their values stay in the session meanwhile (_keep).
+        # quarter of a light page's CPU). Their values stay in the session meanwhile (keep_values).
         if st.toggle(_("Change the networks' settings"), key=SETTINGS_KEY):
             _settings_widgets()
         else:
             st.caption(_summary())
-        with st.expander(_("Glossary")):
-            _glossary()
+        with fold(_("Glossary"), "glossary") as shown:
+            if shown:
+                _glossary()
     ss[D_PREFIX + "input_size"] = ss[G_PREFIX + "input_size"]  # one size box for both networks
     g_settings, d_settings = _settings(G_PREFIX), _settings(D_PREFIX)
     ss[_LAST_KEY] = {

@@ -39,6 +39,7 @@ from inspector.training.plan import (
 from inspector.training.upload_limits import largest_app_checkpoint_bytes
 from inspector.ui.caches.models import init_checkpoint
 from inspector.ui.common import current_configs
+from inspector.ui.fold import fold
 from inspector.ui.i18n import _, reason
 
 MiB = 1024 * 1024
@@ -171,18 +172,27 @@ def train_form(device: torch.device, limits: ClassLimits) -> Form:
     batch = c2.number_input(_("Batch size"), 1, 512, value=defaults.batch, key="train.batch")
     lambda_l1 = c3.number_input(_("lambda (weight of L1)"), 0.0, 10_000.0, value=defaults.lambda_l1, step=10.0,
                                 key="train.lambda")  # fmt: skip
-    with st.expander(_("More settings")):
-        m1, m2, m3 = st.columns(3)
-        warmup = m1.number_input(_("L1-only warm-up steps"), 0, 1_000_000, value=defaults.l1_warmup_steps,
-                                 key="train.warmup", help=_("G learns from L1 alone for these first steps (D "
-                                                            "still trains)."))  # fmt: skip
-        smoothing = m2.number_input(_("Label smoothing"), 0.0, 0.45, value=defaults.label_smoothing, step=0.05,
-                                    key="train.smoothing", help=_("One-sided: D's target for real pairs is 1 - "
-                                                                  "this."))  # fmt: skip
-        seed = m3.number_input(_("Seed"), 0, MAX_SEED, value=defaults.seed, key="train.seed")
-        sample_every = m1.number_input(_("Sample grid every (steps)"), 1, 100_000, value=defaults.sample_every,
-                                       key="train.sample_every")  # fmt: skip
-        lr = m2.number_input(_("Learning rate"), 1e-6, 1e-1, value=defaults.lr, format="%.1e", key="train.lr")
+    # Folded, these widgets are not drawn: their values are the session's (fold's keep) or the defaults.
+    more = {
+        "train.warmup": defaults.l1_warmup_steps,
+        "train.smoothing": defaults.label_smoothing,
+        "train.seed": defaults.seed,
+        "train.sample_every": defaults.sample_every,
+        "train.lr": defaults.lr,
+    }
+    with fold(_("More settings"), "train.more", keep=tuple(more)) as shown:
+        if shown:
+            m1, m2, m3 = st.columns(3)
+            m1.number_input(_("L1-only warm-up steps"), 0, 1_000_000, value=defaults.l1_warmup_steps,
+                            key="train.warmup", help=_("G learns from L1 alone for these first steps (D still "
+                                                       "trains)."))  # fmt: skip
+            m2.number_input(_("Label smoothing"), 0.0, 0.45, value=defaults.label_smoothing, step=0.05,
+                            key="train.smoothing", help=_("One-sided: D's target for real pairs is 1 - this."))  # fmt: skip
+            m3.number_input(_("Seed"), 0, MAX_SEED, value=defaults.seed, key="train.seed")
+            m1.number_input(_("Sample grid every (steps)"), 1, 100_000, value=defaults.sample_every,
+                            key="train.sample_every")  # fmt: skip
+            m2.number_input(_("Learning rate"), 1e-6, 1e-1, value=defaults.lr, format="%.1e", key="train.lr")
+    warmup, smoothing, seed, sample_every, lr = (st.session_state.get(k, v) for k, v in more.items())
     name = st.text_input(
         _("Run name"),
         key="train.name",

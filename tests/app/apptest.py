@@ -38,3 +38,26 @@ def open_page(
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
+
+
+def unfold(app: AppTest, *keys: str) -> AppTest:
+    """Open the folds ``keys`` (``inspector.ui.fold``: the key each was given, without "fold.") as a
+    click on each would, and rerun; with no keys, every fold the page shows, until none is left
+    closed (an open one may show more). Fails on any exception box."""
+    from inspector.ui.fold import FOLD_PREFIX
+
+    def closed() -> list[str]:
+        ids = [e.proto.id for e in app.expander]
+        names = [i.split("-", 2)[-1] for i in ids if f"-{FOLD_PREFIX}" in i]
+        return [n for n in names if not (app.session_state.get(n))] if not keys else []
+
+    wanted = [FOLD_PREFIX + k for k in keys] or closed()
+    for _ in range(5):
+        for name in wanted:
+            app.session_state[name] = True
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        wanted = closed()
+        if not wanted:
+            break
+    return app

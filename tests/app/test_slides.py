@@ -1,4 +1,4 @@
-"""The "Export for slides" expander of the Skip connections page: options, preview and downloads."""
+"""The "Export for slides" fold of the Skip connections page: options, preview and downloads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's 
 
 
 def _open(lang: str, **state: object) -> AppTest:
-    return open_page(PAGE, query={"lang": lang}, state=state, default_first=False)
+    """The page with its "Export for slides" fold open (it draws nothing while folded)."""
+    return open_page(PAGE, query={"lang": lang}, state={"fold.slides": True, **state}, default_first=False)
+
+
+def test_nothing_is_drawn_or_rendered_while_folded() -> None:
+    app = _open("en", **{"fold.slides": False})
+    assert any(e.label == "Export for slides" for e in app.expander)
+    assert not app.get("download_button") and len(app.get("graphviz_chart")) == 1
 
 
 def _slide(app: AppTest) -> str:

@@ -17,7 +17,7 @@ from inspector.runqueue.budget import ClassLimits
 from inspector.runqueue.status import ACTIVE, RunStatus, heartbeat, read_status
 from inspector.training.runs import RUNS_ENV, RunsFolder
 from inspector.ui.page_registry import page_file
-from tests.app.apptest import open_page
+from tests.app.apptest import open_page, unfold
 
 TRAIN, COLORIZE, ARCHITECTURE, CLASS = "train", "colorize", "architecture", "class_runs"
 pytestmark = pytest.mark.slow  # worker processes: a few seconds each
@@ -67,6 +67,7 @@ def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def _start(at: AppTest, steps: int) -> None:
     at.number_input(key="train.steps").set_value(steps)
     at.number_input(key="train.batch").set_value(2)
+    unfold(at, "train.more")  # the more settings are folded: open them as a student would
     at.number_input(key="train.sample_every").set_value(2)
     at.button(key="train.start_btn").click().run()
     assert not at.exception, at.exception

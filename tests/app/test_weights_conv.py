@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.apptest import open_page
+from inspector.ui.init_code import INIT_CODE
+from tests.app.apptest import open_page, unfold
 
 
 def _open(page_id: str, **state: object) -> AppTest:
@@ -42,6 +43,7 @@ def test_weight_init_interactions_on_the_discriminator() -> None:
     table = at.dataframe[0].value
     assert table["std"][0] == pytest.approx(0.01077, rel=0.02)  # the default's mixture, as built
     at.selectbox(key="wi.scheme").set_value("kaiming").run()
+    unfold(at)  # the notebook's code is folded
     assert not at.exception and "kaiming_uniform_" in _texts(at)  # the notebook's Kaiming snippet
     at.selectbox(key="wi.which").set_value("model.2.weight").run()
     table = at.dataframe[0].value
@@ -169,7 +171,8 @@ def test_weight_init_skips_the_activation_pass_when_it_would_be_huge() -> None:
 
 def test_weight_init_shows_the_code_that_ran() -> None:
     at = _open("weight_init", **{"wi.part": "discriminator", "wi.scheme": "kaiming"})
-    codes = [c.value for c in at.code]
+    assert [c.value for c in at.code] == [INIT_CODE["kaiming"].strip()]  # what ran; the notes' code is folded
+    codes = [c.value for c in unfold(at).code]
     assert any("kaiming_normal_" in c for c in codes) and any("kaiming_uniform_" in c for c in codes)
     assert "a different shape" in _texts(at)
 

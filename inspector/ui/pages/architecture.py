@@ -18,6 +18,7 @@ from inspector.ui.caches.models import (
     summary_table,
 )
 from inspector.ui.common import PART_NAMES, column_labels, current_configs, intro, notebook_code, notice
+from inspector.ui.fold import fold, tabs
 from inspector.ui.i18n import _, say
 from inspector.ui.sidebar import NORM_WORDS
 from models import DiscriminatorConfig, GeneratorConfig
@@ -92,17 +93,14 @@ def _network(cfg: GeneratorConfig | DiscriminatorConfig) -> int | None:
             "params": st.column_config.NumberColumn(_("params"), format="localized"),
         },
     )
-    with st.expander(_("torchinfo's text output")):
-        st.code(s.text, language="text")
+    with fold(_("torchinfo's text output"), "arch.torchinfo." + ("g" if is_generator else "d")) as shown:
+        if shown:
+            st.code(s.text, language="text")
     return total
 
 
-gen_tab, disc_tab, diff_tab = st.tabs(
-    [_("Generator (U-Net)"), _("Discriminator (PatchGAN)"), _("vs the pix2pix reference")]
-)
-
-
-with gen_tab:
+def _generator_tab() -> None:
+    """The generator's tables and what to notice in them."""
     _network(g_cfg)
     c_in, c_out, c_params, share = largest_conv(g_cfg)
     notice(
@@ -131,7 +129,9 @@ with gen_tab:
     )
     notebook_code(nb.GENERATOR, "Pix2Pix_Generator")
 
-with disc_tab:
+
+def _discriminator_tab() -> None:
+    """The discriminator's tables and what to notice in them."""
     _network(d_cfg)
     layers = (
         _(
@@ -159,7 +159,9 @@ with disc_tab:
         nb.DISCRIMINATOR_AS_WRITTEN if d_cfg.notebook_bug else nb.DISCRIMINATOR, "Pix2Pix_Discriminator"
     )
 
-with diff_tab:
+
+def _reference_tab() -> None:
+    """What differs from the pix2pix reference, and why it matters."""
     diffs = reference_differences(g_cfg, d_cfg)
     only = st.toggle(_("Only the differences"), value=True)
     rows = [d for d in diffs if d.differs or not only]
@@ -192,3 +194,14 @@ with diff_tab:
             ),
         ]
     )
+
+
+# Only the open tab's content runs and is sent (a tab switch reruns the page): a view costs the
+# server one network's tables, not three tabs' worth (ui/fold.py says why that matters).
+shown = tabs(
+    [_("Generator (U-Net)"), _("Discriminator (PatchGAN)"), _("vs the pix2pix reference")], "arch.tab"
+)
+for tab, draw in zip(shown, (_generator_tab, _discriminator_tab, _reference_tab)):
+    if tab.open:
+        with tab:
+            draw()

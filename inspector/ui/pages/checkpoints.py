@@ -20,6 +20,7 @@ from inspector.ui.caches.photos import inside_photo
 from inspector.ui.common import PART_NAMES, column_labels, current_configs, intro, notice
 from inspector.ui.derived import derived
 from inspector.ui.diagnosis_view import screen_style
+from inspector.ui.fold import fold
 from inspector.ui.i18n import _, current_translator, reason, say
 from inspector.ui.model_source import Source, pick_source
 from inspector.ui.pictures import encoded, photo, show
@@ -117,8 +118,9 @@ def _show_fit(f: Fit) -> None:
     elif f.blocks:
         st.markdown(_("Layers that do not fit: {layers}", layers=", ".join(b.block for b in f.blocks)))
     if f.detail is not None:
-        with st.expander(_("Key by key")):
-            st.code(say(f.detail), language=None, wrap_lines=True)
+        with fold(_("Key by key"), f"ck.keys.{f.part}") as shown:
+            if shown:
+                st.code(say(f.detail), language=None, wrap_lines=True)
 
 
 for f in fits.values():

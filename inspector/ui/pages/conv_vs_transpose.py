@@ -19,6 +19,7 @@ from inspector.ui import notebook_code as nb
 from inspector.ui.caches.conv import animation, animation_gif, frame_png
 from inspector.ui.common import intro, labelled_radio, notebook_code, notice
 from inspector.ui.derived import arrow_grid
+from inspector.ui.fold import fold
 from inspector.ui.i18n import _, current_language, reason, say
 from inspector.ui.overlap_view import checkerboard_section, overlap_section
 from inspector.ui.pictures import show
@@ -235,13 +236,14 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
         elif st.button(_("Make the GIF ({n} frames, a few seconds)", n=n), key=f"cvt.make_gif.{name}"):
             st.session_state[f"cvt.want_gif.{name}"] = (settings, seed)
             st.rerun()
-        with st.expander(_("The numbers")):
-            st.markdown(_("input"))
-            st.dataframe(arrow_grid(anim.input), width="content")
-            st.markdown(_("kernel"))
-            st.dataframe(arrow_grid(anim.kernel), width="content")
-            st.markdown(_("output (PyTorch)"))
-            st.dataframe(arrow_grid(anim.output), width="content")
+        with fold(_("The numbers"), f"cvt.numbers.{name}") as shown:
+            if shown:
+                st.markdown(_("input"))
+                st.dataframe(arrow_grid(anim.input), width="content")
+                st.markdown(_("kernel"))
+                st.dataframe(arrow_grid(anim.kernel), width="content")
+                st.markdown(_("output (PyTorch)"))
+                st.dataframe(arrow_grid(anim.output), width="content")
 
 
 # ------------------------------------------------------------------------ overlap and checkerboard

@@ -14,6 +14,7 @@ from inspector.ui.caches.doctor import generator_diagnosis
 from inspector.ui.common import column_labels, current_generator, intro, notebook_code, notice
 from inspector.ui.derived import derived
 from inspector.ui.diagnosis_view import show_diagram, show_problems
+from inspector.ui.fold import fold
 from inspector.ui.i18n import _, current_language, current_translator, reason, say
 from inspector.ui.slides import export_for_slides
 
@@ -104,9 +105,10 @@ st.dataframe(
     width="stretch",
     column_config=column_labels(CONCAT_COLUMNS),
 )
-with st.expander(_("Every block: input and output shapes")):
-    blocks = derived(d.trace, _block_table, key=current_language())  # "size" says halves, doubles, keeps
-    st.dataframe(blocks, hide_index=True, width="stretch", column_config=column_labels(BLOCK_COLUMNS))
+with fold(_("Every block: input and output shapes"), "skip.blocks") as shown:
+    if shown:
+        blocks = derived(d.trace, _block_table, key=current_language())  # "size" says halves, doubles, keeps
+        st.dataframe(blocks, hide_index=True, width="stretch", column_config=column_labels(BLOCK_COLUMNS))
 
 outer = (
     _(

@@ -17,6 +17,7 @@ from inspector.ui import notebook_code as nb
 from inspector.ui.caches.models import meta_model
 from inspector.ui.caches.weights import init_activations, init_weight_stats, layer_weight_stats, probe_bytes
 from inspector.ui.common import PART_NAMES, current_config, intro, labelled_radio, notebook_code, notice
+from inspector.ui.fold import fold
 from inspector.ui.i18n import _, current_translator, reason, say
 from inspector.ui.init_code import INIT_CODE
 from models.init import DRAWN_SCHEMES, MAX_GAIN
@@ -233,29 +234,32 @@ st.dataframe(
     },
 )
 
-with st.expander(_("Every conv layer: std as built, after, and in theory")):
-    convs = [(b, a) for b, a in zip(before.tensors, after.tensors) if b.kind in ("conv", "conv_transpose")]
-    st.dataframe(
-        pd.DataFrame(
-            {
-                _("layer"): [b.name for b, _a in convs],
-                _("shape"): [fmt_shape(b.shape) for b, _a in convs],
-                "fan_in": [b.fan_in for b, _a in convs],
-                _("std as built"): [b.std for b, _a in convs],
-                "1/√(3 fan_in)": [b.theory.std if b.theory else None for b, _a in convs],
-                _("std after {scheme}", scheme=scheme): [a.std for _b, a in convs],
-                _("theory after"): [a.theory.std if a.theory else None for _b, a in convs],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    st.caption(
-        _(
-            "PyTorch's fan_in is weight.size(1) x k x k. For a ConvTranspose2d the weight is "
-            "(in, out, k, k), so its fan_in counts the *output* channels."
+with fold(_("Every conv layer: std as built, after, and in theory"), "wi.layers") as table_open:
+    if table_open:
+        convs = [
+            (b, a) for b, a in zip(before.tensors, after.tensors) if b.kind in ("conv", "conv_transpose")
+        ]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    _("layer"): [b.name for b, _a in convs],
+                    _("shape"): [fmt_shape(b.shape) for b, _a in convs],
+                    "fan_in": [b.fan_in for b, _a in convs],
+                    _("std as built"): [b.std for b, _a in convs],
+                    "1/√(3 fan_in)": [b.theory.std if b.theory else None for b, _a in convs],
+                    _("std after {scheme}", scheme=scheme): [a.std for _b, a in convs],
+                    _("theory after"): [a.theory.std if a.theory else None for _b, a in convs],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )
-    )
+        st.caption(
+            _(
+                "PyTorch's fan_in is weight.size(1) x k x k. For a ConvTranspose2d the weight is "
+                "(in, out, k, k), so its fan_in counts the *output* channels."
+            )
+        )
 
 st.subheader(_("The signal through depth at init"))
 a1, a2 = st.columns([1, 1])

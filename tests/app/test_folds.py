@@ -1,0 +1,49 @@
+"""Folds (``inspector.ui.fold``): closed, they send nothing of their content; open, every page's
+folded content runs without an exception box, in both languages; widgets inside keep their values
+while folded."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspector.ui.page_registry import PAGES
+from tests.app.apptest import open_page, unfold
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("page", [p.id for p in PAGES])
+def test_every_fold_of_every_page_opens_without_an_exception(page: str, lang: str) -> None:
+    app = open_page(page, query={"lang": lang}, default_first=False)
+    folds = [e for e in app.expander if "-fold." in e.proto.id]
+    assert folds, "every page shows at least the glossary and the notes' code, folded"
+    assert all(not e.proto.expanded and not e.children for e in folds if "-fold.glossary" in e.proto.id)
+    # Each pass opens the page afresh with every fold seen so far open (an open fold may hold
+    # more); AppTest cannot rerun a page whose radios show translated labels, so no reruns.
+    opened: set[str] = set()
+    while closed := {e.proto.id.split("-", 2)[-1] for e in app.expander if "-fold." in e.proto.id} - opened:
+        opened |= closed
+        app = open_page(page, query={"lang": lang}, state=dict.fromkeys(opened, True), default_first=False)
+    assert all(e.proto.expanded for e in app.expander if "-fold." in e.proto.id)
+    glossary = next(e for e in app.sidebar.expander if "-fold.glossary" in e.proto.id)
+    assert "(generator)" in glossary.markdown[0].value or "(생성기)" in glossary.markdown[0].value
+
+
+def test_the_notes_code_is_sent_only_when_open() -> None:
+    app = open_page("lab_colour", default_first=False)
+    assert not any("class ColorizationDataset" in c.value for c in app.code)
+    unfold(app)
+    assert any("class ColorizationDataset" in c.value for c in app.code)
+
+
+def test_a_folded_setting_keeps_its_value() -> None:
+    app = open_page("train", default_first=False)
+    assert not [n for n in app.number_input if n.key == "train.seed"]  # folded: not drawn
+    unfold(app, "train.more")
+    app.number_input(key="train.seed").set_value(7).run()
+    app.session_state["fold.train.more"] = False
+    app.run()
+    app.run()  # a second run without the widget: Streamlit would have dropped its value by now
+    assert not [n for n in app.number_input if n.key == "train.seed"]
+    assert app.session_state["train.seed"] == 7
+    unfold(app, "train.more")
+    assert app.number_input(key="train.seed").value == 7
