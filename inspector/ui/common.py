@@ -7,7 +7,7 @@ Callers pass text already translated (``_("...")``); the helpers' own words go t
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -45,6 +45,12 @@ def labelled_radio(
     to ``st.radio`` (``horizontal``, ``help``)."""
     radio = where.radio if where is not None else st.radio
     return radio(label, tuple(labels), format_func=lambda k: _(labels[k]), key=key, **options)
+
+
+def deferred(data: bytes) -> Callable[[], bytes]:
+    """``data`` for ``st.download_button`` handed over on the click: bytes given as they are are
+    hashed and stored for the session on every view, whether anyone downloads them or not."""
+    return lambda: data
 
 
 def intro(title: str, text: str) -> None:

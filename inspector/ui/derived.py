@@ -9,9 +9,10 @@ keeps it beside the result through a weak reference: an evicted result takes it 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
@@ -54,3 +55,32 @@ def arrow_grid(values: np.ndarray) -> pa.Table:
     """A (H, W) array as an Arrow table of columns "0" .. "W-1", for ``st.dataframe`` (a NumPy array
     goes through pandas to Arrow on every view)."""
     return derived(values, _grid)
+
+
+def arrow_bytes(table: pa.Table) -> bytes:
+    """``table`` as an Arrow IPC stream: what Streamlit sends for a chart's dataset."""
+    sink = pa.BufferOutputStream()
+    with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def vega_spec(spec: dict[str, Any], datasets: Mapping[str, pa.Table]) -> dict[str, Any]:
+    """A Vega-Lite spec for ``st.vega_lite_chart`` whose data are the named ``datasets`` (a layer
+    reads one with ``"data": {"name": ...}``), already Arrow bytes: Streamlit sends bytes as they
+    are, where it serializes a table or inline values (JSON, twice) again on every view. Make it
+    once (``derived``). Each name gets its data's hash, so that two charts of one page with the
+    same spec and other data stay two elements."""
+    encoded = {name: arrow_bytes(table) for name, table in datasets.items()}
+    names = {name: f"{name}-{hashlib.md5(data).hexdigest()[:12]}" for name, data in encoded.items()}
+
+    def renamed(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"name"} and node["name"] in names:
+                return {"name": names[node["name"]]}
+            return {k: renamed(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [renamed(v) for v in node]
+        return node
+
+    return {**renamed(spec), "datasets": {names[name]: data for name, data in encoded.items()}}

@@ -14,6 +14,7 @@ from inspector.i18n.fonts import graphviz_font
 from inspector.shapes.diagram import DiagramStyle, diagram_dot
 from inspector.shapes.input_sizes import SEARCH_BUDGET_S
 from inspector.shapes.labels import fmt_shape, fmt_value
+from inspector.ui.derived import derived
 from inspector.ui.i18n import _, current_language, current_translator, say
 
 
@@ -23,8 +24,13 @@ def screen_style() -> DiagramStyle:
 
 
 def show_diagram(d: Diagnosis, title: str = "") -> None:
-    """The graphviz picture of the pass, problems in red. Rendered in the browser (no dot binary)."""
-    source = diagram_dot(d.trace, d.problems, title, style=screen_style(), tr=current_translator())
+    """The graphviz picture of the pass, problems in red. Rendered in the browser (no dot binary);
+    its DOT source is written once per diagnosis, title and language (``derived``)."""
+    source = derived(
+        d,
+        lambda d: diagram_dot(d.trace, d.problems, title, style=screen_style(), tr=current_translator()),
+        key=(title, current_language()),
+    )
     st.graphviz_chart(source, width="stretch")
 
 

@@ -61,8 +61,13 @@ def _preset_settings(name: str) -> dict[str, object]:
     }
 
 
+# Every preset's settings, made once: the sidebar reads them on every view of every student.
+_PRESET_SETTINGS = {name: _preset_settings(name) for name in list_presets()}
+SETTING_KEYS = tuple(_PRESET_SETTINGS[DEFAULT_PRESET])  # every preset sets the same keys
+
+
 def _load_preset() -> None:
-    st.session_state.update(_preset_settings(st.session_state[PRESET_KEY]))
+    st.session_state.update(_PRESET_SETTINGS[st.session_state[PRESET_KEY]])
 
 
 def _ensure_state() -> None:
@@ -76,7 +81,7 @@ def _ensure_state() -> None:
     if PRESET_KEY not in ss:
         ss[PRESET_KEY] = DEFAULT_PRESET
     last = ss.get(_LAST_KEY) or {}
-    for key, value in _preset_settings(ss[PRESET_KEY]).items():
+    for key, value in _PRESET_SETTINGS[ss[PRESET_KEY]].items():
         if key not in ss:
             ss[key] = last.get(key, value)
 
@@ -113,8 +118,10 @@ def apply_link() -> None:
 
 
 def _settings(prefix: str) -> dict[str, object]:
+    """The settings of one network (``prefix``: ``G_PREFIX`` or ``D_PREFIX``), by field name."""
+    # By key, not by walking the session state: each walk copies the whole state (every view).
     ss = st.session_state
-    return {k[len(prefix) :]: v for k, v in ss.items() if isinstance(k, str) and k.startswith(prefix)}
+    return {k[len(prefix) :]: ss[k] for k in SETTING_KEYS if k.startswith(prefix) and k in ss}
 
 
 def _glossary() -> None:

@@ -33,9 +33,10 @@ def fitted(key: str, _found: Identification, chosen: tuple[NetworkConfig, ...]) 
 
 
 @spinner(N_("Writing this project's format..."))
-@st.cache_data(max_entries=2, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def exported(key: str, _found: Identification) -> bytes:
-    """The file in this project's format (safetensors with the configs), as bytes to download."""
+    """The file in this project's format (safetensors with the configs), as bytes to download (read
+    only: shared, not copied for each view)."""
     with tempfile.TemporaryDirectory() as folder:
         return export(_found, Path(folder) / "export.safetensors").read_bytes()
 

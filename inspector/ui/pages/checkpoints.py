@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 import streamlit as st
 
+from inspector.checkpoints.compare import Comparison
 from inspector.checkpoints.fit import Fit
 from inspector.checkpoints.identify import Identification
 from inspector.errors import UserError
@@ -17,11 +20,11 @@ from inspector.training.run_bounds import largest_side
 from inspector.ui.caches.checkpoints import compared, exported, fitted, identified
 from inspector.ui.caches.doctor import generator_diagnosis
 from inspector.ui.caches.photos import inside_photo
-from inspector.ui.common import PART_NAMES, column_labels, current_configs, intro, notice
-from inspector.ui.derived import derived
+from inspector.ui.common import PART_NAMES, column_labels, current_configs, deferred, intro, notice
+from inspector.ui.derived import derived, vega_spec
 from inspector.ui.diagnosis_view import screen_style
 from inspector.ui.fold import fold
-from inspector.ui.i18n import _, current_translator, reason, say
+from inspector.ui.i18n import _, current_language, current_translator, reason, say
 from inspector.ui.model_source import Source, pick_source
 from inspector.ui.pictures import encoded, photo, show
 from inspector.ui.sidebar import D_PREFIX, G_PREFIX
@@ -42,6 +45,21 @@ intro(
 def _settings_table(cfg: NetworkConfig) -> pa.Table:
     settings = cfg.to_dict()
     return pa.table({"setting": list(settings), "value": [str(v) for v in settings.values()]})
+
+
+def _change_spec(c: Comparison) -> dict[str, Any]:
+    """The relative change per block as bars: plain Vega-Lite (st.bar_chart validated an Altair chart
+    on every view, a sixth of the view), its data Arrow bytes made once per comparison and language."""
+    blocks = pa.table({"block": [b.block for b in c.blocks], "change": [b.relative_change for b in c.blocks],
+                       "weights": [b.parameters for b in c.blocks]})  # fmt: skip
+    return vega_spec(
+        {"data": {"name": "blocks"}, "mark": {"type": "bar"},
+         "encoding": {"y": {"field": "block", "type": "nominal", "sort": None, "title": _("block")},
+                      "x": {"field": "change", "type": "quantitative", "title": _("relative change")},
+                      "tooltip": [{"field": "block"}, {"field": "change", "format": ".3f"},
+                                  {"field": "weights", "format": ","}]}},
+        {"blocks": blocks},
+    )  # fmt: skip
 
 
 def _identified(source: Source) -> Identification:
@@ -111,9 +129,9 @@ def _show_fit(f: Fit) -> None:
             )
     if isinstance(f.chosen, GeneratorConfig) and f.blocks:
         trace = generator_diagnosis(f.chosen, f.chosen.input_size).trace
-        st.graphviz_chart(
-            diagram_dot(trace, f.blocks, style=screen_style(), tr=current_translator()), width="stretch"
-        )
+        dot = derived(f, lambda f: diagram_dot(trace, f.blocks, style=screen_style(), tr=current_translator()),
+                      key=current_language())  # fmt: skip
+        st.graphviz_chart(dot, width="stretch")
         st.caption(_("In red: the blocks whose weights do not fit, with the sidebar's shape and the file's."))
     elif f.blocks:
         st.markdown(_("Layers that do not fit: {layers}", layers=", ".join(b.block for b in f.blocks)))
@@ -132,7 +150,7 @@ if found.proven:
     stem = source.name.rsplit(".", 1)[0]
     st.download_button(
         _("Download in this app's format (.safetensors)"),
-        data=exported(source.key, found),
+        data=deferred(exported(source.key, found)),
         file_name=f"{stem}-pix2pix-inspector.safetensors",
         key="ck.export",
     )
@@ -163,17 +181,7 @@ except UserError as exc:
 for c in comparisons.values():
     st.markdown(f"**{_(PART_NAMES[c.part])}**: " + _("relative change of the weights ||B - A|| / ||A||, all: {all:.3f}",
                                                       all=c.overall))  # fmt: skip
-    # A Vega-Lite spec as a dict: st.bar_chart validated an Altair chart on every view (a sixth of the view)
-    st.vega_lite_chart(
-        {"block": [b.block for b in c.blocks], "change": [b.relative_change for b in c.blocks],
-         "weights": [b.parameters for b in c.blocks]},
-        {"mark": {"type": "bar"},
-         "encoding": {"y": {"field": "block", "type": "nominal", "sort": None, "title": _("block")},
-                      "x": {"field": "change", "type": "quantitative", "title": _("relative change")},
-                      "tooltip": [{"field": "block"}, {"field": "change", "format": ".3f"},
-                                  {"field": "weights", "format": ","}]}},
-        width="stretch",
-    )  # fmt: skip
+    st.vega_lite_chart(derived(c, _change_spec, key=current_language()), width="stretch")
     if c.outputs is not None:
         a, b, d = st.columns(3)
         show(a, photo(c.outputs.a), caption=source.name, width="stretch")

@@ -17,7 +17,7 @@ from inspector.conv.animation import (
 from inspector.i18n.catalog import N_
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.conv import animation, animation_gif, frame_png
-from inspector.ui.common import intro, labelled_radio, notebook_code, notice
+from inspector.ui.common import deferred, intro, labelled_radio, notebook_code, notice
 from inspector.ui.derived import arrow_grid
 from inspector.ui.fold import fold
 from inspector.ui.i18n import _, current_language, reason, say
@@ -227,7 +227,7 @@ for col, (anim, settings, name, _key) in zip(fcols, panels):
                 gif = animation_gif(settings, seed, name, lang)
             st.download_button(
                 _("Download the GIF ({n} frames)", n=n),
-                gif,
+                deferred(gif),
                 file_name=f"{'convtranspose2d' if settings.transposed else 'conv2d'}_{name}_in{settings.in_size}"
                 f"_k{settings.kernel}_s{settings.stride}_p{settings.padding}.gif",
                 mime="image/gif",

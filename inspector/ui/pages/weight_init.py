@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from inspector.i18n.catalog import N_
@@ -17,8 +18,9 @@ from inspector.ui import notebook_code as nb
 from inspector.ui.caches.models import meta_model
 from inspector.ui.caches.weights import init_activations, init_weight_stats, layer_weight_stats, probe_bytes
 from inspector.ui.common import PART_NAMES, current_config, intro, labelled_radio, notebook_code, notice
+from inspector.ui.derived import derived, vega_spec
 from inspector.ui.fold import fold
-from inspector.ui.i18n import _, current_translator, reason, say
+from inspector.ui.i18n import _, current_language, current_translator, reason, say
 from inspector.ui.init_code import INIT_CODE
 from models.init import DRAWN_SCHEMES, MAX_GAIN
 
@@ -113,24 +115,26 @@ def _pick(s: WeightStats, key: str, scheme_key: str) -> TensorStats:
     return layer_weight_stats(cfg, scheme_key, float(gain), int(seed), key)
 
 
-def _hist_spec(t: TensorStats, title: str) -> dict[str, object]:
+def _hist_spec(t: TensorStats, title: str) -> dict[str, Any]:
     """A Vega-Lite spec. Bars: the histogram as a density, each bin drawn over its true width
-    (x..x2, 0..y); red: the theory's density (a dashed rule for a constant).
+    (x..x2, 0..y); red: the theory's density (a dashed rule for a constant). Made once per
+    statistics, title and language (``derived``), its data as Arrow bytes (``vega_spec``).
 
     Plain Vega-Lite, not altair: importing altair costs this page more than its charts.
     """
     hist = t.hist
     assert hist is not None  # _pick gives a group or one layer's full statistics, both with theirs
     e = hist.edges
-    width = np.diff(e)
-    bars = [
-        {"from": float(a), "to": float(b), "count": int(n), "density": float(n / (t.numel * w))}
-        for a, b, n, w in zip(e[:-1], e[1:], hist.counts, width)
-    ]
+    counts = np.asarray(hist.counts)
+    datasets = {
+        "bars": pa.table(
+            {"from": e[:-1], "to": e[1:], "count": counts, "density": counts / (t.numel * np.diff(e))}
+        )
+    }
     x_title, y_title = _("weight value"), _("density")
     layers: list[dict[str, object]] = [
         {
-            "data": {"values": bars},
+            "data": {"name": "bars"},
             "mark": {"type": "rect", "color": "#4C78A8", "opacity": 0.75},
             "encoding": {
                 "x": {"field": "from", "type": "quantitative", "title": x_title, "scale": {"zero": False}},
@@ -150,10 +154,10 @@ def _hist_spec(t: TensorStats, title: str) -> dict[str, object]:
         ys = t.theory.pdf(xs)
         if ys.any():
             label = t.theory.said(current_translator())
-            curve = [{"x": float(x), "density": float(y), "theory": label} for x, y in zip(xs, ys)]
+            datasets["curve"] = pa.table({"x": xs, "density": ys, "theory": [label] * len(xs)})
             layers.append(
                 {
-                    "data": {"values": curve},
+                    "data": {"name": "curve"},
                     "mark": {"type": "line", "color": "#E45756", "strokeWidth": 2},
                     "encoding": {
                         "x": {"field": "x", "type": "quantitative", "title": x_title},
@@ -171,17 +175,22 @@ def _hist_spec(t: TensorStats, title: str) -> dict[str, object]:
                     "encoding": {"x": {"field": "x", "type": "quantitative", "title": x_title}},
                 }
             )
-    return {"title": title, "height": 260, "layer": layers}
+    return vega_spec({"title": title, "height": 260, "layer": layers}, datasets)
+
+
+def _hist_chart(t: TensorStats, title: str) -> None:
+    """The histogram chart of ``t``; its spec is made once per statistics, title and language."""
+    st.vega_lite_chart(
+        derived(t, lambda t: _hist_spec(t, title), key=(title, current_language())), width="stretch"
+    )
 
 
 left, mid, code = st.columns([2, 2, 1.6])
 tb, ta = _pick(before, which, AS_BUILT), _pick(after, which, scheme)
 with left:
-    st.vega_lite_chart(_hist_spec(tb, _("Before: as built (PyTorch default)")), width="stretch")
+    _hist_chart(tb, _("Before: as built (PyTorch default)"))
 with mid:
-    st.vega_lite_chart(
-        _hist_spec(ta, _("After: init_weights(model, '{scheme}')", scheme=scheme)), width="stretch"
-    )
+    _hist_chart(ta, _("After: init_weights(model, '{scheme}')", scheme=scheme))
 with code:
     if scheme == "normal":  # exactly what runs: init_weights(model, "normal") is ini_weight
         notebook_code(
