@@ -6,8 +6,8 @@ every block, torchinfo's text, the notebook's code. With a class of 30 on one se
 on every view of every student for content most of them never open (``bench/classroom.py``).
 :func:`fold` is an expander that reruns the page when it is opened or closed and says whether it
 is open, so the page draws its content only then; :func:`tabs` does the same for tabs. A folded
-section that holds widgets names their keys' prefixes in ``keep``: Streamlit forgets the value of a
-widget that a run does not draw, and the student's choices must outlast a fold.
+section that holds widgets names their keys in ``keep``: Streamlit forgets the value of a widget
+that a run does not draw, and the student's choices must outlast a fold.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from streamlit.elements.lib.mutable_tab_container import TabContainer
 FOLD_PREFIX = "fold."  # every fold's session-state key starts with it (tests open them all)
 
 
-def keep_values(prefixes: Iterable[str]) -> None:
-    """Make the values of the widgets whose keys start with ``prefixes`` the session's own, so they
-    survive runs that do not draw those widgets (assigning a widget's value to its key does that)."""
+def keep_values(keys: Iterable[str]) -> None:
+    """Make the values of the widgets ``keys`` the session's own, so they survive runs that do not
+    draw those widgets (assigning a widget's value to its key does that). By key: a walk over the
+    session state copies all of it, on every view."""
     ss = st.session_state
-    starts = tuple(prefixes)
-    for key in [k for k in ss if isinstance(k, str) and k.startswith(starts)]:
-        ss[key] = ss[key]
+    for key in keys:
+        if key in ss:
+            ss[key] = ss[key]
 
 
 @contextlib.contextmanager
@@ -42,8 +43,8 @@ def fold(
 ) -> Iterator[bool]:
     """An expander (in ``where``, else the current container) whose body the caller runs only when
     this yields True: ``with fold(label, "page.part") as shown: if shown: ...``. ``key`` names it
-    for the session (its state is ``st.session_state["fold." + key]``); ``keep``: the key prefixes
-    of the widgets inside, kept while it is folded."""
+    for the session (its state is ``st.session_state["fold." + key]``); ``keep``: the keys of the
+    widgets inside, kept while it is folded."""
     keep_values(keep)
     box = (where or st).expander(label, expanded=expanded, key=FOLD_PREFIX + key, on_change="rerun")
     with box:

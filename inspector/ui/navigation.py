@@ -12,7 +12,8 @@ import copy
 
 import streamlit as st
 
-from inspector.i18n.catalog import gettext
+from inspector.i18n.catalog import LANGUAGES, gettext
+from inspector.ui.caches.shared import shared
 from inspector.ui.page_registry import PAGES
 
 
@@ -30,7 +31,7 @@ def linked_page(page_id: str, lang: str) -> st.Page:
     return pages[[entry.id for entry in PAGES].index(page_id)]
 
 
-@st.cache_resource(show_spinner=False)
+@shared(max_entries=len(LANGUAGES))
 def _built(lang: str) -> dict[str, list[st.Page]]:
     sections: dict[str, list[st.Page]] = {}
     for entry in PAGES:

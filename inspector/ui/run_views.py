@@ -16,6 +16,7 @@ import streamlit as st
 from inspector.i18n.catalog import N_
 from inspector.runqueue.progress import latest_sample
 from inspector.runqueue.queue import QueuedRun
+from inspector.ui.caches.shared import shared
 from inspector.ui.i18n import _, say
 from inspector.ui.pictures import show
 
@@ -85,7 +86,7 @@ def d_balance(row: Mapping[str, Any] | None) -> str | None:
     return line
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@shared(max_entries=256)
 def _sample_bytes(path: str, mtime_ns: int) -> bytes:
     # one read per new grid for every session (a grid is replaced, never edited: mtime says which)
     return Path(path).read_bytes()

@@ -172,7 +172,7 @@ def model_sidebar() -> Choice:
     """Render the settings and return (and remember for ``current_choice``) what they say."""
     _ensure_state()
     ss = st.session_state
-    keep_values((G_PREFIX, D_PREFIX))  # the settings' values outlast the hidden settings
+    keep_values(SETTING_KEYS)  # the settings' values outlast the hidden settings
     with st.sidebar:
         language_switch()
         apply_link()

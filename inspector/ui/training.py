@@ -28,6 +28,7 @@ from inspector.runqueue.service import RunService, label_of, new_token
 from inspector.runqueue.status import ACTIVE
 from inspector.training.checkpoint import CHECKPOINT_FILE
 from inspector.training.runs import RunsFolder, default_runs_dir
+from inspector.ui.caches.shared import shared
 from inspector.ui.i18n import _, reason
 from inspector.ui.run_views import fraction, state_sentence
 
@@ -39,7 +40,8 @@ _HOLDERS: dict[str, str] = {}  # token -> the Streamlit session that holds it, i
 _HOLDERS_LOCK = threading.Lock()
 
 
-@st.cache_resource(show_spinner=False)
+# One service per runs folder and limits (a process has one of each): never evicted while it runs.
+@shared(max_entries=16)
 def _service(root: str, limits: ClassLimits) -> RunService:
     return RunService(Path(root), limits).start()
 

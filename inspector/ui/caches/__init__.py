@@ -5,7 +5,8 @@ uploads and their Lab view), ``inside`` (what the see-inside pages compute on a 
 
 A cache only caches: each function calls the core (``inspector`` outside ``ui``, ``models``) with
 its key and keeps the answer; every decision is the core's, tested there. Keys are frozen
-dataclasses or plain values (hashable). ``st.cache_resource`` holds what is the same for every
+dataclasses or plain values (hashable). ``shared`` (``caches.shared``: a dictionary lookup where
+``st.cache_resource`` hashed every argument again on every call) holds what is the same for every
 student and is shared by all sessions without a copy: models (never modify one in place, copy
 it first) and the frozen results and bytes the pages only read (summaries, diagnoses, weight
 statistics, animations, GIFs and PNGs); ``st.cache_data``, which gives each caller a copy (a

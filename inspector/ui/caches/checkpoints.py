@@ -8,32 +8,32 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import streamlit as st
 
 from inspector.checkpoints.compare import Comparison, compare
 from inspector.checkpoints.export import export
 from inspector.checkpoints.fit import Fit, fit
 from inspector.checkpoints.identify import Identification, identify
 from inspector.i18n.catalog import N_
+from inspector.ui.caches.shared import shared
 from inspector.ui.caches.spinner import spinner
 from models import NetworkConfig
 
 
 @spinner(N_("Identifying the checkpoint and proving it..."))
-@st.cache_resource(max_entries=4, show_spinner=False)
+@shared(max_entries=4)
 def identified(key: str, _data: bytes | str, name: str) -> Identification:
     """Every network of the file, each proven. Raises UserError (not cached) for a refused file."""
     return identify(_data, name)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@shared(max_entries=8)
 def fitted(key: str, _found: Identification, chosen: tuple[NetworkConfig, ...]) -> dict[str, Fit]:
     """The file against the chosen configs (generator, discriminator)."""
     return fit(_found, {"generator": chosen[0], "discriminator": chosen[1]})
 
 
 @spinner(N_("Writing this project's format..."))
-@st.cache_resource(max_entries=2, show_spinner=False)
+@shared(max_entries=2)
 def exported(key: str, _found: Identification) -> bytes:
     """The file in this project's format (safetensors with the configs), as bytes to download (read
     only: shared, not copied for each view)."""
@@ -42,7 +42,7 @@ def exported(key: str, _found: Identification) -> bytes:
 
 
 @spinner(N_("Comparing the two checkpoints..."))
-@st.cache_resource(max_entries=4, show_spinner=False)
+@shared(max_entries=4)
 def compared(
     key_a: str, key_b: str, _a: Identification, _b: Identification, photo_key: str, _rgb: np.ndarray
 ) -> dict[str, Comparison]:

@@ -2,7 +2,7 @@
 
 A view of the page used to decode the photo, run the generator, convert Lab to RGB and encode
 three pictures: 160-200 ms of the server's CPU for each of 30 students asking at once. Cached as
-encoded bytes (cache_resource: frozen, never copied), a view only sends them. The photo is keyed
+encoded bytes (``shared``: frozen, never copied), a view only sends them. The photo is keyed
 by its source ("sample:<name>" or the upload's SHA-256); its bytes and the generator travel
 unhashed (keyed by ``photo_key`` and ``model_key``).
 """
@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 from PIL import Image
 from torch import nn
 
@@ -22,6 +21,7 @@ from inspector.data.samples import sample_photo
 from inspector.i18n.catalog import N_
 from inspector.training.colorize import colorize
 from inspector.ui.caches.inside import ModelKey
+from inspector.ui.caches.shared import shared
 from inspector.ui.caches.spinner import spinner
 
 JPEG_QUALITY = 92  # photos: a tenth of a PNG's bytes, no visible loss at the size shown
@@ -46,7 +46,7 @@ def _jpeg(rgb: np.ndarray) -> bytes:
 
 
 @spinner(N_("Colorizing..."))
-@st.cache_resource(max_entries=16, show_spinner=False)
+@shared(max_entries=16)
 def colorized_pictures(
     model_key: ModelKey, _generator: nn.Module, photo_key: str, sample: str | None, _photo: bytes, name: str
 ) -> ColorizedPictures:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import streamlit as st
 from torch import nn
 
 from inspector.doctor.diagnose import diagnose
@@ -24,6 +23,7 @@ from inspector.shapes.dot_graph import render as render_diagram
 from inspector.shapes.edit_layers import with_channels
 from inspector.shapes.loader import FileStamp, load_model
 from inspector.ui.caches.models import meta_model
+from inspector.ui.caches.shared import shared
 from inspector.ui.caches.spinner import spinner
 from models import DiscriminatorConfig, GeneratorConfig, NetworkConfig, Plan, build
 from models.text import message_of
@@ -41,14 +41,14 @@ def _discriminator(cfg: DiscriminatorConfig, changes: Changes) -> nn.Module:
 
 
 @spinner(N_("Tracing on the meta device..."))
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared(max_entries=64)
 def generator_diagnosis(cfg: GeneratorConfig, size: int, plan: Plan | None = None) -> Diagnosis:
     """The doctor's pass over the generator at 1 x in_channels x size x size."""
     return diagnose(_generator(cfg, plan), (1, cfg.in_channels, size, size))
 
 
 @spinner(N_("Tracing on the meta device..."))
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared(max_entries=64)
 def discriminator_diagnosis(
     cfg: DiscriminatorConfig, channels: int, size: int, changes: Changes = ()
 ) -> Diagnosis:
@@ -57,7 +57,7 @@ def discriminator_diagnosis(
 
 
 @spinner(N_("Running it in PyTorch for its own message..."))
-@st.cache_resource(max_entries=32, show_spinner=False)
+@shared(max_entries=32)
 def pytorch_message(
     cfg: NetworkConfig, channels: int, size: int, plan: Plan | None = None, changes: Changes = ()
 ) -> tuple[str | None, str | None]:
@@ -72,7 +72,7 @@ def pytorch_message(
         return None, message_of(exc)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@shared(max_entries=16)
 def pasted_diagnosis(text: str, shape: tuple[int, ...]) -> tuple[Diagnosis | None, str, str]:
     """The doctor on a pasted ``print(model)``: (diagnosis, why it cannot be rebuilt, why it cannot be
     checked), cached on the text itself so that a rerun neither parses nor traces it again."""
@@ -86,7 +86,7 @@ def pasted_diagnosis(text: str, shape: tuple[int, ...]) -> tuple[Diagnosis | Non
         return None, "", message_of(exc)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@shared(max_entries=16)
 def file_diagnosis(
     spec: str, stamp: FileStamp, shape: tuple[int, ...], mode: Literal["train", "eval"]
 ) -> tuple[Diagnosis | None, str]:
@@ -100,7 +100,7 @@ def file_diagnosis(
         return None, message_of(exc)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@shared(max_entries=32)
 def diagram_file(source: str, fmt: str) -> bytes:
     """A DOT source drawn by graphviz as ``fmt`` (svg, pdf, png): cached on the text itself."""
     return render_diagram(source, fmt)

@@ -1,7 +1,7 @@
 """Cached results of the see-inside pages (Feature maps, Dropout & BatchNorm, the GAN game).
 
 Models are shared by every session (``caches.models``), and the inside functions leave their
-modes, buffers and the random state as they found them. Their results are cache_resource too:
+modes, buffers and the random state as they found them. Their results are ``shared`` too:
 frozen and never modified, and a feature-map set is tens of MB that cache_data would copy every
 rerun. A photo is keyed by its source ("sample:<name>" or the upload's SHA-256) and size
 (``photo_key``); its pixels travel unhashed (``_rgb``), as does a model (keyed by ``model_key``).
@@ -30,6 +30,7 @@ from inspector.inside.pictures import feature_grid
 from inspector.inside.skips import SkipAblation, ablate_skip
 from inspector.inside.tap import Mode
 from inspector.inside.verdict import PatchVerdict, real_and_fake_verdicts
+from inspector.ui.caches.shared import shared
 from inspector.ui.caches.spinner import spinner
 from models.discriminator import conditional_pair
 
@@ -37,7 +38,7 @@ ModelKey = tuple[object, ...]  # what names a model: ("untrained", configs) or (
 
 
 @spinner(N_("Running the photo through every block..."))
-@st.cache_resource(max_entries=8, show_spinner=False)
+@shared(max_entries=8)
 def inside_features(
     model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb: np.ndarray, mode: Mode = "eval"
 ) -> FeatureMaps:
@@ -65,7 +66,7 @@ def inside_feature_grid(
 
 
 @spinner(N_("Colorizing with and without the skip..."))
-@st.cache_resource(max_entries=8, show_spinner=False)
+@shared(max_entries=8)
 def inside_ablation(
     model_key: ModelKey, _model: nn.Module, photo_key: str, _rgb: np.ndarray, skip: str, mode: Mode = "eval"
 ) -> SkipAblation:
@@ -74,7 +75,7 @@ def inside_ablation(
 
 
 @spinner(N_("Asking the discriminator, patch by patch..."))
-@st.cache_resource(max_entries=8, show_spinner=False)
+@shared(max_entries=8)
 def inside_verdicts(
     model_key: ModelKey,
     _generator: nn.Module,
@@ -89,7 +90,7 @@ def inside_verdicts(
 
 
 @spinner(N_("Colorizing with Dropout on, several times..."))
-@st.cache_resource(max_entries=8, show_spinner=False)
+@shared(max_entries=8)
 def inside_dropout(
     model_key: ModelKey,
     _model: nn.Module,
@@ -103,7 +104,7 @@ def inside_dropout(
 
 
 @spinner(N_("Normalizing with batch and running statistics..."))
-@st.cache_resource(max_entries=8, show_spinner=False)
+@shared(max_entries=8)
 def inside_batchnorm(model_key: ModelKey, _discriminator: nn.Module, size: int, batch: int) -> BatchNormLens:
     """The discriminator's BatchNorm on ``batch`` real pairs of sample photos (its batch statistics,
     train mode) against its running statistics (eval)."""
@@ -111,7 +112,7 @@ def inside_batchnorm(model_key: ModelKey, _discriminator: nn.Module, size: int, 
     return batchnorm_lens(_discriminator, conditional_pair(L, ab))
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@shared(max_entries=4)
 def norm_equivalence(affine: bool) -> NormEquivalence:
     return batchnorm_vs_instancenorm(affine=affine)
 

@@ -12,6 +12,7 @@ from inspector.data.images import image_to_tensor, load_square
 from inspector.data.samples import SAMPLE_FILES, sample_photo
 from inspector.errors import UserError
 from inspector.i18n.catalog import N_
+from inspector.ui.caches.shared import shared
 from inspector.ui.caches.spinner import spinner
 
 LAB_SIZE = 256  # the notebook's training size
@@ -37,7 +38,7 @@ def lab_upload(data: bytes, name: str) -> np.ndarray:
     return load_square(data, name, LAB_SIZE).numpy()
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@shared(max_entries=16)
 def photo_lab_view(key: str, _pixels: np.ndarray) -> LabView:
     """``lab_view`` of a (3, S, S) uint8 photo, once per photo: ``key`` names it (a sample's name or
     an upload's SHA-256); the pixels are not hashed again on every rerun. Frozen, shared: read only."""
@@ -45,7 +46,7 @@ def photo_lab_view(key: str, _pixels: np.ndarray) -> LabView:
 
 
 @spinner(N_("Decoding the photo..."))
-@st.cache_resource(max_entries=16, show_spinner=False)  # one array for all: never modified by a page
+@shared(max_entries=16)  # one array for all: never modified by a page
 def inside_photo(key: str, size: int, _data: bytes | None = None, name: str = "photo") -> np.ndarray:
     """(3, size, size) uint8 of a sample (``key`` "sample:<name>") or of uploaded ``_data`` (``key``
     its hash). Raises UserError for a file that is not a usable image (not cached)."""

@@ -18,6 +18,7 @@ from typing import ParamSpec, TypeVar
 import streamlit as st
 
 from inspector.ui import i18n
+from inspector.ui.caches.shared import cache_key
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,17 +44,9 @@ def spinner(message: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
         def key_of(args: tuple[object, ...], kwargs: dict[str, object]) -> Hashable | None:
             try:
-                bound = signature.bind(*args, **kwargs)
-                bound.apply_defaults()
-                key = tuple(
-                    (k, ("bytes", len(v), hash(v)) if isinstance(v, bytes) else v)  # an upload is not kept
-                    for k, v in bound.arguments.items()
-                    if not k.startswith("_")
-                )
-                hash(key)
+                return cache_key(signature, args, kwargs)
             except TypeError:  # an unhashable argument: no memory, the spinner every time
                 return None
-            return key
 
         @functools.wraps(fn)
         def call(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 from typing import Literal
 
-import streamlit as st
 from torch import nn
 
 from inspector.i18n.catalog import N_
@@ -21,20 +20,21 @@ from inspector.init_study.theory import AS_BUILT
 from inspector.init_study.weights import TensorStats, WeightStats, tensor_stats, weight_stats
 from inspector.shapes.memory import real_run_bytes
 from inspector.ui.caches.models import meta_model, real_model
+from inspector.ui.caches.shared import shared
 from inspector.ui.caches.spinner import spinner
 from models import NetworkConfig, init_weights
 from models.init import DRAWN_SCHEMES
 
 
 @spinner(N_("Counting the weights as built..."))
-@st.cache_resource(max_entries=8, show_spinner=False)
+@shared(max_entries=8)
 def as_built_weight_stats(cfg: NetworkConfig) -> WeightStats:
     """Weight statistics of the model as built (PyTorch's default init), groups' histograms only."""
     return weight_stats(real_model(cfg), "default", tensor_histograms=False)
 
 
 @spinner(N_("Initializing a copy of the network..."))
-@st.cache_resource(max_entries=3, show_spinner=False)  # the 3 schemes
+@shared(max_entries=3)  # the 3 schemes
 def initialized_model(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> nn.Module:
     """``init_weights(copy, scheme, gain, seed)`` of the shared model as built (which is not touched).
     Shared like it: never modify it; copy it first."""
@@ -42,7 +42,7 @@ def initialized_model(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -
 
 
 @spinner(N_("Counting the initialized weights..."))
-@st.cache_resource(max_entries=16, show_spinner=False)
+@shared(max_entries=16)
 def init_scheme_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -> WeightStats:
     """Weight statistics after ``init_weights(copy, scheme, gain, seed)``, groups' histograms only."""
     return weight_stats(initialized_model(cfg, scheme, gain, seed), scheme, gain, tensor_histograms=False)
@@ -53,7 +53,7 @@ def init_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int) -
     return {AS_BUILT: as_built_weight_stats(cfg), scheme: init_scheme_weight_stats(cfg, scheme, gain, seed)}
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared(max_entries=64)
 def layer_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int, name: str) -> TensorStats:
     """One parameter's statistics with its own histogram: as built (``scheme`` AS_BUILT) or after
     ``scheme``."""
@@ -62,7 +62,7 @@ def layer_weight_stats(cfg: NetworkConfig, scheme: str, gain: float, seed: int, 
     return tensor_stats(initialized_model(cfg, scheme, gain, seed), name, scheme, gain)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@shared(max_entries=32)
 def probe_bytes(cfg: NetworkConfig, probe: tuple[int, ...]) -> int:
     """Memory the activation pass would need, up to the model's first error (``real_run_bytes``, a
     meta trace: cached, so reruns do not redo it)."""
@@ -70,7 +70,7 @@ def probe_bytes(cfg: NetworkConfig, probe: tuple[int, ...]) -> int:
 
 
 @spinner(N_("Pushing a small batch through the network..."))
-@st.cache_resource(max_entries=32, show_spinner=False)
+@shared(max_entries=32)
 def init_activation(
     cfg: NetworkConfig, mode: Literal["eval", "train"], scheme: str, gain: float, seed: int
 ) -> ActivationStats:
