@@ -4,6 +4,8 @@ while folded."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from inspector.ui.page_registry import PAGES
@@ -26,6 +28,24 @@ def test_every_fold_of_every_page_opens_without_an_exception(page: str, lang: st
     assert all(e.proto.expanded for e in app.expander if "-fold." in e.proto.id)
     glossary = next(e for e in app.sidebar.expander if "-fold.glossary" in e.proto.id)
     assert "(generator)" in glossary.markdown[0].value or "(생성기)" in glossary.markdown[0].value
+    # Then each tab of each set of folded tabs, the folds still open.
+    for container in _tab_containers(app.main):
+        key = container.proto.id.split("-", 2)[-1]
+        for label in [t.label for t in container.children.values()]:
+            state = {**dict.fromkeys(opened, True), key: label}
+            tab = open_page(page, query={"lang": lang}, state=state, default_first=False)
+            shown = next(c for c in _tab_containers(tab.main) if c.proto.id.endswith(key))
+            assert any(t.label == label and t.children for t in shown.children.values()), label
+
+
+def _tab_containers(node: Any) -> list[Any]:
+    """Every ``st.tabs`` under ``node`` of the AppTest tree whose key is a fold's (``ui.fold.tabs``)."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        if getattr(child, "type", "") == "tab_container" and "-fold." in child.proto.id:
+            found.append(child)
+        found += _tab_containers(child)
+    return found
 
 
 def test_the_notes_code_is_sent_only_when_open() -> None:

@@ -8,6 +8,16 @@ from streamlit.testing.v1 import AppTest
 from inspector.ui.init_code import INIT_CODE
 from tests.app.apptest import open_page, unfold
 
+CHECKERBOARD = {"fold.cvt.tab": "The checkerboard"}  # the Conv page's second tab, open
+
+
+def test_the_conv_page_runs_one_tab_at_a_time() -> None:
+    at = _open("conv_vs_transpose")
+    assert [t.label for t in at.tabs] == ["Step by step", "The checkerboard"]
+    assert at.get("image") and not at.get("vega_lite_chart")  # the animations, not the maps
+    at = _open("conv_vs_transpose", **CHECKERBOARD)
+    assert not at.get("image") and len(at.get("vega_lite_chart")) == 3
+
 
 def _open(page_id: str, **state: object) -> AppTest:
     return open_page(page_id, state=state)  # widget values set before the page first draws them
@@ -88,7 +98,7 @@ def test_conv_vs_transpose_defaults_and_frames() -> None:
 def test_conv_vs_transpose_says_why_even_overlap_still_prints_a_checkerboard() -> None:
     """The green "even" box for k=4, s=2 stands above a 1.189 checkerboard: the page says why and
     shows what makes the difference (the same decoders with one value in every kernel position)."""
-    at = _open("conv_vs_transpose")
+    at = _open("conv_vs_transpose", **CHECKERBOARD)
     assert any("not the same weights" in s.value for s in at.success)
     assert any(m.value == "1.189" for m in at.metric)  # the untrained decoder's checkerboard
     causes = at.dataframe[-1].value.set_index("kernel weights")
@@ -206,7 +216,7 @@ def test_the_overlap_maps_are_big_enough_to_read() -> None:
 
     charts = []
     for state, count in (({}, 3), ({"cvt.kernel": 3, "cvt.stride": 1}, 1)):  # 3: the map, two flat answers
-        at = _open("conv_vs_transpose", **state)
+        at = _open("conv_vs_transpose", **CHECKERBOARD, **state)
         assert not at.exception and len(at.get("vega_lite_chart")) == count
         charts += [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     for spec in charts:

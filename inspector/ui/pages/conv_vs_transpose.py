@@ -19,7 +19,7 @@ from inspector.ui import notebook_code as nb
 from inspector.ui.caches.conv import animation, animation_gif, frame_png
 from inspector.ui.common import deferred, intro, labelled_radio, notebook_code, notice
 from inspector.ui.derived import arrow_grid
-from inspector.ui.fold import fold
+from inspector.ui.fold import fold, tabs
 from inspector.ui.i18n import _, current_language, reason, say
 from inspector.ui.overlap_view import checkerboard_section, overlap_section
 from inspector.ui.pictures import show
@@ -170,89 +170,97 @@ def _build(settings: ConvSettings) -> ConvAnimation | None:
         return None
 
 
-conv_s = ConvSettings(*args, output_padding=0, transposed=False)
-tconv_s = ConvSettings(*args, output_padding=op, transposed=True)
-left, right = st.columns(2)
-with left:
-    st.subheader(_("Conv2d: gather"))
-    conv = _build(conv_s)
-    if op:
-        st.caption(_("output_padding does not exist for Conv2d: it is ignored on this side."))
-with right:
-    st.subheader(_("ConvTranspose2d: scatter"))
-    tconv = _build(tconv_s)
-    view = labelled_radio(_("Draw it as"), VIEW_LABELS, "cvt.view", horizontal=True)
+# Two topics, two tabs: only the open one runs and is sent (``ui.fold``), each view half the page.
+steps_tab, board_tab = tabs([_("Step by step"), _("The checkerboard")], "cvt.tab")
+if steps_tab.open:
+    with steps_tab:
+        conv_s = ConvSettings(*args, output_padding=0, transposed=False)
+        tconv_s = ConvSettings(*args, output_padding=op, transposed=True)
+        left, right = st.columns(2)
+        with left:
+            st.subheader(_("Conv2d: gather"))
+            conv = _build(conv_s)
+            if op:
+                st.caption(_("output_padding does not exist for Conv2d: it is ignored on this side."))
+        with right:
+            st.subheader(_("ConvTranspose2d: scatter"))
+            tconv = _build(tconv_s)
+            view = labelled_radio(_("Draw it as"), VIEW_LABELS, "cvt.view", horizontal=True)
 
-play = st.toggle(
-    _("Play"), key="cvt.play", help=_("steps both animations; stop it to pick a frame with the sliders")
-)
-panels = [(conv, conv_s, "gather", "cvt.frame_conv"), (tconv, tconv_s, view, "cvt.frame_tconv")]
+        play = st.toggle(
+            _("Play"),
+            key="cvt.play",
+            help=_("steps both animations; stop it to pick a frame with the sliders"),
+        )
+        panels = [(conv, conv_s, "gather", "cvt.frame_conv"), (tconv, tconv_s, view, "cvt.frame_tconv")]
 
+        @st.fragment(run_every=0.8 if play else None)
+        def _players() -> None:
+            # Only this fragment reruns while playing: the rest of the page (and other pages) stay responsive.
+            cols = st.columns(2)
+            for col, (anim, settings, name, key) in zip(cols, panels):
+                if anim is None:
+                    continue
+                n = len(anim.view(name).frames)
+                if ss.get(key, 0) >= n:
+                    ss[key] = 0
+                if play:
+                    ss[key] = (ss.get(key, 0) + 1) % n
+                with col:
+                    if n > 1:
+                        st.slider(_("frame"), 0, n - 1, key=key, disabled=play)
+                    index = int(ss.get(key, 0))
+                    show(None, frame_png(settings, seed, name, index, lang), width="content")
 
-@st.fragment(run_every=0.8 if play else None)
-def _players() -> None:
-    # Only this fragment reruns while playing: the rest of the page (and other pages) stay responsive.
-    cols = st.columns(2)
-    for col, (anim, settings, name, key) in zip(cols, panels):
-        if anim is None:
-            continue
-        n = len(anim.view(name).frames)
-        if ss.get(key, 0) >= n:
-            ss[key] = 0
-        if play:
-            ss[key] = (ss.get(key, 0) + 1) % n
-        with col:
-            if n > 1:
-                st.slider(_("frame"), 0, n - 1, key=key, disabled=play)
-            index = int(ss.get(key, 0))
-            show(None, frame_png(settings, seed, name, index, lang), width="content")
+        _players()
 
+        fcols = st.columns(2)
+        for col, (anim, settings, name, _key) in zip(fcols, panels):
+            if anim is None:
+                continue
+            with col:
+                st.markdown(f"`{settings.formula}`")
+                st.markdown(f"`{settings.formula_filled}`")
+                if settings.transposed:
+                    steps = _equivalent_steps(settings)
+                    st.caption(
+                        _("As a convolution:") + "\n" + "\n".join(f"{i}. {t}" for i, t in enumerate(steps, 1))
+                    )
+                n = len(anim.view(name).frames)
+                # A long animation takes seconds to encode: only on request, so the sliders stay quick.
+                if n <= EAGER_GIF_FRAMES or st.session_state.get(f"cvt.want_gif.{name}") == (settings, seed):
+                    with st.spinner(_("Rendering the GIF...")):
+                        gif = animation_gif(settings, seed, name, lang)
+                    st.download_button(
+                        _("Download the GIF ({n} frames)", n=n),
+                        deferred(gif),
+                        file_name=f"{'convtranspose2d' if settings.transposed else 'conv2d'}_{name}_in{settings.in_size}"
+                        f"_k{settings.kernel}_s{settings.stride}_p{settings.padding}.gif",
+                        mime="image/gif",
+                        key=f"cvt.gif.{name}",
+                    )
+                elif st.button(
+                    _("Make the GIF ({n} frames, a few seconds)", n=n), key=f"cvt.make_gif.{name}"
+                ):
+                    st.session_state[f"cvt.want_gif.{name}"] = (settings, seed)
+                    st.rerun()
+                with fold(_("The numbers"), f"cvt.numbers.{name}") as shown:
+                    if shown:
+                        st.markdown(_("input"))
+                        st.dataframe(arrow_grid(anim.input), width="content")
+                        st.markdown(_("kernel"))
+                        st.dataframe(arrow_grid(anim.kernel), width="content")
+                        st.markdown(_("output (PyTorch)"))
+                        st.dataframe(arrow_grid(anim.output), width="content")
 
-_players()
-
-fcols = st.columns(2)
-for col, (anim, settings, name, _key) in zip(fcols, panels):
-    if anim is None:
-        continue
-    with col:
-        st.markdown(f"`{settings.formula}`")
-        st.markdown(f"`{settings.formula_filled}`")
-        if settings.transposed:
-            steps = _equivalent_steps(settings)
-            st.caption(_("As a convolution:") + "\n" + "\n".join(f"{i}. {t}" for i, t in enumerate(steps, 1)))
-        n = len(anim.view(name).frames)
-        # A long animation takes seconds to encode: only on request, so the sliders stay quick.
-        if n <= EAGER_GIF_FRAMES or st.session_state.get(f"cvt.want_gif.{name}") == (settings, seed):
-            with st.spinner(_("Rendering the GIF...")):
-                gif = animation_gif(settings, seed, name, lang)
-            st.download_button(
-                _("Download the GIF ({n} frames)", n=n),
-                deferred(gif),
-                file_name=f"{'convtranspose2d' if settings.transposed else 'conv2d'}_{name}_in{settings.in_size}"
-                f"_k{settings.kernel}_s{settings.stride}_p{settings.padding}.gif",
-                mime="image/gif",
-                key=f"cvt.gif.{name}",
-            )
-        elif st.button(_("Make the GIF ({n} frames, a few seconds)", n=n), key=f"cvt.make_gif.{name}"):
-            st.session_state[f"cvt.want_gif.{name}"] = (settings, seed)
-            st.rerun()
-        with fold(_("The numbers"), f"cvt.numbers.{name}") as shown:
-            if shown:
-                st.markdown(_("input"))
-                st.dataframe(arrow_grid(anim.input), width="content")
-                st.markdown(_("kernel"))
-                st.dataframe(arrow_grid(anim.kernel), width="content")
-                st.markdown(_("output (PyTorch)"))
-                st.dataframe(arrow_grid(anim.output), width="content")
-
-
-# ------------------------------------------------------------------------ overlap and checkerboard
-overlap_section(
-    int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]), int(ss["cvt.in_size"]), op
-)
-if int(ss["cvt.dilation"]) != 1:
-    st.caption(_("Counted without dilation (dilation 1)."))
-checkerboard_section(int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]))
+if board_tab.open:
+    with board_tab:
+        overlap_section(
+            int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]), int(ss["cvt.in_size"]), op
+        )
+        if int(ss["cvt.dilation"]) != 1:
+            st.caption(_("Counted without dilation (dilation 1)."))
+        checkerboard_section(int(ss["cvt.kernel"]), int(ss["cvt.stride"]), int(ss["cvt.padding"]))
 
 st.subheader(_("Where the generator uses them"))
 choice = current_choice()
