@@ -109,21 +109,32 @@ def test_feature_maps_page_waits_for_the_button_on_the_notebooks_generator() -> 
     assert any("Pix2Pix_Generator.forward" in e.label for e in at.expander)
 
 
+BATCHNORM = {"fold.db.tab": "BatchNorm"}  # the page's second tab, open
+
+
 def test_dropout_batchnorm_page() -> None:
     at = _open("dropout_batchnorm")
     assert at.title[0].value == "Dropout & BatchNorm"
+    assert [t.label for t in at.tabs] == ["Dropout", "BatchNorm"]
     assert "self.decoder_6 = nn.Sequential(" in at.code[0].value and "nn.Dropout(0.5)" in at.code[0].value
-    assert len(at.get("image")) == 4 + 1 + 1 + 2  # 4 runs, eval, spread; D's logits in both modes
+    assert (
+        len(at.get("image")) == 4 + 1 + 1 and not at.metric
+    )  # 4 runs, eval, spread; the BatchNorm tab closed
+    at.slider(key="db.runs").set_value(2).run()
+    assert not at.exception and len(at.get("image")) == 2 + 1 + 1
+    at = _open("dropout_batchnorm", **BATCHNORM)
+    assert len(at.get("image")) == 2 and not at.code  # D's logits in both modes; the Dropout tab closed
     table = at.dataframe[0].value
     assert table["layer"].iloc[0].startswith("model.")
     metrics = [m.value for m in at.metric]
     assert float(metrics[0]) < 1e-5 and float(metrics[1]) > 0.01  # BN at batch 1 == InstanceNorm; batch 2 not
-    at.slider(key="db.runs").set_value(2).run()
     at.checkbox(key="db.affine").uncheck().run()
     assert not at.exception and not at.error
 
 
 def test_dropout_batchnorm_page_with_the_typo_and_no_dropout() -> None:
-    at = _open("dropout_batchnorm", **{"cfg.d.notebook_bug": True, "cfg.g.dropout": "none"})
+    settings = {"cfg.d.notebook_bug": True, "cfg.g.dropout": "none"}
+    at = _open("dropout_batchnorm", **settings)
     assert any("no Dropout layer" in i.value for i in at.info)
+    at = _open("dropout_batchnorm", **settings, **BATCHNORM)
     assert any("cannot run" in e.value for e in at.error)  # the typo: a message, not a traceback

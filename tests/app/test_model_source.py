@@ -56,6 +56,7 @@ def test_dropout_and_batchnorm_open_on_the_trained_networks() -> None:
     assert any(
         "decoder_1.3" in c.value for c in at.caption
     )  # the notebook's layout: dropout in every decoder
+    at = open_page("dropout_batchnorm", timeout=300, state={"fold.db.tab": "BatchNorm"})
     assert _number(r"between the two outputs: (\d+(?:\.\d+)?)", [c.value for c in at.caption]) > 0.1
 
 

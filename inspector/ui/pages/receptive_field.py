@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
-from inspector.conv.receptive_field import field_overlay
+from inspector.conv.receptive_field import ReceptiveField, field_overlay
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.conv import discriminator_field
 from inspector.ui.caches.photos import astronaut
 from inspector.ui.common import current_discriminator, intro, notebook_code, notice
-from inspector.ui.i18n import _, reason
+from inspector.ui.derived import derived
+from inspector.ui.i18n import _, current_language, reason
 from inspector.ui.pictures import encoded, show
 from models import list_presets, preset
 
@@ -86,8 +87,10 @@ with left:
     )
 
 st.subheader(_("Layer by layer"))
-st.dataframe(
-    pd.DataFrame(
+
+
+def _layer_table(rf: ReceptiveField) -> pa.Table:
+    return pa.table(
         {
             _("layer"): [f"{layer.name} ({layer.module_type})" for layer in rf.layers],
             _("kernel"): [layer.kernel for layer in rf.layers],
@@ -97,10 +100,11 @@ st.dataframe(
             _("jump (px)"): [layer.jump for layer in rf.layers],
             _("receptive field (px)"): [layer.rf for layer in rf.layers],
         }
-    ),
-    hide_index=True,
-    width="stretch",
-)
+    )
+
+
+# Both tables are made once per field and language (``derived``), not on every view.
+st.dataframe(derived(rf, _layer_table, key=current_language()), hide_index=True, width="stretch")
 st.caption(
     _(
         "rf <- rf + (kernel - 1) x jump, then jump <- jump x stride; the first field starts padding x jump "
@@ -109,32 +113,39 @@ st.caption(
 )
 
 st.subheader(_("The presets"))
-rows = []
-for name in list_presets():
-    base = preset(name)[1]
-    strides = " ".join(map(str, base.strides()))
-    try:  # the sidebar's size may be too small for a preset's layers: say so in its row
-        r = discriminator_field(base.replace(input_size=size))
-        rows.append(
-            {
-                _("preset"): name,
-                _("strides"): strides,
-                _("receptive field"): r.size,
-                _("patch map"): f"{r.grid} x {r.grid}",
-                _("jump"): r.jump,
-            }
-        )
-    except ValueError as exc:  # the config's reason
-        rows.append(
-            {
-                _("preset"): name,
-                _("strides"): strides,
-                _("receptive field"): None,
-                _("patch map"): reason(exc),
-                _("jump"): None,
-            }
-        )
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _presets_table(rf: ReceptiveField) -> pa.Table:
+    """Every preset's discriminator at the sidebar's size (``rf``'s): its field, map and jump."""
+    rows = []
+    for name in list_presets():
+        base = preset(name)[1]
+        strides = " ".join(map(str, base.strides()))
+        try:  # the sidebar's size may be too small for a preset's layers: say so in its row
+            r = discriminator_field(base.replace(input_size=size))
+            rows.append(
+                {
+                    _("preset"): name,
+                    _("strides"): strides,
+                    _("receptive field"): r.size,
+                    _("patch map"): f"{r.grid} x {r.grid}",
+                    _("jump"): r.jump,
+                }
+            )
+        except ValueError as exc:  # the config's reason
+            rows.append(
+                {
+                    _("preset"): name,
+                    _("strides"): strides,
+                    _("receptive field"): None,
+                    _("patch map"): reason(exc),
+                    _("jump"): None,
+                }
+            )
+    return pa.Table.from_pylist(rows)
+
+
+st.dataframe(derived(rf, _presets_table, key=current_language()), hide_index=True, width="stretch")
 
 notice(
     [
