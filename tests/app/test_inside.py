@@ -32,14 +32,17 @@ class _Upload:
         return self.data
 
 
+BLOCKS, SKIP, VERDICT = (
+    "Every block, in U order",
+    "What a skip carries",
+    "The discriminator's verdict, patch by patch",
+)
+
+
 def test_feature_maps_page_shows_every_block_the_skip_ablation_and_the_verdict() -> None:
     at = _open("feature_maps")
     assert at.title[0].value == "Feature maps"
-    assert [s.value for s in at.subheader] == [
-        "Every block, in U order",
-        "What a skip carries",
-        "The discriminator's verdict, patch by patch",
-    ]
+    assert [t.label for t in at.tabs] == [BLOCKS, SKIP, VERDICT] and not at.metric  # one tab runs at a time
     table = at.dataframe[0].value
     maps = list(table["map"])
     assert maps[0] == "input_layer" and maps[-1] == "output_layer"
@@ -48,14 +51,17 @@ def test_feature_maps_page_shows_every_block_the_skip_ablation_and_the_verdict()
     # at the cat: middle's 64 channels and the skip encoder_3's 64, side by side
     assert shapes["middle"] == "1x64x4x4" and shapes["torch.cat#0 -> decoder_3"] == "1x128x4x4"
     assert shapes["output_layer"] == "1x2x64x64"
-    # photo, grid, intact, ablated, difference, the two verdict overlays
-    assert len(at.get("image")) == 7
+    assert len(at.get("image")) == 2  # the photo, the grid
+    at.slider(key="fm.n").set_value(4).run()
+    at = _open("feature_maps", **{"fold.fm.tab": SKIP})
     skips = at.selectbox(key="fm.skip")
     assert skips.options[0] == "encoder_3" and skips.options[-1] == "every skip"
     skips.set_value("all").run()
-    assert not at.exception and at.selectbox(key="fm.skip").value == "all" and len(at.get("image")) == 7
+    # the photo; intact, ablated, difference
+    assert not at.exception and at.selectbox(key="fm.skip").value == "all" and len(at.get("image")) == 4
+    at = _open("feature_maps", **{"fold.fm.tab": VERDICT})
+    assert len(at.get("image")) == 3  # the photo, the two verdict overlays
     assert [m.value for m in at.metric] == ["0.500", "0.500"]  # mean p(real) of an untrained D: undecided
-    at.slider(key="fm.n").set_value(4).run()
     at.slider(key="fm.row").set_value(0).run()
     assert not at.exception and not at.error
 

@@ -33,8 +33,12 @@ def test_feature_maps_open_on_the_trained_networks() -> None:
     assert not any("Why the untrained network looks grey" in m.value for m in at.markdown)
     energies = dict(zip(at.dataframe[0].value["map"], at.dataframe[0].value["largest energy"]))
     assert energies["middle"] > 0.01  # visible: not the untrained network's 0.0005
+    at = open_page("feature_maps", timeout=300, state={"fold.fm.tab": "What a skip carries"})
     at.selectbox(key="fm.skip").set_value("all").run()  # how much it changes: tests/test_pretrained.py
     assert not at.exception and not at.error
+    at = open_page(
+        "feature_maps", timeout=300, state={"fold.fm.tab": "The discriminator's verdict, patch by patch"}
+    )
     assert [m.value for m in at.metric] != ["0.500", "0.500"]  # D has an opinion: not the untrained 0.5
 
 
@@ -140,4 +144,6 @@ def test_feature_maps_on_an_uploaded_file_of_the_notebooks_classes(monkeypatch: 
     at = open_page("feature_maps", timeout=300, state={"fm.source": "upload"})
     assert not at.error, [e.value for e in at.error]
     assert any("the notebook's Pix2Pix_Generator" in c.value for c in at.caption)
-    assert at.dataframe[0].value["map"].iloc[-1] == "output_layer" and len(at.metric) == 2  # D's verdicts too
+    assert at.dataframe[0].value["map"].iloc[-1] == "output_layer"
+    at.session_state["fold.fm.tab"] = "The discriminator's verdict, patch by patch"
+    assert len(at.run().metric) == 2 and not at.exception  # D's verdicts too

@@ -4,7 +4,7 @@ discriminator's verdict per patch."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from PIL import Image
 
@@ -18,7 +18,9 @@ from inspector.shapes.labels import fmt_shape
 from inspector.ui import notebook_code as nb
 from inspector.ui.caches.inside import inside_ablation, inside_feature_grid, inside_features, inside_verdicts
 from inspector.ui.common import HALF_COLUMN_PX, MAIN_PX, intro, notebook_code, notice
-from inspector.ui.i18n import _, current_translator, reason
+from inspector.ui.derived import derived
+from inspector.ui.fold import tabs
+from inspector.ui.i18n import _, current_language, current_translator, reason
 from inspector.ui.inside_inputs import pick_inputs, run_on_request
 from inspector.ui.model_source import Networks, explain_untrained, untrained
 from inspector.ui.pictures import chw_to_hwc, encoded, photo, show
@@ -72,38 +74,10 @@ if maps is None:
     st.stop()
 names = maps.names
 
-st.subheader(_("Every block, in U order"))
-st.markdown(
-    _(
-        "Down the U (the encoders halve the map and widen it), through the bottleneck, then up. At each "
-        "`torch.cat` the tiles framed **blue** come from the decoder path, those framed **orange** from the "
-        "skip: the encoder's map handed across the U."
-    )
-)
-grids = [(nets, maps)]
-if nets.trained:  # the same architecture untrained, beside the run
-    fresh = untrained(nets.g_cfg, nets.d_cfg)
-    fresh_maps = _maps(fresh)
-    if fresh_maps is not None:
-        grids = [(fresh, fresh_maps), (nets, maps)]
-columns = st.columns(len(grids))
-for column, (networks, fmaps) in zip(columns, grids):
-    grid_mode: Mode = mode if networks is nets else "eval"
-    with column:
-        if len(grids) > 1:
-            st.markdown(
-                f"**{_('Trained ({step} steps)', step=networks.step) if networks.trained else _('Untrained')}**"
-            )
-        width = HALF_COLUMN_PX if len(grids) > 1 else MAIN_PX  # drawn at the size shown
-        show(
-            None,
-            inside_feature_grid(
-                networks.key, networks.generator, photo_key, rgb, fmaps.names, n_channels, grid_mode, width
-            ),
-            caption=_("Red numbers: channel indices. Rows in call order."),
-        )
-st.dataframe(
-    pd.DataFrame(
+
+def _map_table(maps: FeatureMaps) -> pa.Table:
+    """One row per map: its shape, strongest channels, energy and dead channels (made once per maps)."""
+    return pa.table(
         {
             _("map"): [m.name + (f" -> {m.consumer}" if m.consumer else "") for m in maps],
             _("shape"): [fmt_shape(m.shape) for m in maps],
@@ -111,81 +85,132 @@ st.dataframe(
             _("largest energy"): [float(m.energy[m.order[0]]) for m in maps],
             _("dead channels"): [int((m.energy == 0).sum()) for m in maps],
         }
-    ),
-    hide_index=True,
-    width="stretch",
+    )
+
+
+# Three views of one forward pass, three tabs: only the open one runs and is sent (``ui.fold``).
+blocks_tab, skip_tab, verdict_tab = tabs(
+    [
+        _("Every block, in U order"),
+        _("What a skip carries"),
+        _("The discriminator's verdict, patch by patch"),
+    ],
+    "fm.tab",
 )
-
-# ------------------------------------------------------------------------------- skip ablation
-st.subheader(_("What a skip carries"))
-skips = [p.producer for m in maps if m.kind == "cat" for p in m.parts if p.role == "skip"]
-if not skips:
-    st.info(_("This generator concatenates no skip, so there is nothing to zero."))
-else:
-    skip = st.selectbox(
-        _("Replace by zeros"),
-        [*skips, ALL],
-        key="fm.skip",
-        format_func=lambda s: _("every skip") if s == ALL else s,
-        help=_("The zeros go in at the torch.cat itself; the model is not changed."),
-    )
-    ablation = inside_ablation(nets.key, nets.generator, photo_key, rgb, skip, mode)
-    a, b, c = st.columns(3)
-    show(a, photo(ablation.intact), caption=_("Intact"), width="stretch")
-    show(
-        b,
-        photo(ablation.ablated),
-        caption=_("Without {skip}", skip=_("every skip") if skip == ALL else skip),
-        width="stretch",
-    )
-    show(
-        c,
-        encoded(ablation.difference, heatmap),
-        caption=_(
-            "|delta ab| (max {top:.1f}, mean {mean:.2f} Lab units)",
-            top=float(ablation.difference.max()),
-            mean=ablation.mean_difference,
-        ),
-        width="stretch",
-    )
-
-# ------------------------------------------------------------------------ the discriminator
-st.subheader(_("The discriminator's verdict, patch by patch"))
-if nets.discriminator is None or nets.d_cfg is None:
-    st.info(_("This checkpoint holds no discriminator."))
-else:
-    try:
-        real_v, fake_v, fake_rgb = inside_verdicts(
-            nets.key, nets.generator, nets.discriminator, photo_key, rgb, mode
-        )
-    except UserError as exc:
-        st.error(_("The discriminator cannot judge this photo: {reason}", reason=reason(exc)))
-    else:
-        h, w = real_v.grid
-        r1, r2 = st.columns(2)
-        row = r1.slider(_("Patch row"), 0, h - 1, h // 2, key="fm.row") if h > 1 else 0
-        col = r2.slider(_("Patch column"), 0, w - 1, w // 2, key="fm.col") if w > 1 else 0
-        left, right = st.columns(2)
-        for place, verdict, picture, title in (
-            (left, real_v, rgb.transpose(1, 2, 0), _("Real photo")),
-            (right, fake_v, fake_rgb, _("The generator's colorization")),
-        ):
-
-            def overlay(v: PatchVerdict, picture: np.ndarray = picture, title: str = title) -> Image.Image:
-                return verdict_overlay(picture, v, (row, col), side=420, title=title, tr=current_translator())
-
-            # drawn once per verdict, patch and language: every student on this patch gets the same bytes
-            show(place, encoded(verdict, overlay, key=(row, col, title)), width="stretch")
-            place.metric(_("mean p(real)"), f"{verdict.mean_probability:.3f}")
-        st.caption(
+if blocks_tab.open:
+    with blocks_tab:
+        st.markdown(
             _(
-                "Green: D calls the patch real; red: fake. White: the {field} x {field} pixels that cell ({row}, "
-                "{col}) really sees (its receptive field); black: that cell's square in the coloured grid.",
-                field=real_v.field_size,
-                row=row,
-                col=col,
+                "Down the U (the encoders halve the map and widen it), through the bottleneck, then up. At each "
+                "`torch.cat` the tiles framed **blue** come from the decoder path, those framed **orange** from the "
+                "skip: the encoder's map handed across the U."
             )
         )
+        grids = [(nets, maps)]
+        if nets.trained:  # the same architecture untrained, beside the run
+            fresh = untrained(nets.g_cfg, nets.d_cfg)
+            fresh_maps = _maps(fresh)
+            if fresh_maps is not None:
+                grids = [(fresh, fresh_maps), (nets, maps)]
+        columns = st.columns(len(grids))
+        for column, (networks, fmaps) in zip(columns, grids):
+            grid_mode: Mode = mode if networks is nets else "eval"
+            with column:
+                if len(grids) > 1:
+                    st.markdown(
+                        f"**{_('Trained ({step} steps)', step=networks.step) if networks.trained else _('Untrained')}**"
+                    )
+                width = HALF_COLUMN_PX if len(grids) > 1 else MAIN_PX  # drawn at the size shown
+                show(
+                    None,
+                    inside_feature_grid(
+                        networks.key,
+                        networks.generator,
+                        photo_key,
+                        rgb,
+                        fmaps.names,
+                        n_channels,
+                        grid_mode,
+                        width,
+                    ),
+                    caption=_("Red numbers: channel indices. Rows in call order."),
+                )
+        st.dataframe(derived(maps, _map_table, key=current_language()), hide_index=True, width="stretch")
+
+if skip_tab.open:
+    with skip_tab:
+        skips = [p.producer for m in maps if m.kind == "cat" for p in m.parts if p.role == "skip"]
+        if not skips:
+            st.info(_("This generator concatenates no skip, so there is nothing to zero."))
+        else:
+            skip = st.selectbox(
+                _("Replace by zeros"),
+                [*skips, ALL],
+                key="fm.skip",
+                format_func=lambda s: _("every skip") if s == ALL else s,
+                help=_("The zeros go in at the torch.cat itself; the model is not changed."),
+            )
+            ablation = inside_ablation(nets.key, nets.generator, photo_key, rgb, skip, mode)
+            a, b, c = st.columns(3)
+            show(a, photo(ablation.intact), caption=_("Intact"), width="stretch")
+            show(
+                b,
+                photo(ablation.ablated),
+                caption=_("Without {skip}", skip=_("every skip") if skip == ALL else skip),
+                width="stretch",
+            )
+            show(
+                c,
+                encoded(ablation.difference, heatmap),
+                caption=_(
+                    "|delta ab| (max {top:.1f}, mean {mean:.2f} Lab units)",
+                    top=float(ablation.difference.max()),
+                    mean=ablation.mean_difference,
+                ),
+                width="stretch",
+            )
+
+if verdict_tab.open:
+    with verdict_tab:
+        if nets.discriminator is None or nets.d_cfg is None:
+            st.info(_("This checkpoint holds no discriminator."))
+        else:
+            try:
+                real_v, fake_v, fake_rgb = inside_verdicts(
+                    nets.key, nets.generator, nets.discriminator, photo_key, rgb, mode
+                )
+            except UserError as exc:
+                st.error(_("The discriminator cannot judge this photo: {reason}", reason=reason(exc)))
+            else:
+                h, w = real_v.grid
+                r1, r2 = st.columns(2)
+                row = r1.slider(_("Patch row"), 0, h - 1, h // 2, key="fm.row") if h > 1 else 0
+                col = r2.slider(_("Patch column"), 0, w - 1, w // 2, key="fm.col") if w > 1 else 0
+                left, right = st.columns(2)
+                for place, verdict, picture, title in (
+                    (left, real_v, rgb.transpose(1, 2, 0), _("Real photo")),
+                    (right, fake_v, fake_rgb, _("The generator's colorization")),
+                ):
+
+                    def overlay(
+                        v: PatchVerdict, picture: np.ndarray = picture, title: str = title
+                    ) -> Image.Image:
+                        return verdict_overlay(
+                            picture, v, (row, col), side=420, title=title, tr=current_translator()
+                        )
+
+                    # drawn once per verdict, patch and language: every student on this patch gets the same bytes
+                    show(place, encoded(verdict, overlay, key=(row, col, title)), width="stretch")
+                    place.metric(_("mean p(real)"), f"{verdict.mean_probability:.3f}")
+                st.caption(
+                    _(
+                        "Green: D calls the patch real; red: fake. White: the {field} x {field} pixels that cell ({row}, "
+                        "{col}) really sees (its receptive field); black: that cell's square in the coloured grid.",
+                        field=real_v.field_size,
+                        row=row,
+                        col=col,
+                    )
+                )
 
 notice(
     [
