@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import threading
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -120,8 +121,9 @@ _warm_up_lock = threading.Lock()
 _warm_up_started = False
 
 
-def warm_up_in_background() -> None:
-    """Pay, once per process and off the caller's thread, what the first meta trace costs.
+def warm_up_in_background(then: Callable[[], None] | None = None) -> None:
+    """Pay, once per process and off the caller's thread, what the first meta trace costs; then
+    run ``then`` in the same thread (the server freezes its long-lived objects there).
 
     Several meta kernels (``leaky_relu``, ``tanh``...) are Python decompositions whose first call
     imports ``torch._dynamo``: about 2 s on 2 cores, once. A server calls this at start, so the
@@ -133,9 +135,11 @@ def warm_up_in_background() -> None:
         if _warm_up_started:
             return
         _warm_up_started = True
-    threading.Thread(target=_warm_up, name="meta-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up, args=(then,), name="meta-warm-up", daemon=True).start()
 
 
-def _warm_up() -> None:
+def _warm_up(then: Callable[[], None] | None = None) -> None:
     x = torch.empty(1, 1, 2, 2, device="meta")
     torch.tanh(nn.functional.leaky_relu(x, 0.2))
+    if then is not None:
+        then()
