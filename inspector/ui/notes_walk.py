@@ -261,3 +261,21 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
 )
+
+# The notes' three parts, as their intro says (the data, the two networks, then the
+# initialization): each part's title and how many of the sections above it holds, in order. The
+# page shows one part at a time (a tab each), a third of the walk per view.
+PARTS: tuple[tuple[str, int], ...] = (
+    (N_("The data"), 3),
+    (N_("The two networks"), 5),
+    (N_("The initialization and training"), 2),
+)
+
+
+def parts() -> list[tuple[str, int, tuple[Section, ...]]]:
+    """Each part's title, the number of its first section (1-based) and its sections."""
+    out, start = [], 0
+    for title, count in PARTS:
+        out.append((title, start + 1, SECTIONS[start : start + count]))
+        start += count
+    return out

@@ -82,6 +82,8 @@ def test_a_follow_the_notes_link_opens_the_doctor_on_the_typo(server: str, brows
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     page.goto(f"{server}/?lang=ko", wait_until="domcontentloaded")
     wait_until_idle(page)
+    # The networks are the notes' second part: its tab runs its sections when opened (ui.fold.tabs).
+    page.get_by_role("tab", name="두 신경망").click()
     page.get_by_text("모양 오류 진단에서 오타 열기").click()
     page.wait_for_url(re.compile(r"mismatch_doctor"), timeout=PAGE_TIMEOUT_S * 1000)
     wait_until_idle(page)

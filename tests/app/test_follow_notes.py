@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from inspector.ui.doctor_examples import AS_WRITTEN, EXAMPLES
 from inspector.ui.links import LINK_KEYS, arrival, link_params
-from inspector.ui.notes_walk import SECTIONS
+from inspector.ui.notes_walk import PARTS, SECTIONS, parts
 from inspector.ui.page_registry import PAGES
 from tests.app.apptest import open_page
 
@@ -91,12 +91,20 @@ def test_sections_follow_the_notes_and_link_to_registered_pages() -> None:
 def test_the_page_in_both_languages(lang: str, title: str) -> None:
     at = _open(PAGE, lang)
     assert at.title[0].value == title
-    assert len(at.subheader) == len(SECTIONS)
-    assert len(at.code) == len(SECTIONS)
-    links = at.get("page_link")
-    assert len(links) == sum(len(s.links) for s in SECTIONS)
+    labels = [t.label for t in at.tabs]
+    assert len(labels) == len(PARTS) and sum(n for _title, n in PARTS) == len(SECTIONS)
+    headings: list[str] = []
+    for label, (_title, first, sections) in zip(labels, parts()):
+        # One part at a time: its sections, numbered on from the part before, their code and links.
+        at = open_page(PAGE, query={"lang": lang}, state={"fold.notes.part": label}, default_first=False)
+        assert [s.value.split(".")[0] for s in at.subheader] == [str(first + i) for i in range(len(sections))]
+        assert len(at.code) == len(sections)
+        assert len(at.get("page_link")) == sum(len(s.links) for s in sections)
+        headings += [s.value for s in at.subheader]
+    assert len(headings) == len(SECTIONS)
     if lang == "ko":
-        assert at.subheader[-1].value == "10. L에서 색으로: 출력 레이어, 그리고 학습"
+        assert labels == ["데이터", "두 신경망", "초기화와 학습"]
+        assert headings[-1] == "10. L에서 색으로: 출력 레이어, 그리고 학습"
 
 
 def test_the_typo_link_opens_the_doctor_on_the_discriminator_as_written() -> None:
