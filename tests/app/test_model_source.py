@@ -89,15 +89,15 @@ def test_colorize_opens_on_the_trained_generator_and_takes_a_reference_file(
     assert len(at.get("image")) == 3
 
 
+CK_TABS = ("What the file holds", "Against the sidebar's architecture", "Compare with another checkpoint")
+
+
 def test_the_checkpoints_page_identifies_fits_and_compares() -> None:
     at = open_page("checkpoints", timeout=300)
-    assert [s.value for s in at.subheader] == [
-        "What the file holds",
-        "Against the sidebar's architecture",
-        "Export",
-        "Compare with another checkpoint",
-    ]
+    assert [t.label for t in at.tabs] == list(CK_TABS)
+    assert [s.value for s in at.subheader] == ["Export"]  # the first tab: what it holds, then its export
     assert len(at.success) >= 2  # both networks proven
+    at = open_page("checkpoints", timeout=300, state={"fold.ck.tab": CK_TABS[1]})
     sentences = " ".join(m.value for m in at.markdown)
     assert "trained with ngf 16, depth 7, max_mult 4; this is ngf 64, depth 8, max_mult 8" in sentences
     assert at.get("graphviz_chart")  # the blocks that do not fit, red on the U
@@ -105,11 +105,15 @@ def test_the_checkpoints_page_identifies_fits_and_compares() -> None:
     at.button(key="ck.use.discriminator").click().run()
     assert not at.exception
     assert sum("fits the sidebar's architecture" in s.value for s in at.success) == 2
+    at.session_state["fold.ck.tab"] = CK_TABS[2]
+    at.run()
     assert any("all: 0.000" in m.value for m in at.markdown)  # compared with itself (the default): no change
 
 
 def test_the_checkpoints_page_in_korean() -> None:
-    at = open_page("checkpoints", timeout=300, query={"lang": "ko"})
+    at = open_page(
+        "checkpoints", timeout=300, query={"lang": "ko"}, state={"fold.ck.tab": "사이드바의 구조와 맞춰 보기"}
+    )
     said = [w.value for w in at.warning] + [m.value for m in at.markdown if "학습할 때" in m.value]
     assert said and all(not english_sentences(text) for text in said), said
 

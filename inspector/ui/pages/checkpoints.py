@@ -23,7 +23,7 @@ from inspector.ui.caches.photos import inside_photo
 from inspector.ui.common import PART_NAMES, column_labels, current_configs, deferred, intro, notice
 from inspector.ui.derived import derived, vega_spec
 from inspector.ui.diagnosis_view import screen_style
-from inspector.ui.fold import fold
+from inspector.ui.fold import fold, tabs
 from inspector.ui.i18n import _, current_language, current_translator, reason, say
 from inspector.ui.model_source import Source, pick_source
 from inspector.ui.pictures import encoded, photo, show
@@ -74,32 +74,6 @@ source = pick_source("ck", label=_("Checkpoint"), untrained_too=False, full=True
 assert source is not None  # untrained_too=False: always a file
 found = _identified(source)
 
-# ------------------------------------------------------------------------------------ what it is
-st.subheader(_("What the file holds"))
-for net in found.networks.values():
-    with st.container(border=True):
-        st.markdown(f"**{_(PART_NAMES[net.part])}**: {say(FAMILIES[net.family, net.part])}")
-        if net.proven:
-            st.success(
-                _("Proven: built from these settings, loaded with strict=True and run: {ran}.", ran=net.ran)
-            )
-        else:
-            st.error(_("Not proven: {problem}", problem=say(net.problem)))
-        if net.config is not None:
-            st.dataframe(
-                derived(net.config, _settings_table),
-                hide_index=True,
-                column_config=column_labels((N_("setting"), N_("value"))),
-            )
-            st.caption(_("{n} learned weights.", n=f"{net.parameters:,}"))
-        if net.notes:
-            st.markdown("\n".join(f"- {say(note)}" for note in net.notes))
-
-# ------------------------------------------------------------------------------ the doctor
-st.subheader(_("Against the sidebar's architecture"))
-g_side, d_side = current_configs()
-fits = fitted(source.key, found, (g_side, d_side))
-
 
 def _use(cfg: NetworkConfig) -> None:
     """The sidebar's settings of this network set to ``cfg``'s (a button's callback: before the rerun)."""
@@ -141,54 +115,94 @@ def _show_fit(f: Fit) -> None:
                 st.code(say(f.detail), language=None, wrap_lines=True)
 
 
-for f in fits.values():
-    _show_fit(f)
+# The file's three questions, one tab each: only the open one runs and is sent (``ui.fold``).
+holds_tab, fit_tab, compare_tab = tabs(
+    [_("What the file holds"), _("Against the sidebar's architecture"), _("Compare with another checkpoint")],
+    "ck.tab",
+)
+if holds_tab.open:
+    with holds_tab:
+        for net in found.networks.values():
+            with st.container(border=True):
+                st.markdown(f"**{_(PART_NAMES[net.part])}**: {say(FAMILIES[net.family, net.part])}")
+                if net.proven:
+                    st.success(
+                        _(
+                            "Proven: built from these settings, loaded with strict=True and run: {ran}.",
+                            ran=net.ran,
+                        )
+                    )
+                else:
+                    st.error(_("Not proven: {problem}", problem=say(net.problem)))
+                if net.config is not None:
+                    st.dataframe(
+                        derived(net.config, _settings_table),
+                        hide_index=True,
+                        column_config=column_labels((N_("setting"), N_("value"))),
+                    )
+                    st.caption(_("{n} learned weights.", n=f"{net.parameters:,}"))
+                if net.notes:
+                    st.markdown("\n".join(f"- {say(note)}" for note in net.notes))
 
-# ---------------------------------------------------------------------------------- export
-st.subheader(_("Export"))
-if found.proven:
-    stem = source.name.rsplit(".", 1)[0]
-    st.download_button(
-        _("Download in this app's format (.safetensors)"),
-        data=deferred(exported(source.key, found)),
-        file_name=f"{stem}-pix2pix-inspector.safetensors",
-        key="ck.export",
-    )
-    st.caption(
-        _(
-            "The same tensors, value for value, under this app's names, with the settings in the header. The "
-            "reference code concatenates the skip first (torch.cat([x, block(x)])); its decoders' input channels "
-            "are written in this app's order (torch.cat((up, skip))): the same numbers, the same outputs."
+        st.subheader(_("Export"))
+        if found.proven:
+            stem = source.name.rsplit(".", 1)[0]
+            st.download_button(
+                _("Download in this app's format (.safetensors)"),
+                data=deferred(exported(source.key, found)),
+                file_name=f"{stem}-pix2pix-inspector.safetensors",
+                key="ck.export",
+            )
+            st.caption(
+                _(
+                    "The same tensors, value for value, under this app's names, with the settings in the header. The "
+                    "reference code concatenates the skip first (torch.cat([x, block(x)])); its decoders' input channels "
+                    "are written in this app's order (torch.cat((up, skip))): the same numbers, the same outputs."
+                )
+            )
+        else:
+            st.info(_("Only proven networks are exported."))
+
+if fit_tab.open:
+    with fit_tab:
+        g_side, d_side = current_configs()
+        fits = fitted(source.key, found, (g_side, d_side))
+        for f in fits.values():
+            _show_fit(f)
+
+if compare_tab.open:
+    with compare_tab:
+        other_source = pick_source(
+            "ck.other", label=_("The other checkpoint"), untrained_too=False, full=True
         )
-    )
-else:
-    st.info(_("Only proven networks are exported."))
-
-# --------------------------------------------------------------------------------- compare
-st.subheader(_("Compare with another checkpoint"))
-other_source = pick_source("ck.other", label=_("The other checkpoint"), untrained_too=False, full=True)
-assert other_source is not None
-other = _identified(other_source)
-g_net = found.get("generator")
-size = largest_side(g_net.config) if g_net is not None and isinstance(g_net.config, GeneratorConfig) else 64
-sample = str(st.selectbox(_("Sample photo"), ["astronaut", "coffee", "chelsea", "rocket"], key="ck.sample"))
-rgb = inside_photo(f"sample:{sample}", size, None, sample)
-try:
-    comparisons = compared(source.key, other_source.key, found, other, f"sample:{sample}@{size}", rgb)
-except UserError as exc:
-    st.info(reason(exc))
-    comparisons = {}
-for c in comparisons.values():
-    st.markdown(f"**{_(PART_NAMES[c.part])}**: " + _("relative change of the weights ||B - A|| / ||A||, all: {all:.3f}",
-                                                      all=c.overall))  # fmt: skip
-    st.vega_lite_chart(derived(c, _change_spec, key=current_language()), width="stretch")
-    if c.outputs is not None:
-        a, b, d = st.columns(3)
-        show(a, photo(c.outputs.a), caption=source.name, width="stretch")
-        show(b, photo(c.outputs.b), caption=other_source.name, width="stretch")
-        show(d, encoded(c.outputs.difference, heatmap), width="stretch",
-                caption=_("|ab A - ab B| (mean {mean:.2f}, max {top:.1f} Lab units)", mean=c.outputs.mean,
-                          top=c.outputs.max))  # fmt: skip
+        assert other_source is not None
+        other = _identified(other_source)
+        g_net = found.get("generator")
+        size = (
+            largest_side(g_net.config)
+            if g_net is not None and isinstance(g_net.config, GeneratorConfig)
+            else 64
+        )
+        sample = str(
+            st.selectbox(_("Sample photo"), ["astronaut", "coffee", "chelsea", "rocket"], key="ck.sample")
+        )
+        rgb = inside_photo(f"sample:{sample}", size, None, sample)
+        try:
+            comparisons = compared(source.key, other_source.key, found, other, f"sample:{sample}@{size}", rgb)
+        except UserError as exc:
+            st.info(reason(exc))
+            comparisons = {}
+        for c in comparisons.values():
+            change = _("relative change of the weights ||B - A|| / ||A||, all: {all:.3f}", all=c.overall)
+            st.markdown(f"**{_(PART_NAMES[c.part])}**: {change}")
+            st.vega_lite_chart(derived(c, _change_spec, key=current_language()), width="stretch")
+            if c.outputs is not None:
+                a, b, d = st.columns(3)
+                show(a, photo(c.outputs.a), caption=source.name, width="stretch")
+                show(b, photo(c.outputs.b), caption=other_source.name, width="stretch")
+                show(d, encoded(c.outputs.difference, heatmap), width="stretch",
+                        caption=_("|ab A - ab B| (mean {mean:.2f}, max {top:.1f} Lab units)", mean=c.outputs.mean,
+                                  top=c.outputs.max))  # fmt: skip
 
 notice(
     [
