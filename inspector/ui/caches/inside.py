@@ -48,7 +48,7 @@ def inside_features(
 
 
 @spinner(N_("Drawing the feature maps..."))
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared(max_entries=16)  # PNG bytes: read only, shared without a copy
 def inside_feature_grid(
     model_key: ModelKey,
     _model: nn.Module,

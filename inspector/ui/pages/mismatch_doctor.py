@@ -121,14 +121,21 @@ DISCRIMINATOR_WORDS = (N_("layer"), N_("kind"))
 def _edited_counts(table: pd.DataFrame, base: pd.DataFrame) -> list[tuple[int, int, int]] | None:
     """Rows whose channels changed, as (row, in, out); None (with a warning) if a cell is empty."""
     changed = []
+    # Whole columns, not a row Series per cell: this runs on every view of the page.
+    cins, couts = table["in_channels"].to_numpy(), table["out_channels"].to_numpy()
+    base_in, base_out, names = (
+        base["in_channels"].to_numpy(),
+        base["out_channels"].to_numpy(),
+        base.iloc[:, 0],
+    )
     for i in range(len(base)):
-        cin, cout = table.iloc[i]["in_channels"], table.iloc[i]["out_channels"]
+        cin, cout = cins[i], couts[i]
         if pd.isna(cin) or pd.isna(cout):
             st.warning(
-                _("Row {row} ({name}) has an empty cell: it keeps its channels.", row=i, name=base.iloc[i, 0])
+                _("Row {row} ({name}) has an empty cell: it keeps its channels.", row=i, name=names.iat[i])
             )
             continue
-        if (int(cin), int(cout)) != (int(base.iloc[i]["in_channels"]), int(base.iloc[i]["out_channels"])):
+        if (int(cin), int(cout)) != (int(base_in[i]), int(base_out[i])):
             changed.append((i, int(cin), int(cout)))
     return changed
 
