@@ -16,8 +16,9 @@ from inspector.conv.overlap import (
 )
 from inspector.conv.receptive_field import ReceptiveField, receptive_field
 from inspector.conv.render import render_frame
-from inspector.i18n.catalog import translator
+from inspector.i18n.catalog import N_, translator
 from inspector.ui.caches.shared import shared
+from inspector.ui.caches.spinner import spinner
 from models import DiscriminatorConfig
 
 
@@ -35,7 +36,8 @@ def frame_png(settings: ConvSettings, seed: int, view: str, index: int, lang: st
     return png_bytes(render_frame(animation(settings, seed), index, view, tr=translator(lang)))
 
 
-@shared(max_entries=16)  # the page shows its own, translated spinner
+@spinner(N_("Rendering the GIF..."))  # only while one renders: a cached GIF shows no spinner
+@shared(max_entries=16)
 def animation_gif(settings: ConvSettings, seed: int, view: str, lang: str = "en") -> bytes:
     return gif_bytes(animation(settings, seed), view, tr=translator(lang))
 

@@ -219,8 +219,7 @@ if steps_tab.open:
             if anim is None:
                 continue
             with col:
-                st.markdown(f"`{settings.formula}`")
-                st.markdown(f"`{settings.formula_filled}`")
+                st.markdown(f"`{settings.formula}`  \n`{settings.formula_filled}`")  # one element, two lines
                 if settings.transposed:
                     steps = _equivalent_steps(settings)
                     st.caption(
@@ -229,8 +228,7 @@ if steps_tab.open:
                 n = len(anim.view(name).frames)
                 # A long animation takes seconds to encode: only on request, so the sliders stay quick.
                 if n <= EAGER_GIF_FRAMES or st.session_state.get(f"cvt.want_gif.{name}") == (settings, seed):
-                    with st.spinner(_("Rendering the GIF...")):
-                        gif = animation_gif(settings, seed, name, lang)
+                    gif = animation_gif(settings, seed, name, lang)  # its spinner only while it renders
                     st.download_button(
                         _("Download the GIF ({n} frames)", n=n),
                         deferred(gif),
