@@ -8,14 +8,21 @@ with the two downloads when it has ended.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
+from inspector.i18n.catalog import N_
 from inspector.runqueue.progress import metrics_rows
 from inspector.runqueue.queue import QueuedRun
 from inspector.runqueue.status import ACTIVE
 from inspector.training.checkpoint import CHECKPOINT_FILE, EXPORT_FILE
+from inspector.training.run_files import METRICS_FILE
+from inspector.ui.caches.shared import shared
+from inspector.ui.derived import derived, vega_spec
 from inspector.ui.fold import fold
 from inspector.ui.i18n import _, say
 from inspector.ui.pictures import show
@@ -27,22 +34,64 @@ MAX_POINTS = 600  # points per curve: long runs are thinned so that a redraw sta
 ENDINGS = {"finished": st.success, "stopped": st.info, "failed": st.error}
 
 
-def _charts(rows: list[dict]) -> None:
-    frame = pd.DataFrame(rows).set_index("step")
-    left, mid, right = st.columns(3)
-    with left:
-        st.markdown(_("**Adversarial losses** (BCE)"))
-        st.line_chart(frame[["G_GAN", "D_real", "D_fake"]], height=220)
-    with mid:
-        st.markdown(_("**G's L1** (mean |ab error|)"))
-        st.line_chart(frame[["G_L1"]], height=220)
-    with right:
-        st.markdown(_("**D(real) and D(fake)** (mean probability)"))
-        st.line_chart(frame[["D(real)", "D(fake)"]], height=220)
+# The three charts of a live run: (title, the metrics each draws).
+CHARTS = (
+    (N_("**Adversarial losses** (BCE)"), ("G_GAN", "D_real", "D_fake")),
+    (N_("**G's L1** (mean |ab error|)"), ("G_L1",)),
+    (N_("**D(real) and D(fake)** (mean probability)"), ("D(real)", "D(fake)")),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Curves:
+    """A run's metrics rows as its log stood at one moment (see :func:`curves`)."""
+
+    rows: tuple[dict[str, Any], ...]
+
+
+@shared(max_entries=64)
+def curves(path: str, stamp: tuple[int, int]) -> Curves:
+    """The metrics of the run at ``path``, thinned to ``MAX_POINTS``, read once per state of its log
+    (``stamp``: its mtime and size): every session that polls the run shares one read."""
+    return Curves(tuple(metrics_rows(Path(path), MAX_POINTS)))
+
+
+def _specs(c: Curves) -> tuple[dict[str, Any], ...]:
+    """One line chart per entry of ``CHARTS``: plain Vega-Lite over Arrow bytes, made once per
+    state of the log (st.line_chart built and validated an Altair chart on every poll of every
+    session that watches a run)."""
+    specs = []
+    for _title, names in CHARTS:
+        long = [(r["step"], n, r[n]) for r in c.rows for n in names if r.get(n) is not None and "step" in r]
+        table = pa.table(
+            {"step": [t[0] for t in long], "series": [t[1] for t in long], "value": [t[2] for t in long]}
+        )
+        specs.append(
+            vega_spec(
+                {"data": {"name": "metrics"}, "mark": {"type": "line"}, "height": 220,
+                 "encoding": {"x": {"field": "step", "type": "quantitative"},
+                              "y": {"field": "value", "type": "quantitative", "title": None},
+                              "color": {"field": "series", "type": "nominal", "title": None}}},
+                {"metrics": table},
+            )
+        )  # fmt: skip
+    return tuple(specs)
+
+
+def _charts(c: Curves) -> None:
+    for column, (title, _names), spec in zip(st.columns(len(CHARTS)), CHARTS, derived(c, _specs)):
+        column.markdown(_(title))
+        column.vega_lite_chart(spec, width="stretch")
 
 
 def _training(run: QueuedRun) -> None:
-    rows = metrics_rows(run.path, MAX_POINTS)
+    log = run.path / METRICS_FILE
+    try:
+        stat = log.stat()
+    except OSError:  # no step logged yet
+        stat = None
+    c = curves(str(run.path), (stat.st_mtime_ns, stat.st_size)) if stat is not None else Curves(())
+    rows = c.rows
     if rows:
         last = rows[-1]
         k1, k2, k3, k4 = st.columns(4)
@@ -53,7 +102,7 @@ def _training(run: QueuedRun) -> None:
         balance = d_balance(last)
         if balance:
             st.caption(balance)
-        _charts(rows)
+        _charts(c)
     grid = sample_of(run)
     if grid is not None:
         show(

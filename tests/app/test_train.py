@@ -5,11 +5,13 @@ progress line on every page, the runs list (resume, colorize with, delete), the 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -122,7 +124,16 @@ def test_a_tiny_run_from_start_to_download_then_colorize(runs: Path) -> None:
     keys = _download_keys(at)
     assert {"train.download.checkpoint", "train.download.export", "train.runs.checkpoint"} <= keys
     assert len(at.get("image")) == 1  # the sample grid: L | generated | ground truth
-    assert len(at.get("vega_lite_chart")) == 3  # losses, L1, D(real)/D(fake)
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3  # losses, L1, D(real)/D(fake)
+    # Each chart's data: the log's rows as (step, series, value), the four steps of every series drawn.
+    logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    for chart, names in zip(charts, (["G_GAN", "D_real", "D_fake"], ["G_L1"], ["D(real)", "D(fake)"])):
+        (dataset,) = chart.proto.datasets
+        table = pa.ipc.open_stream(dataset.data.data).read_all()
+        assert sorted(set(table["series"].to_pylist())) == sorted(names)
+        assert table.num_rows == len(names) * len(logged) == len(names) * 4
+        assert table["value"].to_pylist()[: len(names)] == [logged[0][n] for n in names]
     assert [m.label for m in at.metric] == ["Images / s", "Memory (MiB)", "D(real)", "D(fake)"]
 
     at.switch_page(page_file(COLORIZE))
