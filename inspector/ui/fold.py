@@ -16,7 +16,6 @@ import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.lib.mutable_tab_container import TabContainer
 
 FOLD_PREFIX = "fold."  # every fold's session-state key starts with it (tests open them all)
@@ -39,14 +38,13 @@ def fold(
     *,
     expanded: bool = False,
     keep: Iterable[str] = (),
-    where: DeltaGenerator | None = None,
 ) -> Iterator[bool]:
-    """An expander (in ``where``, else the current container) whose body the caller runs only when
-    this yields True: ``with fold(label, "page.part") as shown: if shown: ...``. ``key`` names it
-    for the session (its state is ``st.session_state["fold." + key]``); ``keep``: the keys of the
-    widgets inside, kept while it is folded."""
+    """An expander whose body the caller runs only when this yields True:
+    ``with fold(label, "page.part") as shown: if shown: ...``. ``key`` names it for the session (its
+    state is ``st.session_state["fold." + key]``); ``keep``: the keys of the widgets inside, kept
+    while it is folded."""
     keep_values(keep)
-    box = (where or st).expander(label, expanded=expanded, key=FOLD_PREFIX + key, on_change="rerun")
+    box = st.expander(label, expanded=expanded, key=FOLD_PREFIX + key, on_change="rerun")
     with box:
         yield bool(box.open)
 
