@@ -49,11 +49,13 @@ def fold(
         yield bool(box.open)
 
 
-def tabs(labels: Sequence[str], key: str) -> Sequence[TabContainer]:
+def tabs(labels: Sequence[str], key: str, keep: Iterable[str] = ()) -> Sequence[TabContainer]:
     """``st.tabs`` whose tabs say whether they are open (``tab.open``): the page draws the open one
     only (``for tab, draw in zip(tabs(...), drawers): if tab.open: ...``); a switch reruns the
     page. Streamlit remembers the open tab by its label: here it is kept by position as well, so
-    it stays open when the labels change language."""
+    it stays open when the labels change language. ``keep``: the keys of the widgets in the tabs,
+    kept while their tab is closed (a file uploader's file cannot be kept: keep uploaders out)."""
+    keep_values(keep)
     ss = st.session_state
     name, position = FOLD_PREFIX + key, FOLD_PREFIX + key + ".position"
     if ss.get(name) not in labels:

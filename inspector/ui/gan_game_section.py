@@ -29,6 +29,7 @@ GAME_WIDTH = 8  # ngf = ndf of the tiny pair
 GAME_BATCH = 4
 LEARNING_RATES = (2e-4, 2e-3, 2e-2)  # the paper's, and two that let D win within a few clicks
 STATE_KEY = "gan.game"
+GAME_KEYS = ("gan.lr", "gan.lambda", "gan.start")  # the board's settings, kept while it is hidden
 STARTS = {  # where the game's pair comes from: the trained one first, as on the inside pages
     "trained": N_("Trained (ships with the app)"),
     "untrained": N_("A tiny untrained copy of the sidebar's pair"),

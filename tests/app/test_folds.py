@@ -67,3 +67,26 @@ def test_a_folded_setting_keeps_its_value() -> None:
     assert app.session_state["train.seed"] == 7
     unfold(app, "train.more")
     assert app.number_input(key="train.seed").value == 7
+
+
+def test_a_setting_in_a_closed_tab_keeps_its_value() -> None:
+    app = open_page("feature_maps", state={"fold.fm.tab": "What a skip carries"}, default_first=False)
+    app.selectbox(key="fm.skip").set_value("all").run()
+    app.session_state["fold.fm.tab"] = "Every block, in U order"
+    app.run()
+    app.run()  # a second run without the widget: Streamlit would have dropped its value by now
+    assert not [s for s in app.selectbox if s.key == "fm.skip"] and app.session_state["fm.skip"] == "all"
+    app.session_state["fold.fm.tab"] = "What a skip carries"
+    assert app.run().selectbox(key="fm.skip").value == "all" and not app.exception
+
+
+def test_the_train_form_stays_drawn_while_the_gan_game_is_played() -> None:
+    app = open_page("train", default_first=False)
+    assert not [b for b in app.button if b.key == "gan.d1"]  # the game's board runs only when switched on
+    app.number_input(key="train.steps").set_value(7).run()
+    app.toggle(key="train.game").set_value(True).run()
+    assert app.button(key="gan.d1") is not None and app.number_input(key="train.steps").value == 7
+    app.number_input(key="gan.lambda").set_value(50.0).run()
+    app.toggle(key="train.game").set_value(False).run()
+    app.run()
+    assert app.session_state["gan.lambda"] == 50.0 and not app.exception

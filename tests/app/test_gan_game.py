@@ -11,12 +11,12 @@ from tests.app.apptest import open_page
 TRAIN = "train"
 
 
-GAME = "The GAN game, step by step"  # the Train page's second tab
+GAME = "The GAN game, step by step"
 
 
 def _train_page() -> AppTest:
-    """The Train page with the game's tab open (only the open tab runs)."""
-    return open_page(TRAIN, timeout=180, state={"fold.train.tab": GAME})
+    """The Train page with the game switched on (the board runs only while it is)."""
+    return open_page(TRAIN, timeout=180, state={"train.game": True})
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -25,7 +25,9 @@ def _metrics(at: AppTest) -> dict[str, str]:
 
 def test_the_game_starts_idle_and_answers_each_move() -> None:
     at = _train_page()
-    assert [t.label for t in at.tabs] == ["Train a model", GAME] and GAME in [s.value for s in at.subheader]
+    assert at.toggle(key="train.game").label == "Play the GAN game by hand" and GAME in [
+        s.value for s in at.subheader
+    ]
     assert any("Press a button" in i.value for i in at.info)
     at.button(key="gan.d1").click().run()
     assert not at.exception and not at.error

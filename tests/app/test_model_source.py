@@ -119,7 +119,7 @@ def test_the_checkpoints_page_in_korean() -> None:
 
 
 def test_the_gan_game_starts_from_the_trained_pair() -> None:
-    at: AppTest = open_page("train", timeout=300, state={"fold.train.tab": "The GAN game, step by step"})
+    at: AppTest = open_page("train", timeout=300, state={"train.game": True})
     assert at.radio(key="gan.start").value == "trained"
     at.button(key="gan.d1").click().run()
     assert not at.exception and not at.error

@@ -119,6 +119,7 @@ def _show_fit(f: Fit) -> None:
 holds_tab, fit_tab, compare_tab = tabs(
     [_("What the file holds"), _("Against the sidebar's architecture"), _("Compare with another checkpoint")],
     "ck.tab",
+    keep=("ck.other.source", "ck.other.run", "ck.sample"),  # an uploaded other file is asked for again
 )
 if holds_tab.open:
     with holds_tab:

@@ -171,7 +171,11 @@ def _build(settings: ConvSettings) -> ConvAnimation | None:
 
 
 # Two topics, two tabs: only the open one runs and is sent (``ui.fold``), each view half the page.
-steps_tab, board_tab = tabs([_("Step by step"), _("The checkerboard")], "cvt.tab")
+steps_tab, board_tab = tabs(
+    [_("Step by step"), _("The checkerboard")],
+    "cvt.tab",
+    keep=("cvt.view", "cvt.play", "cvt.frame_conv", "cvt.frame_tconv"),
+)
 if steps_tab.open:
     with steps_tab:
         conv_s = ConvSettings(*args, output_padding=0, transposed=False)

@@ -87,7 +87,7 @@ def _bn_table(bn: BatchNormLens) -> pa.Table:
 
 
 # Two layers, two tabs: only the open one runs and is sent (``ui.fold``).
-dropout_tab, batchnorm_tab = tabs([_("Dropout"), _("BatchNorm")], "db.tab")
+dropout_tab, batchnorm_tab = tabs([_("Dropout"), _("BatchNorm")], "db.tab", keep=("db.affine",))
 if dropout_tab.open:
     with dropout_tab:
         st.subheader(_("The same photo, several times, with Dropout on"))

@@ -96,6 +96,7 @@ blocks_tab, skip_tab, verdict_tab = tabs(
         _("The discriminator's verdict, patch by patch"),
     ],
     "fm.tab",
+    keep=("fm.skip", "fm.row", "fm.col"),
 )
 if blocks_tab.open:
     with blocks_tab:

@@ -22,8 +22,8 @@ from inspector.runqueue.status import ACTIVE
 from inspector.training.runs import RunInfo
 from inspector.ui import notebook_code as nb
 from inspector.ui.common import intro, notebook_code, notice
-from inspector.ui.fold import tabs
-from inspector.ui.gan_game_section import gan_game_section
+from inspector.ui.fold import keep_values
+from inspector.ui.gan_game_section import GAME_KEYS, gan_game_section
 from inspector.ui.i18n import _, reason
 from inspector.ui.run_live import live_view
 from inspector.ui.runs_list import runs_section
@@ -67,59 +67,56 @@ if mine is not None:
               "apply to your next run; other pages do not stop it.", name=mine.name, settings=frozen)
         )  # fmt: skip
 
-# Training runs, and the GAN game played by hand: one tab each, only the open one runs (``ui.fold``).
-train_tab, game_tab = tabs([_("Train a model"), _("The GAN game, step by step")], "train.tab")
-if train_tab.open:
-    with train_tab:
-        form = train_form(device, limits)
-        if form.problem:
-            st.error(form.problem)
+form = train_form(device, limits)
+if form.problem:
+    st.error(form.problem)
 
-        def resume(run: RunInfo) -> None:
-            """Queue ``run`` again from its checkpoint: up to its planned steps, or Steps more when it is complete."""
-            target = (
-                run.total_steps if run.step < run.total_steps else run.step + int(form.choices.steps or 0)
-            )
-            size = int(run.settings.get("size") or 0)
-            batch = int(run.settings.get("batch") or 0)
-            try:
-                service.resubmit(run.path, Planned(target, size, batch, device.type), owner)
-            except UserError as exc:
-                ss["train.notice"] = reason(exc)
-            st.rerun()
 
-        if waiting:
-            st.caption(_("Your run is waiting or training: stop it (above) to start another."))
-        if st.button(
-            _("Start training"), type="primary", key="train.start_btn", disabled=waiting or bool(form.problem)
-        ):
-            assert form.planned is not None  # no problem: the planner made a plan
-            name = form.name or f"{form.settings.get('size')}px-{time.strftime('%Y%m%d-%H%M%S')}"
-            try:
-                service.submit(form.choices, owner, name, form.planned, form.settings)
-            except UserError as exc:
-                st.error(reason(exc))
-            else:
-                st.rerun()  # redraw the whole app: the progress line above the page starts polling
+def resume(run: RunInfo) -> None:
+    """Queue ``run`` again from its checkpoint: up to its planned steps, or Steps more when it is complete."""
+    target = run.total_steps if run.step < run.total_steps else run.step + int(form.choices.steps or 0)
+    size = int(run.settings.get("size") or 0)
+    batch = int(run.settings.get("batch") or 0)
+    try:
+        service.resubmit(run.path, Planned(target, size, batch, device.type), owner)
+    except UserError as exc:
+        ss["train.notice"] = reason(exc)
+    st.rerun()
 
-        runs_section(service, session_label(owner), None if waiting else resume)
 
-        notice(
-            [
-                _("D(real) and D(fake) start near 0.5. If D wins outright (D(real) near 1, D(fake) near 0), G's GAN loss "
-                  "grows and its gradients carry little information; the halved D loss and lambda = 100 keep the game "
-                  "balanced."),
-                _("G_L1 falls first: L1 alone gives plausible but greyish, averaged colours. The GAN term is what pushes "
-                  "toward saturated, sharper colours, at the price of noisier curves."),
-                _("The grids show held-out images in eval mode (BatchNorm's running statistics, no dropout)."),
-            ],
-            title=_("What to notice"),
-        )  # fmt: skip
-        notebook_code(
-            nb.DATASET + "\n" + nb.DATALOADER,
-            _("ColorizationDataset and DataLoader (what this page replaces)"),
-        )
+if waiting:
+    st.caption(_("Your run is waiting or training: stop it (above) to start another."))
+if st.button(
+    _("Start training"), type="primary", key="train.start_btn", disabled=waiting or bool(form.problem)
+):
+    assert form.planned is not None  # no problem: the planner made a plan
+    name = form.name or f"{form.settings.get('size')}px-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        service.submit(form.choices, owner, name, form.planned, form.settings)
+    except UserError as exc:
+        st.error(reason(exc))
+    else:
+        st.rerun()  # redraw the whole app: the progress line above the page starts polling
 
-if game_tab.open:
-    with game_tab:
-        gan_game_section()
+runs_section(service, session_label(owner), None if waiting else resume)
+
+notice(
+    [
+        _("D(real) and D(fake) start near 0.5. If D wins outright (D(real) near 1, D(fake) near 0), G's GAN loss "
+          "grows and its gradients carry little information; the halved D loss and lambda = 100 keep the game "
+          "balanced."),
+        _("G_L1 falls first: L1 alone gives plausible but greyish, averaged colours. The GAN term is what pushes "
+          "toward saturated, sharper colours, at the price of noisier curves."),
+        _("The grids show held-out images in eval mode (BatchNorm's running statistics, no dropout)."),
+    ],
+    title=_("What to notice"),
+)  # fmt: skip
+notebook_code(
+    nb.DATASET + "\n" + nb.DATALOADER, _("ColorizationDataset and DataLoader (what this page replaces)")
+)
+
+# The GAN game behind a switch: its board runs (and is sent) only while the switch is on, and its
+# settings outlast the switch (``ui.fold``); the form above is always drawn, uploads included.
+keep_values(GAME_KEYS)
+if st.toggle(_("Play the GAN game by hand"), key="train.game"):
+    gan_game_section()
