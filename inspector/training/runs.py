@@ -38,6 +38,7 @@ from inspector.training.run_files import LOCK_FILE, SAMPLES_DIR, remove_run_left
 from models.text import Text
 
 RUNS_ENV = "PIX2PIX_RUNS_DIR"
+TRASH_DIR = ".deleted"  # a deleted run on its way out (no run name starts with a dot: safe_name)
 APP_NAME = "pix2pix-inspector"
 RUN_INFO = "run.json"
 KEEP_RUNS = 20  # the retention policy: at most this many runs ...
@@ -195,7 +196,20 @@ class RunsFolder:
         run = self.get(name)
         if run.training or _resolved(run.path) in {_resolved(p) for p in protect}:
             raise UserError(Text("run {name} is training: stop it first", name=repr(name)))
-        shutil.rmtree(run.path)
+        # Out of the runs first, in one rename: a process still writing a file into the run (its
+        # worker finishing, the scheduler) made a tree removal fail half-way ("directory not
+        # empty") and left a broken run behind. What the removal leaves is swept next time.
+        trash = self.root / TRASH_DIR
+        shutil.rmtree(trash, ignore_errors=True)
+        try:
+            trash.mkdir(exist_ok=True)
+            gone = trash / run.path.name
+            os.rename(run.path, gone)
+        except OSError as exc:
+            raise UserError(
+                Text("run {name} could not be deleted: {reason}", name=repr(name), reason=str(exc))
+            ) from exc
+        shutil.rmtree(gone, ignore_errors=True)
 
     def prune(
         self,

@@ -3,9 +3,11 @@ every checkpoint, and the upload limits derived from the largest checkpoint the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from inspector.training.runs import (
     MAX_AGE_DAYS,
     RUN_INFO,
     RUNS_ENV,
+    TRASH_DIR,
     RunsFolder,
     default_runs_dir,
     is_locked,
@@ -138,6 +141,36 @@ def test_delete_refuses_a_training_run(tmp_path: Path) -> None:
         folder.delete("busy")
     folder.delete("busy")
     assert not run.exists()
+
+
+def test_delete_is_whole_while_another_process_writes_into_the_run(tmp_path: Path) -> None:
+    """A writer still putting files into a finished run (its worker ending, the scheduler) made the
+    tree removal fail half-way with "directory not empty" (a traceback on the Train page, a broken
+    run left in the list). The run leaves the folder in one rename; nothing of it is listed."""
+    folder = RunsFolder(tmp_path)
+    run = folder.create("ending")
+    for i in range(200):
+        (run / f"sample_{i}.png").write_bytes(b"x" * 64)
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(
+                OSError
+            ):  # the run is gone: a writer's own error, as the scheduler's are
+                (run / "status.json.tmp").write_bytes(b"{}")
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        folder.delete("ending")
+    finally:
+        stop.set()
+        thread.join()
+    assert not run.exists() and folder.list_runs() == []
+    folder.create("next")
+    folder.delete("next")  # the next delete sweeps what the last one left
+    assert [p.name for p in tmp_path.iterdir()] == [TRASH_DIR] and not any((tmp_path / TRASH_DIR).iterdir())
 
 
 def test_clean_temporary_removes_leftovers_of_runs_nobody_holds(tmp_path: Path) -> None:
